@@ -1,0 +1,181 @@
+/**
+ * The event engine: simulated time in integer nanoseconds, a pool of pending events, and the loop that runs them.
+ *
+ * An event is (time, seq, handler, a, b, c): at `time` the engine calls `handlers[handler].onEvent(a, b, c)`.
+ * Handlers are long-lived components (a network model, the collectives layer, the replay); the three integers
+ * say what happened. Nothing is allocated per event: the pool is struct-of-arrays typed arrays with a free list,
+ * and dispatch is one call on a registered object, never a closure made per event.
+ *
+ * Order is (time, seq) with seq the global scheduling counter, so events at equal times run in the order they were
+ * scheduled, on every run and with every scheduler.
+ */
+import { createScheduler, DEFAULT_SCHEDULER, type Scheduler, type SchedulerName } from './scheduler.ts';
+
+/** A component that receives events. Keep the set of handler classes small: the call site is polymorphic. */
+export interface EventHandler {
+  onEvent(a: number, b: number, c: number): void;
+}
+
+/** Identifies a scheduled event for {@link Engine.cancel}. */
+export type EventId = number;
+
+export interface RunStats {
+  /** Events dispatched by this call to run (cancelled events are not counted). */
+  events: number;
+  wallMs: number;
+  /** Simulated time when the run stopped. */
+  endNs: number;
+}
+
+export interface EngineOptions {
+  scheduler?: SchedulerName;
+  /** Initial pool capacity in events; the pool doubles as needed. */
+  capacity?: number;
+}
+
+const SLOT_BITS = 2 ** 27; // EventId = generation * 2^27 + slot
+const GEN_MOD = 2 ** 26;
+const CANCELLED = -1; // handler id of a cancelled event
+
+export class Engine {
+  /** Current simulated time, integer ns. */
+  now = 0;
+  /** Events dispatched since the engine was made. */
+  eventsProcessed = 0;
+  readonly schedulerName: SchedulerName;
+
+  // Event pool, struct of arrays. `ev` holds 4 ints per slot (handler, a, b, c) so one event is one cache line.
+  private time: Float64Array;
+  private seqs: Float64Array;
+  private ev: Int32Array;
+  private gen: Int32Array;
+  private free: Int32Array;
+  private nFree: number;
+  private seq = 0;
+  private readonly keys: { time: Float64Array; seq: Float64Array };
+  private readonly queue: Scheduler;
+  private readonly handlers: EventHandler[] = [];
+  private stopped = false;
+
+  constructor(opts: EngineOptions = {}) {
+    const cap = Math.max(16, opts.capacity ?? 1024);
+    this.time = new Float64Array(cap);
+    this.seqs = new Float64Array(cap);
+    this.ev = new Int32Array(4 * cap);
+    this.gen = new Int32Array(cap);
+    this.free = new Int32Array(cap);
+    for (let i = 0; i < cap; i++) this.free[i] = cap - 1 - i;
+    this.nFree = cap;
+    this.keys = { time: this.time, seq: this.seqs };
+    this.schedulerName = opts.scheduler ?? DEFAULT_SCHEDULER;
+    this.queue = createScheduler(this.schedulerName, this.keys);
+  }
+
+  /** Registers a handler and returns its id for {@link schedule}. */
+  register(h: EventHandler): number {
+    this.handlers.push(h);
+    return this.handlers.length - 1;
+  }
+
+  /** Number of pending events (including cancelled ones not yet reached). */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  /** Schedules `handlers[handler].onEvent(a, b, c)` at now + delay (a non-negative integer number of ns). */
+  schedule(delay: number, handler: number, a = 0, b = 0, c = 0): void {
+    this.put(this.now + delay, handler, a, b, c);
+  }
+
+  /** Schedules an event at absolute time `at` (integer ns, not before now). */
+  scheduleAt(at: number, handler: number, a = 0, b = 0, c = 0): void {
+    this.put(at, handler, a, b, c);
+  }
+
+  /** Like {@link scheduleAt}, and returns an id for {@link cancel}. */
+  scheduleCancellable(at: number, handler: number, a = 0, b = 0, c = 0): EventId {
+    const slot = this.put(at, handler, a, b, c);
+    return this.gen[slot]! * SLOT_BITS + slot;
+  }
+
+  /** Cancels a pending event. Cancelling an event that already ran or was cancelled does nothing. */
+  cancel(id: EventId): void {
+    const slot = id % SLOT_BITS;
+    const g = (id - slot) / SLOT_BITS;
+    if (slot < this.gen.length && this.gen[slot] === g) this.ev[4 * slot] = CANCELLED;
+  }
+
+  /** Makes the current {@link run} return after the event being dispatched. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /**
+   * Runs events in (time, seq) order until none are left, `until` (inclusive) is passed, or {@link stop} is called.
+   * Returns what this call did.
+   */
+  run(until = Infinity): RunStats {
+    const t0 = performance.now();
+    const queue = this.queue;
+    const handlers = this.handlers;
+    const bounded = until !== Infinity;
+    let events = 0;
+    this.stopped = false;
+    while (!this.stopped) {
+      let slot: number;
+      if (bounded) {
+        slot = queue.peek();
+        if (slot === -1 || this.time[slot]! > until) break;
+        queue.pop();
+      } else {
+        slot = queue.pop();
+        if (slot === -1) break;
+      }
+      this.now = this.time[slot]!;
+      const ev = this.ev, k = 4 * slot;
+      const h = ev[k]!, a = ev[k + 1]!, b = ev[k + 2]!, c = ev[k + 3]!;
+      this.gen[slot] = (this.gen[slot]! + 1) & (GEN_MOD - 1);
+      this.free[this.nFree++] = slot;
+      if (h === CANCELLED) continue;
+      events++;
+      handlers[h]!.onEvent(a, b, c);
+    }
+    if (bounded && !this.stopped && this.now < until) this.now = until;
+    this.eventsProcessed += events;
+    return { events, wallMs: performance.now() - t0, endNs: this.now };
+  }
+
+  private put(at: number, handler: number, a: number, b: number, c: number): number {
+    if (!(at >= this.now)) throw new RangeError(`event time ${at} ns is before now (${this.now} ns)`);
+    if (this.nFree === 0) this.grow();
+    const slot = this.free[--this.nFree]!;
+    this.time[slot] = at;
+    this.seqs[slot] = this.seq++;
+    const ev = this.ev, k = 4 * slot;
+    ev[k] = handler;
+    ev[k + 1] = a;
+    ev[k + 2] = b;
+    ev[k + 3] = c;
+    this.queue.push(slot);
+    return slot;
+  }
+
+  private grow(): void {
+    const old = this.time.length;
+    const cap = old * 2;
+    const f64 = (a: Float64Array) => { const b = new Float64Array(cap); b.set(a); return b; };
+    const i32 = (a: Int32Array, n: number) => { const b = new Int32Array(n); b.set(a); return b; };
+    this.time = f64(this.time);
+    this.seqs = f64(this.seqs);
+    this.keys.time = this.time;
+    this.keys.seq = this.seqs;
+    this.ev = i32(this.ev, 4 * cap);
+    this.gen = i32(this.gen, cap);
+    const free = new Int32Array(cap);
+    free.set(this.free.subarray(0, this.nFree));
+    let n = this.nFree;
+    for (let i = cap - 1; i >= old; i--) free[n++] = i;
+    this.free = free;
+    this.nFree = n;
+  }
+}
