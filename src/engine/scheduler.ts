@@ -39,16 +39,14 @@ export interface Scheduler {
   clear(): void;
 }
 
-export type SchedulerName = 'calendar' | 'bucket' | 'heap4' | 'heap-js';
-export const SCHEDULER_NAMES: readonly SchedulerName[] = ['calendar', 'bucket', 'heap4', 'heap-js'];
+export type SchedulerName = 'calendar' | 'heap4' | 'heap-js';
+export const SCHEDULER_NAMES: readonly SchedulerName[] = ['calendar', 'heap4', 'heap-js'];
 export const DEFAULT_SCHEDULER: SchedulerName = 'calendar';
 
 export function createScheduler(name: SchedulerName, keys: EventKeys): Scheduler {
   switch (name) {
     case 'calendar':
       return new CalendarScheduler(keys);
-    case 'bucket':
-      return new BucketScheduler(keys);
     case 'heap4':
       return new Heap4Scheduler(keys);
     case 'heap-js':
@@ -166,169 +164,6 @@ export class Heap4Scheduler implements Scheduler {
   }
 }
 
-/**
- * Time buckets: one FIFO list of slots per distinct pending time, and a 4-ary heap of the distinct times.
- * Pushing at a time that already has events is an O(1) append (plus a Map lookup, skipped when the time equals
- * the previous push's, which is the common burst case: a collective step schedules every rank's arrival at the
- * same instant). Popping within a time is O(1). FIFO order among equal times needs no seq comparison because the
- * engine pushes slots in seq order.
- */
-export class BucketScheduler implements Scheduler {
-  readonly name = 'bucket' as const;
-  private next: Int32Array; // per pool slot: next slot in its bucket, -1 at the tail
-  private head: Int32Array; // per bucket
-  private tail: Int32Array;
-  private btime: Float64Array; // per bucket: its time
-  private freeBuckets: Int32Array;
-  private nFree = 0;
-  private nBuckets = 0; // buckets ever created (high-water mark)
-  private readonly index = new Map<number, number>(); // time -> bucket
-  // 4-ary heap of bucket ids keyed by btime (all distinct)
-  private ht: Float64Array;
-  private hb: Int32Array;
-  private hn = 0;
-  private n = 0;
-  private lastTime = NaN;
-  private lastBucket = -1;
-
-  constructor(private readonly keys: EventKeys, capacity = 1024) {
-    this.next = new Int32Array(capacity).fill(-1);
-    this.head = new Int32Array(64);
-    this.tail = new Int32Array(64);
-    this.btime = new Float64Array(64);
-    this.freeBuckets = new Int32Array(64);
-    this.ht = new Float64Array(64 + 4).fill(Infinity);
-    this.hb = new Int32Array(64 + 4);
-  }
-
-  get size(): number {
-    return this.n;
-  }
-
-  push(slot: number): void {
-    if (slot >= this.next.length) this.next = grownInt32(this.next, slot + 1, -1);
-    const time = this.keys.time[slot]!;
-    let b: number;
-    if (time === this.lastTime) b = this.lastBucket;
-    else {
-      const found = this.index.get(time);
-      b = found === undefined ? this.openBucket(time) : found;
-      this.lastTime = time;
-      this.lastBucket = b;
-    }
-    const tl = this.tail[b]!;
-    this.next[slot] = -1;
-    if (tl === -1) this.head[b] = slot;
-    else this.next[tl] = slot;
-    this.tail[b] = slot;
-    this.n++;
-  }
-
-  peek(): number {
-    return this.hn > 0 ? this.head[this.hb[0]!]! : -1;
-  }
-
-  pop(): number {
-    if (this.hn === 0) return -1;
-    const b = this.hb[0]!;
-    const slot = this.head[b]!;
-    const nx = this.next[slot]!;
-    this.n--;
-    if (nx !== -1) this.head[b] = nx;
-    else this.closeTop(b);
-    return slot;
-  }
-
-  clear(): void {
-    this.index.clear();
-    this.hn = 0;
-    this.ht.fill(Infinity);
-    this.nFree = 0;
-    this.nBuckets = 0;
-    this.n = 0;
-    this.lastTime = NaN;
-    this.lastBucket = -1;
-  }
-
-  private openBucket(time: number): number {
-    let b: number;
-    if (this.nFree > 0) b = this.freeBuckets[--this.nFree]!;
-    else {
-      b = this.nBuckets++;
-      if (b >= this.head.length) {
-        const cap = this.head.length * 2;
-        this.head = grownInt32(this.head, cap);
-        this.tail = grownInt32(this.tail, cap);
-        this.btime = grownFloat64(this.btime, cap);
-        this.freeBuckets = grownInt32(this.freeBuckets, cap);
-      }
-    }
-    this.head[b] = -1;
-    this.tail[b] = -1;
-    this.btime[b] = time;
-    this.index.set(time, b);
-    this.heapPush(b, time);
-    return b;
-  }
-
-  /** The top bucket `b` is empty: remove it from the heap and the index and recycle it. */
-  private closeTop(b: number): void {
-    this.index.delete(this.btime[b]!);
-    if (this.lastBucket === b) {
-      this.lastBucket = -1;
-      this.lastTime = NaN;
-    }
-    this.freeBuckets[this.nFree++] = b;
-    const n = --this.hn;
-    if (n === 0) {
-      this.ht[0] = Infinity;
-      return;
-    }
-    // sift the last entry down from the root (times are distinct: no tie-breaks needed)
-    const t = this.ht, hb = this.hb;
-    const time = t[n]!, bk = hb[n]!;
-    t[n] = Infinity;
-    let i = 0;
-    for (;;) {
-      const c = 4 * i + 1;
-      if (c >= n) break;
-      let m = c;
-      let mt = t[c]!;
-      const t1 = t[c + 1]!, t2 = t[c + 2]!, t3 = t[c + 3]!;
-      if (t1 < mt) { m = c + 1; mt = t1; }
-      if (t2 < mt) { m = c + 2; mt = t2; }
-      if (t3 < mt) { m = c + 3; mt = t3; }
-      if (time <= mt) break;
-      t[i] = mt;
-      hb[i] = hb[m]!;
-      i = m;
-    }
-    t[i] = time;
-    hb[i] = bk;
-  }
-
-  private heapPush(b: number, time: number): void {
-    if (this.hn + 4 >= this.ht.length) {
-      const old = this.ht.length;
-      this.ht = grownFloat64(this.ht, old * 2);
-      this.ht.fill(Infinity, old);
-      this.hb = grownInt32(this.hb, old * 2);
-    }
-    const t = this.ht, hb = this.hb;
-    let i = this.hn++;
-    while (i > 0) {
-      const p = (i - 1) >> 2;
-      const pt = t[p]!;
-      if (pt <= time) break;
-      t[i] = pt;
-      hb[i] = hb[p]!;
-      i = p;
-    }
-    t[i] = time;
-    hb[i] = b;
-  }
-}
-
 interface HeapEntry {
   t: number;
   s: number;
@@ -366,40 +201,53 @@ export class HeapJsScheduler implements Scheduler {
 }
 
 /**
- * Calendar queue (R. Brown, CACM 1988) with FIFO buckets and adaptive width.
+ * Calendar queue (R. Brown, CACM 1988) over distinct times, with a FIFO of events per time.
  *
- * Time is cut into buckets of `width` ns; bucket i holds the events whose virtual bucket floor(t / width) is i mod
- * nb, each bucket a singly linked list sorted by time with ties in insertion (= seq) order. Pop walks forward from
- * the current virtual bucket and takes a head that belongs to it; after a full lap without one, a direct search
- * over the heads finds the minimum. A push at or after the tail's time (the usual case: events are scheduled in
- * the future of everything in their bucket, and equal times append) is O(1).
+ * Pending times ("entries") are spread over `nb` buckets of `width` ns: entry t sits in bucket floor(t/width) mod
+ * nb, each bucket a list of entries sorted by time. An entry holds the FIFO of slots scheduled at its time, in
+ * push (= seq) order, so ties cost no comparisons and a burst of events at one instant (a collective step
+ * schedules every rank's arrival at once) is O(1) per event. Pop takes the head event of the current entry; the
+ * next entry is found by walking buckets from the current virtual bucket, or after a full lap by a direct search.
  *
- * The number of buckets follows the number of distinct pending times (doubling above 2 per bucket, halving below
- * 1/2) and the width is
- * re-estimated from the gaps between the earliest pending events at each resize, and whenever pops scan too many
- * empty buckets or pushes walk too far into sorted lists. Expected O(1) per operation for stationary workloads;
- * O(n) worst case for a single operation.
+ * The bucket count follows the number of distinct times (doubling above 2 per bucket, halving below 1/2), and the
+ * width is re-estimated (3 × the mean gap between the earliest times, Brown's rule) at each resize and whenever
+ * operations scan too far. Expected O(1) per push and pop for stationary workloads; O(T) worst case for one
+ * operation, T = distinct pending times.
  */
 export class CalendarScheduler implements Scheduler {
   readonly name = 'calendar' as const;
-  private next: Int32Array; // per pool slot
-  private head: Int32Array; // per bucket
-  private tail: Int32Array;
+  private next: Int32Array; // per pool slot: next slot at the same time
+  // entries (one per distinct pending time)
+  private etime: Float64Array;
+  private ehead: Int32Array; // first slot
+  private etail: Int32Array; // last slot
+  private enext: Int32Array; // next entry in the bucket
+  private efree: Int32Array;
+  private nEFree = 0;
+  private nEHigh = 0;
+  private nEntries = 0;
+  // buckets
+  private head: Int32Array; // first entry
   private nb = 0;
   private mask = 0;
   private width = 1;
   private invW = 1;
-  private cur = 0; // current virtual bucket: floor(time / width) of the last minimum found
+  private cur = 0; // virtual bucket of the current minimum entry
+  private minEntry = -1; // cached: the entry holding the minimum, valid until a push before it or its removal
   private n = 0;
-  private minSlot = -1; // cached result of findMin, valid until the next push or pop
-  private work = 0; // bucket steps and list walks since the last re-estimate
-  private ops = 0; // pushes and pops since the last re-estimate
-  private perTime = 1; // pending events per distinct time, estimated at the last rebuild
+  private lastTime = NaN; // burst cache: the entry of the previous push
+  private lastEntry = -1;
+  private work = 0;
+  private ops = 0;
 
   constructor(private readonly keys: EventKeys, capacity = 1024) {
     this.next = new Int32Array(capacity).fill(-1);
+    this.etime = new Float64Array(64);
+    this.ehead = new Int32Array(64);
+    this.etail = new Int32Array(64);
+    this.enext = new Int32Array(64);
+    this.efree = new Int32Array(64);
     this.head = new Int32Array(0);
-    this.tail = new Int32Array(0);
     this.setBuckets(16, 1);
   }
 
@@ -409,97 +257,142 @@ export class CalendarScheduler implements Scheduler {
 
   push(slot: number): void {
     if (slot >= this.next.length) this.next = grownInt32(this.next, slot + 1, -1);
-    this.insert(slot);
+    const t = this.keys.time[slot]!;
+    let e: number;
+    if (t === this.lastTime) e = this.lastEntry;
+    else {
+      e = this.entryFor(t);
+      this.lastTime = t;
+      this.lastEntry = e;
+    }
+    const tl = this.etail[e]!;
+    this.next[slot] = -1;
+    if (tl === -1) this.ehead[e] = slot;
+    else this.next[tl] = slot;
+    this.etail[e] = slot;
     this.n++;
-    this.minSlot = -1;
-    if (this.n > 2 * this.nb * this.perTime) this.resize(this.nb * 2);
-    else if (++this.ops > 2 * this.nb && this.work > 4 * this.ops) this.resize(this.nb);
   }
 
   peek(): number {
     if (this.n === 0) return -1;
-    return this.minSlot !== -1 ? this.minSlot : this.findMin();
+    const e = this.minEntry !== -1 ? this.minEntry : this.findMin();
+    return this.ehead[e]!;
   }
 
   pop(): number {
     if (this.n === 0) return -1;
-    const slot = this.minSlot !== -1 ? this.minSlot : this.findMin();
-    const b = this.cur & this.mask;
+    const e = this.minEntry !== -1 ? this.minEntry : this.findMin();
+    const slot = this.ehead[e]!;
     const nx = this.next[slot]!;
-    this.head[b] = nx;
-    if (nx === -1) this.tail[b] = -1;
     this.n--;
-    this.minSlot = -1;
-    if (this.nb > 16 && this.n < (this.nb >> 1) * this.perTime) this.resize(this.nb >> 1);
-    else if (++this.ops > 2 * this.nb && this.work > 4 * this.ops) this.resize(this.nb);
+    if (nx !== -1) {
+      this.ehead[e] = nx;
+      return slot;
+    }
+    // the entry is empty: it is the head of bucket cur & mask; unlink and recycle it
+    const b = this.cur & this.mask;
+    this.head[b] = this.enext[e]!;
+    this.freeEntry(e);
+    this.minEntry = -1;
+    if (this.nb > 16 && this.nEntries < this.nb >> 1) this.resize(this.nb >> 1);
+    else if (++this.ops > this.nb && this.work > 8 * this.ops) this.resize(this.nb);
     return slot;
   }
 
   clear(): void {
     this.head.fill(-1);
-    this.tail.fill(-1);
     this.n = 0;
+    this.nEntries = 0;
+    this.nEFree = 0;
+    this.nEHigh = 0;
     this.cur = 0;
-    this.minSlot = -1;
+    this.minEntry = -1;
+    this.lastTime = NaN;
+    this.lastEntry = -1;
   }
 
-  private insert(slot: number): void {
-    const time = this.keys.time;
-    const t = time[slot]!;
+  /** The entry for time t, created (and linked into its bucket) if there is none. */
+  private entryFor(t: number): number {
     const vb = Math.floor(t * this.invW);
-    if (vb < this.cur) this.cur = vb; // an event before the current position (after a peek past it)
     const b = vb & this.mask;
-    const tl = this.tail[b]!;
-    if (tl === -1) {
-      this.head[b] = slot;
-      this.tail[b] = slot;
-      this.next[slot] = -1;
-    } else if (time[tl]! <= t) {
-      this.next[tl] = slot;
-      this.next[slot] = -1;
-      this.tail[b] = slot;
-    } else {
-      // sorted insert after every event with time <= t (keeps FIFO among ties)
-      let prev = -1;
-      let p = this.head[b]!;
-      while (p !== -1 && time[p]! <= t) {
-        prev = p;
-        p = this.next[p]!;
-        this.work++;
+    const time = this.etime;
+    let prev = -1;
+    let e = this.head[b]!;
+    while (e !== -1 && time[e]! < t) {
+      prev = e;
+      e = this.enext[e]!;
+      this.work++;
+    }
+    if (e !== -1 && time[e] === t) return e;
+    const ne = this.newEntry(t);
+    this.enext[ne] = e;
+    if (prev === -1) this.head[b] = ne;
+    else this.enext[prev] = ne;
+    if (vb < this.cur || (vb === this.cur && prev === -1)) {
+      // before (or at the head of) the current position: the cached minimum is stale
+      this.cur = vb;
+      this.minEntry = -1;
+    }
+    if (++this.nEntries > 2 * this.nb) this.resize(this.nb * 2);
+    else if (++this.ops > this.nb && this.work > 8 * this.ops) this.resize(this.nb);
+    return ne;
+  }
+
+  private newEntry(t: number): number {
+    let e: number;
+    if (this.nEFree > 0) e = this.efree[--this.nEFree]!;
+    else {
+      e = this.nEHigh++;
+      if (e >= this.etime.length) {
+        const cap = this.etime.length * 2;
+        this.etime = grownFloat64(this.etime, cap);
+        this.ehead = grownInt32(this.ehead, cap);
+        this.etail = grownInt32(this.etail, cap);
+        this.enext = grownInt32(this.enext, cap);
+        this.efree = grownInt32(this.efree, cap);
       }
-      this.next[slot] = p;
-      if (prev === -1) this.head[b] = slot;
-      else this.next[prev] = slot;
+    }
+    this.etime[e] = t;
+    this.ehead[e] = -1;
+    this.etail[e] = -1;
+    return e;
+  }
+
+  private freeEntry(e: number): void {
+    this.efree[this.nEFree++] = e;
+    this.nEntries--;
+    if (this.lastEntry === e) {
+      this.lastEntry = -1;
+      this.lastTime = NaN;
     }
   }
 
-  /** Moves `cur` to the virtual bucket of the minimum and returns its slot (the head of bucket cur & mask). */
+  /** Moves `cur` to the virtual bucket of the earliest entry and returns that entry (the head of its bucket). */
   private findMin(): number {
-    const time = this.keys.time;
-    const head = this.head, mask = this.mask, invW = this.invW;
+    const time = this.etime, head = this.head, mask = this.mask, invW = this.invW;
     let cur = this.cur;
     for (let k = 0; k < this.nb; k++, cur++) {
-      const h = head[cur & mask]!;
-      if (h !== -1 && Math.floor(time[h]! * invW) <= cur) {
+      const e = head[cur & mask]!;
+      if (e !== -1 && Math.floor(time[e]! * invW) <= cur) {
         this.work += k;
         this.cur = cur;
-        this.minSlot = h;
-        return h;
+        this.minEntry = e;
+        return e;
       }
     }
-    // a full lap without an event of this year: direct search over the bucket heads
+    // a full lap without an entry of this year: direct search over the bucket heads
     let best = -1;
     let bt = Infinity;
     for (let b = 0; b < this.nb; b++) {
-      const h = head[b]!;
-      if (h !== -1 && time[h]! < bt) {
-        bt = time[h]!;
-        best = h;
+      const e = head[b]!;
+      if (e !== -1 && time[e]! < bt) {
+        bt = time[e]!;
+        best = e;
       }
     }
     this.work += 2 * this.nb;
     this.cur = Math.floor(bt * invW);
-    this.minSlot = best;
+    this.minEntry = best;
     return best;
   }
 
@@ -508,66 +401,51 @@ export class CalendarScheduler implements Scheduler {
     this.mask = nb - 1;
     this.width = width;
     this.invW = 1 / width;
-    if (this.head.length !== nb) {
-      this.head = new Int32Array(nb);
-      this.tail = new Int32Array(nb);
-    }
+    if (this.head.length !== nb) this.head = new Int32Array(nb);
     this.head.fill(-1);
-    this.tail.fill(-1);
   }
 
-  /** Rebuilds with `nb` buckets and a width estimated from the earliest pending events. */
+  resizes = 0;
+  /** Rebuilds with `nb` buckets and a width estimated from the earliest pending times. */
   private resize(nb: number): void {
-    const time = this.keys.time;
-    // collect every slot in time order: repeatedly take the minimum (the calendar itself sorts them)
-    const slots = new Int32Array(this.n);
+    this.resizes++;
+    const time = this.etime;
+    // take the entries out in time order (the calendar itself sorts them)
+    const order = new Int32Array(this.nEntries);
     let k = 0;
-    while (this.n > 0) {
-      slots[k++] = this.pop1();
+    while (k < order.length) {
+      const e = this.minEntry !== -1 ? this.minEntry : this.findMin();
+      this.head[this.cur & this.mask] = this.enext[e]!;
+      this.minEntry = -1;
+      order[k++] = e;
     }
-    // Brown's estimate: the mean gap between the earliest distinct pending times, ignoring gaps more than twice
-    // the mean, times 3. When times repeat (collectives schedule whole steps at one instant) a bucket should hold
-    // one distinct time, so the factor drops to 1. Integer time means a width below 1 ns buys nothing.
+    // Brown: 3 × the mean gap between the first (up to) 25 times, ignoring gaps over twice the mean
     let width = this.width;
-    let distinct = 0;
-    let sum = 0;
-    let i = 1;
-    for (; i < k && distinct < 25; i++) {
-      const g = time[slots[i]!]! - time[slots[i - 1]!]!;
-      if (g > 0) { distinct++; sum += g; }
-    }
-    if (distinct > 0) {
-      const mean = sum / distinct;
-      let trimmed = 0;
+    const m = Math.min(k, 26);
+    if (m >= 2) {
+      const mean = (time[order[m - 1]!]! - time[order[0]!]!) / (m - 1);
+      let sum = 0;
       let cnt = 0;
-      for (let j = 1; j < i; j++) {
-        const g = time[slots[j]!]! - time[slots[j - 1]!]!;
-        if (g > 0 && g <= 2 * mean) { trimmed += g; cnt++; }
+      for (let i = 1; i < m; i++) {
+        const g = time[order[i]!]! - time[order[i - 1]!]!;
+        if (g <= 2 * mean) { sum += g; cnt++; }
       }
-      const perTime = i / (distinct + 1);
-      width = Math.max(1, (trimmed / cnt) * (perTime >= 3 ? 1 : 3));
-      // size the calendar by distinct times, not events: ties share a bucket
-      this.perTime = Math.max(1, perTime);
-      while (nb > 16 && k < (nb >> 1) * this.perTime) nb >>= 1;
+      width = Math.max(1, (3 * sum) / cnt);
     }
     this.setBuckets(nb, width);
-    this.cur = k > 0 ? Math.floor(time[slots[0]!]! * this.invW) : 0;
-    for (let i = 0; i < k; i++) this.insert(slots[i]!);
-    this.n = k;
-    this.minSlot = -1;
+    // re-link in time order: each entry goes to the tail of its bucket, so lists stay sorted
+    const tails = new Int32Array(nb).fill(-1);
+    for (let i = 0; i < k; i++) {
+      const e = order[i]!;
+      const b = Math.floor(time[e]! * this.invW) & this.mask;
+      this.enext[e] = -1;
+      if (tails[b] === -1) this.head[b] = e;
+      else this.enext[tails[b]!] = e;
+      tails[b] = e;
+    }
+    this.cur = k > 0 ? Math.floor(time[order[0]!]! * this.invW) : 0;
+    this.minEntry = k > 0 ? order[0]! : -1;
     this.work = 0;
     this.ops = 0;
-  }
-
-  /** Pop without resizing (used while rebuilding). */
-  private pop1(): number {
-    const slot = this.minSlot !== -1 ? this.minSlot : this.findMin();
-    const b = this.cur & this.mask;
-    const nx = this.next[slot]!;
-    this.head[b] = nx;
-    if (nx === -1) this.tail[b] = -1;
-    this.n--;
-    this.minSlot = -1;
-    return slot;
   }
 }

@@ -1,0 +1,96 @@
+/**
+ * The per-phase, per-chunk state machine an algorithm implements, and the helpers every algorithm uses.
+ *
+ * One PhaseRun exists per (collective, chunk, phase). Its state is indexed by member (typed arrays of the group
+ * size), so a 16,384-NPU phase is a handful of arrays, not thousands of objects. The system calls:
+ * - `start(m)` when member m begins the phase (after its queue admitted the chunk);
+ * - `arrive(m, round)` when a message for m's `round` has arrived; the algorithm either takes it in now (the member
+ *   is waiting for that round) or keeps it for later (the member is behind);
+ * - `processed(m, round)` when the receive's processing delay (endpoint delay, reduction) is over.
+ * An algorithm calls `send` for each message and `done(m)` when m has finished the phase.
+ *
+ * Fast path: when `ready(to, round)` says the receiver is already waiting for that round (so nothing but this
+ * message can satisfy it before it arrives), `send` asks the network to deliver straight to `processed` after
+ * arrival + processing delay: one event per message instead of an arrival and a processing event.
+ */
+import type { Collective, CollectiveSystem } from '../system.ts';
+import type { PhasePlan } from '../plan.ts';
+
+export abstract class PhaseRun {
+  /** Members per line. */
+  protected readonly p: number;
+  private readonly endpoint: number;
+  private readonly reduceScale: number; // 3 / L in ns per byte, 0 when reductions are free
+  private readonly localMemBw: number;
+  /** ASTRA-sim arithmetic (integer message sizes, truncated delays, its algorithm quirks). */
+  protected readonly astra: boolean;
+  private readonly members: Int32Array;
+
+  constructor(
+    protected readonly system: CollectiveSystem,
+    readonly id: number,
+    readonly collective: Collective,
+    readonly chunk: number,
+    readonly phaseIndex: number,
+    readonly phase: PhasePlan,
+    /** Bytes entering this phase per rank for this chunk. */
+    protected readonly bytes: number,
+  ) {
+    this.p = phase.size;
+    const o = collective.options;
+    this.endpoint = o.endpointDelayNs;
+    this.localMemBw = o.localMemBwGBps;
+    this.reduceScale = o.localMemBwGBps === Infinity ? 0 : 3 / o.localMemBwGBps;
+    this.astra = o.flavor === 'astra';
+    this.members = collective.members;
+  }
+
+  abstract start(m: number): void;
+  abstract arrive(m: number, round: number): void;
+  abstract processed(m: number, round: number): void;
+  /** True if member m is waiting for `round` now and will take in the next such message on arrival. */
+  protected abstract ready(m: number, round: number): boolean;
+  /** True if member m's part of the phase begins with a send (it then pays the endpoint delay first). */
+  abstract opensWithSend(m: number): boolean;
+
+  /** D/n: exact (native), or ASTRA-sim's integer division. */
+  protected part(d: number, n: number): number {
+    return this.astra ? Math.floor(d / n) : d / n;
+  }
+
+  /** Member index of position `pos` in member m's line. */
+  protected peer(m: number, pos: number): number {
+    return this.phase.lines[this.phase.lineOf[m]!]![pos]!;
+  }
+
+  /**
+   * Sends `bytes` from member `from` to member `to`, tagged `round`; `reduce` says whether the receiver reduces
+   * it (for its processing delay).
+   */
+  protected send(from: number, to: number, bytes: number, round: number, reduce: boolean): void {
+    const s = this.system;
+    if (this.ready(to, round)) {
+      s.network.send(this.members[from]!, this.members[to]!, bytes, s.hProcessed, this.id, to, round, this.processingDelay(bytes, reduce));
+    } else {
+      s.network.send(this.members[from]!, this.members[to]!, bytes, s.hArrive, this.id, to, round, 0);
+    }
+  }
+
+  /** Takes in a received message: after the processing delay, `processed(m, round)` runs. */
+  protected receive(m: number, round: number, bytes: number, reduce: boolean): void {
+    const delay = this.processingDelay(bytes, reduce);
+    if (delay === 0) this.processed(m, round);
+    else this.system.engine.schedule(delay, this.system.hProcessed, this.id, m, round);
+  }
+
+  /** Endpoint delay, plus 3·m/L when the message is reduced. */
+  private processingDelay(bytes: number, reduce: boolean): number {
+    if (!reduce || this.reduceScale === 0) return this.endpoint;
+    return this.endpoint + (this.astra ? 3 * Math.floor((bytes / (this.localMemBw * 1e9)) * 1e9) : Math.round(bytes * this.reduceScale));
+  }
+
+  /** Member m has finished this phase. */
+  protected done(m: number): void {
+    this.system.phaseDone(this, m);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The algorithm registry: one typed table from name to implementation and the operations it supports.
+ * Unknown names and unsupported operations are rejected with the valid choices listed.
+ */
+import type { Collective, CollectiveSystem } from '../system.ts';
+import type { PhasePlan } from '../plan.ts';
+import { ALGORITHM_NAMES, CollectiveError, type AlgorithmName, type AlgorithmSpec, type PhaseOp } from '../types.ts';
+import type { PhaseRun } from './base.ts';
+import { DirectRun } from './direct.ts';
+import { DoubleBinaryTreeRun } from './doubleBinaryTree.ts';
+import { HalvingDoublingRun } from './halvingDoubling.ts';
+import { RingRun } from './ring.ts';
+
+type RunClass = new (s: CollectiveSystem, id: number, c: Collective, chunk: number, phaseIndex: number, phase: PhasePlan, bytes: number) => PhaseRun;
+
+interface AlgorithmEntry {
+  run: RunClass;
+  ops: readonly PhaseOp[];
+  /** Extra condition on the line size, with the message to give when it fails. */
+  sizeCheck?: (p: number) => string | undefined;
+}
+
+const ALL: readonly PhaseOp[] = ['allreduce', 'reducescatter', 'allgather', 'alltoall', 'broadcast', 'reduce'];
+const powerOfTwo = (p: number) => ((p & (p - 1)) === 0 ? undefined : `needs a power-of-two number of NPUs per dimension, got ${p}`);
+
+export const ALGORITHMS = {
+  ring: { run: RingRun, ops: ALL },
+  direct: { run: DirectRun, ops: ALL },
+  halvingDoubling: { run: HalvingDoublingRun, ops: ['allreduce', 'reducescatter', 'allgather', 'broadcast', 'reduce'], sizeCheck: powerOfTwo },
+  doubleBinaryTree: { run: DoubleBinaryTreeRun, ops: ['allreduce'] },
+} satisfies Record<AlgorithmName, AlgorithmEntry>;
+
+/** Parses `ring`, `direct`, `direct4` (window 4), `halvingDoubling`, `doubleBinaryTree` (case-insensitive; `hd`, `dbt`). */
+export function parseAlgorithm(text: string, where = 'algorithm'): AlgorithmSpec {
+  const t = text.trim();
+  const aliases: Record<string, AlgorithmName> = {
+    ring: 'ring', direct: 'direct', halvingdoubling: 'halvingDoubling', hd: 'halvingDoubling',
+    doublebinarytree: 'doubleBinaryTree', dbt: 'doubleBinaryTree',
+  };
+  const m = /^([a-zA-Z]+?)(\d+)?$/.exec(t);
+  const name = m ? aliases[m[1]!.toLowerCase()] : undefined;
+  if (!m || !name || (m[2] !== undefined && name !== 'direct')) {
+    throw new CollectiveError(`unknown ${where} "${text}"; expected one of: ${ALGORITHM_NAMES.join(', ')} (direct takes an optional window, e.g. direct4)`);
+  }
+  return m[2] !== undefined ? { name, window: Number(m[2]) } : { name };
+}
+
+/** Checks that `spec` can run `op` on lines of `p` NPUs; throws a CollectiveError saying why not. */
+export function checkAlgorithm(spec: AlgorithmSpec, op: PhaseOp, p: number, where: string): void {
+  const entry: AlgorithmEntry | undefined = (ALGORITHMS as Record<string, AlgorithmEntry>)[spec.name];
+  if (!entry) throw new CollectiveError(`unknown algorithm "${spec.name}" ${where}; expected one of: ${ALGORITHM_NAMES.join(', ')}`);
+  if (!entry.ops.includes(op)) {
+    const alts = ALGORITHM_NAMES.filter((n) => (ALGORITHMS[n].ops as readonly PhaseOp[]).includes(op));
+    throw new CollectiveError(`${spec.name} does not support ${op} ${where}; algorithms that do: ${alts.join(', ')}`);
+  }
+  const why = entry.sizeCheck?.(p);
+  if (why) throw new CollectiveError(`${spec.name} ${why} ${where}`);
+}
+
+export function createPhaseRun(
+  system: CollectiveSystem, id: number, c: Collective, chunk: number, phaseIndex: number, phase: PhasePlan, bytes: number,
+): PhaseRun {
+  const entry: AlgorithmEntry = ALGORITHMS[phase.algorithm.name];
+  return new entry.run(system, id, c, chunk, phaseIndex, phase, bytes);
+}

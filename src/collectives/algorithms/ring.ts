@@ -1,0 +1,123 @@
+/**
+ * Ring: members pass messages to their successor (position + 1 mod p), one step after another.
+ *
+ * | op             | steps   | message per step                   | reduces on            |
+ * |----------------|---------|------------------------------------|-----------------------|
+ * | reduce-scatter | p−1     | n/p                                | every step            |
+ * | all-gather     | p−1     | n (each rank's input)              | none                  |
+ * | all-reduce     | 2(p−1)  | n/p                                | the first p−1 steps   |
+ * | all-to-all     | p−1     | step s (0-based): (p−1−s)·n/p, the blocks still travelling | none |
+ *   (flavor `astra`: p(p−1)/2 steps of n/p, as ASTRA-sim does)
+ * | broadcast      | p−1     | n, a chain from the root           | none                  |
+ * | reduce         | p−1     | n, a chain ending at the root      | every step            |
+ *
+ * A member sends step s+1 once it has received and processed step s. A message that arrives before its member is
+ * waiting for it is kept in a counter and taken in, in arrival order, when the member posts its next receive.
+ * Closed form (α-β, one chunk, free processing, one hop per step): all-reduce 2(p−1)(α + n/(pB)).
+ */
+import { PhaseRun } from './base.ts';
+import type { Collective, CollectiveSystem } from '../system.ts';
+import type { PhasePlan } from '../plan.ts';
+
+const enum Kind { RS, AG, AR, A2A, BCAST, REDUCE }
+
+export class RingRun extends PhaseRun {
+  private readonly kind: Kind;
+  private readonly steps: number;
+  private readonly unit: number; // bytes per step for RS/AR (n/p) and AG (n); per block for A2A (n/p)
+  private readonly step: Int32Array; // next step each member waits for
+  private readonly early: Int32Array; // messages arrived before their member was waiting
+  private readonly waiting: Uint8Array;
+
+  constructor(system: CollectiveSystem, id: number, c: Collective, chunk: number, phaseIndex: number, phase: PhasePlan, bytes: number) {
+    super(system, id, c, chunk, phaseIndex, phase, bytes);
+    const p = this.p;
+    const G = c.size;
+    switch (phase.op) {
+      case 'reducescatter': this.kind = Kind.RS; this.steps = p - 1; this.unit = this.part(bytes, p); break;
+      case 'allgather': this.kind = Kind.AG; this.steps = p - 1; this.unit = bytes; break;
+      case 'allreduce': this.kind = Kind.AR; this.steps = 2 * (p - 1); this.unit = this.part(bytes, p); break;
+      // ASTRA-sim's ring all-to-all sends p(p−1)/2 messages of ⌊n/p⌋ one after another
+      case 'alltoall': this.kind = Kind.A2A; this.steps = this.astra ? (p * (p - 1)) / 2 : p - 1; this.unit = this.part(bytes, p); break;
+      case 'broadcast': this.kind = Kind.BCAST; this.steps = 1; this.unit = bytes; break;
+      case 'reduce': this.kind = Kind.REDUCE; this.steps = 1; this.unit = bytes; break;
+    }
+    this.step = new Int32Array(G);
+    this.early = new Int32Array(G);
+    this.waiting = new Uint8Array(G);
+  }
+
+  private size(s: number): number {
+    return this.kind === Kind.A2A && !this.astra ? (this.p - 1 - s) * this.unit : this.unit;
+  }
+
+  opensWithSend(m: number): boolean {
+    return (this.kind !== Kind.BCAST && this.kind !== Kind.REDUCE) || this.chainPos(m) === 0;
+  }
+
+  private reduces(s: number): boolean {
+    return this.kind === Kind.RS || this.kind === Kind.REDUCE || (this.kind === Kind.AR && s < this.p - 1);
+  }
+
+  /** Position relative to the chain start: 0 sends first; p−1 receives last. */
+  private chainPos(m: number): number {
+    const pos = this.phase.posOf[m]!;
+    const root = this.phase.rootPos![this.phase.lineOf[m]!]!;
+    const p = this.p;
+    return this.kind === Kind.BCAST ? (pos - root + p) % p : (pos - root - 1 + 2 * p) % p;
+  }
+
+  private successor(m: number): number {
+    return this.phase.next[m]!;
+  }
+
+  protected ready(m: number, round: number): boolean {
+    return this.waiting[m] === 1 && this.step[m] === round;
+  }
+
+  start(m: number): void {
+    if (this.p <= 1) return this.done(m);
+    if (this.kind === Kind.BCAST || this.kind === Kind.REDUCE) {
+      if (this.chainPos(m) === 0) {
+        this.send(m, this.successor(m), this.unit, 0, this.kind === Kind.REDUCE);
+        return this.done(m);
+      }
+    } else {
+      this.send(m, this.successor(m), this.size(0), 0, this.reduces(0));
+    }
+    this.post(m);
+  }
+
+  private post(m: number): void {
+    if (this.early[m]! > 0) {
+      this.early[m]!--;
+      const s = this.step[m]!;
+      this.receive(m, s, this.size(s), this.reduces(s));
+    } else {
+      this.waiting[m] = 1;
+    }
+  }
+
+  arrive(m: number, round: number): void {
+    if (this.waiting[m] === 1 && this.step[m] === round) {
+      this.waiting[m] = 0;
+      const s = this.step[m]!;
+      this.receive(m, s, this.size(s), this.reduces(s));
+    } else {
+      this.early[m]!++;
+    }
+  }
+
+  processed(m: number, s: number): void {
+    this.waiting[m] = 0;
+    if (this.kind === Kind.BCAST || this.kind === Kind.REDUCE) {
+      if (this.chainPos(m) !== this.p - 1) this.send(m, this.successor(m), this.unit, 0, this.kind === Kind.REDUCE);
+      return this.done(m);
+    }
+    const next = s + 1;
+    this.step[m] = next;
+    if (next === this.steps) return this.done(m);
+    this.send(m, this.successor(m), this.size(next), next, this.reduces(next));
+    this.post(m);
+  }
+}

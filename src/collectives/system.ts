@@ -1,0 +1,305 @@
+/**
+ * The collectives runtime ("system layer"): runs planned collectives as messages through a network model.
+ *
+ * A collective is split into chunks; each chunk walks the plan's phases in order on every member rank. A rank has
+ * one queue per dimension; a phase on dimension d runs in queue d, and a queue runs at most `activeChunksPerDim`
+ * chunks at once. A chunk entering a full queue waits behind the chunks already waiting (a later collective goes
+ * ahead of an earlier one's chunks under LIFO). Inside a phase, an algorithm (algorithms/*.ts) exchanges messages
+ * between the members of a line. Every received message costs the receiver `endpointDelayNs`, plus 3·m/L on a
+ * reducing step, before the algorithm sees it; a phase that opens with a send pays `endpointDelayNs` first.
+ * There is no other delay between phases or chunks. (These are ASTRA-sim 2.0's system-layer rules, with its
+ * knobs; `flavor: 'astra'` adds its integer arithmetic.)
+ *
+ * Ranks progress independently: a member that joins late (trace replay issues a collective on each rank at its own
+ * time) finds early messages buffered, and ranks can finish at different times (double binary tree).
+ *
+ * Events: network arrivals come to `hArrive` as (run, member, round); processing delays end at `hProcessed` with
+ * the same payload; phase-start delays end at `hStart` as (run, member). Phase runs live in `runs`, indexed by id,
+ * recycled when their collective ends.
+ */
+import type { Engine, EventHandler } from '../engine/index.ts';
+import type { NetworkModel } from '../network/model.ts';
+import type { Topology } from '../network/topology.ts';
+import { checkAlgorithm, createPhaseRun } from './algorithms/registry.ts';
+import type { PhaseRun } from './algorithms/base.ts';
+import { planCollective, type CollectivePlan } from './plan.ts';
+import {
+  CollectiveError, DEFAULT_SYSTEM, type AlgorithmSpec, type CollectiveOp, type SystemOptions,
+} from './types.ts';
+
+export interface CollectiveRequest {
+  op: CollectiveOp;
+  /** Bytes per rank (all-gather: each rank's input). */
+  bytes: number;
+  /** Global NPU ids; default: every NPU. */
+  group?: readonly number[];
+  root?: number;
+  /** One algorithm for every dimension, or one per dimension. */
+  algorithms: readonly AlgorithmSpec[];
+  /** Overrides of the system's options for this collective. */
+  options?: Partial<SystemOptions>;
+  /** Free text for reports. */
+  label?: string;
+}
+
+/** Told when each member finishes and when the whole collective does. */
+export interface CollectiveListener {
+  onRankDone?(c: Collective, member: number, timeNs: number): void;
+  onDone?(c: Collective, timeNs: number): void;
+}
+
+/** One collective in flight: its plan, members and progress. */
+export class Collective {
+  readonly members: Int32Array;
+  /** Per member: chunks finished. */
+  readonly chunksDone: Int32Array;
+  /** Per member: time it joined and finished (-1 before). */
+  readonly joinedAt: Float64Array;
+  readonly doneAt: Float64Array;
+  /** Phase runs, [chunk][phase]. */
+  readonly runs: PhaseRun[][] = [];
+  membersDone = 0;
+  startNs = -1;
+  endNs = -1;
+
+  constructor(
+    readonly id: number,
+    readonly request: CollectiveRequest & { group: readonly number[] },
+    readonly plan: CollectivePlan,
+    readonly options: SystemOptions,
+    /** Chunks (streams) and the bytes each carries into the first phase. */
+    readonly chunks: number,
+    readonly chunkBytes: number,
+    /** Queue priority: a higher value is admitted first. */
+    readonly priority: number,
+    readonly listener: CollectiveListener | undefined,
+  ) {
+    this.members = Int32Array.from(request.group);
+    const G = this.members.length;
+    this.chunksDone = new Int32Array(G);
+    this.joinedAt = new Float64Array(G).fill(-1);
+    this.doneAt = new Float64Array(G).fill(-1);
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+}
+
+export class CollectiveSystem implements EventHandler {
+  readonly options: SystemOptions;
+  /** Handler ids registered on the engine. */
+  readonly hArrive: number;
+  readonly hProcessed: number;
+  readonly hStart: number;
+  readonly engine: Engine;
+  readonly network: NetworkModel;
+  readonly topology: Topology;
+  private readonly runs: (PhaseRun | undefined)[] = [];
+  private readonly freeRunIds: number[] = [];
+  private nextCollectiveId = 0;
+  private priorityCounter = 0;
+  /** Per rank × queue: chunks running, and chunks waiting as [priority, run id, member] triples. */
+  private readonly running: Int32Array;
+  private readonly waiting: (number[] | undefined)[];
+  private readonly queuesPerRank: number;
+  private readonly world: readonly number[];
+
+  constructor(engine: Engine, network: NetworkModel, options: Partial<SystemOptions> = {}) {
+    this.engine = engine;
+    this.network = network;
+    this.topology = network.topology;
+    this.options = checkOptions({ ...DEFAULT_SYSTEM, ...options });
+    this.queuesPerRank = this.topology.dims.length + 1;
+    this.running = new Int32Array(this.topology.npus * this.queuesPerRank);
+    this.waiting = new Array(this.topology.npus * this.queuesPerRank);
+    this.world = Array.from({ length: this.topology.npus }, (_, i) => i);
+    this.hArrive = engine.register(this);
+    this.hProcessed = engine.register({ onEvent: (a, b, c) => this.runs[a]!.processed(b, c) });
+    this.hStart = engine.register({ onEvent: (a, b) => this.runs[a]!.start(b) });
+  }
+
+  /** Plans a collective and registers it; members join with {@link join} (or all at once with {@link start}). */
+  create(request: CollectiveRequest, listener?: CollectiveListener): Collective {
+    const options = request.options ? checkOptions({ ...this.options, ...request.options }) : this.options;
+    if (!(Number.isFinite(request.bytes) && request.bytes >= 0)) {
+      throw new CollectiveError(`collective size must be a non-negative number of bytes, got ${request.bytes}`);
+    }
+    const group = Array.from(request.group ?? this.world);
+    const plan = planCollective(this.topology, {
+      op: request.op,
+      group,
+      algorithms: request.algorithms,
+      composition: options.composition,
+      ...(request.root !== undefined ? { root: request.root } : {}),
+    });
+    for (const phase of plan.phases) {
+      checkAlgorithm(phase.algorithm, phase.op, phase.size, phase.dim >= 0 ? `in dimension ${phase.dim}` : 'on this group');
+    }
+    const bytes = request.op === 'barrier' ? 0 : request.bytes;
+    const { chunks, chunkBytes } = this.chunking(request.op, bytes, options);
+    const priority = options.scheduling === 'LIFO' ? this.priorityCounter++ : this.priorityCounter--;
+    const c = new Collective(
+      this.nextCollectiveId++, { ...request, bytes, group }, plan, options, chunks, chunkBytes, priority, listener,
+    );
+    const phaseBytes = this.phaseBytes(plan, chunkBytes, options);
+    for (let k = 0; k < chunks; k++) {
+      const row: PhaseRun[] = [];
+      plan.phases.forEach((phase, i) => {
+        const id = this.freeRunIds.length > 0 ? this.freeRunIds.pop()! : this.runs.length;
+        const run = createPhaseRun(this, id, c, k, i, phase, phaseBytes[i]!);
+        this.runs[id] = run;
+        row.push(run);
+      });
+      c.runs.push(row);
+    }
+    return c;
+  }
+
+  /** Creates a collective and has every member join now. */
+  start(request: CollectiveRequest, listener?: CollectiveListener): Collective {
+    const c = this.create(request, listener);
+    for (let m = 0; m < c.size; m++) this.join(c, m);
+    return c;
+  }
+
+  /** Member `m` (index into the group) issues collective `c` now. */
+  join(c: Collective, m: number): void {
+    if (c.joinedAt[m]! >= 0) throw new CollectiveError(`rank ${c.members[m]} joined collective ${c.id} twice`);
+    c.joinedAt[m] = this.engine.now;
+    if (c.startNs < 0) c.startNs = this.engine.now;
+    if (c.plan.phases.length === 0 || c.chunks === 0) {
+      this.memberDone(c, m);
+      return;
+    }
+    for (const row of c.runs) {
+      const q = this.add(row[0]!, m);
+      if (q >= 0) this.admit(q);
+    }
+  }
+
+  /** Network arrival: (run, member, round). */
+  onEvent(a: number, b: number, c: number): void {
+    this.runs[a]!.arrive(b, c);
+  }
+
+  /** Called by a phase run when member m has finished it. */
+  phaseDone(run: PhaseRun, m: number): void {
+    const c = run.collective;
+    const next = c.runs[run.chunk]![run.phaseIndex + 1];
+    const rank = c.members[m]!;
+    // ASTRA-sim's order: the chunk joins its next queue, the freed slot is refilled, then the next queue admits
+    const q = next ? this.add(next, m) : -1;
+    if (!next) this.chunkDone(c, m);
+    const prev = rank * this.queuesPerRank + run.phase.queue;
+    this.running[prev]!--;
+    this.admit(prev);
+    if (q >= 0 && q !== prev) this.admit(q);
+  }
+
+  /**
+   * Chunks and the bytes of each. Native: k chunks of S/k. ASTRA-sim: ⌊S/k⌋, raised to the NPU count except for
+   * all-gather, and as many chunks of that size as it takes to cover S (`Sys::generate_collective`).
+   */
+  private chunking(op: CollectiveOp, bytes: number, o: SystemOptions): { chunks: number; chunkBytes: number } {
+    const k = o.chunks;
+    if (o.flavor === 'native' || bytes === 0) return { chunks: k, chunkBytes: bytes / k };
+    let size = bytes;
+    let chunk = Math.floor(size / k);
+    if (op !== 'allgather' && this.topology.npus > chunk) {
+      chunk = this.topology.npus;
+      size = k * chunk;
+    }
+    if (chunk === 0) throw new CollectiveError(`all-gather of ${bytes} B split into ${k} chunks leaves 0 bytes per chunk`);
+    return { chunks: Math.ceil(size / chunk), chunkBytes: chunk };
+  }
+
+  /** Bytes entering each phase, chained: a reduce-scatter leaves 1/p, an all-gather multiplies by p. */
+  private phaseBytes(plan: CollectivePlan, chunkBytes: number, o: SystemOptions): number[] {
+    if (o.flavor === 'native') return plan.phases.map((p) => chunkBytes * p.scale);
+    const out: number[] = [];
+    let d = chunkBytes;
+    for (const p of plan.phases) {
+      out.push(d);
+      if (p.algorithm.name === 'doubleBinaryTree') continue; // ASTRA-sim's DBT always all-reduces the whole chunk
+      if (p.op === 'reducescatter') d = Math.floor(d / p.size);
+      else if (p.op === 'allgather') d = d * p.size;
+    }
+    return out;
+  }
+
+  /**
+   * Puts member m's chunk in the queue of `run`'s phase, behind every waiting chunk of equal or higher priority,
+   * and returns the queue index; a member that sits the phase out (a broadcast/reduce line without data) moves on
+   * to the next phase at once.
+   */
+  private add(run: PhaseRun, m: number): number {
+    const c = run.collective;
+    if (run.phase.lineOf[m]! < 0) {
+      const next = c.runs[run.chunk]![run.phaseIndex + 1];
+      if (next) return this.add(next, m);
+      this.chunkDone(c, m);
+      return -1;
+    }
+    const q = c.members[m]! * this.queuesPerRank + run.phase.queue;
+    const list = this.waiting[q] ?? (this.waiting[q] = []);
+    let i = list.length;
+    while (i > 0 && list[i - 3]! < c.priority) i -= 3;
+    if (i === list.length) list.push(c.priority, run.id, m);
+    else list.splice(i, 0, c.priority, run.id, m);
+    return q;
+  }
+
+  /** Starts waiting chunks of queue q, in order, while it has room. */
+  private admit(q: number): void {
+    const w = this.waiting[q];
+    if (!w) return;
+    while (w.length > 0) {
+      const run = this.runs[w[1]!]!;
+      if (this.running[q]! >= run.collective.options.activeChunksPerDim) break;
+      this.running[q]!++;
+      const m = w[2]!;
+      w.splice(0, 3); // before begin(): a phase that ends at once re-enters admit(q)
+      this.begin(run, m);
+    }
+  }
+
+  /** Starts member m's phase, after the endpoint delay if the phase opens with a send. */
+  private begin(run: PhaseRun, m: number): void {
+    const e = run.collective.options.endpointDelayNs;
+    if (e > 0 && run.opensWithSend(m)) this.engine.schedule(e, this.hStart, run.id, m);
+    else run.start(m);
+  }
+
+  private chunkDone(c: Collective, m: number): void {
+    if (++c.chunksDone[m]! === c.chunks) this.memberDone(c, m);
+  }
+
+  private memberDone(c: Collective, m: number): void {
+    const now = this.engine.now;
+    c.doneAt[m] = now;
+    c.listener?.onRankDone?.(c, m, now);
+    if (++c.membersDone === c.size) {
+      c.endNs = now;
+      for (const row of c.runs) for (const run of row) { this.runs[run.id] = undefined; this.freeRunIds.push(run.id); }
+      c.listener?.onDone?.(c, now);
+    }
+  }
+}
+
+/** Validates system options; errors name the knob and what was expected. */
+export function checkOptions(o: SystemOptions): SystemOptions {
+  const int = (v: number, name: string, min: number) => {
+    if (!Number.isInteger(v) || v < min) throw new CollectiveError(`${name} must be an integer ≥ ${min}, got ${v}`);
+  };
+  int(o.chunks, 'chunks', 1);
+  if (o.activeChunksPerDim !== Infinity) int(o.activeChunksPerDim, 'active chunks per dimension', 1);
+  int(o.endpointDelayNs, 'endpoint delay (ns)', 0);
+  if (!(o.localMemBwGBps > 0)) throw new CollectiveError(`local memory bandwidth must be a positive number of GB/s, got ${o.localMemBwGBps}`);
+  if (o.scheduling !== 'FIFO' && o.scheduling !== 'LIFO') throw new CollectiveError(`scheduling must be FIFO or LIFO, got ${String(o.scheduling)}`);
+  if (o.composition !== 'baseline' && o.composition !== 'localBWAware') {
+    throw new CollectiveError(`composition must be baseline or localBWAware, got ${String(o.composition)}`);
+  }
+  if (o.flavor !== 'native' && o.flavor !== 'astra') throw new CollectiveError(`flavor must be native or astra, got ${String(o.flavor)}`);
+  return o;
+}

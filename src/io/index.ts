@@ -1,0 +1,2 @@
+export { InputError, kindOf } from './errors.ts';
+export * from './topology.ts';

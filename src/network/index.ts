@@ -1,0 +1,3 @@
+export * from './topology.ts';
+export type { NetworkModel, NetworkStats, NetworkModelFactory } from './model.ts';
+export { AnalyticalNetwork } from './analytical.ts';

@@ -1,0 +1,32 @@
+/**
+ * The seam between the network and everything above it. Every timing model (analytical α-β, flow-level max-min,
+ * the ASTRA-sim compatibility models) implements {@link NetworkModel}: send a message of some bytes from one NPU to
+ * another, and when it has fully arrived, the engine delivers event (a, b, c) to the handler the sender named.
+ * The network knows nothing of collectives; the payload is opaque to it.
+ */
+import type { Engine } from '../engine/index.ts';
+import type { Topology } from './topology.ts';
+
+export interface NetworkModel {
+  /** Registry name, e.g. `analytical`. */
+  readonly name: string;
+  readonly topology: Topology;
+  /**
+   * Sends `bytes` (may be fractional: a share of a chunk) from NPU `src` to NPU `dst` (src ≠ dst) at the engine's
+   * current time. `extraNs` (an integer ≥ 0) after the last byte has arrived, the engine calls
+   * `handlers[handler].onEvent(a, b, c)`. (The extra delay lets a receiver that is already waiting fold its
+   * processing time into the arrival: one event per message instead of two.)
+   */
+  send(src: number, dst: number, bytes: number, handler: number, a: number, b: number, c: number, extraNs: number): void;
+  /** Counters for reports. */
+  stats(): NetworkStats;
+}
+
+export interface NetworkStats {
+  messages: number;
+  bytes: number;
+  [extra: string]: number;
+}
+
+/** Builds a model for a topology on an engine. */
+export type NetworkModelFactory = (engine: Engine, topology: Topology) => NetworkModel;
