@@ -1,0 +1,105 @@
+/**
+ * One collective on one cluster: spec in, report out. This is what `orrery collective` runs, and what sweeps run
+ * for each point.
+ */
+import {
+  busBwFactor, CollectiveSystem, COLLECTIVE_OPS, CollectiveError, DEFAULT_SYSTEM, parseAlgorithm,
+  type AlgorithmSpec, type CollectiveOp, type SystemOptions,
+} from '../collectives/index.ts';
+import { Engine, type SchedulerName } from '../engine/index.ts';
+import { createNetworkModel, DEFAULT_NETWORK_MODEL, type Topology } from '../network/index.ts';
+
+export interface CollectiveSpec {
+  topology: Topology;
+  op: CollectiveOp;
+  /** Bytes per rank (all-gather: each rank's input). */
+  bytes: number;
+  /** One algorithm for every dimension, or one per dimension. Default: ring. */
+  algorithms?: readonly (AlgorithmSpec | string)[];
+  /** Network model name. Default: analytical. */
+  model?: string;
+  system?: Partial<SystemOptions>;
+  /** Global NPU ids taking part (default: all). */
+  group?: readonly number[];
+  /** Root for broadcast and reduce (default: the first member). */
+  root?: number;
+  scheduler?: SchedulerName;
+}
+
+export interface CollectiveReport {
+  op: CollectiveOp;
+  /** Bytes per rank as given. */
+  bytes: number;
+  /** Ranks taking part. */
+  npus: number;
+  topology: string;
+  model: string;
+  algorithms: string[];
+  chunks: number;
+  composition: string;
+  /** When the last rank finished (the collective's time), ns. */
+  timeNs: number;
+  /** When the first rank finished, ns. */
+  minTimeNs: number;
+  /** nccl-tests algorithm bandwidth: S / timeNs, with S the nccl-tests size (all-gather: bytes × ranks). GB/s. */
+  algBwGBps: number;
+  /** nccl-tests bus bandwidth: algBw × factor (all-reduce 2(p−1)/p; RS, AG, A2A (p−1)/p; broadcast, reduce 1). */
+  busBwGBps: number;
+  events: number;
+  messages: number;
+  wallMs: number;
+  /** Finish time of each rank, in group order. */
+  perRankNs: number[];
+}
+
+export function algorithmLabel(a: AlgorithmSpec): string {
+  return a.window !== undefined ? `${a.name}${a.window}` : a.name;
+}
+
+export function runCollective(spec: CollectiveSpec): CollectiveReport {
+  if (!COLLECTIVE_OPS.includes(spec.op)) {
+    throw new CollectiveError(`unknown operation "${spec.op}"; expected one of: ${COLLECTIVE_OPS.join(', ')}`);
+  }
+  const algorithms = (spec.algorithms ?? ['ring']).map((a) => (typeof a === 'string' ? parseAlgorithm(a) : a));
+  const model = spec.model ?? DEFAULT_NETWORK_MODEL;
+  const t0 = performance.now();
+  const engine = new Engine(spec.scheduler ? { scheduler: spec.scheduler } : {});
+  const network = createNetworkModel(model, engine, spec.topology);
+  const system = new CollectiveSystem(engine, network, spec.system ?? {});
+  const c = system.start({
+    op: spec.op,
+    bytes: spec.bytes,
+    algorithms,
+    ...(spec.group ? { group: spec.group } : {}),
+    ...(spec.root !== undefined ? { root: spec.root } : {}),
+  });
+  const stats = engine.run();
+  const wallMs = performance.now() - t0;
+  if (c.membersDone !== c.size) {
+    throw new CollectiveError(`the ${spec.op} stalled: ${c.size - c.membersDone} of ${c.size} ranks never finished (a bug: please report it)`);
+  }
+  const p = c.size;
+  let minTime = Infinity;
+  for (const t of c.doneAt) minTime = Math.min(minTime, t);
+  const timeNs = c.endNs;
+  const ncclBytes = spec.op === 'allgather' ? spec.bytes * p : spec.bytes;
+  const algBw = timeNs > 0 ? ncclBytes / timeNs : 0;
+  return {
+    op: spec.op,
+    bytes: spec.bytes,
+    npus: p,
+    topology: spec.topology.name,
+    model,
+    algorithms: algorithms.map(algorithmLabel),
+    chunks: c.chunks,
+    composition: system.options.composition ?? DEFAULT_SYSTEM.composition,
+    timeNs,
+    minTimeNs: p > 0 ? minTime : 0,
+    algBwGBps: algBw,
+    busBwGBps: algBw * busBwFactor(spec.op, p),
+    events: stats.events,
+    messages: network.stats().messages,
+    wallMs,
+    perRankNs: Array.from(c.doneAt),
+  };
+}

@@ -1,0 +1,10 @@
+/** The public API: everything the CLI (and library users) need. */
+export { runCollective, algorithmLabel, type CollectiveSpec, type CollectiveReport } from './collective.ts';
+export { resolveTopology, namedTopologies, TOPOLOGIES_DIR, type ResolvedTopology, type TopologyArgs } from './topology.ts';
+export {
+  COLLECTIVE_OPS, ALGORITHM_NAMES, COMPOSITIONS, DEFAULT_SYSTEM, CollectiveError, parseAlgorithm,
+  type CollectiveOp, type SystemOptions, type AlgorithmSpec,
+} from '../collectives/index.ts';
+export { networkModelNames, NETWORK_MODELS, DEFAULT_NETWORK_MODEL, TopologyError, describeDims } from '../network/index.ts';
+export { SCHEDULER_NAMES, type SchedulerName } from '../engine/index.ts';
+export { InputError } from '../io/index.ts';

@@ -1,0 +1,44 @@
+/**
+ * The `orrery` command line: parses arguments (commander) and prints; everything else is in api/.
+ * Known input errors print one line and exit 1; anything else is a bug and says so (set ORRERY_DEBUG=1 for the
+ * stack).
+ */
+import { Command, CommanderError } from 'commander';
+import { registerCollective } from './collective.ts';
+import { registerTopologies } from './topologies.ts';
+
+const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError']);
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('orrery')
+    .description('A fast, deterministic discrete-event simulator for distributed ML training and inference.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCollective(program);
+  registerTopologies(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode; // commander already printed the message
+    const err = e as Error;
+    if (KNOWN_ERRORS.has(err.name)) {
+      console.error(`orrery: error: ${err.message}`);
+      return 1;
+    }
+    console.error(`orrery: internal error: ${err.message ?? String(e)}`);
+    console.error('This is a bug in Orrery; set ORRERY_DEBUG=1 to see where it happened.');
+    if (process.env.ORRERY_DEBUG) console.error(err.stack);
+    return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

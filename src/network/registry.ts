@@ -1,0 +1,34 @@
+/**
+ * Network models by name. Each entry builds a model for a topology on an engine; later models (flow, the ASTRA-sim
+ * compatibility models) register here.
+ */
+import type { Engine } from '../engine/index.ts';
+import { AnalyticalNetwork } from './analytical.ts';
+import type { NetworkModel } from './model.ts';
+import { TopologyError, type Topology } from './topology.ts';
+
+export interface NetworkModelEntry {
+  create(engine: Engine, topology: Topology): NetworkModel;
+  /** One line for --help and errors. */
+  summary: string;
+}
+
+export const NETWORK_MODELS: Record<string, NetworkModelEntry> = {
+  analytical: {
+    create: (engine, topology) => new AnalyticalNetwork(engine, topology),
+    summary: 'α-β, cut-through, no contention (hops·latency + bytes/bandwidth)',
+  },
+};
+
+export const DEFAULT_NETWORK_MODEL = 'analytical';
+
+export function networkModelNames(): string[] {
+  return Object.keys(NETWORK_MODELS);
+}
+
+/** Builds the named model; an unknown name is an error listing the valid ones. */
+export function createNetworkModel(name: string, engine: Engine, topology: Topology): NetworkModel {
+  const entry = NETWORK_MODELS[name];
+  if (!entry) throw new TopologyError(`unknown network model "${name}"; expected one of: ${networkModelNames().join(', ')}`);
+  return entry.create(engine, topology);
+}
