@@ -1,0 +1,127 @@
+/**
+ * Orrery's trace data model (format `orrery-trace`, version 1): per-rank programs of operations with
+ * dependencies and streams, communicator groups declared once. One model, two encodings (JSON for people, msgpack
+ * for bulk); importers (Chakra ET, ASTRA-sim text workloads) and generators (workloads/) all produce it, and the
+ * replay (workload/replay) consumes it.
+ *
+ * Units are in the keys: time in integer ns (`durationNs`), sizes in bytes, FLOPs as numbers.
+ *
+ * Semantics:
+ * - An op issues when all its `deps` (ids on the same rank) have completed and, if it has a `stream`, when the
+ *   previous op of that stream (in program order) has completed: a stream runs its ops one at a time, in order.
+ * - Default streams when `stream` is absent: compute → `compute` (`cpu: true` → `cpu`), coll/send/recv → `comm`;
+ *   wait and marker ops have no stream.
+ * - `coll`: every member of the group issues the same collectives in the same order; a member joins when its op
+ *   issues, and its op completes when that member has finished its part.
+ * - `send`/`recv` match on (sender, receiver, tag), first-in first-out; sizes must agree. A recv completes when the
+ *   message has arrived; a send completes when its message has been delivered.
+ * - Groups: a name maps to one list of global ranks, or to a partition (a list of disjoint lists); a rank naming a
+ *   partition gets the block that contains it, which lets one shared program serve every tensor-parallel group.
+ *   `world` (all ranks) always exists.
+ */
+import type { CollectiveOp } from '../collectives/types.ts';
+
+export const TRACE_FORMAT = 'orrery-trace';
+export const TRACE_VERSION = 1;
+
+export type OpKind = 'compute' | 'coll' | 'send' | 'recv' | 'wait' | 'marker';
+export const OP_KINDS: readonly OpKind[] = ['compute', 'coll', 'send', 'recv', 'wait', 'marker'];
+
+export type Precision = 'fp64' | 'fp32' | 'tf32' | 'bf16' | 'fp16' | 'fp8' | 'int8';
+
+interface OpBase {
+  /** Unique within the rank's program; any order. */
+  id: number;
+  kind: OpKind;
+  /** Free text, shown in timelines. */
+  name?: string;
+  /** Ids (same program) that must complete before this op issues; may point forward. */
+  deps?: number[];
+  /** Ops on one stream issue one at a time in program order; also the timeline thread. */
+  stream?: string;
+  /** Importer leftovers (Chakra attributes, …); ignored by the replay. */
+  ext?: Record<string, unknown>;
+}
+
+export interface ComputeOp extends OpBase {
+  kind: 'compute';
+  /** Measured or given duration; when absent, a roofline from `flops` and `bytes` on the device. */
+  durationNs?: number;
+  flops?: number;
+  /** Bytes moved to and from device memory (roofline's memory term). */
+  bytes?: number;
+  precision?: Precision;
+  /** A host (CPU) op: runs on the `cpu` stream and counts as not overlapping communication. */
+  cpu?: boolean;
+}
+
+export interface CollOp extends OpBase {
+  kind: 'coll';
+  op: CollectiveOp;
+  /** Group name (default `world`). */
+  group?: string;
+  /** Bytes per rank (all-gather: each rank's input), as in Chakra's comm_size. */
+  bytes: number;
+  /** Global rank of the root for broadcast/reduce (default: the group's first member). */
+  root?: number;
+  /** Algorithm per dimension (else the run's choice), e.g. ["ring", "direct"]. */
+  algorithms?: string[];
+  /** Chunks for this collective (else the run's choice). */
+  chunks?: number;
+  /** Higher issues first when collectives compete for a queue. */
+  priority?: number;
+  /** A measured time, used only when the run replays collectives by duration. */
+  durationNs?: number;
+}
+
+export interface SendOp extends OpBase {
+  kind: 'send';
+  /** Global rank of the receiver. */
+  peer: number;
+  tag?: number;
+  bytes: number;
+}
+
+export interface RecvOp extends OpBase {
+  kind: 'recv';
+  /** Global rank of the sender. */
+  peer: number;
+  tag?: number;
+  bytes: number;
+}
+
+export interface WaitOp extends OpBase {
+  kind: 'wait';
+  durationNs: number;
+}
+
+export interface MarkerOp extends OpBase {
+  kind: 'marker';
+}
+
+export type Op = ComputeOp | CollOp | SendOp | RecvOp | WaitOp | MarkerOp;
+
+/** One program, run by every rank in `ranks` (SPMD sharing). */
+export interface Program {
+  ranks: number[];
+  ops: Op[];
+}
+
+export interface TraceMeta {
+  name?: string;
+  /** Where it came from, e.g. `chakra:prefix` or `workloads/gpt3-175b.json`. */
+  source?: string;
+  [key: string]: unknown;
+}
+
+export interface Trace {
+  format: typeof TRACE_FORMAT;
+  version: typeof TRACE_VERSION;
+  units: { time: 'ns'; size: 'B' };
+  meta?: TraceMeta;
+  /** World size: ranks are 0..ranks-1; every rank appears in exactly one program. */
+  ranks: number;
+  /** Named groups: a list of global ranks, or a partition (list of disjoint lists). */
+  groups: Record<string, number[] | number[][]>;
+  programs: Program[];
+}
