@@ -425,7 +425,11 @@ function mapRank(
       if (n.outputs) ext.outputs = n.outputs;
     }
     const rest: Record<string, unknown> = {};
-    for (const a of n.attr) if (!CONSUMED.has(a.name)) rest[a.name] = attrJson(a);
+    const p2p = n.type === COMM_SEND_NODE || n.type === COMM_RECV_NODE;
+    for (const a of n.attr) {
+      // comm_type is ignored on send/recv (MSCCL-converted traces put node-type numbers there): kept as a leftover
+      if (!CONSUMED.has(a.name) || (p2p && a.name === 'comm_type')) rest[a.name] = attrJson(a);
+    }
     if (Object.keys(rest).length > 0) ext.attrs = rest;
     if (n.unknown) ext.unknownFields = n.unknown.length;
     if (Object.keys(ext).length > 0) op.ext = ext;
@@ -469,7 +473,9 @@ function mapNode(
       const precision = attrString(findAttr(n, 'precision'));
       const op: Op = { ...base, kind: 'compute' };
       if (exactNs !== undefined) op.durationNs = exactNs;
-      else if (opts.compute === 'roofline' && !isCpu) {
+      else if (kind === 'roofline') {
+        // an Orrery export of a compute op without a duration
+      } else if (opts.compute === 'roofline' && !isCpu) {
         if (!bytes) op.durationNs = 0; // ASTRA-sim skips a roofline node without tensor_size
       } else op.durationNs = durNs;
       if (flops !== undefined) op.flops = flops;

@@ -138,7 +138,7 @@ export function traceToChakra(trace: Trace, opts: ChakraExportOptions = {}): Cha
       const where = `rank ${rank} op ${op.id}`;
       if (!Number.isSafeInteger(op.id) || op.id < 0) throw new InputError(`Chakra export: ${where}: node ids must be non-negative integers`);
       const n: ChakraNode = {
-        id: op.id, name: op.name ?? `${op.kind}${op.id}`, type: INVALID_NODE, ctrlDeps: [], dataDeps: [...(op.deps ?? [])],
+        id: op.id, name: op.name ?? '', type: INVALID_NODE, ctrlDeps: [], dataDeps: [...(op.deps ?? [])],
         startTimeMicros: 0, durationMicros: 0, attr: [],
       };
       const s = streamOf(op);
@@ -162,7 +162,10 @@ export function traceToChakra(trace: Trace, opts: ChakraExportOptions = {}): Cha
           if (op.flops !== undefined) n.attr.push(int64('num_ops', op.flops));
           if (op.bytes !== undefined) n.attr.push({ name: 'tensor_size', type: 'uint64', value: Math.round(op.bytes) });
           if (op.precision !== undefined) n.attr.push(str('precision', op.precision));
-          if (op.durationNs === undefined) bump('roofline');
+          if (op.durationNs === undefined) {
+            bump('roofline');
+            n.attr.push(str('orrery_kind', 'roofline')); // tells Orrery's importer there was no duration
+          }
           setDuration(op.durationNs);
           break;
         case 'wait':
@@ -213,6 +216,10 @@ export function traceToChakra(trace: Trace, opts: ChakraExportOptions = {}): Cha
         }
       }
       if (op.stream !== undefined) n.attr.push(str('stream', op.stream ?? ''));
+      // an all-default node (id 0, INVALID, nothing else) would encode to 0 bytes and end the file for Chakra's reader
+      if (n.id === 0 && n.type === INVALID_NODE && n.name === '' && n.attr.length === 0 && n.dataDeps.length === 0 && n.ctrlDeps.length === 0) {
+        n.name = 'marker';
+      }
       nodes.push(n);
     }
     files.push({ metadata: { version: opts.version ?? '0.0.4', attr: [] }, nodes });
