@@ -220,6 +220,7 @@ describe('Chakra import: the real PyTorch trace (feeder_tests_trace.tar.gz, 3,66
     expect(t.meta?.chakra).toMatchObject({
       nodes: 3664, byType: { COMP_NODE: 3643, COMM_COLL_NODE: 21 },
       forwardDataDeps: 53, danglingDataDeps: 0, danglingCtrlDeps: 1277, hostCollectives: 14,
+      selfDeps: 383, // ctrl_deps naming the node itself (counted in every mode, dropped)
     });
     const w = t.meta?.warnings as string[];
     expect(w.some((s) => s.startsWith('53 data deps point to a later node'))).toBe(true);
@@ -246,8 +247,8 @@ describe('Chakra import: the real PyTorch trace (feeder_tests_trace.tar.gz, 3,66
   });
 
   it('in astra mode (ctrl_deps as dependencies, as FeederV3) names the cycles ctrl and data deps form here', () => {
-    // node 3317 (aten::mul, CPU) has ctrl parent 3318, a GPU kernel whose data deps include 3317: 653 such 2-cycles
-    // exist, so ASTRA-sim's FeederV3, which resolves both kinds, could never issue them
+    // node 3317 (aten::mul, CPU) has ctrl parent 3318, a GPU kernel whose data deps include 3317: 462 pairs of
+    // nodes depend on each other once ctrl deps count, so ASTRA-sim's FeederV3, which resolves both, would stall
     expect(() => readChakraTrace(prefix, { ctrlDeps: 'astra', keepIo: false })).toThrow(/chakra\.0\.et: dependency cycle among nodes \d+ → \d+ → \d+/);
   });
 

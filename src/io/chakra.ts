@@ -50,7 +50,10 @@ export interface ChakraImportOptions {
    * uses num_ops and tensor_size (ASTRA-sim's `roofline-enabled`; a GPU node with tensor_size 0 takes no time).
    */
   compute?: 'duration' | 'roofline';
-  /** `resource` (default): the trace's default streams. `tid`: one stream per PyTorch thread / CUDA stream. */
+  /**
+   * `resource` (default): the trace's default streams. `tid`: one stream per PyTorch thread / CUDA stream (the
+   * integer `stream` attribute when present, else `tid`).
+   */
   streams?: 'resource' | 'tid';
   /** Keep the PyTorch `inputs`/`outputs` strings in `ext` (default true; they are most of a PyTorch trace's size). */
   keepIo?: boolean;
@@ -67,6 +70,8 @@ export interface ChakraImportStats {
   forwardCtrlDeps: number;
   danglingDataDeps: number;
   danglingCtrlDeps: number;
+  /** Nodes that list themselves as a dependency (dropped). */
+  selfDeps: number;
   hostCollectives: number;
 }
 
@@ -164,7 +169,7 @@ const COMM_OP: Record<number, CollectiveOp> = {
 /** Attributes the mapping consumes (everything else goes to `ext.attrs`). */
 const CONSUMED = new Set([
   'is_cpu_op', 'num_ops', 'tensor_size', 'comm_type', 'comm_size', 'comm_src', 'comm_dst', 'comm_tag',
-  'comm_priority', 'pg_name', 'involved_dim', 'stream', 'duration_ns', 'orrery_kind', 'root', 'algorithms',
+  'comm_priority', 'pg_name', 'involved_dim', 'duration_ns', 'orrery_kind', 'root', 'algorithms',
   'chunks', 'precision',
 ]);
 
@@ -200,7 +205,7 @@ export function chakraToTrace(
     opts, ranks, groups: {}, warnings: [], counts: {},
     stats: {
       prefix: source.prefix, files: source.files, version: files[0]?.metadata.version ?? '', nodes: 0, byType: {},
-      forwardDataDeps: 0, forwardCtrlDeps: 0, danglingDataDeps: 0, danglingCtrlDeps: 0, hostCollectives: 0,
+      forwardDataDeps: 0, forwardCtrlDeps: 0, danglingDataDeps: 0, danglingCtrlDeps: 0, selfDeps: 0, hostCollectives: 0,
     },
   };
   const commGroups = opts.commGroups === undefined ? undefined : checkCommGroups(opts.commGroups, 'commGroups');
@@ -210,7 +215,7 @@ export function chakraToTrace(
   const programs: Program[] = [];
   const byKey = new Map<string, Program>();
   perRank.forEach((ops, rank) => {
-    const key = JSON.stringify(ops);
+    const key = ranks === 1 ? '' : JSON.stringify(ops);
     const p = byKey.get(key);
     if (p) p.ranks.push(rank);
     else {
@@ -231,6 +236,7 @@ export function chakraToTrace(
         : `${s.danglingCtrlDeps} ctrl deps (parent links, not dependencies in the default ctrlDeps 'parent' mode) name node ids absent from their file`,
     );
   }
+  if (s.selfDeps > 0) ctx.warnings.push(`${s.selfDeps} nodes list themselves in their data or ctrl deps: ignored (such a node could never issue)`);
   const c = ctx.counts;
   if (c.hostColl) ctx.warnings.push(`${c.hostColl} COMM_COLL_NODEs have is_cpu_op set (host-side c10d calls, which ASTRA-sim rejects): imported as CPU compute of their recorded duration`);
   if (c.mem) ctx.warnings.push(`${c.mem} MEM_LOAD/MEM_STORE nodes imported as zero-time markers: Orrery has no remote-memory model (ASTRA-sim's NO_MEMORY_EXPANSION)`);
@@ -380,6 +386,7 @@ function mapRank(
 
   // Pass 1: dependencies by position; count forward and dangling ones.
   const astra = opts.ctrlDeps === 'astra';
+  const mark = new Int32Array(nodes.length).fill(-1); // mark[p] === i: p is already a dep of node i
   const deps: number[][] = nodes.map((n, i) => {
     const out: number[] = [];
     const add = (id: number, ctrl: boolean): void => {
@@ -393,8 +400,15 @@ function mapRank(
         if (ctrl) stats.forwardCtrlDeps++;
         else stats.forwardDataDeps++;
       }
-      if ((ctrl && !astra) || p === i) return;
-      if (!out.includes(p)) out.push(p);
+      if (p === i) {
+        stats.selfDeps++;
+        return;
+      }
+      if (ctrl && !astra) return;
+      if (mark[p] !== i) {
+        mark[p] = i;
+        out.push(p);
+      }
     };
     for (const d of n.dataDeps) add(d, false);
     for (const d of n.ctrlDeps) add(d, true);
@@ -428,7 +442,9 @@ function mapRank(
     const p2p = n.type === COMM_SEND_NODE || n.type === COMM_RECV_NODE;
     for (const a of n.attr) {
       // comm_type is ignored on send/recv (MSCCL-converted traces put node-type numbers there): kept as a leftover
-      if (!CONSUMED.has(a.name) || (p2p && a.name === 'comm_type')) rest[a.name] = attrJson(a);
+      // a string `stream` is Orrery's (chakraWrite.ts); PyTorch's integer CUDA stream id stays a leftover
+      const ours = a.name === 'stream' && a.type === 'string' && !a.list;
+      if ((!CONSUMED.has(a.name) && !ours) || (p2p && a.name === 'comm_type')) rest[a.name] = attrJson(a);
     }
     if (Object.keys(rest).length > 0) ext.attrs = rest;
     if (n.unknown) ext.unknownFields = n.unknown.length;
@@ -458,11 +474,13 @@ function mapNode(
   const exactNs = attrNumber(findAttr(n, 'duration_ns'));
   const kind = attrString(findAttr(n, 'orrery_kind'));
   const tid = attrNumber(findAttr(n, 'tid'));
-  const streamAttr = attrString(findAttr(n, 'stream'));
+  const sa = findAttr(n, 'stream');
+  const streamAttr = sa?.type === 'string' && !sa.list ? (sa.value as string) : undefined;
+  const cudaStream = sa !== undefined && streamAttr === undefined ? attrNumber(sa) : undefined;
   // Orrery exports write `stream` ("" = no stream); otherwise the defaults, or one stream per PyTorch tid.
   const stream: string | null | undefined =
     streamAttr !== undefined ? (streamAttr === '' ? null : streamAttr)
-      : opts.streams === 'tid' && tid !== undefined ? `${isCpu ? 'cpu' : 'gpu'}:${tid}` : undefined;
+      : opts.streams === 'tid' && (cudaStream ?? tid) !== undefined ? `${isCpu ? 'cpu' : 'gpu'}:${cudaStream ?? tid}` : undefined;
   const withStream = <T extends Op>(op: T): T => (stream !== undefined ? { ...op, stream } : op);
 
   switch (n.type) {
