@@ -527,7 +527,7 @@ function mapNode(
       const c: Op = { ...base, kind: 'coll', op, bytes };
       if (group !== 'world') c.group = group;
       const prio = attrNumber(findAttr(n, 'comm_priority'));
-      if (prio !== undefined && prio !== 0) c.priority = prio;
+      if (prio !== undefined) c.priority = prio;
       const root = attrNumber(findAttr(n, 'root'));
       if (root !== undefined) c.root = root;
       const chunks = attrNumber(findAttr(n, 'chunks'));

@@ -183,7 +183,10 @@ export function traceToChakra(trace: Trace, opts: ChakraExportOptions = {}): Cha
           if (ct === undefined) throw new InputError(`Chakra export: ${where}: collective "${op.op}" has no Chakra comm_type`);
           if (!Number.isInteger(op.bytes)) bump('fractional');
           n.attr.push(bool('is_cpu_op', false), int64('comm_type', ct), int64('comm_size', op.bytes));
-          if (op.priority !== undefined && op.priority !== 0) n.attr.push(int32('comm_priority', op.priority));
+          // ASTRA-sim 2.x simulates AR, AG, RS and A2A, replays BROADCAST by duration, and throws on the rest
+          if (op.op === 'reduce' || op.op === 'barrier') bump('astraUnsupported');
+          if (op.op === 'broadcast' && op.durationNs === undefined) bump('broadcastNoDuration');
+          if (op.priority !== undefined) n.attr.push(int32('comm_priority', op.priority));
           const members = groupBlock(trace, op.group, rank, `Chakra export: ${where}`);
           if (members.length !== trace.ranks) {
             const mask = dims ? maskFor(members, rank, dims) : undefined;
@@ -227,6 +230,8 @@ export function traceToChakra(trace: Trace, opts: ChakraExportOptions = {}): Cha
   if (counts.roundedUs) warnings.push(`${counts.roundedUs} durations are not whole µs: ASTRA-sim gets the nearest µs (Chakra's unit); the exact ns are kept in a duration_ns attribute`);
   if (counts.roofline) warnings.push(`${counts.roofline} compute ops have no duration (roofline from num_ops/tensor_size): run ASTRA-sim with roofline-enabled, or they take 1 ns there`);
   if (counts.wait) warnings.push(`${counts.wait} wait ops written as CPU COMP_NODEs (ASTRA-sim has no pure delay; they occupy its CPU resource)`);
+  if (counts.astraUnsupported) warnings.push(`${counts.astraUnsupported} reduce/barrier collectives: ASTRA-sim 2.x rejects these comm types ("Unsupported collective comm type")`);
+  if (counts.broadcastNoDuration) warnings.push(`${counts.broadcastNoDuration} broadcasts without a duration: ASTRA-sim replays broadcasts by duration_micros, so they take 1 ns there`);
   if (counts.fractional) warnings.push(`${counts.fractional} communication sizes are not whole bytes: rounded`);
   return { files, commGroups, warnings };
 }
