@@ -78,7 +78,7 @@ export interface ChakraImportStats {
 /** The per-rank file names for a prefix; accepts `x.0.et` or `x.et` for convenience. */
 export function chakraFiles(prefixArg: string, ranks?: number): { prefix: string; files: string[] } {
   let prefix = prefixArg;
-  const m = /^(.*)\.(\d+)\.et(\.gz)?$/.exec(prefix);
+  const m = /^(.*)\.(\d+)\.et$/.exec(prefix);
   if (m && existsSync(prefix) && statSync(prefix).isFile()) prefix = m[1]!;
   else if (/\.et$/.test(prefix) && existsSync(prefix) && statSync(prefix).isFile()) {
     if (ranks !== undefined && ranks !== 1) throw new InputError(`--chakra: ${prefix} is a single file, but ${ranks} ranks were asked for`);
