@@ -8,3 +8,10 @@ export {
 export { networkModelNames, NETWORK_MODELS, DEFAULT_NETWORK_MODEL, TopologyError, describeDims } from '../network/index.ts';
 export { SCHEDULER_NAMES, type SchedulerName } from '../engine/index.ts';
 export { InputError } from '../io/index.ts';
+export {
+  loadChakra, loadAstraWorkload, generateWorkload, exportChakra, loadWorkloadSpec, namedWorkloads, workloadPath, WORKLOADS_DIR,
+  type LoadChakraOptions, type LoadAstraOptions, type GenerateWorkloadOptions, type ExportChakraOptions,
+} from './workloads.ts';
+export { parseSetArg } from '../io/index.ts';
+export type { Trace } from '../workload/trace.ts';
+export type { WorkloadSpec } from '../workload/generators/spec.ts';
