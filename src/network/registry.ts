@@ -4,6 +4,7 @@
  */
 import type { Engine } from '../engine/index.ts';
 import { AnalyticalNetwork } from './analytical.ts';
+import { FlowNetwork } from './flow.ts';
 import type { NetworkModel } from './model.ts';
 import { TopologyError, type Topology } from './topology.ts';
 
@@ -17,6 +18,10 @@ export const NETWORK_MODELS: Record<string, NetworkModelEntry> = {
   analytical: {
     create: (engine, topology) => new AnalyticalNetwork(engine, topology),
     summary: 'α-β, cut-through, no contention (hops·latency + bytes/bandwidth)',
+  },
+  flow: {
+    create: (engine, topology) => new FlowNetwork(engine, topology),
+    summary: 'flow-level: links shared max-min fairly on the physical topology, rates recomputed as flows start and end',
   },
 };
 
