@@ -656,13 +656,15 @@ export class FlowNetwork implements NetworkModel, EventHandler {
 
   // ------------------------------------------------------------------ inspection (tests, debugging)
 
-  /** The flows on the network now (finished-but-not-yet-retired ones excluded). */
+  /**
+   * The flows on the links now, including those whose last byte has left but which are not retired yet (`releaseNs`
+   * ≤ now: lazily released flows, or a release event due at this instant).
+   */
   snapshot(): FlowView[] {
     const out: FlowView[] = [];
-    const now = this.engine.now;
     for (let f = 0; f < this.nextFlow; f++) {
       const st = this.fState[f]!;
-      if (st === FREE || (st !== PENDING && this.fRelease[f]! <= now)) continue;
+      if (st === FREE) continue;
       const links: number[] = [];
       for (let i = 0; i < this.fHops[f]!; i++) links.push(this.eLink[this.fOff[f]! + i]!);
       out.push({
@@ -672,6 +674,11 @@ export class FlowNetwork implements NetworkModel, EventHandler {
       });
     }
     return out;
+  }
+
+  /** True when no recompute is pending: every flow on the network has its max-min rate for the current set. */
+  get quiescent(): boolean {
+    return !this.recomputeScheduled;
   }
 
   /** Capacity of link l in B/ns (including injection links). */

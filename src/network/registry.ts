@@ -25,7 +25,8 @@ export const NETWORK_MODELS: Record<string, NetworkModelEntry> = {
   },
 };
 
-export const DEFAULT_NETWORK_MODEL = 'analytical';
+/** The CLI's and API's default: the congestion-aware model (it equals `analytical` wherever no link is shared). */
+export const DEFAULT_NETWORK_MODEL = 'flow';
 
 export function networkModelNames(): string[] {
   return Object.keys(NETWORK_MODELS);
