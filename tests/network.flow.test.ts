@@ -109,6 +109,6 @@ describe('flow: sharing', () => {
     const acct = net.settle();
     expect(acct.bytesRetired).toBe(2.7e5);
     expect(acct.live).toBe(0);
-    expect(acct.maxResidualNs).toBeLessThanOrEqual(0.5);
+    expect(acct.maxOverdraftNs).toBeLessThanOrEqual(0.5);
   });
 });

@@ -30,8 +30,9 @@
  * **Isolated flows** (alone on every link of their route, the common case for ring and tree collectives) skip the
  * recompute: their rate is the route's smallest capacity, their delivery event goes straight to the receiver, and
  * their links are released lazily: the next flow to touch one retires every flow found there whose release time
- * has passed. So a contention-free message costs one event, as in `analytical`. A flow that shares a link gets a
- * release event of its own (which then schedules the delivery).
+ * has passed. So a contention-free message costs one event, as in `analytical`. The same holds for a component
+ * whose flows are all released at one instant (a symmetric all-to-all): no one is left to speed up when they leave.
+ * Otherwise a flow that shares a link gets a release event of its own (which then schedules the delivery).
  *
  * Complexity (F_c flows and L_c links in the affected component, h hops per route):
  * - send: O(h) to route and link in, plus O(1) amortised to retire finished flows it meets;
@@ -125,6 +126,7 @@ export class FlowNetwork implements NetworkModel, EventHandler {
   private fB = new Int32Array(0);
   private fC = new Int32Array(0);
   private fStamp = new Int32Array(0);
+  private fChanged = new Uint8Array(0);
   private fBytes = new Float64Array(0);
   private fRemain = new Float64Array(0);
   private fAnchor = new Float64Array(0);
@@ -148,7 +150,8 @@ export class FlowNetwork implements NetworkModel, EventHandler {
   private eNext = new Int32Array(0);
   private ePrev = new Int32Array(0);
   private arenaTop = 0;
-  private readonly freeBlocks: number[][] = [];
+  /** Free route blocks by length: a list threaded through eNext of each block's first entry. */
+  private readonly freeBlock: Int32Array;
 
   // ---- recompute bookkeeping
   private readonly dirty: Int32Array;
@@ -174,7 +177,7 @@ export class FlowNetwork implements NetworkModel, EventHandler {
   private peakLive = 0;
   private retired = 0;
   private bytesRetired = 0;
-  private maxResidualNs = 0;
+  private maxOverdraftNs = 0;
 
   constructor(engine: Engine, readonly topology: Topology, options: FlowOptions = {}) {
     this.engine = engine;
@@ -201,6 +204,7 @@ export class FlowNetwork implements NetworkModel, EventHandler {
     const H = P.maxHops + (inj !== undefined ? 1 : 0);
     this.route = new Int32Array(Math.max(1, H));
     this.routeTail = this.route.subarray(1);
+    this.freeBlock = new Int32Array(H + 1).fill(-1);
     this.growFlows(1024);
     this.growArena(1024 * Math.max(1, H));
     this.hSelf = engine.register(this);
@@ -251,7 +255,8 @@ export class FlowNetwork implements NetworkModel, EventHandler {
       this.fAnchor[f] = now;
       this.fRemain[f] = bytes;
       this.fRate[f] = r;
-      this.schedule(f, true);
+      this.setTimes(f);
+      this.post(f, true);
       if (this.observer) this.observer(this);
     } else {
       this.fState[f] = PENDING;
@@ -290,15 +295,21 @@ export class FlowNetwork implements NetworkModel, EventHandler {
   // ------------------------------------------------------------------ rates and events
 
   /** The rounding rule (see the file comment): release and delivery instants from the flow's anchor. */
-  private schedule(f: number, lazy: boolean): void {
+  private setTimes(f: number): void {
     const x = this.fRemain[f]! / this.fRate[f]!;
     const a = this.fAnchor[f]!;
     this.fRelease[f] = a + Math.round(x);
-    const deliver = a + Math.round(this.fLat[f]! + x) + this.fExtra[f]!;
-    this.fDeliver[f] = deliver;
+    this.fDeliver[f] = a + Math.round(this.fLat[f]! + x) + this.fExtra[f]!;
+  }
+
+  /**
+   * Schedules the flow's next event: its delivery (lazy: nothing else needs to know when it leaves) or its release
+   * (a shared flow: the others are re-rated when it leaves, and the release schedules the delivery).
+   */
+  private post(f: number, lazy: boolean): void {
     if (lazy) {
       this.fState[f] = LAZY;
-      this.fEvent[f] = this.engine.scheduleCancellable(deliver, this.fHandler[f]!, this.fA[f]!, this.fB[f]!, this.fC[f]!);
+      this.fEvent[f] = this.engine.scheduleCancellable(this.fDeliver[f]!, this.fHandler[f]!, this.fA[f]!, this.fB[f]!, this.fC[f]!);
     } else {
       this.fState[f] = ACTIVE;
       this.fEvent[f] = this.engine.scheduleCancellable(this.fRelease[f]!, this.hSelf, OP_RELEASE, f, 0);
@@ -342,8 +353,6 @@ export class FlowNetwork implements NetworkModel, EventHandler {
         this.dirty[this.nDirty++] = l;
       }
     }
-    const residual = Math.abs(this.fRemain[f]! - this.fRate[f]! * (this.fRelease[f]! - this.fAnchor[f]!)) / this.fRate[f]!;
-    if (residual > this.maxResidualNs) this.maxResidualNs = residual;
     this.retired++;
     this.bytesRetired += this.fBytes[f]!;
     if (st === ACTIVE) {
@@ -462,30 +471,50 @@ export class FlowNetwork implements NetworkModel, EventHandler {
     }
   }
 
-  /** Applies the new rates: re-anchor and reschedule the flows whose rate changed (and rate the new ones). */
+  /**
+   * Applies the new rates: re-anchors the flows whose rate changed (and anchors the new ones) and reschedules them.
+   * If every flow of the component is released at the same instant, none of them needs a release event (no one is
+   * left to speed up): they all go lazy, with their deliveries scheduled directly. Otherwise each gets a release
+   * event. A flow whose rate did not change keeps its anchor and times; only its kind of event may change.
+   */
   private apply(nf: number): void {
     const now = this.engine.now;
-    const single = nf === 1;
+    const comp = this.comp, changed = this.fChanged;
+    let same = true;
+    let t0 = 0;
     for (let i = 0; i < nf; i++) {
-      const g = this.comp[i]!;
+      const g = comp[i]!;
       const r = this.fNew[g]!;
-      const st = this.fState[g]!;
-      if (st === PENDING) {
+      if (this.fState[g] === PENDING) {
         this.fAnchor[g] = now;
         this.fRemain[g] = this.fBytes[g]!;
         this.fRate[g] = r;
-        this.schedule(g, single);
+        this.setTimes(g);
+        changed[g] = 1;
       } else if (r !== this.fRate[g]) {
         const left = this.fRemain[g]! - this.fRate[g]! * (now - this.fAnchor[g]!);
+        // a flow is re-rated no later than its (rounded) release, so it can be overdrawn by at most 0.5 ns of sending
+        if (left < 0 && -left / this.fRate[g]! > this.maxOverdraftNs) this.maxOverdraftNs = -left / this.fRate[g]!;
         this.fRemain[g] = left > 0 ? left : 0;
         this.fAnchor[g] = now;
         this.fRate[g] = r;
+        this.setTimes(g);
+        changed[g] = 1;
+      } else {
+        changed[g] = 0;
+      }
+      if (i === 0) t0 = this.fRelease[g]!;
+      else if (this.fRelease[g] !== t0) same = false;
+    }
+    for (let i = 0; i < nf; i++) {
+      const g = comp[i]!;
+      const st = this.fState[g]!;
+      if (changed[g] === 1) {
+        if (st !== PENDING) this.engine.cancel(this.fEvent[g]!);
+        this.post(g, same);
+      } else if ((st === LAZY) !== same) {
         this.engine.cancel(this.fEvent[g]!);
-        this.schedule(g, single);
-      } else if (st === LAZY && !single) {
-        // same rate, but no longer alone: it needs a release event so the others learn when it leaves
-        this.engine.cancel(this.fEvent[g]!);
-        this.schedule(g, false);
+        this.post(g, same);
       }
     }
   }
@@ -597,9 +626,8 @@ export class FlowNetwork implements NetworkModel, EventHandler {
       if (this.nextFlow === this.fCap) this.growFlows(2 * this.fCap);
       f = this.nextFlow++;
     }
-    const blocks = this.freeBlocks[hops];
-    let off: number;
-    if (blocks !== undefined && blocks.length > 0) off = blocks.pop()!;
+    let off = this.freeBlock[hops]!;
+    if (off >= 0) this.freeBlock[hops] = this.eNext[off]!;
     else {
       if (this.arenaTop + hops > this.eLink.length) this.growArena(2 * (this.arenaTop + hops));
       off = this.arenaTop;
@@ -614,8 +642,9 @@ export class FlowNetwork implements NetworkModel, EventHandler {
 
   private freeFlow(f: number): void {
     this.fState[f] = FREE;
-    const h = this.fHops[f]!;
-    (this.freeBlocks[h] ??= []).push(this.fOff[f]!);
+    const h = this.fHops[f]!, off = this.fOff[f]!;
+    this.eNext[off] = this.freeBlock[h]!;
+    this.freeBlock[h] = off;
     this.freeFlows[this.nFreeFlows++] = f;
     this.live--;
   }
@@ -631,6 +660,9 @@ export class FlowNetwork implements NetworkModel, EventHandler {
     this.fB = growI32(this.fB, n);
     this.fC = growI32(this.fC, n);
     this.fStamp = growI32(this.fStamp, n);
+    const ch = new Uint8Array(n);
+    ch.set(this.fChanged);
+    this.fChanged = ch;
     this.fBytes = growF64(this.fBytes, n);
     this.fRemain = growF64(this.fRemain, n);
     this.fAnchor = growF64(this.fAnchor, n);
@@ -688,16 +720,17 @@ export class FlowNetwork implements NetworkModel, EventHandler {
 
   /**
    * Retires every flow whose release time has passed (lazy flows stay on their links until touched) and returns
-   * byte accounting: flows and bytes retired so far, and the largest gap between a flow's release instant and the
-   * exact instant its last byte left (≤ 0.5 ns by the rounding rule).
+   * byte accounting: flows and bytes retired so far, flows still live, and the most any flow was found to have sent
+   * beyond its bytes when re-rated, in ns of sending (the rounding rule bounds it by 0.5 ns; more would mean a
+   * finished flow kept its bandwidth).
    */
-  settle(): { flowsRetired: number; bytesRetired: number; maxResidualNs: number; live: number } {
+  settle(): { flowsRetired: number; bytesRetired: number; maxOverdraftNs: number; live: number } {
     const now = this.engine.now;
     for (let f = 0; f < this.nextFlow; f++) {
       const st = this.fState[f]!;
       if ((st === LAZY || st === ACTIVE) && this.fRelease[f]! <= now) this.retire(f, true);
     }
     if (this.nDirty > 0) this.ensureRecompute();
-    return { flowsRetired: this.retired, bytesRetired: this.bytesRetired, maxResidualNs: this.maxResidualNs, live: this.live };
+    return { flowsRetired: this.retired, bytesRetired: this.bytesRetired, maxOverdraftNs: this.maxOverdraftNs, live: this.live };
   }
 }

@@ -43,7 +43,7 @@ export class GridNetwork implements PhysicalTopology {
   routeLatencyNs = 0;
   private readonly kind: Int32Array;
   private readonly size: Int32Array;
-  private readonly stride: Float64Array;
+  private readonly stride: Int32Array;
   private readonly base: Float64Array;
   private readonly lat: Float64Array;
   private readonly switchBase: Int32Array;
@@ -53,7 +53,7 @@ export class GridNetwork implements PhysicalTopology {
     this.kind = Int32Array.from(dims, (d) => KIND_CODE[d.kind]);
     this.size = Int32Array.from(dims, (d) => d.npus);
     this.lat = Float64Array.from(dims, (d) => d.latencyNs);
-    this.stride = new Float64Array(D);
+    this.stride = new Int32Array(D);
     this.base = new Float64Array(D);
     this.switchBase = new Int32Array(D).fill(-1);
     let N = 1;
@@ -149,8 +149,8 @@ export class GridNetwork implements PhysicalTopology {
     for (let d = 0; d < D; d++) {
       const n = this.size[d]!;
       const s = this.stride[d]!;
-      const a = Math.floor(cur / s) % n;
-      const b = Math.floor(dst / s) % n;
+      const a = ((cur / s) | 0) % n;
+      const b = ((dst / s) | 0) % n;
       if (a === b) continue;
       const base = this.base[d]!;
       switch (this.kind[d]) {
