@@ -36,9 +36,9 @@
  *
  * Complexity (F_c flows and L_c links in the affected component, h hops per route):
  * - send: O(h) to route and link in, plus O(1) amortised to retire finished flows it meets;
- * - recompute: O(L_c + F_c·h·log L_c): a BFS over the component, then progressive filling with an indexed binary
- *   heap of links keyed by fair share (capacity left / unfrozen flows), ties broken by link id; each frozen flow
- *   updates the keys of its other links;
+ * - recompute: O(L_c + F_c·h + P·log L_c) with P ≤ min(F_c·h, L_c²) heap updates: a BFS over the component, then
+ *   progressive filling with an indexed binary heap of links keyed by fair share (capacity left / unfrozen flows),
+ *   ties broken by link id; freezing a link's flows charges their other links, each re-keyed once per level;
  * - release: O(h).
  * Memory: O(links + flows·h) in typed arrays; flow ids and route blocks are pooled and reused.
  * A component can be the whole network (a direct all-to-all on a switch): a simultaneous batch is then one
@@ -115,6 +115,8 @@ export class FlowNetwork implements NetworkModel, EventHandler {
   private readonly heapPos: Int32Array;
   private readonly heap: Int32Array;
   private heapSize = 0;
+  private readonly touched: Int32Array;
+  private readonly lTouch: Int32Array;
 
   // ---- flows (struct of arrays, ids pooled)
   private fCap = 0;
@@ -198,6 +200,8 @@ export class FlowNetwork implements NetworkModel, EventHandler {
     this.lKey = new Float64Array(L);
     this.heapPos = new Int32Array(L).fill(-1);
     this.heap = new Int32Array(L);
+    this.touched = new Int32Array(L);
+    this.lTouch = new Int32Array(L);
     this.dirty = new Int32Array(L);
     this.dirtyStamp = new Int32Array(L);
     this.linkQ = new Int32Array(L);
@@ -251,12 +255,17 @@ export class FlowNetwork implements NetworkModel, EventHandler {
     this.fLat[f] = lat;
     this.fExtra[f] = extraNs;
     if (alone) {
+      // rated at once: the route's smallest capacity (setTimes inlined, from locals)
       this.isolated++;
       this.fAnchor[f] = now;
       this.fRemain[f] = bytes;
       this.fRate[f] = r;
-      this.setTimes(f);
-      this.post(f, true);
+      const x = bytes / r;
+      this.fRelease[f] = now + Math.round(x);
+      const deliver = now + Math.round(lat + x) + extraNs;
+      this.fDeliver[f] = deliver;
+      this.fState[f] = LAZY;
+      this.fEvent[f] = this.engine.scheduleCancellable(deliver, handler, a, b, c);
       if (this.observer) this.observer(this);
     } else {
       this.fState[f] = PENDING;
@@ -447,9 +456,14 @@ export class FlowNetwork implements NetworkModel, EventHandler {
       }
     }
     for (let i = 0; i < nf; i++) fNew[comp[i]!] = -1;
+    const touched = this.touched, mark = this.lTouch;
+    let round = 0;
     while (this.heapSize > 0) {
       const l = this.heapPop();
       const s = lKey[l]!;
+      // freeze every unfrozen flow of l at s and charge s to its other links; re-key each touched link once
+      round++;
+      let nt = 0;
       for (let e = this.lHead[l]!; e !== -1; e = this.eNext[e]!) {
         const g = this.eFlow[e]!;
         if (fNew[g]! >= 0) continue;
@@ -460,15 +474,25 @@ export class FlowNetwork implements NetworkModel, EventHandler {
           if (l2 === l) continue;
           const rem = lRem[l2]! - s;
           lRem[l2] = rem > 0 ? rem : 0;
-          const n2 = --lN[l2]!;
-          if (n2 === 0) this.heapRemove(l2);
-          else {
-            lKey[l2] = lRem[l2]! / n2;
-            this.heapFix(l2);
+          lN[l2]!--;
+          if (mark[l2] !== round) {
+            mark[l2] = round;
+            touched[nt++] = l2;
           }
         }
       }
+      for (let i = 0; i < nt; i++) {
+        const l2 = touched[i]!;
+        const n2 = lN[l2]!;
+        if (n2 === 0) this.heapRemove(l2);
+        else {
+          lKey[l2] = lRem[l2]! / n2;
+          this.heapFix(l2);
+        }
+      }
     }
+    // reset the marks for the next fill (rounds restart at 1)
+    for (let i = 0; i < nl; i++) mark[Q[i]!] = 0;
   }
 
   /**

@@ -36,6 +36,8 @@ export class RailOptimizedNetwork implements PhysicalTopology {
   private readonly nvLat2: number;
   private readonly nicLat2: number;
   private readonly spineLat2: number;
+  /** Scalable unit (leaf group) of each node. */
+  private readonly groupOf: Int32Array;
 
   constructor(readonly spec: RailOptimizedSpec, readonly npus: number, where: string) {
     const N = npus;
@@ -47,6 +49,7 @@ export class RailOptimizedNetwork implements PhysicalTopology {
     this.nvLat2 = 2 * spec.nvlinkLatencyNs;
     this.nicLat2 = 2 * spec.nicLatencyNs;
     this.spineLat2 = 2 * spec.spineLatencyNs;
+    this.groupOf = Int32Array.from({ length: M }, (_, node) => Math.floor(node / this.npl));
     const lb = new LinkBuilder((n) => new TopologyError(`${where}: the rail-optimized cluster needs more than ${n} links, more than the flow model supports`));
     const nvswitch = (node: number) => N + node;
     const leaf = (rail: number, group: number) => N + M + rail * Q + group;
@@ -81,7 +84,7 @@ export class RailOptimizedNetwork implements PhysicalTopology {
   route(src: number, dst: number, out: Int32Array): number {
     const G = this.G, N = this.npus;
     const gs = src % G, gd = dst % G;
-    const ns = (src - gs) / G, nd = (dst - gd) / G;
+    const ns = ((src - gs) / G) | 0, nd = ((dst - gd) / G) | 0;
     let n = 0;
     let lat = 0;
     let cur = src;
@@ -93,7 +96,7 @@ export class RailOptimizedNetwork implements PhysicalTopology {
     }
     if (ns !== nd) {
       out[n++] = 2 * N + 2 * cur;
-      const qs = Math.floor(ns / this.npl), qd = Math.floor(nd / this.npl);
+      const qs = this.groupOf[ns]!, qd = this.groupOf[nd]!;
       if (qs !== qd) {
         const s = ecmpHash(src, dst) % this.S;
         out[n++] = this.spineBase + 2 * ((gd * this.groups + qs) * this.S + s);
