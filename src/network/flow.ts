@@ -39,8 +39,10 @@
  * - recompute: O(L_c + F_c·h + P·log L_c) with P ≤ min(F_c·h, L_c²) heap updates: a BFS over the component, then
  *   progressive filling with an indexed binary heap of links keyed by fair share (capacity left / unfrozen flows),
  *   ties broken by link id; freezing a link's flows charges their other links, each re-keyed once per level;
- * - release: O(h).
- * Memory: O(links + flows·h) in typed arrays; flow ids and route blocks are pooled and reused.
+ * - release: O(h) (taking a flow off a link is a swap-remove in the link's dense flow list, O(h) to fix the index of
+ *   the flow moved).
+ * Memory: O(links + flows·h): flow state in typed arrays (ids and route blocks pooled and reused), and per link a
+ * dense array of the ids of its flows (allocated once per link, grown by doubling; nothing allocated per event).
  * A component can be the whole network (a direct all-to-all on a switch): a simultaneous batch is then one
  * O(F log L) recompute, but flows finishing at many distinct instants cost O(F) each.
  *
@@ -105,8 +107,8 @@ export class FlowNetwork implements NetworkModel, EventHandler {
   readonly linkCount: number;
   private readonly cap: Float64Array;
   private readonly injBase: number;
-  private readonly lHead: Int32Array;
-  private readonly lTail: Int32Array;
+  /** Per link: the flows on it, dense (swap-remove; ePos holds each entry's index). Created on first use. */
+  private readonly lFlows: (number[] | undefined)[];
   private readonly lCount: Int32Array;
   private readonly lStamp: Int32Array;
   private readonly lN: Int32Array;
@@ -146,13 +148,11 @@ export class FlowNetwork implements NetworkModel, EventHandler {
   private pending = new Int32Array(0);
   private nPending = 0;
 
-  // ---- route entries: flow f's hop i is entry fOff[f] + i, linked into its link's list
+  // ---- route entries: flow f's hop i is entry fOff[f] + i: its link, and its index in that link's flow list
   private eLink = new Int32Array(0);
-  private eFlow = new Int32Array(0);
-  private eNext = new Int32Array(0);
-  private ePrev = new Int32Array(0);
+  private ePos = new Int32Array(0);
   private arenaTop = 0;
-  /** Free route blocks by length: a list threaded through eNext of each block's first entry. */
+  /** Free route blocks by length: a list threaded through eLink of each block's first entry. */
   private readonly freeBlock: Int32Array;
 
   // ---- recompute bookkeeping
@@ -191,8 +191,7 @@ export class FlowNetwork implements NetworkModel, EventHandler {
     this.cap = new Float64Array(L);
     this.cap.set(P.capacity);
     if (inj !== undefined) this.cap.fill(inj, P.links);
-    this.lHead = new Int32Array(L).fill(-1);
-    this.lTail = new Int32Array(L).fill(-1);
+    this.lFlows = new Array<number[] | undefined>(L);
     this.lCount = new Int32Array(L);
     this.lStamp = new Int32Array(L);
     this.lN = new Int32Array(L);
@@ -244,7 +243,7 @@ export class FlowNetwork implements NetworkModel, EventHandler {
     let r = Infinity;
     for (let i = 0; i < hops; i++) {
       const l = route[i]!;
-      this.link(off + i, l);
+      this.link(off + i, f, l);
       if (this.cap[l]! < r) r = this.cap[l]!;
     }
     this.fHandler[f] = handler;
@@ -331,16 +330,15 @@ export class FlowNetwork implements NetworkModel, EventHandler {
     this.engine.schedule(0, this.hSelf, OP_RECOMPUTE, 0, 0);
   }
 
-  /** Retires the finished flows at the head of link l; true if the link is then empty. */
+  /** Retires finished flows from link l (stopping at the first live one); true if the link is then empty. */
   private clearLink(l: number, now: number): boolean {
-    let e = this.lHead[l]!;
-    while (e !== -1) {
-      const g = this.eFlow[e]!;
+    const flows = this.lFlows[l]!;
+    while (flows.length > 0) {
+      const g = flows[0]!;
       const st = this.fState[g]!;
       if (st === PENDING || this.fRelease[g]! > now) return false;
       this.retire(g, true);
       if (this.nDirty > 0) this.ensureRecompute();
-      e = this.lHead[l]!;
     }
     return true;
   }
@@ -404,10 +402,10 @@ export class FlowNetwork implements NetworkModel, EventHandler {
     this.lStamp[l0] = epoch;
     while (qh < qt) {
       const l = Q[qh++]!;
-      let e = this.lHead[l]!;
-      while (e !== -1) {
-        const next = this.eNext[e]!;
-        const g = this.eFlow[e]!;
+      const flows = this.lFlows[l]!;
+      let i = 0;
+      while (i < flows.length) {
+        const g = flows[i]!;
         if (this.fStamp[g] !== epoch) {
           // its other links join the component either way: it is still there, or it just left them
           const off = this.fOff[g]!, h = this.fHops[g]!;
@@ -419,13 +417,13 @@ export class FlowNetwork implements NetworkModel, EventHandler {
             }
           }
           if (this.fState[g] !== PENDING && this.fRelease[g]! <= now) {
-            this.retire(g, false);
-          } else {
-            this.fStamp[g] = epoch;
-            this.comp[nf++] = g;
+            this.retire(g, false); // swap-removes it: index i now holds another flow
+            continue;
           }
+          this.fStamp[g] = epoch;
+          this.comp[nf++] = g;
         }
-        e = next;
+        i++;
       }
     }
     if (nf === 0) return;
@@ -464,8 +462,9 @@ export class FlowNetwork implements NetworkModel, EventHandler {
       // freeze every unfrozen flow of l at s and charge s to its other links; re-key each touched link once
       round++;
       let nt = 0;
-      for (let e = this.lHead[l]!; e !== -1; e = this.eNext[e]!) {
-        const g = this.eFlow[e]!;
+      const flows = this.lFlows[l]!;
+      for (let i = 0, n = flows.length; i < n; i++) {
+        const g = flows[i]!;
         if (fNew[g]! >= 0) continue;
         fNew[g] = s;
         const off = this.fOff[g]!, h = this.fHops[g]!;
@@ -623,23 +622,30 @@ export class FlowNetwork implements NetworkModel, EventHandler {
 
   // ------------------------------------------------------------------ pools
 
-  private link(e: number, l: number): void {
+  /** Puts entry e (a hop of flow f) on link l. */
+  private link(e: number, f: number, l: number): void {
     this.eLink[e] = l;
-    this.eNext[e] = -1;
-    const t = this.lTail[l]!;
-    this.ePrev[e] = t;
-    if (t === -1) this.lHead[l] = e;
-    else this.eNext[t] = e;
-    this.lTail[l] = e;
+    const flows = (this.lFlows[l] ??= []);
+    this.ePos[e] = flows.length;
+    flows.push(f);
     this.lCount[l]!++;
   }
 
+  /** Takes entry e off link l: the link's last flow moves into its place. */
   private unlink(e: number, l: number): void {
-    const p = this.ePrev[e]!, n = this.eNext[e]!;
-    if (p === -1) this.lHead[l] = n;
-    else this.eNext[p] = n;
-    if (n === -1) this.lTail[l] = p;
-    else this.ePrev[n] = p;
+    const flows = this.lFlows[l]!;
+    const p = this.ePos[e]!;
+    const last = flows.pop()!;
+    if (p < flows.length) {
+      flows[p] = last;
+      const off = this.fOff[last]!, h = this.fHops[last]!;
+      for (let j = 0; j < h; j++) {
+        if (this.eLink[off + j] === l) {
+          this.ePos[off + j] = p;
+          break;
+        }
+      }
+    }
     this.lCount[l]!--;
   }
 
@@ -651,7 +657,7 @@ export class FlowNetwork implements NetworkModel, EventHandler {
       f = this.nextFlow++;
     }
     let off = this.freeBlock[hops]!;
-    if (off >= 0) this.freeBlock[hops] = this.eNext[off]!;
+    if (off >= 0) this.freeBlock[hops] = this.eLink[off]!;
     else {
       if (this.arenaTop + hops > this.eLink.length) this.growArena(2 * (this.arenaTop + hops));
       off = this.arenaTop;
@@ -659,7 +665,6 @@ export class FlowNetwork implements NetworkModel, EventHandler {
     }
     this.fOff[f] = off;
     this.fHops[f] = hops;
-    for (let i = 0; i < hops; i++) this.eFlow[off + i] = f;
     if (++this.live > this.peakLive) this.peakLive = this.live;
     return f;
   }
@@ -667,7 +672,7 @@ export class FlowNetwork implements NetworkModel, EventHandler {
   private freeFlow(f: number): void {
     this.fState[f] = FREE;
     const h = this.fHops[f]!, off = this.fOff[f]!;
-    this.eNext[off] = this.freeBlock[h]!;
+    this.eLink[off] = this.freeBlock[h]!;
     this.freeBlock[h] = off;
     this.freeFlows[this.nFreeFlows++] = f;
     this.live--;
@@ -705,9 +710,7 @@ export class FlowNetwork implements NetworkModel, EventHandler {
 
   private growArena(n: number): void {
     this.eLink = growI32(this.eLink, n);
-    this.eFlow = growI32(this.eFlow, n);
-    this.eNext = growI32(this.eNext, n);
-    this.ePrev = growI32(this.ePrev, n);
+    this.ePos = growI32(this.ePos, n);
   }
 
   // ------------------------------------------------------------------ inspection (tests, debugging)
