@@ -229,22 +229,28 @@ export class FlowNetwork implements NetworkModel, EventHandler {
       this.engine.scheduleAt(now + Math.round(lat) + extraNs, handler, a, b, c);
       return;
     }
-    let alone = true;
-    for (let i = 0; i < hops; i++) {
-      const l = route[i]!;
-      if (this.lCount[l] !== 0 && !this.clearLink(l, now)) {
-        alone = false;
-        break;
-      }
-    }
-    const f = this.allocFlow(hops);
     this.flows++;
-    const off = this.fOff[f]!;
+    let f = this.reuse(route, hops, now);
+    let alone = f >= 0;
     let r = Infinity;
-    for (let i = 0; i < hops; i++) {
-      const l = route[i]!;
-      this.link(off + i, f, l);
-      if (this.cap[l]! < r) r = this.cap[l]!;
+    if (alone) {
+      for (let i = 0; i < hops; i++) if (this.cap[route[i]!]! < r) r = this.cap[route[i]!]!;
+    } else {
+      alone = true;
+      for (let i = 0; i < hops; i++) {
+        const l = route[i]!;
+        if (this.lCount[l] !== 0 && !this.clearLink(l, now)) {
+          alone = false;
+          break;
+        }
+      }
+      f = this.allocFlow(hops);
+      const off = this.fOff[f]!;
+      for (let i = 0; i < hops; i++) {
+        const l = route[i]!;
+        this.link(off + i, f, l);
+        if (this.cap[l]! < r) r = this.cap[l]!;
+      }
     }
     this.fHandler[f] = handler;
     this.fA[f] = a;
@@ -328,6 +334,26 @@ export class FlowNetwork implements NetworkModel, EventHandler {
     if (this.recomputeScheduled) return;
     this.recomputeScheduled = true;
     this.engine.schedule(0, this.hSelf, OP_RECOMPUTE, 0, 0);
+  }
+
+  /**
+   * The common case of a pipeline (a ring step after the previous one on the same links): if the only flow on
+   * every link of this route is one lazy flow that has finished and took exactly this route, retire it and hand its
+   * record, already on the links, to the new flow. Returns its id, or −1.
+   */
+  private reuse(route: Int32Array, hops: number, now: number): number {
+    const l0 = route[0]!;
+    if (this.lCount[l0] !== 1) return -1;
+    const g = this.lFlows[l0]![0]!;
+    if (this.fState[g] !== LAZY || this.fRelease[g]! > now || this.fHops[g] !== hops) return -1;
+    const off = this.fOff[g]!;
+    for (let i = 0; i < hops; i++) {
+      const l = route[i]!;
+      if (this.eLink[off + i] !== l || this.lCount[l] !== 1) return -1;
+    }
+    this.retired++;
+    this.bytesRetired += this.fBytes[g]!;
+    return g;
   }
 
   /** Retires finished flows from link l (stopping at the first live one); true if the link is then empty. */
