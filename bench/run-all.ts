@@ -9,6 +9,7 @@ const here = import.meta.dirname;
 const benches: [string, string[]][] = [
   ['engine.ts', ['--runs', '3']],
   ['collective.ts', ['--runs', '3']],
+  ['flow.ts', ['--runs', '3']],
 ];
 for (const [file, args] of benches) {
   console.log(`\n## bench/${file}\n`);

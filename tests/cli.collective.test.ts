@@ -3,7 +3,7 @@ import { orrery } from './helpers/cli.ts';
 
 describe('orrery collective (end to end through the bin)', () => {
   it('runs the README headline and prints the required JSON fields', () => {
-    const r = orrery(['collective', '--topology', 'torus:4x4x4', '--op', 'allreduce', '--size', '1GiB', '--json']);
+    const r = orrery(['collective', '--topology', 'torus:4x4x4', '--op', 'allreduce', '--size', '1GiB', '--json', '--model', 'analytical']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -16,6 +16,24 @@ describe('orrery collective (end to end through the bin)', () => {
     expect(j.timeNs).toBe(2 * 3 * 5_369_209 + 2 * 3 * 1_342_677 + 6 * 336_044);
     expect(j.npus).toBe(64);
     expect(j.bytes).toBe(2 ** 30);
+  });
+
+  it('defaults to the flow model, which equals analytical where no link is shared', () => {
+    // the headline on flow: every ring step of every phase uses its own torus link (dimension-order routing), so
+    // the time is the analytical closed form above
+    const r = orrery(['collective', '--topology', 'torus:4x4x4', '--op', 'allreduce', '--size', '1GiB', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.model).toBe('flow');
+    expect(j.timeNs).toBe(2 * 3 * 5_369_209 + 2 * 3 * 1_342_677 + 6 * 336_044);
+  });
+
+  it('flow and analytical disagree on a direct all-reduce on a switch (the README example)', () => {
+    // p = 64, n = 1 GiB, B = 50, α = 500. analytical: 2·round(2α + n/(pB)) = 2·round(1000 + 335,544.32);
+    // flow: each uplink carries 63 flows of n/64: 2·round(2α + 63·n/(64·50)) = 2·round(1000 + 21,139,292.16)
+    const run = (m: string) => JSON.parse(orrery(['collective', '-t', 'switch:64', '-o', 'allreduce', '-s', '1GiB', '-a', 'direct', '--json', '-m', m]).stdout);
+    expect(run('analytical').timeNs).toBe(2 * 336_544);
+    expect(run('flow').timeNs).toBe(2 * 21_140_292);
   });
 
   it('prints a human table by default', () => {
@@ -41,7 +59,7 @@ describe('orrery collective (end to end through the bin)', () => {
     [['-t', 'rin:8', '-o', 'allreduce', '-s', '1GiB'], /cannot read "rin:8"/],
     [['-t', 'ring:8', '-o', 'allreduce', '-s', '1GiB', '-a', 'rign'], /unknown --algo "rign"; expected one of: ring, direct/],
     [['-t', 'ring:8', '-o', 'alltoall', '-s', '1GiB', '-a', 'halvingDoubling'], /does not support alltoall/],
-    [['-t', 'ring:8', '-o', 'allreduce', '-s', '1GiB', '-m', 'nope'], /unknown network model "nope"; expected one of: analytical/],
+    [['-t', 'ring:8', '-o', 'allreduce', '-s', '1GiB', '-m', 'nope'], /unknown network model "nope"; expected one of: analytical, flow/],
     [['-t', 'nonexistent-topo', '-o', 'allreduce', '-s', '1GiB'], /named topologies: .*ring-8/],
     [['-t', 'ring:8,switch:4', '-o', 'allreduce', '-s', '1GiB', '--latency', '1,2,3'], /3 values for 2 dimensions/],
   ])('rejects bad input %j with one clear line', (args, msg) => {

@@ -7,6 +7,17 @@ describe('topologies/', () => {
 
   it('ships the topologies the README names', () => {
     for (const n of ['ring-8', 'switch-64', 'fc-8', 'torus-4x4x4', 'torus-8x8x8', 'dgx-a100-16node']) expect(names).toContain(n);
+    // physical topologies for the flow model
+    for (const n of ['dgx-h100', 'dgx-h100-32node-rail', 'dgx-h100-superpod-4su', 'fattree-2to1', 'mesh-8x8']) expect(names).toContain(n);
+  });
+
+  it.each(names)('%s runs an all-reduce on the flow model too, never faster than analytical', (name) => {
+    const { topology } = resolveTopology({ topology: name });
+    const flow = runCollective({ topology, op: 'allreduce', bytes: 1 << 20, model: 'flow' });
+    const analytical = runCollective({ topology, op: 'allreduce', bytes: 1 << 20, model: 'analytical' });
+    expect(flow.npus).toBe(topology.npus);
+    // on its logical links flow can only add contention (and, on a physical section, hops): never less time
+    expect(flow.timeNs).toBeGreaterThanOrEqual(analytical.timeNs);
   });
 
   it.each(names)('%s loads and runs an all-reduce', (name) => {

@@ -16,7 +16,7 @@ export interface CollectiveSpec {
   bytes: number;
   /** One algorithm for every dimension, or one per dimension. Default: ring. */
   algorithms?: readonly (AlgorithmSpec | string)[];
-  /** Network model name. Default: analytical. */
+  /** Network model name. Default: DEFAULT_NETWORK_MODEL (flow). */
   model?: string;
   system?: Partial<SystemOptions>;
   /** Global NPU ids taking part (default: all). */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import {
   InputError, isTopologyShorthand, parseTopologyShorthand, readTopologyFile, type TopologyData,
 } from '../io/index.ts';
-import { makeTopology, type Topology } from '../network/index.ts';
+import { makeTopology, withPhysical, type Topology } from '../network/index.ts';
 
 /** The repository's `topologies/` folder. */
 export const TOPOLOGIES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../topologies');
@@ -55,5 +55,8 @@ export function resolveTopology(args: TopologyArgs): ResolvedTopology {
     data = readTopologyFile(path);
     source = path;
   }
-  return { topology: makeTopology(data.dims, data.name, source === 'shorthand' ? '--topology' : source), data, source };
+  const where = source === 'shorthand' ? '--topology' : source;
+  const logical = makeTopology(data.dims, data.name, where);
+  const topology = data.physical !== undefined ? withPhysical(logical, data.physical, where) : logical;
+  return { topology, data, source };
 }

@@ -10,7 +10,8 @@ export function registerTopologies(program: Command): void {
     .action(() => {
       for (const name of namedTopologies()) {
         const { topology, data } = resolveTopology({ topology: name });
-        const dims = topology.dims.map((d) => `${d.bandwidthGBps} GB/s ${d.latencyNs} ns`).join(' | ');
+        const dims = topology.dims.map((d) => `${d.bandwidthGBps} GB/s ${d.latencyNs} ns`).join(' | ') +
+          (topology.physical ? `  (physical: ${topology.physical.family})` : '');
         console.log(`${name.padEnd(24)} ${formatCount(topology.npus).padStart(7)} NPUs  ${describeDims(topology.dims).padEnd(28)} ${dims}`);
         if (data.description) console.log(`${''.padEnd(24)} ${data.description}`);
       }

@@ -9,6 +9,10 @@
  *
  * `kind` is `ring`, `fullyConnected` or `switch`; dimension 0 varies fastest in NPU ids; bandwidth is per link per
  * direction with 1 GB = 10^9 B; latency is per hop.
+ *
+ * An optional `"physical": { "family": "torus" | "fatTree" | "railOptimized" | "logical", … }` section names the
+ * physical network the `flow` model runs on (fields in network/physical/spec.ts); the dimensions stay, since
+ * collectives plan per logical dimension.
  */
 import { readFileSync } from 'node:fs';
 import type { Dimension, DimensionKind } from '../network/topology.ts';
@@ -24,6 +28,8 @@ export interface TopologyData {
   dims: Dimension[];
   /** Extra sections (e.g. a physical graph) kept for models that read them. */
   extra?: Record<string, unknown>;
+  /** The optional `physical` section, unchecked here: network/physical/spec.ts checks it against the dimensions. */
+  physical?: unknown;
 }
 
 const KIND_ALIASES: Record<string, DimensionKind | 'torus'> = {
@@ -121,7 +127,7 @@ export function parseTopologyDocument(doc: unknown, where: string): TopologyData
     if (unknown.length > 0) throw new InputError(`${at}: unknown key "${unknown[0]}"; expected kind, npus, bandwidthGBps, latencyNs (and an optional note)`);
     return { kind, npus: x.npus as number, bandwidthGBps: x.bandwidthGBps as number, latencyNs: x.latencyNs as number };
   });
-  const known = ['format', 'version', 'name', 'description', 'dimensions'];
+  const known = ['format', 'version', 'name', 'description', 'dimensions', 'physical'];
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (!known.includes(k)) extra[k] = v;
   return {
@@ -129,5 +135,6 @@ export function parseTopologyDocument(doc: unknown, where: string): TopologyData
     ...(typeof o.description === 'string' ? { description: o.description } : {}),
     dims,
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
+    ...(o.physical !== undefined ? { physical: o.physical } : {}),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { Engine } from '../engine/index.ts';
 import { AnalyticalNetwork } from './analytical.ts';
+import { FlowNetwork } from './flow.ts';
 import type { NetworkModel } from './model.ts';
 import { TopologyError, type Topology } from './topology.ts';
 
@@ -18,9 +19,14 @@ export const NETWORK_MODELS: Record<string, NetworkModelEntry> = {
     create: (engine, topology) => new AnalyticalNetwork(engine, topology),
     summary: 'α-β, cut-through, no contention (hops·latency + bytes/bandwidth)',
   },
+  flow: {
+    create: (engine, topology) => new FlowNetwork(engine, topology),
+    summary: 'flow-level: links shared max-min fairly on the physical topology, rates recomputed as flows start and end',
+  },
 };
 
-export const DEFAULT_NETWORK_MODEL = 'analytical';
+/** The CLI's and API's default: the congestion-aware model (it equals `analytical` wherever no link is shared). */
+export const DEFAULT_NETWORK_MODEL = 'flow';
 
 export function networkModelNames(): string[] {
   return Object.keys(NETWORK_MODELS);

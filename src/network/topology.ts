@@ -3,6 +3,7 @@
  * bidirectional `ring`, a `fullyConnected` clique or a `switch`, with its own link bandwidth and latency.
  * NPU ids are mixed-radix numbers over the dimensions: id = c0 + n0·(c1 + n1·(c2 + …)).
  */
+import type { PhysicalSpec } from './physical/spec.ts';
 
 export type DimensionKind = 'ring' | 'fullyConnected' | 'switch';
 export const DIMENSION_KINDS: readonly DimensionKind[] = ['ring', 'fullyConnected', 'switch'];
@@ -22,6 +23,11 @@ export interface Topology {
   dims: readonly Dimension[];
   /** Product of the dimensions' NPU counts. */
   npus: number;
+  /**
+   * The physical network the `flow` model runs on (physical/spec.ts); absent: the dimensions mapped to links.
+   * Attach with `withPhysical`, which checks it.
+   */
+  physical?: PhysicalSpec;
 }
 
 /** An input that does not describe a valid topology. */
