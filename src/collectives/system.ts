@@ -104,6 +104,8 @@ export class CollectiveSystem implements EventHandler {
   private readonly waiting: (number[] | undefined)[];
   private readonly queuesPerRank: number;
   private readonly world: readonly number[];
+  /** Flavor astra: per collective type, per rank × queue, double-binary-tree phases created so far. */
+  private readonly treeCounters = new Map<CollectiveOp, Int32Array>();
 
   constructor(engine: Engine, network: NetworkModel, options: Partial<SystemOptions> = {}) {
     this.engine = engine;
@@ -138,7 +140,7 @@ export class CollectiveSystem implements EventHandler {
       const composed = phase.op !== request.op && request.op !== 'barrier'
         ? ` (the ${options.composition} ${request.op} runs a ${phase.op} there; --composition baseline runs a full ${request.op} per dimension)`
         : '';
-      checkAlgorithm(phase.algorithm, phase.op, phase.size, where + composed);
+      checkAlgorithm(phase.algorithm, phase.op, phase.size, where + composed, options.flavor);
     }
     const bytes = request.op === 'barrier' ? 0 : request.bytes;
     const { chunks, chunkBytes } = this.chunking(request.op, bytes, options);
@@ -180,6 +182,24 @@ export class CollectiveSystem implements EventHandler {
       const q = this.add(row[0]!, m);
       if (q >= 0) this.admit(q);
     }
+  }
+
+  /**
+   * Which of the two double binary trees (0 or 1) a new phase run of collective c uses, ASTRA-sim's way: each rank
+   * keeps a counter per collective type and dimension, advanced by every double-binary-tree phase it creates there
+   * (so with an odd chunk count the next collective starts on the other tree). A run follows the counter of the
+   * group's first member; every member's counter advances. Runs must be created in chunk order, phases in order.
+   */
+  treeParity(c: Collective, queue: number): number {
+    let counters = this.treeCounters.get(c.request.op);
+    if (!counters) {
+      counters = new Int32Array(this.topology.npus * this.queuesPerRank);
+      this.treeCounters.set(c.request.op, counters);
+    }
+    const qpr = this.queuesPerRank;
+    const parity = counters[c.members[0]! * qpr + queue]! & 1;
+    for (let m = 0; m < c.members.length; m++) counters[c.members[m]! * qpr + queue]!++;
+    return parity;
   }
 
   /** Network arrival: (run, member, round). */

@@ -65,18 +65,21 @@ export abstract class PhaseRun {
 
   /**
    * Sends `bytes` from member `from` to member `to`, tagged `round`; `reduce` says whether the receiver reduces
-   * it (for its processing delay).
+   * it (for its processing delay), over `reduceBytes` (default: the message).
    */
-  protected send(from: number, to: number, bytes: number, round: number, reduce: boolean): void {
+  protected send(from: number, to: number, bytes: number, round: number, reduce: boolean, reduceBytes = bytes): void {
     const s = this.system;
     if (this.ready(to, round)) {
-      s.network.send(this.members[from]!, this.members[to]!, bytes, s.hProcessed, this.id, to, round, this.processingDelay(bytes, reduce));
+      s.network.send(this.members[from]!, this.members[to]!, bytes, s.hProcessed, this.id, to, round, this.processingDelay(reduceBytes, reduce));
     } else {
       s.network.send(this.members[from]!, this.members[to]!, bytes, s.hArrive, this.id, to, round, 0);
     }
   }
 
-  /** Takes in a received message: after the processing delay, `processed(m, round)` runs. */
+  /**
+   * Takes in a received message: after the processing delay (endpoint delay, plus the reduction of `bytes` if
+   * `reduce`), `processed(m, round)` runs.
+   */
   protected receive(m: number, round: number, bytes: number, reduce: boolean): void {
     const delay = this.processingDelay(bytes, reduce);
     if (delay === 0) this.processed(m, round);

@@ -74,7 +74,15 @@ export class HalvingDoublingRun extends PhaseRun {
   }
 
   private reduces(r: number): boolean {
+    // ASTRA-sim reduces on only L−1 of the L reduce-scatter receives (its slot count per round is
+    // int(log2 p − 1), an operator-precedence slip), and charges each the next round's, halved, message
+    if (this.astra && this.kind !== Kind.REDUCE) return (this.kind === Kind.RS || this.kind === Kind.AR) && r < this.L - 1;
     return this.kind === Kind.RS || this.kind === Kind.REDUCE || (this.kind === Kind.AR && r < this.L);
+  }
+
+  /** Bytes a round-r receive reduces over (flavor astra: the next round's message; notes §5.3). */
+  private reduceBytes(r: number): number {
+    return this.astra && this.kind !== Kind.REDUCE ? this.msg(r + 1) : this.msg(r);
   }
 
   start(m: number): void {
@@ -91,7 +99,7 @@ export class HalvingDoublingRun extends PhaseRun {
         return this.wait(m, 0);
       }
       default:
-        this.send(m, this.member(m, q ^ this.dist(0)), this.msg(0), 0, this.reduces(0));
+        this.send(m, this.member(m, q ^ this.dist(0)), this.msg(0), 0, this.reduces(0), this.reduceBytes(0));
         return this.wait(m, 0);
     }
   }
@@ -101,7 +109,7 @@ export class HalvingDoublingRun extends PhaseRun {
     const bit = 1 << r;
     if ((this.early[m]! & bit) !== 0) {
       this.early[m]! &= ~bit;
-      this.receive(m, r, this.msg(r), this.reduces(r));
+      this.receive(m, r, this.reduceBytes(r), this.reduces(r));
     }
   }
 
@@ -123,7 +131,7 @@ export class HalvingDoublingRun extends PhaseRun {
       const q = this.rel(m);
       this.sendDown(this.member(m, q - (1 << r)), r + 1);
     }
-    if (this.round[m] === r) this.receive(m, r, this.msg(r), this.reduces(r));
+    if (this.round[m] === r) this.receive(m, r, this.reduceBytes(r), this.reduces(r));
     else this.early[m]! |= 1 << r;
   }
 
@@ -142,7 +150,7 @@ export class HalvingDoublingRun extends PhaseRun {
       default: {
         const next = r + 1;
         if (next === this.rounds) return this.done(m);
-        this.send(m, this.member(m, q ^ this.dist(next)), this.msg(next), next, this.reduces(next));
+        this.send(m, this.member(m, q ^ this.dist(next)), this.msg(next), next, this.reduces(next), this.reduceBytes(next));
         return this.wait(m, next);
       }
     }
