@@ -56,6 +56,11 @@ export class Collective {
   /** Per member: time it joined and finished (-1 before). */
   readonly joinedAt: Float64Array;
   readonly doneAt: Float64Array;
+  /**
+   * Per chunk × member: where the chunk is, for stall reports: -1 not issued, 2i waiting in phase i's queue, 2i+1
+   * running phase i, 2·phases done.
+   */
+  readonly progress: Int32Array;
   /** Phase runs, [chunk][phase]. */
   readonly runs: PhaseRun[][] = [];
   membersDone = 0;
@@ -79,6 +84,7 @@ export class Collective {
     this.chunksDone = new Int32Array(G);
     this.joinedAt = new Float64Array(G).fill(-1);
     this.doneAt = new Float64Array(G).fill(-1);
+    this.progress = new Int32Array(chunks * G).fill(-1);
   }
 
   get size(): number {
@@ -214,7 +220,7 @@ export class CollectiveSystem implements EventHandler {
     const rank = c.members[m]!;
     // ASTRA-sim's order: the chunk joins its next queue, the freed slot is refilled, then the next queue admits
     const q = next ? this.add(next, m) : -1;
-    if (!next) this.chunkDone(c, m);
+    if (!next) this.chunkDone(c, m, run.chunk);
     const prev = rank * this.queuesPerRank + run.phase.queue;
     this.running[prev]!--;
     this.admit(prev);
@@ -262,10 +268,11 @@ export class CollectiveSystem implements EventHandler {
     if (run.phase.lineOf[m]! < 0) {
       const next = c.runs[run.chunk]![run.phaseIndex + 1];
       if (next) return this.add(next, m);
-      this.chunkDone(c, m);
+      this.chunkDone(c, m, run.chunk);
       return -1;
     }
     const q = c.members[m]! * this.queuesPerRank + run.phase.queue;
+    c.progress[run.chunk * c.size + m] = 2 * run.phaseIndex;
     const list = this.waiting[q] ?? (this.waiting[q] = []);
     let i = list.length;
     while (i > 0 && list[i - 3]! < c.priority) i -= 3;
@@ -284,6 +291,7 @@ export class CollectiveSystem implements EventHandler {
       this.running[q]!++;
       const m = w[2]!;
       w.splice(0, 3); // before begin(): a phase that ends at once re-enters admit(q)
+      run.collective.progress[run.chunk * run.collective.size + m]!++;
       this.begin(run, m);
     }
   }
@@ -295,7 +303,8 @@ export class CollectiveSystem implements EventHandler {
     else run.start(m);
   }
 
-  private chunkDone(c: Collective, m: number): void {
+  private chunkDone(c: Collective, m: number, chunk: number): void {
+    c.progress[chunk * c.size + m] = 2 * c.plan.phases.length;
     if (++c.chunksDone[m]! === c.chunks) this.memberDone(c, m);
   }
 
@@ -309,6 +318,29 @@ export class CollectiveSystem implements EventHandler {
       c.listener?.onDone?.(c, now);
     }
   }
+}
+
+/**
+ * Where an unfinished collective is stuck, for error messages: for up to `max` unfinished members, each unfinished
+ * chunk's phase and whether it runs or waits for its queue.
+ */
+export function describeStall(c: Collective, max = 3): string {
+  const out: string[] = [];
+  const phases = c.plan.phases;
+  for (let m = 0; m < c.size && out.length < max; m++) {
+    if (c.doneAt[m]! >= 0) continue;
+    const parts: string[] = [];
+    for (let k = 0; k < c.chunks; k++) {
+      const p = c.progress[k * c.size + m]!;
+      if (p < 0) { parts.push(`chunk ${k} not issued`); continue; }
+      const i = p >> 1;
+      if (i >= phases.length) continue;
+      const ph = phases[i]!;
+      parts.push(`chunk ${k} ${ph.op}${ph.dim >= 0 ? ` in dim ${ph.dim}` : ''} ${p & 1 ? 'running' : 'queued'}`);
+    }
+    out.push(`rank ${c.members[m]}: ${parts.join(', ')}`);
+  }
+  return out.join('; ');
 }
 
 /** Validates system options; errors name the knob and what was expected. */

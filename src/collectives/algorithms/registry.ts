@@ -42,19 +42,29 @@ export const ALGORITHMS = {
   },
 } satisfies Record<AlgorithmName, AlgorithmEntry>;
 
-/** Parses `ring`, `direct`, `direct4` (window 4), `halvingDoubling`, `doubleBinaryTree` (case-insensitive; `hd`, `dbt`). */
+/**
+ * Parses `ring`, `direct`, `direct4` (window 4), `halvingDoubling`, `doubleBinaryTree` (case-insensitive; `hd`,
+ * `dbt`), and the flat forms `oneRing`, `oneDirect[W]`, `oneHalvingDoubling` (ASTRA-sim's names).
+ */
 export function parseAlgorithm(text: string, where = 'algorithm'): AlgorithmSpec {
-  const t = text.trim();
+  const raw = text.trim();
+  const flat = /^one[A-Z]/.test(raw) || /^one(ring|direct|halvingdoubling)/i.test(raw);
+  const t = flat ? raw.slice(3) : raw;
   const aliases: Record<string, AlgorithmName> = {
     ring: 'ring', direct: 'direct', halvingdoubling: 'halvingDoubling', hd: 'halvingDoubling',
     doublebinarytree: 'doubleBinaryTree', dbt: 'doubleBinaryTree',
   };
   const m = /^([a-zA-Z]+?)(\d+)?$/.exec(t);
   const name = m ? aliases[m[1]!.toLowerCase()] : undefined;
-  if (!m || !name || (m[2] !== undefined && name !== 'direct')) {
-    throw new CollectiveError(`unknown ${where} "${text}"; expected one of: ${ALGORITHM_NAMES.join(', ')} (direct takes an optional window, e.g. direct4)`);
+  if (!m || !name || (m[2] !== undefined && name !== 'direct') || (flat && name === 'doubleBinaryTree')) {
+    throw new CollectiveError(
+      `unknown ${where} "${text}"; expected one of: ${ALGORITHM_NAMES.join(', ')} (direct takes an optional window, e.g. direct4), ` +
+        'or oneRing, oneDirect[W], oneHalvingDoubling (one flat phase over all NPUs)',
+    );
   }
-  return m[2] !== undefined ? { name, window: Number(m[2]) } : { name };
+  const spec: AlgorithmSpec = m[2] !== undefined ? { name, window: Number(m[2]) } : { name };
+  if (flat) spec.flat = true;
+  return spec;
 }
 
 /** Checks that `spec` can run `op` on lines of `p` NPUs; throws a CollectiveError saying why not. */
