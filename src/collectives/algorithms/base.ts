@@ -15,6 +15,7 @@
  */
 import type { Collective, CollectiveSystem } from '../system.ts';
 import type { PhasePlan } from '../plan.ts';
+import { CollectiveError } from '../types.ts';
 
 export abstract class PhaseRun {
   /** Members per line. */
@@ -69,6 +70,7 @@ export abstract class PhaseRun {
    */
   protected send(from: number, to: number, bytes: number, round: number, reduce: boolean, reduceBytes = bytes): void {
     const s = this.system;
+    if (this.astra && bytes >= 2 ** 31) tooBigForAstra(bytes);
     if (this.ready(to, round)) {
       s.network.send(this.members[from]!, this.members[to]!, bytes, s.hProcessed, this.id, to, round, this.processingDelay(reduceBytes, reduce));
     } else {
@@ -96,4 +98,15 @@ export abstract class PhaseRun {
   protected done(m: number): void {
     this.system.phaseDone(this, m);
   }
+}
+
+/**
+ * ASTRA-sim keeps a message's size in an `int` where it charges the endpoint and reduction delays (`PacketBundle`),
+ * so a message of 2 GiB or more overflows there and its result is undefined: flavor astra refuses to guess.
+ */
+function tooBigForAstra(bytes: number): never {
+  throw new CollectiveError(
+    `a message of ${bytes} bytes: ASTRA-sim stores message sizes in an int when it charges their delays, so messages of ` +
+      '2 GiB or more overflow there and its result is undefined; split the collective into more chunks',
+  );
 }
