@@ -29,6 +29,10 @@ export class AstraUnawareNetwork implements NetworkModel {
   private readonly lat: Float64Array;
   private readonly bw: Float64Array; // bytes per ns
   private readonly oneDim: boolean;
+  private memoBytes = -1;
+  private memoDim = -1;
+  private memoHops = -1;
+  private memoDelay = 0;
 
   constructor(private readonly engine: Engine, readonly topology: Topology) {
     const dims = topology.dims;
@@ -61,7 +65,14 @@ export class AstraUnawareNetwork implements NetworkModel {
       const cw = (cb - ca + n) % n;
       hops = cw < n - cw ? cw : n - cw;
     } else hops = k === 1 ? 1 : 2;
-    return Math.floor(hops * this.lat[d]! + bytes / this.bw[d]!);
+    // collectives send runs of equal messages over equal distances: remember the last delay (saves a division)
+    if (bytes !== this.memoBytes || d !== this.memoDim || hops !== this.memoHops) {
+      this.memoBytes = bytes;
+      this.memoDim = d;
+      this.memoHops = hops;
+      this.memoDelay = Math.floor(hops * this.lat[d]! + bytes / this.bw[d]!);
+    }
+    return this.memoDelay;
   }
 
   send(src: number, dst: number, bytes: number, handler: number, a: number, b: number, c: number, extraNs: number): void {

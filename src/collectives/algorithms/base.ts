@@ -26,6 +26,8 @@ export abstract class PhaseRun {
   /** ASTRA-sim arithmetic (integer message sizes, truncated delays, its algorithm quirks). */
   protected readonly astra: boolean;
   private readonly members: Int32Array;
+  private memoBytes = -1;
+  private memoDelay = 0;
 
   constructor(
     protected readonly system: CollectiveSystem,
@@ -89,9 +91,14 @@ export abstract class PhaseRun {
   }
 
   /** Endpoint delay, plus 3·m/L when the message is reduced. */
-  private processingDelay(bytes: number, reduce: boolean): number {
+  protected processingDelay(bytes: number, reduce: boolean): number {
     if (!reduce || this.reduceScale === 0) return this.endpoint;
-    return this.endpoint + (this.astra ? 3 * Math.floor((bytes / (this.localMemBw * 1e9)) * 1e9) : Math.round(bytes * this.reduceScale));
+    // a phase reduces messages of one or a few sizes: remember the last one (two divisions per message add up)
+    if (bytes !== this.memoBytes) {
+      this.memoBytes = bytes;
+      this.memoDelay = this.endpoint + (this.astra ? 3 * Math.floor((bytes / (this.localMemBw * 1e9)) * 1e9) : Math.round(bytes * this.reduceScale));
+    }
+    return this.memoDelay;
   }
 
   /** Member m has finished this phase. */

@@ -13,6 +13,11 @@
  *
  * A member sends step s+1 once it has received and processed step s. A message that arrives before its member is
  * waiting for it is kept in a counter and taken in, in arrival order, when the member posts its next receive.
+ *
+ * One event per message: every message is delivered at arrival + processing delay (endpoint delay, reduction), the
+ * time it is done if its receiver was already waiting when it arrived, which is the common case. The receiver
+ * records when it started waiting; if that was after the arrival, the message is done that much later (one more
+ * event), and if the receiver is not waiting yet, the message counts as arrived early.
  * Closed form (α-β, one chunk, free processing, one hop per step): all-reduce 2(p−1)(α + n/(pB)).
  */
 import { PhaseRun } from './base.ts';
@@ -28,6 +33,8 @@ export class RingRun extends PhaseRun {
   private readonly step: Int32Array; // next step each member waits for
   private readonly early: Int32Array; // messages arrived before their member was waiting
   private readonly waiting: Uint8Array;
+  private readonly waitingSince: Float64Array; // when the member started waiting for step[m]
+  private readonly taking: Uint8Array; // the member has taken in step[m]'s message and is processing it
 
   constructor(system: CollectiveSystem, id: number, c: Collective, chunk: number, phaseIndex: number, phase: PhasePlan, bytes: number) {
     super(system, id, c, chunk, phaseIndex, phase, bytes);
@@ -45,6 +52,8 @@ export class RingRun extends PhaseRun {
     this.step = new Int32Array(G);
     this.early = new Int32Array(G);
     this.waiting = new Uint8Array(G);
+    this.waitingSince = new Float64Array(G);
+    this.taking = new Uint8Array(G);
   }
 
   private size(s: number): number {
@@ -71,8 +80,9 @@ export class RingRun extends PhaseRun {
     return this.phase.next[m]!;
   }
 
-  protected ready(m: number, round: number): boolean {
-    return this.waiting[m] === 1 && this.step[m] === round;
+  /** Every message is delivered to `processed` at arrival + processing delay (see the header). */
+  protected ready(): boolean {
+    return true;
   }
 
   start(m: number): void {
@@ -92,23 +102,43 @@ export class RingRun extends PhaseRun {
     if (this.early[m]! > 0) {
       this.early[m]!--;
       const s = this.step[m]!;
+      this.taking[m] = 1;
       this.receive(m, s, this.size(s), this.reduces(s));
     } else {
       this.waiting[m] = 1;
+      this.waitingSince[m] = this.system.engine.now;
     }
   }
 
+  /** Unused: messages come to {@link processed} (ready() is always true). */
   arrive(m: number, round: number): void {
-    if (this.waiting[m] === 1 && this.step[m] === round) {
-      this.waiting[m] = 0;
-      const s = this.step[m]!;
-      this.receive(m, s, this.size(s), this.reduces(s));
-    } else {
-      this.early[m]!++;
-    }
+    this.processed(m, round);
   }
 
+  /**
+   * Either a message delivered at arrival + processing delay, or the end of the processing of a message taken in
+   * late (`taking`).
+   */
   processed(m: number, s: number): void {
+    if (this.taking[m] === 1 && this.step[m] === s) {
+      this.taking[m] = 0;
+      return this.next(m, s);
+    }
+    if (this.waiting[m] === 1 && this.step[m] === s) {
+      this.waiting[m] = 0;
+      const delay = this.processingDelay(this.size(s), this.reduces(s));
+      const since = this.waitingSince[m]!;
+      const now = this.system.engine.now;
+      if (since <= now - delay) return this.next(m, s); // it was waiting when the message arrived
+      this.taking[m] = 1;
+      this.system.engine.scheduleAt(since + delay, this.system.hProcessed, this.id, m, s);
+      return;
+    }
+    this.early[m]!++;
+  }
+
+  /** Member m has taken in and processed step s. */
+  private next(m: number, s: number): void {
     this.waiting[m] = 0;
     if (this.kind === Kind.BCAST || this.kind === Kind.REDUCE) {
       if (this.chainPos(m) !== this.p - 1) this.send(m, this.successor(m), this.unit, 0, this.kind === Kind.REDUCE);
