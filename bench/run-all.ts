@@ -10,6 +10,7 @@ const benches: [string, string[]][] = [
   ['engine.ts', ['--runs', '3']],
   ['collective.ts', ['--runs', '3']],
   ['flow.ts', ['--runs', '3']],
+  ['astra.ts', ['--runs', '1']],
 ];
 for (const [file, args] of benches) {
   console.log(`\n## bench/${file}\n`);

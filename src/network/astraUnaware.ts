@@ -46,13 +46,13 @@ export class AstraUnawareNetwork implements NetworkModel {
   /** The delay of one message in integer ns: the first differing dimension's ⌊hops·latency + bytes/B⌋. */
   delay(src: number, dst: number, bytes: number): number {
     if (this.oneDim) return this.dimDelay(0, src, dst, bytes);
-    let a = src, b = dst;
+    let a = src | 0, b = dst | 0; // NPU ids are below 2^24: int32 arithmetic throughout
     for (let d = 0; d < this.sizes.length; d++) {
       const n = this.sizes[d]!;
       const ca = a % n, cb = b % n;
       if (ca !== cb) return this.dimDelay(d, ca, cb, bytes);
-      a = (a - ca) / n;
-      b = (b - cb) / n;
+      a = ((a - ca) / n) | 0;
+      b = ((b - cb) / n) | 0;
     }
     return 0; // src === dst: nothing crosses the network
   }

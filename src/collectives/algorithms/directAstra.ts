@@ -118,7 +118,8 @@ export class AstraDirectRun extends PhaseRun {
     const p = this.p;
     if (this.kind === Kind.AR && this.sends - this.sent[m]! <= p - 1) {
       if (this.received[m]! < p - 1) return;
-      for (let i = 0; i < this.window; i++) this.sendOne(m);
+      // up to P sends; stop at the first that cannot go (nothing changes until the next event)
+      for (let i = 0; i < this.window; i++) if (!this.sendOne(m)) break;
     } else this.sendOne(m);
     if (this.sent[m] === this.sends && this.credit[m] === this.window && this.finished[m] === 0) {
       this.finished[m] = 1;
@@ -126,9 +127,10 @@ export class AstraDirectRun extends PhaseRun {
     }
   }
 
-  private sendOne(m: number): void {
+  /** Sends member m's next packet if a packet, a send and a credit are left; says whether it did. */
+  private sendOne(m: number): boolean {
     const j = this.sent[m]!;
-    if (this.inserted[m]! <= j || j >= this.sends || this.credit[m]! <= 0) return;
+    if (this.inserted[m]! <= j || j >= this.sends || this.credit[m]! <= 0) return false;
     const p = this.p;
     const pos = this.phase.posOf[m]!;
     const off = 1 + (j % (p - 1));
@@ -141,5 +143,6 @@ export class AstraDirectRun extends PhaseRun {
       early[m * this.sends + j] = 0;
       this.system.engine.schedule(0, this.system.hArrive, this.id, m, j);
     }
+    return true;
   }
 }
