@@ -11,7 +11,7 @@
  * microbenchmark (one COMM_COLL_NODE per rank, bench/chakra-et.ts), runs the binary on the same files and prints
  * both results side by side (times, and whether the simulated ns agree).
  *
- *   node --import tsx bench/astra.ts [--runs 1] [--only Switch_1024] [--model astra-unaware]
+ *   node --import tsx bench/astra.ts [--runs 1] [--only Switch_1024,Sw16xSw16xSw16] [--model astra-unaware]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -54,7 +54,7 @@ if (isChild()) {
   const model = arg('model', 'astra-unaware');
   const self = fileURLToPath(import.meta.url);
   bundle(self, { inline: true });
-  const cases = CASES.filter((c) => only === '' || c.network.includes(only));
+  const cases = CASES.filter((c) => only === '' || only.split(',').includes(c.network));
   console.log(`1 GiB all-reduce per rank from ASTRA-sim's files, model ${model}, ${runs} fresh-process run(s) per case (median wall, max RSS)`);
   console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores; figures above ~1 are slowed by other work)`);
   const idle = runChild<Result>(self, ['idle', '', ''], [], { inline: true }).rssMB;
