@@ -45,7 +45,11 @@ export class AstraUnawareNetwork implements NetworkModel {
 
   /** The delay of one message in integer ns: the first differing dimension's ⌊hops·latency + bytes/B⌋. */
   delay(src: number, dst: number, bytes: number): number {
-    if (this.oneDim) return this.dimDelay(0, src, dst, bytes);
+    if (this.oneDim) {
+      // one dimension: a switch or fully connected dimension's delay depends on the size alone
+      if (this.kinds[0] !== 0 && bytes === this.memoBytes) return this.memoDelay;
+      return this.dimDelay(0, src, dst, bytes);
+    }
     let a = src | 0, b = dst | 0; // NPU ids are below 2^24: int32 arithmetic throughout
     for (let d = 0; d < this.sizes.length; d++) {
       const n = this.sizes[d]!;
