@@ -144,7 +144,9 @@ function printJson(r: CollectiveReport, perRank: boolean): void {
 }
 
 function printHuman(r: CollectiveReport, perRank: boolean, dims: number): void {
-  const algos = r.algorithms.length === 1 && dims > 1 ? `${r.algorithms[0]} (every dimension)` : r.algorithms.join(', ');
+  const flat = r.algorithms.length === 1 && r.algorithms[0]!.startsWith('one');
+  const algos = flat ? `${r.algorithms[0]} (one phase over all NPUs)`
+    : r.algorithms.length === 1 && dims > 1 ? `${r.algorithms[0]} (every dimension)` : r.algorithms.join(', ');
   console.log(`${r.op} of ${formatBytes(r.bytes)} per rank on ${r.topology} (${formatCount(r.npus)} NPUs), model ${r.model}`);
   const rows: [string, string][] = [
     ['algorithm', `${algos}; ${r.chunks} chunk${r.chunks === 1 ? '' : 's'}${dims > 1 ? `; ${r.composition}` : ''}`],
