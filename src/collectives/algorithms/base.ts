@@ -13,6 +13,8 @@
  * message can satisfy it before it arrives), `send` asks the network to deliver straight to `processed` after
  * arrival + processing delay: one event per message instead of an arrival and a processing event.
  */
+import type { Engine } from '../../engine/index.ts';
+import type { NetworkModel } from '../../network/model.ts';
 import type { Collective, CollectiveSystem } from '../system.ts';
 import type { PhasePlan } from '../plan.ts';
 import { CollectiveError } from '../types.ts';
@@ -26,6 +28,9 @@ export abstract class PhaseRun {
   /** ASTRA-sim arithmetic (integer message sizes, truncated delays, its algorithm quirks). */
   protected readonly astra: boolean;
   private readonly members: Int32Array;
+  protected readonly engine: Engine;
+  private readonly net: NetworkModel;
+  private readonly hProcessed: number;
   private memoBytes = -1;
   private memoDelay = 0;
 
@@ -46,6 +51,9 @@ export abstract class PhaseRun {
     this.reduceScale = o.localMemBwGBps === Infinity ? 0 : 3 / o.localMemBwGBps;
     this.astra = o.flavor === 'astra';
     this.members = collective.members;
+    this.engine = system.engine;
+    this.net = system.network;
+    this.hProcessed = system.hProcessed;
   }
 
   abstract start(m: number): void;
@@ -78,6 +86,15 @@ export abstract class PhaseRun {
     } else {
       s.network.send(this.members[from]!, this.members[to]!, bytes, s.hArrive, this.id, to, round, 0);
     }
+  }
+
+  /**
+   * The hot path of {@link send} for algorithms whose receivers take every message at arrival + processing delay
+   * (ring): member `from` sends `bytes`, its `round` message, to `to`, whose processing then takes `delay`.
+   */
+  protected sendStep(from: number, to: number, bytes: number, round: number, delay: number): void {
+    if (this.astra && bytes >= 2 ** 31) tooBigForAstra(bytes);
+    this.net.send(this.members[from]!, this.members[to]!, bytes, this.hProcessed, this.id, to, round, delay);
   }
 
   /**

@@ -25,6 +25,7 @@ import type { Collective, CollectiveSystem } from '../system.ts';
 import type { PhasePlan } from '../plan.ts';
 
 const enum Kind { RS, AG, AR, A2A, BCAST, REDUCE }
+const IDLE = 0, WAITING = 1, TAKING = 2;
 
 export class RingRun extends PhaseRun {
   private readonly kind: Kind;
@@ -32,9 +33,15 @@ export class RingRun extends PhaseRun {
   private readonly unit: number; // bytes per step for RS/AR (n/p) and AG (n); per block for A2A (n/p)
   private readonly step: Int32Array; // next step each member waits for
   private readonly early: Int32Array; // messages arrived before their member was waiting
-  private readonly waiting: Uint8Array;
+  /** Per member: IDLE, WAITING for step[m]'s message, or TAKING it (processing it after a late start). */
+  private readonly state: Uint8Array;
   private readonly waitingSince: Float64Array; // when the member started waiting for step[m]
-  private readonly taking: Uint8Array; // the member has taken in step[m]'s message and is processing it
+  /** Steps below this reduce (RS, reduce: all; AR: the first p−1; others: none). */
+  private readonly reduceBelow: number;
+  /** Processing delay of a step's message that is reduced / is not (when every step's message has one size). */
+  private readonly delayReduce: number;
+  private readonly delayPlain: number;
+  private readonly sizesVary: boolean; // native all-to-all: the message shrinks every step
 
   constructor(system: CollectiveSystem, id: number, c: Collective, chunk: number, phaseIndex: number, phase: PhasePlan, bytes: number) {
     super(system, id, c, chunk, phaseIndex, phase, bytes);
@@ -51,9 +58,18 @@ export class RingRun extends PhaseRun {
     }
     this.step = new Int32Array(G);
     this.early = new Int32Array(G);
-    this.waiting = new Uint8Array(G);
+    this.state = new Uint8Array(G);
     this.waitingSince = new Float64Array(G);
-    this.taking = new Uint8Array(G);
+    this.reduceBelow = this.kind === Kind.RS || this.kind === Kind.REDUCE ? Infinity : this.kind === Kind.AR ? p - 1 : 0;
+    this.sizesVary = this.kind === Kind.A2A && !this.astra;
+    this.delayReduce = this.processingDelay(this.unit, true);
+    this.delayPlain = this.processingDelay(this.unit, false);
+  }
+
+  /** Processing delay of step s's message at its receiver. */
+  private delay(s: number): number {
+    if (this.sizesVary) return this.processingDelay(this.size(s), false);
+    return s < this.reduceBelow ? this.delayReduce : this.delayPlain;
   }
 
   private size(s: number): number {
@@ -65,7 +81,7 @@ export class RingRun extends PhaseRun {
   }
 
   private reduces(s: number): boolean {
-    return this.kind === Kind.RS || this.kind === Kind.REDUCE || (this.kind === Kind.AR && s < this.p - 1);
+    return s < this.reduceBelow;
   }
 
   /** Position relative to the chain start: 0 sends first; p−1 receives last. */
@@ -102,11 +118,11 @@ export class RingRun extends PhaseRun {
     if (this.early[m]! > 0) {
       this.early[m]!--;
       const s = this.step[m]!;
-      this.taking[m] = 1;
+      this.state[m] = TAKING;
       this.receive(m, s, this.size(s), this.reduces(s));
     } else {
-      this.waiting[m] = 1;
-      this.waitingSince[m] = this.system.engine.now;
+      this.state[m] = WAITING;
+      this.waitingSince[m] = this.engine.now;
     }
   }
 
@@ -120,18 +136,15 @@ export class RingRun extends PhaseRun {
    * late (`taking`).
    */
   processed(m: number, s: number): void {
-    if (this.taking[m] === 1 && this.step[m] === s) {
-      this.taking[m] = 0;
-      return this.next(m, s);
-    }
-    if (this.waiting[m] === 1 && this.step[m] === s) {
-      this.waiting[m] = 0;
-      const delay = this.processingDelay(this.size(s), this.reduces(s));
+    const st = this.state[m]!;
+    if (st !== IDLE && this.step[m] === s) {
+      this.state[m] = IDLE;
+      if (st === TAKING) return this.next(m, s);
+      const delay = this.delay(s);
       const since = this.waitingSince[m]!;
-      const now = this.system.engine.now;
-      if (since <= now - delay) return this.next(m, s); // it was waiting when the message arrived
-      this.taking[m] = 1;
-      this.system.engine.scheduleAt(since + delay, this.system.hProcessed, this.id, m, s);
+      if (since <= this.engine.now - delay) return this.next(m, s); // it was waiting when the message arrived
+      this.state[m] = TAKING;
+      this.engine.scheduleAt(since + delay, this.system.hProcessed, this.id, m, s);
       return;
     }
     this.early[m]!++;
@@ -139,7 +152,6 @@ export class RingRun extends PhaseRun {
 
   /** Member m has taken in and processed step s. */
   private next(m: number, s: number): void {
-    this.waiting[m] = 0;
     if (this.kind === Kind.BCAST || this.kind === Kind.REDUCE) {
       if (this.chainPos(m) !== this.p - 1) this.send(m, this.successor(m), this.unit, 0, this.kind === Kind.REDUCE);
       return this.done(m);
@@ -147,7 +159,7 @@ export class RingRun extends PhaseRun {
     const next = s + 1;
     this.step[m] = next;
     if (next === this.steps) return this.done(m);
-    this.send(m, this.successor(m), this.size(next), next, this.reduces(next));
+    this.sendStep(m, this.phase.next[m]!, this.size(next), next, this.delay(next));
     this.post(m);
   }
 }
