@@ -8,3 +8,13 @@ export {
 export { networkModelNames, NETWORK_MODELS, DEFAULT_NETWORK_MODEL, TopologyError, describeDims } from '../network/index.ts';
 export { SCHEDULER_NAMES, type SchedulerName } from '../engine/index.ts';
 export { InputError } from '../io/index.ts';
+export {
+  loadWorkload, runTrace, convertWorkload, WORKLOAD_LOADERS, type WorkloadInput, type LoadOptions, type LoadedWorkload,
+  type WorkloadLoader, type RunSpec, type RunReport, type RankReport, type CollectiveRow, type CollectiveSummary,
+  type ConvertResult, type TimelineSpec,
+} from './run.ts';
+export {
+  TRACE_FORMAT, TRACE_VERSION, TraceError, DEVICES, deviceNames, ISSUE_POLICIES, PRECISIONS, DEFAULT_TIMELINE_MAX_EVENTS,
+  type Trace, type Op, type IssuePolicy, type Precision, type DevicePreset,
+} from '../workload/index.ts';
+export { TRACE_ENCODINGS, type TraceEncoding } from '../io/index.ts';
