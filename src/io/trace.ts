@@ -308,7 +308,7 @@ class Strings {
     if (v === null || v === undefined) return undefined;
     const s = typeof v === 'number' ? this.table[v] : undefined;
     if (typeof s !== 'string') {
-      throw new InputError(`${opAt(this.where, pi, ranks, i)()}: string index ${kindOf(v)} is not in the strings table (${this.table.length} entries)`);
+      throw new InputError(`${opAt(this.where, pi, ranks, i)()}: string index ${typeof v === 'number' ? v : kindOf(v)} is not in the strings table (${this.table.length} entries)`);
     }
     return s;
   }
@@ -335,7 +335,7 @@ function unpack(doc: Record<string, unknown>, where: string): Trace {
       const code = a[0] as number;
       const kind = KINDS[code];
       if (kind === undefined) {
-        throw new InputError(`${opAt(where, pi, ranks, i)()}: unknown kind code ${kindOf(a[0])}; expected 0-${KINDS.length - 1} (${KINDS.join(', ')})`);
+        throw new InputError(`${opAt(where, pi, ranks, i)()}: unknown kind code ${typeof a[0] === 'number' ? a[0] : kindOf(a[0])}; expected 0-${KINDS.length - 1} (${KINDS.join(', ')})`);
       }
       const max = 6 + FIELDS[kind].length;
       if (a.length > max) throw new InputError(`${opAt(where, pi, ranks, i)()}: ${a.length} slots for a ${kind} op; expected at most ${max}`);

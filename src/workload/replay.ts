@@ -517,7 +517,8 @@ export class Replay implements EventHandler, CollectiveListener {
     if (this.done < this.total) throw new TraceError(this.deadlockReport());
     let step = 0;
     for (let r = 0; r < this.R; r++) if (this.rankEnd[r]! > step) step = this.rankEnd[r]!;
-    this.records.sort((a, b) => a.id - b.id);
+    const gi = this.v.groups.index;
+    this.records.sort((a, b) => a.startNs - b.startNs || gi.get(a.group)! - gi.get(b.group)! || a.block - b.block || a.seq - b.seq);
     return {
       stepNs: step, ranks: this.R, totalOps: this.total, rankEndNs: this.rankEnd, computeNs: this.computeNs,
       overlappedCommNs: this.overlapNs, exposedCommNs: this.exposedNs, otherNs: this.otherNs, startNs: this.start,

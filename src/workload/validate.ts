@@ -166,8 +166,14 @@ function opLabel(where: string, p: Program, pi: number, op: Op | undefined, i: n
   return `${where}${who}, ${id}`;
 }
 
-const kindOf = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+/** A value for messages: `"x"`, `5`, `true`, or its kind (`an array`, `an object`, `null`, `nothing`). */
+function kindOf(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return JSON.stringify(v) ?? String(v);
+}
 
 function checkHeader(t: Trace, where: string): void {
   if (typeof t !== 'object' || t === null) throw new TraceError(`${where}expected a trace object, got ${kindOf(t)}`);
@@ -484,7 +490,9 @@ function checkAcyclic(g: ProgramGraph, at: (op: Op | undefined, i: number) => st
     for (let k = g.predStart[i]!; k < g.predStart[i + 1]!; k++) if (indeg[g.pred[k]!]! > 0) { next = g.pred[k]!; break; }
     i = next;
   }
-  const cycle = path.slice(seenAt.get(i)!).reverse(); // in dependency order: each must finish before the next
+  const found = path.slice(seenAt.get(i)!).reverse(); // in dependency order: each must finish before the next
+  const first = found.indexOf(Math.min(...found)); // start at the op listed first in the program
+  const cycle = [...found.slice(first), ...found.slice(0, first)];
   const ops = g.program.ops;
   const streamPrev = (a: number, b: number) =>
     g.stream[b]! >= 0 && g.stream[a] === g.stream[b] && a < b && !(ops[b]!.deps ?? []).includes(ops[a]!.id);

@@ -1,0 +1,127 @@
+// Trace encodings: JSON, YAML and packed msgpack (optionally gzipped) carry the same data model losslessly, and a
+// trace replays to the same result from any of them.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { syntheticTrace } from '../bench/synthetic.ts';
+import { decodeTrace, encodeTrace, readTraceFile, traceToJson, writeTraceFile } from '../src/io/index.ts';
+import type { Trace } from '../src/workload/trace.ts';
+import { ring, run, trace, traceFile } from './helpers/trace.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'orrery-io-'));
+
+/** A trace that uses every field of every kind, forward deps, big ids and an empty deps list. */
+const everything: Trace = trace(2, [
+  {
+    ranks: [0],
+    ops: [
+      { id: 1_000_000_007, kind: 'compute', name: 'gemm', stream: 's0', flops: 2.5e12, bytes: 1.5e9, precision: 'fp8', cpu: false, ext: { rf_id: 4, tags: ['a'] } },
+      { id: 3, kind: 'compute', durationNs: 0, deps: [], cpu: true },
+      { id: 2, kind: 'coll', name: 'ar', op: 'broadcast', group: 'pair', bytes: 4096, root: 1, algorithms: ['direct4'], chunks: 2, priority: -3, durationNs: 77, deps: [1_000_000_007, 9] },
+      { id: 9, kind: 'send', peer: 1, tag: -2, bytes: 12 },
+      { id: 10, kind: 'wait', durationNs: 5, deps: [2] },
+      { id: 11, kind: 'marker', name: '', deps: [10, 3] },
+    ],
+  },
+  {
+    ranks: [1],
+    ops: [
+      { id: 0, kind: 'recv', peer: 0, tag: -2, bytes: 12 },
+      { id: 1, kind: 'coll', op: 'broadcast', group: 'pair', bytes: 4096, root: 1, algorithms: ['direct4'], chunks: 2, priority: -3, durationNs: 77 },
+    ],
+  },
+], { pair: [0, 1] }, { name: 'everything', source: 'tests', nested: { x: [1, 2] } });
+
+/** Drops keys whose value is undefined, as JSON does. */
+const plain = (t: Trace) => JSON.parse(JSON.stringify(t)) as Trace;
+
+describe('encodings', () => {
+  it.each(['json', 'yaml', 'msgpack'] as const)('%s round trip is lossless (plain and gzipped)', (enc) => {
+    for (const gz of [false, true]) {
+      const back = decodeTrace(gz ? new Uint8Array(gunzipSync(encodeTrace(everything, enc, true))) : encodeTrace(everything, enc), enc, 'mem');
+      expect(plain(back)).toEqual(plain(everything));
+      // and it writes back to the same canonical JSON text, byte for byte
+      expect(traceToJson(back)).toBe(traceToJson(everything));
+    }
+  });
+
+  it('msgpack is several times smaller than JSON on a 10k-op trace and round-trips', () => {
+    const t = syntheticTrace({ ranks: 16, tp: 4, layers: 125 }); // 16 programs × 625 ops
+    const j = encodeTrace(t, 'json');
+    const m = encodeTrace(t, 'msgpack');
+    expect(m.length * 4).toBeLessThan(j.length);
+    expect(plain(decodeTrace(m, 'msgpack', 'mem'))).toEqual(plain(t));
+  });
+
+  it('files: encoding from the extension, gzip and encoding from the magic bytes', () => {
+    const t = traceFile('pipeline-4.json');
+    for (const name of ['a.json', 'a.json.gz', 'a.yaml', 'a.msgpack', 'a.mpk.gz']) {
+      const p = join(dir, name);
+      writeTraceFile(p, t);
+      const r = readTraceFile(p);
+      expect(plain(r.trace)).toEqual(plain(t));
+      expect(r.gzip).toBe(name.endsWith('.gz'));
+    }
+    // no known extension: JSON by its "{", msgpack by its map header, gzip by 1f 8b
+    writeFileSync(join(dir, 'noext1'), encodeTrace(t, 'json'));
+    writeFileSync(join(dir, 'noext2'), encodeTrace(t, 'msgpack', true));
+    expect(readTraceFile(join(dir, 'noext1')).encoding).toBe('json');
+    expect(readTraceFile(join(dir, 'noext2'))).toMatchObject({ encoding: 'msgpack', gzip: true });
+  });
+
+  it('JSON is written one op per line with keys in a fixed order; the committed traces are in that form', () => {
+    expect(traceToJson(traceFile('pingpong-2.json'))).toContain('\n      {"id":1,"kind":"compute","name":"work","deps":[0],"durationNs":1000},\n');
+    const traces = join(import.meta.dirname, '..', 'traces');
+    for (const f of readdirSync(traces).filter((x) => x.endsWith('.json'))) {
+      expect(traceToJson(traceFile(f)), f).toBe(readFileSync(join(traces, f), 'utf8'));
+    }
+  });
+});
+
+describe('same simulation from every encoding', () => {
+  it.each(['dp-overlap-4.json', 'pipeline-4.json', 'pingpong-2.json'])('%s', (name) => {
+    const t = traceFile(name);
+    const base = run(t, ring(t.ranks));
+    for (const enc of ['json', 'msgpack', 'yaml'] as const) {
+      const back = decodeTrace(encodeTrace(t, enc), enc, 'mem');
+      const r = run(back, ring(t.ranks));
+      expect({ ...r, wallMs: 0 }).toEqual({ ...base, wallMs: 0 });
+    }
+  });
+});
+
+describe('malformed files', () => {
+  const file = (name: string, content: string | Uint8Array) => {
+    const p = join(dir, name);
+    writeFileSync(p, content);
+    return p;
+  };
+
+  it.each([
+    ['bad.json', '{"format": "orrery-trace", "version": 1,', /bad\.json: not valid JSON/],
+    ['v2.json', '{"format": "orrery-trace", "version": 2}', /v2\.json: trace "version" 2 is not supported; this Orrery reads version 1/],
+    ['other.json', '{"format": "chakra"}', /other\.json: "format" is "chakra"; expected "orrery-trace"/],
+    ['arr.json', '[1, 2]', /arr\.json: expected a trace object, got an array/],
+    ['bad.yaml', 'a: [1,', /bad\.yaml: not valid YAML/],
+    ['bad.msgpack', new Uint8Array([0xc1, 0x00]), /bad\.msgpack: not valid msgpack/],
+    ['what.bin', 'hello', /what\.bin: cannot tell the trace encoding; name it \.json, \.yaml or \.msgpack/],
+  ])('%s', (name, content, msg) => {
+    expect(() => readTraceFile(file(name, content))).toThrowError(msg);
+  });
+
+  it('a missing file names the path', () => {
+    expect(() => readTraceFile(join(dir, 'nope.json'))).toThrowError(/nope\.json: cannot read trace file \(ENOENT\)/);
+  });
+
+  it('packed msgpack: unknown kind code, bad string index, missing table, wrong packing', async () => {
+    const { encode } = await import('@msgpack/msgpack');
+    const hdr = { format: 'orrery-trace', version: 1, packing: 1, units: { time: 'ns', size: 'B' }, ranks: 1, groups: {} };
+    const mp = (doc: object) => file('x.msgpack', encode(doc));
+    expect(() => readTraceFile(mp({ ...hdr, strings: [], programs: [[[0], [[9, 1]]]] }))).toThrowError(/programs\[0\] \(ranks \[0\]\), op at index 0: unknown kind code 9; expected 0-5/);
+    expect(() => readTraceFile(mp({ ...hdr, strings: ['a'], programs: [[[0], [[5, 1, null, 4]]]] }))).toThrowError(/op at index 0: string index 4 is not in the strings table \(1 entries\)/);
+    expect(() => readTraceFile(mp({ ...hdr, programs: [] }))).toThrowError(/lacks its "strings" table/);
+    expect(() => readTraceFile(mp({ ...hdr, packing: 7, strings: [], programs: [] }))).toThrowError(/"packing" 7; this Orrery reads packing 1/);
+  });
+});
