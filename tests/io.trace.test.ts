@@ -115,13 +115,39 @@ describe('malformed files', () => {
     expect(() => readTraceFile(join(dir, 'nope.json'))).toThrowError(/nope\.json: cannot read trace file \(ENOENT\)/);
   });
 
-  it('packed msgpack: unknown kind code, bad string index, missing table, wrong packing', async () => {
+  it('packed msgpack: unknown kind code, bad string index, short column, missing table, wrong packing', async () => {
     const { encode } = await import('@msgpack/msgpack');
-    const hdr = { format: 'orrery-trace', version: 1, packing: 1, units: { time: 'ns', size: 'B' }, ranks: 1, groups: {} };
+    const { packTrace } = await import('../src/io/trace-packed.ts');
+    const base = () => packTrace(trace(1, [{ ranks: [0], ops: [{ id: 0, kind: 'marker', name: 'm' }] }])) as Record<string, unknown> & { programs: [number[], number, Record<string, unknown>][] };
     const mp = (doc: object) => file('x.msgpack', encode(doc));
-    expect(() => readTraceFile(mp({ ...hdr, strings: [], programs: [[[0], [[9, 1]]]] }))).toThrowError(/programs\[0\] \(ranks \[0\]\), op at index 0: unknown kind code 9; expected 0-5/);
-    expect(() => readTraceFile(mp({ ...hdr, strings: ['a'], programs: [[[0], [[5, 1, null, 4]]]] }))).toThrowError(/op at index 0: string index 4 is not in the strings table \(1 entries\)/);
-    expect(() => readTraceFile(mp({ ...hdr, programs: [] }))).toThrowError(/lacks its "strings" table/);
-    expect(() => readTraceFile(mp({ ...hdr, packing: 7, strings: [], programs: [] }))).toThrowError(/"packing" 7; this Orrery reads packing 1/);
+    const d1 = base();
+    d1.programs[0]![2].kind = [1, Uint8Array.of(9)];
+    expect(() => readTraceFile(mp(d1))).toThrowError(/x\.msgpack: programs\[0\], op at index 0: unknown kind code 9; expected 0-5 \(compute, coll, send, recv, wait, marker\)/);
+    const d2 = base();
+    d2.programs[0]![2].name = [1, Uint8Array.of(4)];
+    expect(() => readTraceFile(mp(d2))).toThrowError(/programs\[0\], op at index 0: string index 4 is not in the strings table \(1 entries\)/);
+    const d3 = base();
+    d3.programs[0]![2].id = [1, Uint8Array.of(1, 1)];
+    expect(() => readTraceFile(mp(d3))).toThrowError(/programs\[0\]: column id: column has 2 values; expected 1/);
+    expect(() => readTraceFile(mp({ ...base(), strings: undefined }))).toThrowError(/lacks its "strings" table/);
+    expect(() => readTraceFile(mp({ ...base(), packing: 7 }))).toThrowError(/"packing" 7; this Orrery reads packing 1/);
+  });
+
+  it('packed columns pick the narrowest width and keep floats, big ids and negatives exact', async () => {
+    const { packTrace } = await import('../src/io/trace-packed.ts');
+    const ops = [
+      { id: 2 ** 40, kind: 'compute', flops: 0.1, durationNs: 70_000 },
+      { id: 1, kind: 'send', peer: 1, tag: -(2 ** 31), bytes: 2 ** 52 },
+      { id: 5, kind: 'send', peer: 1, bytes: 1 },
+    ] as Trace['programs'][0]['ops'];
+    const t = trace(2, [{ ranks: [0], ops }, { ranks: [1], ops: [{ id: 0, kind: 'recv', peer: 0, tag: -(2 ** 31), bytes: 2 ** 52 }] }]);
+    const programs = (packTrace(t) as { programs: [unknown, number, Record<string, Record<string, [number, Uint8Array]>>][] }).programs;
+    const cols = programs[0]![2];
+    expect(cols.compute!.durationNs![0]).toBe(4); // 70,000 needs int32
+    expect(cols.compute!.flops![0]).toBe(8); // 0.1 needs float64
+    expect(cols.p2p!.tag![0]).toBe(8); // -2^31 is int32's reserved "absent" value, so float64
+    expect(programs[1]![2].p2p!.tag![0]).toBe(8);
+    expect(cols.p2p!.peer![0]).toBe(1); // peer 1: int8
+    expect(plain(decodeTrace(encodeTrace(t, 'msgpack'), 'msgpack', 'mem'))).toEqual(plain(t));
   });
 });

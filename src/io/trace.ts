@@ -3,11 +3,10 @@
  *
  * - JSON (`.json`): the data model as is; written one op per line, keys in a fixed order, so files diff well.
  * - YAML (`.yaml`, `.yml`): the same document, for hand-written traces.
- * - msgpack (`.msgpack`, `.mpk`): the bulk encoding. The header stays an object; each program is
- *   `[ranks, ops]` and each op a positional array with strings interned in a table (see {@link PACKED_SCHEMA}).
- *   Ids are stored as the difference from the previous op's id and deps as `id − dep`, so the usual small,
- *   sequential ids and recent deps take one byte each; trailing absent fields are dropped. Numbers are plain
- *   msgpack numbers (no BigInt): integers above 2^53 are rejected by validation.
+ * - msgpack (`.msgpack`, `.mpk`): the bulk encoding, column by column (io/trace-packed.ts): the header stays an
+ *   object, each program's fields are binary typed columns (the narrowest integer width that fits, else float64)
+ *   with strings interned in one table, ids and deps stored as small differences. No BigInt: integers above 2^53
+ *   are rejected by validation.
  *
  * A `.gz` suffix (or the gzip magic 1f 8b when reading) adds gzip. When reading, the encoding comes from the
  * extension, else from the first byte (`{` → JSON, a msgpack map → msgpack).
@@ -18,44 +17,14 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decode, encode } from '@msgpack/msgpack';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import type { Op, OpKind, Program, Trace } from '../workload/trace.ts';
+import type { Op, Trace } from '../workload/trace.ts';
 import { InputError, kindOf } from './errors.ts';
+import { PACKING_VERSION, packTrace, unpackTrace } from './trace-packed.ts';
+
+export { PACKING_VERSION };
 
 export type TraceEncoding = 'json' | 'yaml' | 'msgpack';
 export const TRACE_ENCODINGS: readonly TraceEncoding[] = ['json', 'yaml', 'msgpack'];
-
-/** Version of the packed (positional) msgpack layout, stored in the header as `packing`. */
-export const PACKING_VERSION = 1;
-
-/** Kind codes of the packed layout (their order is part of the format). */
-const KINDS = ['compute', 'coll', 'send', 'recv', 'wait', 'marker'] as const satisfies readonly OpKind[];
-// every OpKind has a code: this line fails to compile if the data model gains a kind the layout lacks
-const _allKinds: Record<OpKind, true> = { compute: true, coll: true, send: true, recv: true, wait: true, marker: true };
-void _allKinds;
-
-/**
- * Positional layout per kind: slots 0-4 are common (kind code, id − previous id, deps as id − dep, name, stream),
- * then the kind's fields, then `ext`. Strings (names, streams, groups, ops, precisions, algorithms) are indices into
- * the header's `strings`. Absent fields are null; trailing nulls are dropped.
- */
-export const PACKED_SCHEMA: Record<OpKind, readonly string[]> = {
-  compute: ['kind', 'idDelta', 'depDeltas', 'name', 'stream', 'durationNs', 'flops', 'bytes', 'precision', 'cpu', 'ext'],
-  coll: ['kind', 'idDelta', 'depDeltas', 'name', 'stream', 'op', 'group', 'bytes', 'root', 'algorithms', 'chunks', 'priority', 'durationNs', 'ext'],
-  send: ['kind', 'idDelta', 'depDeltas', 'name', 'stream', 'peer', 'tag', 'bytes', 'ext'],
-  recv: ['kind', 'idDelta', 'depDeltas', 'name', 'stream', 'peer', 'tag', 'bytes', 'ext'],
-  wait: ['kind', 'idDelta', 'depDeltas', 'name', 'stream', 'durationNs', 'ext'],
-  marker: ['kind', 'idDelta', 'depDeltas', 'name', 'stream', 'ext'],
-};
-
-/** Kind-specific fields of the data model, in the order of {@link PACKED_SCHEMA} (strings marked with `$`). */
-const FIELDS: Record<OpKind, readonly string[]> = {
-  compute: ['durationNs', 'flops', 'bytes', '$precision', 'cpu'],
-  coll: ['$op', '$group', 'bytes', 'root', '$$algorithms', 'chunks', 'priority', 'durationNs'],
-  send: ['peer', 'tag', 'bytes'],
-  recv: ['peer', 'tag', 'bytes'],
-  wait: ['durationNs'],
-  marker: [],
-};
 
 export interface ReadTraceResult {
   trace: Trace;
@@ -141,7 +110,7 @@ export function decodeTrace(buf: Uint8Array, encoding: TraceEncoding, where: str
       } catch (e) {
         throw new InputError(`${where}: not valid msgpack (${(e as Error).message})`);
       }
-      return unpack(checkDocument(doc, where, true) as unknown as Record<string, unknown>, where);
+      return unpackTrace(checkDocument(doc, where, true) as unknown as Record<string, unknown>, where);
     }
   }
 }
@@ -172,7 +141,7 @@ export function encodeTrace(trace: Trace, encoding: TraceEncoding, gzip = false)
       out = Buffer.from(stringifyYaml(canonical(trace)), 'utf8');
       break;
     case 'msgpack':
-      out = encode(pack(trace), { ignoreUndefined: true });
+      out = encode(packTrace(trace), { ignoreUndefined: true });
       break;
   }
   return gzip ? gzipSync(out) : out;
@@ -241,148 +210,4 @@ export function traceToJson(t: Trace): string {
   });
   parts.push('  ]\n}\n');
   return parts.join('');
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// msgpack: packed positional layout
-
-class StringTable {
-  readonly list: string[] = [];
-  private readonly index = new Map<string, number>();
-  id(s: string): number {
-    let i = this.index.get(s);
-    if (i === undefined) {
-      i = this.list.length;
-      this.index.set(s, i);
-      this.list.push(s);
-    }
-    return i;
-  }
-}
-
-function pack(t: Trace): Record<string, unknown> {
-  const strings = new StringTable();
-  const programs = t.programs.map((p) => {
-    let prev = -1;
-    const ops = p.ops.map((op) => {
-      const o = op as unknown as Record<string, unknown>;
-      const row: unknown[] = [
-        KINDS.indexOf(op.kind as (typeof KINDS)[number]),
-        typeof op.id === 'number' ? op.id - prev : op.id,
-        Array.isArray(op.deps) ? op.deps.map((d) => (typeof d === 'number' && typeof op.id === 'number' ? op.id - d : d)) : (op.deps ?? null),
-        typeof op.name === 'string' ? strings.id(op.name) : (op.name ?? null),
-        typeof op.stream === 'string' ? strings.id(op.stream) : (op.stream ?? null),
-      ];
-      if (typeof op.id === 'number') prev = op.id;
-      for (const f of FIELDS[op.kind] ?? []) {
-        if (f.startsWith('$$')) {
-          const v = o[f.slice(2)];
-          row.push(Array.isArray(v) ? v.map((s) => (typeof s === 'string' ? strings.id(s) : s)) : (v ?? null));
-        } else if (f.startsWith('$')) {
-          const v = o[f.slice(1)];
-          row.push(typeof v === 'string' ? strings.id(v) : (v ?? null));
-        } else row.push(o[f] ?? null);
-      }
-      row.push(op.ext ?? null);
-      while (row.length > 2 && row[row.length - 1] === null) row.pop();
-      return row;
-    });
-    return [p.ranks, ops];
-  });
-  return {
-    format: t.format, version: t.version, packing: PACKING_VERSION, units: t.units,
-    ...(t.meta !== undefined ? { meta: t.meta } : {}),
-    ranks: t.ranks, groups: t.groups, strings: strings.list, programs,
-  };
-}
-
-/** A lazy message prefix (a function made without a name: tsx wraps named closures, which is slow per op). */
-function opAt(where: string, pi: number, ranks: unknown, i: number): () => string {
-  return () => `${where}: programs[${pi}] (ranks ${JSON.stringify(ranks).slice(0, 40)}), op at index ${i}`;
-}
-
-/** Strings-table lookup for the packed layout; null/undefined stay absent. */
-class Strings {
-  constructor(private readonly table: unknown[], private readonly where: string) {}
-  get(v: unknown, pi: number, ranks: unknown, i: number): string | undefined {
-    if (v === null || v === undefined) return undefined;
-    const s = typeof v === 'number' ? this.table[v] : undefined;
-    if (typeof s !== 'string') {
-      throw new InputError(`${opAt(this.where, pi, ranks, i)()}: string index ${typeof v === 'number' ? v : kindOf(v)} is not in the strings table (${this.table.length} entries)`);
-    }
-    return s;
-  }
-}
-
-const opt = (v: unknown): unknown => (v === null ? undefined : v);
-
-function unpack(doc: Record<string, unknown>, where: string): Trace {
-  if (!Array.isArray(doc.strings)) throw new InputError(`${where}: msgpack trace lacks its "strings" table`);
-  if (!Array.isArray(doc.programs)) throw new InputError(`${where}: "programs" must be an array`);
-  const S = new Strings(doc.strings, where);
-  const programs: Program[] = doc.programs.map((row, pi) => {
-    if (!Array.isArray(row) || row.length !== 2 || !Array.isArray(row[1])) {
-      throw new InputError(`${where}: programs[${pi}]: expected [ranks, ops]`);
-    }
-    const ranks = row[0];
-    const rawOps = row[1] as unknown[];
-    const n = rawOps.length;
-    const ops: Op[] = new Array(n);
-    let prev = -1;
-    for (let i = 0; i < n; i++) {
-      const a = rawOps[i] as unknown[];
-      if (!Array.isArray(a) || a.length < 2) throw new InputError(`${opAt(where, pi, ranks, i)()}: expected a packed op array, got ${kindOf(a)}`);
-      const code = a[0] as number;
-      const kind = KINDS[code];
-      if (kind === undefined) {
-        throw new InputError(`${opAt(where, pi, ranks, i)()}: unknown kind code ${typeof a[0] === 'number' ? a[0] : kindOf(a[0])}; expected 0-${KINDS.length - 1} (${KINDS.join(', ')})`);
-      }
-      const max = 6 + FIELDS[kind].length;
-      if (a.length > max) throw new InputError(`${opAt(where, pi, ranks, i)()}: ${a.length} slots for a ${kind} op; expected at most ${max}`);
-      const id = typeof a[1] === 'number' ? prev + a[1] : a[1];
-      if (typeof id === 'number') prev = id;
-      const d = a[2];
-      let deps: unknown;
-      if (Array.isArray(d) && typeof id === 'number') {
-        deps = new Array(d.length);
-        for (let k = 0; k < d.length; k++) (deps as unknown[])[k] = typeof d[k] === 'number' ? id - d[k] : d[k];
-      } else deps = opt(d);
-      const name = S.get(a[3], pi, ranks, i);
-      const stream = S.get(a[4], pi, ranks, i);
-      let op: Record<string, unknown>;
-      switch (code) {
-        case 0: // compute
-          op = {
-            id, kind, name, stream, deps, durationNs: opt(a[5]), flops: opt(a[6]), bytes: opt(a[7]),
-            precision: S.get(a[8], pi, ranks, i), cpu: opt(a[9]), ext: opt(a[10]),
-          };
-          break;
-        case 1: { // coll
-          const al = a[9];
-          op = {
-            id, kind, name, stream, deps, op: S.get(a[5], pi, ranks, i), group: S.get(a[6], pi, ranks, i), bytes: opt(a[7]),
-            root: opt(a[8]), algorithms: Array.isArray(al) ? al.map((x) => S.get(x, pi, ranks, i)) : opt(al),
-            chunks: opt(a[10]), priority: opt(a[11]), durationNs: opt(a[12]), ext: opt(a[13]),
-          };
-          break;
-        }
-        case 2:
-        case 3: // send, recv
-          op = { id, kind, name, stream, deps, peer: opt(a[5]), tag: opt(a[6]), bytes: opt(a[7]), ext: opt(a[8]) };
-          break;
-        case 4: // wait
-          op = { id, kind, name, stream, deps, durationNs: opt(a[5]), ext: opt(a[6]) };
-          break;
-        default: // marker
-          op = { id, kind, name, stream, deps, ext: opt(a[5]) };
-      }
-      ops[i] = op as unknown as Op;
-    }
-    return { ranks: ranks as number[], ops };
-  });
-  return {
-    format: doc.format as Trace['format'], version: doc.version as Trace['version'], units: doc.units as Trace['units'],
-    ...(doc.meta !== undefined ? { meta: doc.meta as Trace['meta'] } : {}),
-    ranks: doc.ranks as number, groups: doc.groups as Trace['groups'], programs,
-  };
 }
