@@ -38,6 +38,7 @@ import {
 import { createRng, type Engine, type EventHandler } from '../engine/index.ts';
 import type { NetworkModel } from '../network/index.ts';
 import { rooflineNs, type ComputeModel } from './devices.ts';
+import { TypedPool } from './pool.ts';
 import { TraceError, type CollOp, type Op } from './trace.ts';
 import { compactRanges, type ProgramGraph, type ValidatedTrace } from './validate.ts';
 
@@ -118,14 +119,6 @@ const S_PENDING = 0, S_READY = 1, S_ISSUED = 2, S_DONE = 3;
 // event kinds (third payload)
 const E_DONE = 0, E_ARRIVE = 1;
 
-interface CollTemplate {
-  op: CollOp['op'];
-  bytes: number;
-  root?: number;
-  algorithms: readonly AlgorithmSpec[];
-  chunks?: number;
-  name?: string;
-}
 
 /** A program compiled once for every rank that runs it. */
 interface Compiled {
@@ -136,7 +129,8 @@ interface Compiled {
   indeg: Int32Array;
   /** Base compute time (unrounded ns) or NaN. */
   baseDur: Float64Array;
-  coll: (CollTemplate | undefined)[];
+  /** Parsed algorithms of coll ops that name their own (else the run's). */
+  algorithms: Map<number, readonly AlgorithmSpec[]>;
   peer: Int32Array;
   bytes: Float64Array;
   /** Position of each op in id order (astra policy picks the smallest id). */
@@ -146,7 +140,7 @@ interface Compiled {
 class Instance {
   joined = 0;
   ops: Int32Array | null;
-  constructor(readonly c: Collective, readonly group: number, readonly block: number, readonly seq: number, readonly tmpl: CollTemplate) {
+  constructor(readonly c: Collective, readonly group: number, readonly block: number, readonly seq: number, readonly tmpl: CollOp) {
     this.ops = new Int32Array(c.size).fill(-1);
   }
 }
@@ -193,6 +187,7 @@ export class Replay implements EventHandler, CollectiveListener {
   private done = 0;
   // astra policy
   private readonly astra: boolean;
+  private readonly algorithms: readonly AlgorithmSpec[];
   private readonly busy: Uint8Array | null;
   private readonly readySets: (number[] | undefined)[] | null;
 
@@ -208,6 +203,7 @@ export class Replay implements EventHandler, CollectiveListener {
       throw new TraceError(`the trace has ${R} ranks but the topology has only ${network.topology.npus} NPUs`);
     }
     this.astra = opts.policy === 'astra';
+    this.algorithms = opts.algorithms;
     this.base = v.base;
     this.rankProgram = v.rankProgram;
     const total = (this.total = v.base[R]!);
@@ -218,7 +214,8 @@ export class Replay implements EventHandler, CollectiveListener {
       ...(opts.compute?.device ? { device: opts.compute.device } : {}),
     };
     const algoCache = new Map<string, AlgorithmSpec[]>();
-    this.progs = v.programs.map((g) => compile(g, model, opts.algorithms, algoCache));
+    const pool = new TypedPool();
+    this.progs = v.programs.map((g) => compile(g, model, algoCache, this.astra, pool));
     this.rankOf = new Int32Array(total);
     this.remaining = new Int32Array(total);
     for (let r = 0; r < R; r++) {
@@ -455,12 +452,12 @@ export class Replay implements EventHandler, CollectiveListener {
     const seq = this.issuedOnBlock[this.blockMemberBase[blockId]! + m]!++;
     const key = blockId * 4294967296 + seq;
     let inst = this.open.get(key);
-    const tmpl = p.coll[i]!;
+    const tmpl = p.g.program.ops[i] as CollOp;
     if (!inst) {
       let c: Collective;
       try {
         c = this.system.create({
-          op: tmpl.op, bytes: tmpl.bytes, group: gt.blocks[gi]![b]!, algorithms: tmpl.algorithms,
+          op: tmpl.op, bytes: tmpl.bytes, group: gt.blocks[gi]![b]!, algorithms: p.algorithms.get(i) ?? this.algorithms,
           ...(tmpl.root !== undefined ? { root: tmpl.root } : {}),
           ...(tmpl.chunks !== undefined ? { options: { chunks: tmpl.chunks } } : {}),
           ...(tmpl.name !== undefined ? { label: tmpl.name } : {}),
@@ -611,17 +608,17 @@ export class Replay implements EventHandler, CollectiveListener {
   }
 }
 
-function compile(g: ProgramGraph, model: ComputeModel, dflt: readonly AlgorithmSpec[], algoCache: Map<string, AlgorithmSpec[]>): Compiled {
+function compile(g: ProgramGraph, model: ComputeModel, algoCache: Map<string, AlgorithmSpec[]>, astra: boolean, pool: TypedPool): Compiled {
   const n = g.n;
   const ops = g.program.ops;
-  const kind = new Uint8Array(n);
-  const cat = new Uint8Array(n);
-  const cls = new Uint8Array(n);
-  const indeg = new Int32Array(n);
-  const baseDur = new Float64Array(n).fill(NaN);
-  const coll: (CollTemplate | undefined)[] = new Array(n);
-  const peer = new Int32Array(n);
-  const bytes = new Float64Array(n);
+  const kind = pool.uint8(n);
+  const cat = pool.uint8(n);
+  const cls = pool.uint8(n);
+  const indeg = pool.int32(n);
+  const baseDur = pool.float64(n, NaN);
+  const algorithms = new Map<number, readonly AlgorithmSpec[]>();
+  const peer = pool.int32(n);
+  const bytes = pool.float64(n);
   const where = (op: Op) => `${g.program.ranks.length > 1 ? `program ${g.index} (ranks ${compactRanges(g.program.ranks)})` : `rank ${g.program.ranks[0]}`}, op ${op.id}`;
   for (let i = 0; i < n; i++) {
     const op = ops[i]!;
@@ -642,7 +639,6 @@ function compile(g: ProgramGraph, model: ComputeModel, dflt: readonly AlgorithmS
       case 'coll': {
         cat[i] = C_COMM;
         cls[i] = R_COMM;
-        let algorithms = dflt;
         if (op.algorithms) {
           const key = op.algorithms.join(',');
           let a = algoCache.get(key);
@@ -654,14 +650,8 @@ function compile(g: ProgramGraph, model: ComputeModel, dflt: readonly AlgorithmS
             }
             algoCache.set(key, a);
           }
-          algorithms = a;
+          algorithms.set(i, a);
         }
-        coll[i] = {
-          op: op.op, bytes: op.bytes, algorithms,
-          ...(op.root !== undefined ? { root: op.root } : {}),
-          ...(op.chunks !== undefined ? { chunks: op.chunks } : {}),
-          ...(op.name !== undefined ? { name: op.name } : {}),
-        };
         break;
       }
       case 'send':
@@ -675,10 +665,13 @@ function compile(g: ProgramGraph, model: ComputeModel, dflt: readonly AlgorithmS
         break;
     }
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ops[a]!.id - ops[b]!.id);
-  const idRank = new Int32Array(n);
-  order.forEach((i, k) => { idRank[i] = k; });
-  return { g, kind, cat, cls, indeg, baseDur, coll, peer, bytes, idRank };
+  // astra policy only: each op's position in id order (the smallest ready id issues first)
+  const idRank = new Int32Array(astra ? n : 0);
+  if (astra) {
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ops[a]!.id - ops[b]!.id);
+    order.forEach((i, k) => { idRank[i] = k; });
+  }
+  return { g, kind, cat, cls, indeg, baseDur, algorithms, peer, bytes, idRank };
 }
 
 // A binary min-heap of global op indices keyed by idRank[g - base] (all entries belong to one rank).

@@ -22,6 +22,7 @@ import {
   OP_KINDS, streamOf, TRACE_FORMAT, TRACE_VERSION, TraceError, type CollOp, type Op, type Precision, type Program,
   type Trace,
 } from './trace.ts';
+import { Scratch, TypedPool } from './pool.ts';
 
 export const PRECISIONS: readonly Precision[] = ['fp64', 'fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'int8'];
 
@@ -54,7 +55,7 @@ export interface ProgramGraph {
   /** Group index (into {@link GroupTable.names}) of each coll op, else -1. */
   group: Int32Array;
   /** Local index of each op's id. */
-  idIndex: Map<number, number>;
+  idIndex: IdIndex;
   /** Dependencies dropped in lenient mode. */
   dropped: number;
 }
@@ -98,13 +99,16 @@ export function validateTrace(trace: Trace, opts: ValidateOptions = {}): Validat
   const R = trace.ranks;
   const groups = resolveGroups(trace, where);
   const rankProgram = assignRanks(trace, where);
+  const pool = new TypedPool();
+  const scratch = new Scratch();
   const programs = trace.programs.map((p, pi) => {
     const at = (op: Op | undefined, i: number) => opLabel(where, p, pi, op, i);
     const ops = p.ops;
-    for (let i = 0; i < ops.length; i++) checkOp(ops[i]!, () => at(ops[i], i));
-    return buildGraph(p, pi, groups, opts, warn, at);
+    const label = (i: number) => at(ops[i], i);
+    for (let i = 0; i < ops.length; i++) checkOp(ops[i]!, label, i);
+    return buildGraph(p, pi, groups, opts, warn, at, pool, scratch);
   });
-  for (const g of programs) checkAcyclic(g, (op, i) => opLabel(where, g.program, g.index, op, i));
+  for (const g of programs) checkAcyclic(g, (op, i) => opLabel(where, g.program, g.index, op, i), scratch);
   for (const g of programs) checkGroupUse(g, groups, (op, i) => opLabel(where, g.program, g.index, op, i), R);
 
   const base = new Float64Array(R + 1);
@@ -283,132 +287,134 @@ const KEYS: Record<Op['kind'], string[]> = {
   marker: COMMON,
 };
 
-/** Checks one op's fields; `at` names the file, rank and op (built only when there is an error). */
-export function checkOp(op: Op, at: () => string): void {
-  if (typeof op !== 'object' || op === null || Array.isArray(op)) throw new TraceError(`${at()}: expected an op object, got ${kindOf(op)}`);
+/**
+ * Checks one op's fields. `label(index)` names the file, rank and op; it is called only when there is an error
+ * (no closure is made per op: this runs over millions of ops).
+ */
+export function checkOp(op: Op, label: (index: number) => string, index = 0): void {
+  const at = label, ix = index;
+  if (typeof op !== 'object' || op === null || Array.isArray(op)) throw new TraceError(`${at(ix)}: expected an op object, got ${kindOf(op)}`);
   const o = op as unknown as Record<string, unknown>;
-  if (!Number.isSafeInteger(o.id) || (o.id as number) < 0) fieldError(o, at, 'id', 'a non-negative integer');
+  if (!Number.isSafeInteger(o.id) || (o.id as number) < 0) fieldError(o, at, ix, 'id', 'a non-negative integer');
   const kind = o.kind as Op['kind'];
   const keys = KEYS[kind];
   if (keys === undefined || !Object.hasOwn(KEYS, kind)) {
-    throw new TraceError(`${at()}: unknown kind ${kindOf(o.kind)}; expected one of: ${OP_KINDS.join(', ')}`);
+    throw new TraceError(`${at(ix)}: unknown kind ${kindOf(o.kind)}; expected one of: ${OP_KINDS.join(', ')}`);
   }
   for (const k in o) {
     if (!keys.includes(k) && o[k] !== undefined) {
-      throw new TraceError(`${at()}: unknown field "${k}" for a ${kind} op; expected: ${keys.join(', ')}`);
+      throw new TraceError(`${at(ix)}: unknown field "${k}" for a ${kind} op; expected: ${keys.join(', ')}`);
     }
   }
-  if (o.name !== undefined && typeof o.name !== 'string') fieldError(o, at, 'name', 'a string');
-  if (o.stream !== undefined && (typeof o.stream !== 'string' || o.stream === '')) fieldError(o, at, 'stream', 'a non-empty string');
+  if (o.name !== undefined && typeof o.name !== 'string') fieldError(o, at, ix, 'name', 'a string');
+  if (o.stream !== undefined && (typeof o.stream !== 'string' || o.stream === '')) fieldError(o, at, ix, 'stream', 'a non-empty string');
   const deps = o.deps;
   if (deps !== undefined) {
-    if (!Array.isArray(deps)) fieldError(o, at, 'deps', 'a list of op ids');
+    if (!Array.isArray(deps)) fieldError(o, at, ix, 'deps', 'a list of op ids');
     for (let k = 0; k < (deps as unknown[]).length; k++) {
       const d = (deps as unknown[])[k];
-      if (!Number.isSafeInteger(d) || (d as number) < 0) throw new TraceError(`${at()}: field "deps": ${kindOf(d)} is not an op id (a non-negative integer)`);
+      if (!Number.isSafeInteger(d) || (d as number) < 0) throw new TraceError(`${at(ix)}: field "deps": ${kindOf(d)} is not an op id (a non-negative integer)`);
     }
   }
-  if (o.ext !== undefined && (typeof o.ext !== 'object' || o.ext === null || Array.isArray(o.ext))) fieldError(o, at, 'ext', 'an object');
+  if (o.ext !== undefined && (typeof o.ext !== 'object' || o.ext === null || Array.isArray(o.ext))) fieldError(o, at, ix, 'ext', 'an object');
   switch (kind) {
     case 'compute': {
-      checkNs(o, at, kind, 'durationNs', false);
-      checkNonNegative(o, at, 'flops');
-      checkNonNegative(o, at, 'bytes');
-      if (o.precision !== undefined && !PRECISIONS.includes(o.precision as Precision)) fieldError(o, at, 'precision', `one of ${PRECISIONS.join(', ')}`);
-      if (o.cpu !== undefined && typeof o.cpu !== 'boolean') fieldError(o, at, 'cpu', 'true or false');
+      checkNs(o, at, ix, kind, 'durationNs', false);
+      checkNonNegative(o, at, ix, 'flops');
+      checkNonNegative(o, at, ix, 'bytes');
+      if (o.precision !== undefined && !PRECISIONS.includes(o.precision as Precision)) fieldError(o, at, ix, 'precision', `one of ${PRECISIONS.join(', ')}`);
+      if (o.cpu !== undefined && typeof o.cpu !== 'boolean') fieldError(o, at, ix, 'cpu', 'true or false');
       if (o.durationNs === undefined && o.flops === undefined && o.bytes === undefined) {
-        throw new TraceError(`${at()}: a compute op needs "durationNs", or "flops" and/or "bytes" for the roofline`);
+        throw new TraceError(`${at(ix)}: a compute op needs "durationNs", or "flops" and/or "bytes" for the roofline`);
       }
       break;
     }
     case 'coll': {
       if (!COLLECTIVE_OPS.includes(o.op as CollOp['op'])) {
-        throw new TraceError(`${at()}: field "op": unknown collective ${kindOf(o.op)}; expected one of: ${COLLECTIVE_OPS.join(', ')}`);
+        throw new TraceError(`${at(ix)}: field "op": unknown collective ${kindOf(o.op)}; expected one of: ${COLLECTIVE_OPS.join(', ')}`);
       }
-      if (o.group !== undefined && (typeof o.group !== 'string' || o.group === '')) fieldError(o, at, 'group', 'a group name');
-      checkBytes(o, at, kind, 'bytes');
-      checkInt(o, at, 'root', 0);
+      if (o.group !== undefined && (typeof o.group !== 'string' || o.group === '')) fieldError(o, at, ix, 'group', 'a group name');
+      checkBytes(o, at, ix, kind, 'bytes');
+      checkInt(o, at, ix, 'root', 0);
       const a = o.algorithms;
       if (a !== undefined && (!Array.isArray(a) || a.length === 0 || !a.every((x) => typeof x === 'string'))) {
-        fieldError(o, at, 'algorithms', 'a non-empty list of algorithm names, one for every dimension or one per dimension');
+        fieldError(o, at, ix, 'algorithms', 'a non-empty list of algorithm names, one for every dimension or one per dimension');
       }
-      checkInt(o, at, 'chunks', 1);
-      if (o.priority !== undefined && !Number.isSafeInteger(o.priority)) fieldError(o, at, 'priority', 'an integer');
-      checkNs(o, at, kind, 'durationNs', false);
+      checkInt(o, at, ix, 'chunks', 1);
+      if (o.priority !== undefined && !Number.isSafeInteger(o.priority)) fieldError(o, at, ix, 'priority', 'an integer');
+      checkNs(o, at, ix, kind, 'durationNs', false);
       break;
     }
     case 'send':
     case 'recv':
-      checkInt(o, at, 'peer', 0);
-      if (o.peer === undefined) throw new TraceError(`${at()}: a ${kind} op needs "peer" (the ${kind === 'send' ? 'receiver' : 'sender'}'s global rank)`);
-      if (o.tag !== undefined && !Number.isSafeInteger(o.tag)) fieldError(o, at, 'tag', 'an integer');
-      checkBytes(o, at, kind, 'bytes');
+      checkInt(o, at, ix, 'peer', 0);
+      if (o.peer === undefined) throw new TraceError(`${at(ix)}: a ${kind} op needs "peer" (the ${kind === 'send' ? 'receiver' : 'sender'}'s global rank)`);
+      if (o.tag !== undefined && !Number.isSafeInteger(o.tag)) fieldError(o, at, ix, 'tag', 'an integer');
+      checkBytes(o, at, ix, kind, 'bytes');
       break;
     case 'wait':
-      checkNs(o, at, kind, 'durationNs', true);
+      checkNs(o, at, ix, kind, 'durationNs', true);
       break;
     case 'marker':
       break;
   }
 }
 
-function fieldError(o: Record<string, unknown>, at: () => string, field: string, expected: string): never {
-  throw new TraceError(`${at()}: field "${field}": expected ${expected}, got ${kindOf(o[field])}`);
+function fieldError(o: Record<string, unknown>, at: (index: number) => string, ix: number, field: string, expected: string): never {
+  throw new TraceError(`${at(ix)}: field "${field}": expected ${expected}, got ${kindOf(o[field])}`);
 }
 
-function checkNs(o: Record<string, unknown>, at: () => string, kind: string, k: string, required: boolean): void {
+function checkNs(o: Record<string, unknown>, at: (index: number) => string, ix: number, kind: string, k: string, required: boolean): void {
   const v = o[k];
   if (v === undefined) {
-    if (required) throw new TraceError(`${at()}: a ${kind} op needs "${k}" (integer ns ≥ 0)`);
+    if (required) throw new TraceError(`${at(ix)}: a ${kind} op needs "${k}" (integer ns ≥ 0)`);
     return;
   }
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    fieldError(o, at, k, typeof v === 'number' && v < 0 ? 'a duration ≥ 0 (it is negative)' : 'a whole number of ns ≥ 0');
+    fieldError(o, at, ix, k, typeof v === 'number' && v < 0 ? 'a duration ≥ 0 (it is negative)' : 'a whole number of ns ≥ 0');
   }
 }
 
-function checkBytes(o: Record<string, unknown>, at: () => string, kind: string, k: string): void {
+function checkBytes(o: Record<string, unknown>, at: (index: number) => string, ix: number, kind: string, k: string): void {
   const v = o[k];
-  if (v === undefined) throw new TraceError(`${at()}: a ${kind} op needs "${k}" (bytes, an integer ≥ 0)`);
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fieldError(o, at, k, 'a whole number of bytes ≥ 0');
+  if (v === undefined) throw new TraceError(`${at(ix)}: a ${kind} op needs "${k}" (bytes, an integer ≥ 0)`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fieldError(o, at, ix, k, 'a whole number of bytes ≥ 0');
 }
 
-function checkNonNegative(o: Record<string, unknown>, at: () => string, k: string): void {
+function checkNonNegative(o: Record<string, unknown>, at: (index: number) => string, ix: number, k: string): void {
   const v = o[k];
-  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) fieldError(o, at, k, 'a finite number ≥ 0');
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) fieldError(o, at, ix, k, 'a finite number ≥ 0');
 }
 
-function checkInt(o: Record<string, unknown>, at: () => string, k: string, min: number): void {
+function checkInt(o: Record<string, unknown>, at: (index: number) => string, ix: number, k: string, min: number): void {
   const v = o[k];
-  if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min)) fieldError(o, at, k, `an integer ≥ ${min}`);
+  if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min)) fieldError(o, at, ix, k, `an integer ≥ ${min}`);
 }
 
 function buildGraph(
   p: Program, pi: number, groups: GroupTable, opts: ValidateOptions, warn: Warnings,
-  at: (op: Op | undefined, i: number) => string,
+  at: (op: Op | undefined, i: number) => string, pool: TypedPool, scratch: Scratch,
 ): ProgramGraph {
   const ops = p.ops;
   const n = ops.length;
-  const idIndex = new Map<number, number>();
-  ops.forEach((op, i) => {
-    const prev = idIndex.get(op.id);
-    if (prev !== undefined) throw new TraceError(`${at(op, i)}: id ${op.id} is used twice in this program (at indices ${prev} and ${i}); ids are unique per rank`);
-    idIndex.set(op.id, i);
-  });
+  const idIndex = IdIndex.build(ops, at, pool);
   const streamOrder = opts.streamOrder !== false;
   const streamIndex = new Map<string, number>();
   const streamNames: string[] = [];
-  const stream = new Int32Array(n).fill(-1);
+  const stream = pool.int32(n, -1);
   const lastOnStream: number[] = [];
-  const group = new Int32Array(n).fill(-1);
+  const group = pool.int32(n, -1);
   // predecessors: count first, then fill (deps deduplicated with a marker array)
-  const predStart = new Int32Array(n + 1);
-  const predList: number[] = [];
-  const mark = new Int32Array(n).fill(-1);
+  const predStart = pool.int32(n + 1);
+  let bound = n;
+  for (let i = 0; i < n; i++) bound += ops[i]!.deps?.length ?? 0;
+  const predList = scratch.get(0, bound);
+  let np = 0;
+  const mark = scratch.get(1, n).fill(-1);
   let dropped = 0;
   for (let i = 0; i < n; i++) {
     const op = ops[i]!;
-    predStart[i] = predList.length;
+    predStart[i] = np;
     const s = streamOf(op);
     if (s !== undefined) {
       let si = streamIndex.get(s);
@@ -422,7 +428,7 @@ function buildGraph(
       const prev = lastOnStream[si]!;
       if (streamOrder && prev >= 0) {
         mark[prev] = i;
-        predList.push(prev);
+        predList[np++] = prev;
       }
       lastOnStream[si] = i;
     }
@@ -440,7 +446,7 @@ function buildGraph(
         if (j === i) throw new TraceError(`${at(op, i)}: field "deps": the op depends on itself (a cycle)`);
         if (mark[j] === i) continue;
         mark[j] = i;
-        predList.push(j);
+        predList[np++] = j;
       }
     }
     if (op.kind === 'coll') {
@@ -452,25 +458,69 @@ function buildGraph(
       group[i] = gi;
     }
   }
-  predStart[n] = predList.length;
-  const pred = Int32Array.from(predList);
+  predStart[n] = np;
+  const pred = pool.int32(np);
+  pred.set(predList.subarray(0, np));
   // successors: the transpose
-  const succStart = new Int32Array(n + 1);
+  const succStart = pool.int32(n + 1);
   for (let k = 0; k < pred.length; k++) succStart[pred[k]! + 1]!++;
   for (let i = 0; i < n; i++) succStart[i + 1]! += succStart[i]!;
-  const fill = succStart.slice(0, n);
-  const succ = new Int32Array(pred.length);
+  const fill = scratch.get(2, n);
+  fill.set(succStart.subarray(0, n));
+  const succ = pool.int32(pred.length);
   for (let i = 0; i < n; i++) for (let k = predStart[i]!; k < predStart[i + 1]!; k++) succ[fill[pred[k]!]!++] = i;
   void pi;
   return { program: p, index: pi, n, predStart, pred, succStart, succ, stream, streamNames, group, idIndex, dropped };
 }
 
+/**
+ * Op id → position in the program: a typed array when the ids are compact (the usual 0..n-1), else a Map. Keeps
+ * millions of ids out of Maps.
+ */
+export class IdIndex {
+  private constructor(private readonly dense: Int32Array | null, private readonly map: Map<number, number> | null) {}
+
+  static build(ops: readonly Op[], at: (op: Op | undefined, i: number) => string, pool: TypedPool): IdIndex {
+    let max = -1;
+    for (let i = 0; i < ops.length; i++) if (ops[i]!.id > max) max = ops[i]!.id;
+    const dup = (op: Op, prev: number, i: number): never => {
+      throw new TraceError(`${at(op, i)}: id ${op.id} is used twice in this program (at indices ${prev} and ${i}); ids are unique per rank`);
+    };
+    if (max < 4 * ops.length + 1024) {
+      const dense = pool.int32(max + 1, -1);
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i]!;
+        if (dense[op.id] !== -1) dup(op, dense[op.id]!, i);
+        dense[op.id] = i;
+      }
+      return new IdIndex(dense, null);
+    }
+    const map = new Map<number, number>();
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      const prev = map.get(op.id);
+      if (prev !== undefined) dup(op, prev, i);
+      map.set(op.id, i);
+    }
+    return new IdIndex(null, map);
+  }
+
+  /** Position of `id`, or undefined. */
+  get(id: number): number | undefined {
+    if (this.dense) {
+      const i = id < this.dense.length ? this.dense[id]! : -1;
+      return i >= 0 ? i : undefined;
+    }
+    return this.map!.get(id);
+  }
+}
+
 /** Kahn's algorithm; on a cycle, walks back through unfinished predecessors to name one. */
-function checkAcyclic(g: ProgramGraph, at: (op: Op | undefined, i: number) => string): void {
+function checkAcyclic(g: ProgramGraph, at: (op: Op | undefined, i: number) => string, scratch: Scratch): void {
   const n = g.n;
-  const indeg = new Int32Array(n);
+  const indeg = scratch.get(0, n);
   for (let i = 0; i < n; i++) indeg[i] = g.predStart[i + 1]! - g.predStart[i]!;
-  const queue = new Int32Array(n);
+  const queue = scratch.get(1, n);
   let head = 0, tail = 0;
   for (let i = 0; i < n; i++) if (indeg[i] === 0) queue[tail++] = i;
   while (head < tail) {
@@ -532,6 +582,16 @@ function checkGroupUse(g: ProgramGraph, groups: GroupTable, at: (op: Op | undefi
   }
 }
 
+/** Same collective for matching purposes: op, bytes, root, algorithms, chunks. */
+function sameColl(a: CollOp, b: CollOp): boolean {
+  if (a.op !== b.op || a.bytes !== b.bytes || a.root !== b.root || a.chunks !== b.chunks) return false;
+  const x = a.algorithms, y = b.algorithms;
+  if (x === y) return true;
+  if (!x || !y || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 const collSig = (op: CollOp) =>
   `${op.op} of ${op.bytes} B${op.root !== undefined ? ` (root ${op.root})` : ''}${op.algorithms ? ` [${op.algorithms.join(',')}]` : ''}${op.chunks !== undefined ? ` in ${op.chunks} chunks` : ''}`;
 
@@ -573,7 +633,7 @@ function checkCollectiveSequences(t: Trace, programs: ProgramGraph[], rankProgra
         const blockLabel = groups.blocks[gi]!.length > 1 ? `group "${name}" block ${compactRanges(block)}` : `group "${name}"`;
         for (let j = 0; j < n; j++) {
           const a = ops0[s0[j]!] as CollOp, b = ops[s[j]!] as CollOp;
-          if (collSig(a) !== collSig(b)) {
+          if (!sameColl(a, b)) {
             throw new TraceError(
               `${where}${blockLabel}: collective #${j + 1} differs between members: rank ${r0} op ${a.id} is ${collSig(a)}, rank ${r} op ${b.id} is ${collSig(b)}; every member must issue the same collectives in the same order`,
             );
