@@ -90,7 +90,7 @@ export function buildTimeline(res: ReplayResult, opts: TimelineOptions = {}): Ti
   if (matched > cap) {
     cut =
       `timeline: ${matched.toLocaleString('en-US')} slices matched, more than the cap of ${cap.toLocaleString('en-US')}; ` +
-      `wrote the ${ops.length.toLocaleString('en-US')} that start before ${cutoff} ns. ` +
+      `wrote the ${ops.length.toLocaleString('en-US')} that start before ${cutoff.toLocaleString('en-US')} ns. ` +
       'Narrow it with --timeline-ranks (e.g. 0-7) or --timeline-window (e.g. 0:5ms), or raise --timeline-max-events.';
   }
 
