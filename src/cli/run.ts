@@ -48,7 +48,8 @@ export function registerRun(program: Command): void {
         'Examples:\n' +
         '  orrery run -t ring:4 --trace traces/dp-overlap-4.json\n' +
         '  orrery run -t ring:8,switch:16 --trace step.msgpack --device H100 --json\n' +
-        '  orrery run -t ring:2 --trace traces/pingpong-2.json --timeline pp.json   (open pp.json in ui.perfetto.dev)',
+        '  orrery run -t ring:2 --trace traces/pingpong-2.json --timeline pp.json\n' +
+        '  (then open pp.json at ui.perfetto.dev)',
     )
     .option('--trace <file>', 'an Orrery trace: .json, .yaml or .msgpack (optionally .gz)');
   addSystemOptions(cmd, 'algorithm for collectives that name none')
