@@ -1,6 +1,6 @@
 /**
  * bench/replay: replay big traces end to end (validation, compilation, the run) and report events, wall time,
- * events per second and peak RSS. Each case runs in a fresh child process so its peak RSS is its own.
+ * events per second, CPU time (steadier than wall time when the machine is shared) and peak RSS. Each case runs in a fresh child process so its peak RSS is its own.
  *
  *   node --import tsx bench/replay.ts [--case NAME] [--runs 1]
  *
@@ -49,6 +49,8 @@ interface Result {
   events: number;
   buildMs: number;
   wallMs: number;
+  /** CPU time of the same span (user + system): steadier than wall time on a shared machine. */
+  cpuMs: number;
   eventsPerSec: number;
   peakRssMB: number;
   stepTimeNs: number;
@@ -60,10 +62,12 @@ function child(name: string): Result {
   const trace = c.trace();
   const buildMs = performance.now() - t0;
   const { topology } = resolveTopology({ topology: c.topology });
+  const c0 = process.cpuUsage();
   const r = runTrace({ topology, trace, ...c.spec });
+  const cpu = process.cpuUsage(c0);
   return {
     name, ranks: r.trace.ranks, ops: r.trace.ops, collectives: r.trace.collectives, events: r.events, buildMs,
-    wallMs: r.wallMs, eventsPerSec: r.events / (r.wallMs / 1000), peakRssMB: process.resourceUsage().maxRSS / 1024,
+    wallMs: r.wallMs, cpuMs: (cpu.user + cpu.system) / 1000, eventsPerSec: r.events / (r.wallMs / 1000), peakRssMB: process.resourceUsage().maxRSS / 1024,
     stepTimeNs: r.stepTimeNs,
   };
 }
@@ -88,7 +92,7 @@ if (process.argv[2] === '--child') {
       const r = JSON.parse(out.trim().split('\n').pop()!) as Result;
       console.log(
         `  ${r.ops.toLocaleString('en-US')} ops, ${r.collectives.toLocaleString('en-US')} collectives, ${r.events.toLocaleString('en-US')} events; ` +
-          `wall ${(r.wallMs / 1000).toFixed(2)} s (${(r.eventsPerSec / 1e6).toFixed(2)} M events/s), peak RSS ${r.peakRssMB.toFixed(0)} MB; ` +
+          `wall ${(r.wallMs / 1000).toFixed(2)} s (${(r.eventsPerSec / 1e6).toFixed(2)} M events/s), CPU ${(r.cpuMs / 1000).toFixed(2)} s, peak RSS ${r.peakRssMB.toFixed(0)} MB; ` +
           `trace built in ${(r.buildMs / 1000).toFixed(2)} s; step ${(r.stepTimeNs / 1e6).toFixed(3)} ms` +
           (c.targetMs ? `; target < ${(c.targetMs / 1000).toFixed(0)} s: ${r.wallMs < c.targetMs ? 'met' : 'MISSED'}` : ''),
       );
