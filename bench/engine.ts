@@ -1,89 +1,121 @@
 /**
  * bench/engine: the hold model (pop one event, push one at now + random delay) at 1e3, 1e5 and 1e6 resident
- * events, for every scheduler, each in a fresh process so peak RSS is its own. Prints events/s (median of runs),
- * wall time and peak RSS, and the ratio of each scheduler to heap-js measured side by side in this run.
+ * events, for every scheduler behind the full Engine (pool, dispatch, handler), each in a fresh process so peak RSS
+ * is its own. Also a bare 4-ary heap loop with no engine around it (the "h4c" heap of reference/EVENT-QUEUE.md,
+ * which measured 11.1 M/s at 1e3 and 5.5 M/s at 1e5 on the reference machine), so the machine's speed today can be
+ * read off the table. Medians of interleaved runs.
  *
  *   node --import tsx bench/engine.ts [--runs 3] [--ops 4000000] [--mode rand|tie]
  *
- * Target (issue #2): the default scheduler at >= 10 M events/s at 1e3 and >= 5 M at 1e5 resident.
+ * Delays: `rand` uniform integer in [0, 2000) ns; `tie` 1000 × (1..16) ns (many events per instant).
+ * Target (issue #2): the default scheduler at ≥ 10 M events/s at 1e3 and ≥ 5 M at 1e5 resident.
  */
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Engine, SCHEDULER_NAMES, type SchedulerName } from '../src/engine/index.ts';
+import { arg, fmt, isChild, median, peakRssMB, printTable, runChild } from './lib.ts';
 
-interface Result { scheduler: string; resident: number; mode: string; ops: number; eventsPerSec: number; wallMs: number; peakRssMB: number; gcScavenges?: number }
+interface Result { eventsPerSec: number; wallMs: number; rssMB: number; [k: string]: number }
 
-function child(scheduler: SchedulerName, resident: number, ops: number, mode: string): Result {
-  const engine = new Engine({ scheduler, capacity: resident + 16 });
-  // xorshift32 delays: uniform [0, 2000) ns ('rand') or 1000 x (1..16) ns ('tie', many equal times)
-  let x = 2463534242;
-  const nextDelay = mode === 'tie'
+function xorshift(seed: number, mode: string): () => number {
+  let x = seed;
+  return mode === 'tie'
     ? () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return 1000 * (1 + ((x >>> 0) & 15)); }
     : () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return (x >>> 0) % 2000; };
+}
+
+function holdEngine(scheduler: SchedulerName, resident: number, ops: number, mode: string): Result {
+  const engine = new Engine({ scheduler, capacity: resident + 16 });
+  const delay = xorshift(2463534242, mode);
   let remaining = 0;
   let checksum = 0;
-  const handler = {
+  const h = engine.register({
     onEvent(a: number): void {
       checksum = (checksum + a) | 0;
-      if (remaining-- > 0) engine.schedule(nextDelay(), h, a + 1);
+      if (remaining-- > 0) engine.schedule(delay(), h, a + 1);
     },
-  };
-  const h = engine.register(handler);
-  for (let i = 0; i < resident; i++) engine.schedule(nextDelay(), h, i);
-  remaining = 1_000_000; // warm-up
-  engine.run(engine.now + Number.MAX_SAFE_INTEGER / 4);
-  // the warm-up drained `remaining`; continue the hold loop for the timed section
-  for (let i = 0; i < resident; i++) engine.schedule(nextDelay(), h, i);
+  });
+  const fill = () => { for (let i = 0; i < resident; i++) engine.schedule(delay(), h, i); };
+  fill();
+  remaining = Math.min(ops, 1_000_000); // warm-up, then drain
+  engine.run();
+  fill();
   remaining = ops;
   const t0 = performance.now();
   const stats = engine.run();
   const wallMs = performance.now() - t0;
   void checksum;
-  return {
-    scheduler, resident, mode, ops: stats.events, eventsPerSec: stats.events / (wallMs / 1000), wallMs,
-    peakRssMB: process.resourceUsage().maxRSS / 1024,
+  return { eventsPerSec: stats.events / (wallMs / 1000), wallMs, rssMB: peakRssMB() };
+}
+
+/** A bare 4-ary min-heap on (time, seq) typed arrays, popped and pushed inline: no engine, no handler call. */
+function holdBareHeap(resident: number, ops: number, mode: string): Result {
+  const cap = resident + 8;
+  const t = new Float64Array(cap).fill(Infinity), s = new Float64Array(cap), id = new Int32Array(cap);
+  let n = 0;
+  let seq = 0;
+  const delay = xorshift(2463534242, mode);
+  const push = (time: number, slot: number) => {
+    let i = n++;
+    while (i > 0) { const p = (i - 1) >> 2; if (t[p]! <= time) break; t[i] = t[p]!; s[i] = s[p]!; id[i] = id[p]!; i = p; }
+    t[i] = time; s[i] = seq++; id[i] = slot;
   };
+  const pop = () => {
+    const top = id[0]!;
+    const last = --n;
+    const time = t[last]!, sq = s[last]!, sl = id[last]!;
+    t[last] = Infinity;
+    let i = 0;
+    for (;;) {
+      const c = 4 * i + 1;
+      if (c >= last) break;
+      let m = c;
+      for (let k = c + 1; k < c + 4; k++) if (t[k]! < t[m]! || (t[k] === t[m] && s[k]! < s[m]!)) m = k;
+      if (time < t[m]! || (time === t[m] && sq < s[m]!)) break;
+      t[i] = t[m]!; s[i] = s[m]!; id[i] = id[m]!; i = m;
+    }
+    if (last > 0) { t[i] = time; s[i] = sq; id[i] = sl; }
+    return top;
+  };
+  for (let i = 0; i < resident; i++) push(delay(), i);
+  const loop = (k: number) => { for (let j = 0; j < k; j++) { const now = t[0]!; push(now + delay(), pop()); } };
+  loop(Math.min(ops, 1_000_000));
+  const t0 = performance.now();
+  loop(ops);
+  const wallMs = performance.now() - t0;
+  return { eventsPerSec: ops / (wallMs / 1000), wallMs, rssMB: peakRssMB() };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
+const IMPLS = ['bare heap (no engine)', ...SCHEDULER_NAMES] as const;
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : dflt;
-}
-
-if (process.argv[2] === '--child') {
-  const [, , , scheduler, resident, ops, mode] = process.argv;
-  console.log(JSON.stringify(child(scheduler as SchedulerName, Number(resident), Number(ops), mode!)));
+if (isChild()) {
+  const [, , , impl, resident, ops, mode] = process.argv;
+  const r = impl === IMPLS[0]
+    ? holdBareHeap(Number(resident), Number(ops), mode!)
+    : holdEngine(impl as SchedulerName, Number(resident), Number(ops), mode!);
+  console.log(JSON.stringify(r));
 } else {
   const runs = Number(arg('runs', '3'));
   const ops = Number(arg('ops', '4000000'));
   const mode = arg('mode', 'rand');
   const self = fileURLToPath(import.meta.url);
-  const rows: Result[] = [];
-  console.log(`engine hold model, mode=${mode}, ${ops.toLocaleString()} timed ops per run, median of ${runs} (runs interleaved)`);
-  console.log('scheduler | resident | M events/s | wall ms | peak RSS MB | x heap-js');
+  console.log(`engine hold model, mode=${mode}, ${ops.toLocaleString('en-US')} timed ops per run (heap-js: at most 2,000,000 at 1e6), median of ${runs}`);
+  const rows: (string | number)[][] = [];
   for (const resident of [1e3, 1e5, 1e6]) {
     const samples = new Map<string, Result[]>();
     for (let r = 0; r < runs; r++) {
-      for (const s of SCHEDULER_NAMES) {
-        const n = s === 'heap-js' && resident >= 1e6 ? Math.min(ops, 2_000_000) : ops;
-        const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', s, String(resident), String(n), mode], { encoding: 'utf8' });
-        const res = JSON.parse(out.trim().split('\n').at(-1)!) as Result;
-        samples.set(s, [...(samples.get(s) ?? []), res]);
+      for (const impl of IMPLS) {
+        const n = impl === 'heap-js' && resident >= 1e6 ? Math.min(ops, 2_000_000) : ops;
+        const res = runChild<Result>(self, [impl, String(resident), String(n), mode]);
+        samples.set(impl, [...(samples.get(impl) ?? []), res]);
       }
     }
     const ref = median(samples.get('heap-js')!.map((x) => x.eventsPerSec));
-    for (const s of SCHEDULER_NAMES) {
-      const xs = samples.get(s)!;
+    const bare = median(samples.get(IMPLS[0])!.map((x) => x.eventsPerSec));
+    for (const impl of IMPLS) {
+      const xs = samples.get(impl)!;
       const eps = median(xs.map((x) => x.eventsPerSec));
-      const row = { ...xs[0]!, eventsPerSec: eps, wallMs: median(xs.map((x) => x.wallMs)), peakRssMB: Math.max(...xs.map((x) => x.peakRssMB)) };
-      rows.push(row);
-      console.log(`${s.padEnd(9)} | ${resident.toExponential(0).padStart(8)} | ${(eps / 1e6).toFixed(2).padStart(10)} | ${row.wallMs.toFixed(0).padStart(7)} | ${row.peakRssMB.toFixed(0).padStart(11)} | ${(eps / ref).toFixed(2)}`);
+      rows.push([impl, resident.toExponential(0), fmt(eps / 1e6), fmt(median(xs.map((x) => x.wallMs)), 0), fmt(Math.max(...xs.map((x) => x.rssMB)), 0), fmt(eps / ref), fmt(eps / bare)]);
     }
   }
-  if (process.env.BENCH_JSON) console.log(JSON.stringify(rows));
+  printTable(['scheduler', 'resident', 'M events/s', 'wall ms', 'peak RSS MB', 'x heap-js', 'x bare heap'], rows);
 }

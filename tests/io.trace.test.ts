@@ -23,6 +23,8 @@ const everything: Trace = trace(2, [
       { id: 9, kind: 'send', peer: 1, tag: -2, bytes: 12 },
       { id: 10, kind: 'wait', durationNs: 5, deps: [2] },
       { id: 11, kind: 'marker', name: '', deps: [10, 3] },
+      { id: 12, kind: 'coll', op: 'allreduce', bytes: 8, stream: null },
+      { id: 13, kind: 'send', peer: 1, group: 'pair', bytes: 3, stream: null },
     ],
   },
   {
@@ -30,6 +32,8 @@ const everything: Trace = trace(2, [
     ops: [
       { id: 0, kind: 'recv', peer: 0, tag: -2, bytes: 12 },
       { id: 1, kind: 'coll', op: 'broadcast', group: 'pair', bytes: 4096, root: 1, algorithms: ['direct4'], chunks: 2, priority: -3, durationNs: 77 },
+      { id: 2, kind: 'coll', op: 'allreduce', bytes: 8, stream: null },
+      { id: 3, kind: 'recv', peer: 0, group: 'pair', bytes: 3 },
     ],
   },
 ], { pair: [0, 1] }, { name: 'everything', source: 'tests', nested: { x: [1, 2] } });

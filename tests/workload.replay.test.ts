@@ -76,6 +76,22 @@ describe('streams and dependencies', () => {
     expect(run(spmd(1, [c(0, 100, { stream: 'a' }), c(1, 200, { stream: 'b' }), c(2, 300, { stream: 'c', deps: [0] })]), ring(1)).stepTimeNs).toBe(400);
   });
 
+  it('`stream: null` opts out of the default stream: such ops issue as soon as their deps complete', () => {
+    expect(run(spmd(1, [c(0, 100), c(1, 200)]), ring(1)).stepTimeNs).toBe(300);
+    expect(run(spmd(1, [c(0, 100, { stream: null }), c(1, 200, { stream: null })]), ring(1)).stepTimeNs).toBe(200);
+  });
+
+  it('group-relative p2p: one program per pipeline stage serves every pipeline', () => {
+    // pp = [[0,1],[2,3]] on ring:4: 0→1 and 2→3 are both one hop: round(500 + 1e6/50) = 20,500, then 1,000 of compute
+    const t = trace(4, [
+      { ranks: [0, 2], ops: [{ id: 0, kind: 'send', peer: 1, group: 'pp', bytes: 1_000_000 }] },
+      { ranks: [1, 3], ops: [{ id: 0, kind: 'recv', peer: 0, group: 'pp', bytes: 1_000_000 }, c(1, 1_000, { deps: [0] })] },
+    ], { pp: [[0, 1], [2, 3]] });
+    const r = run(t, ring(4));
+    expect(r.stepTimeNs).toBe(21_500);
+    expect(r.ranks.map((x) => x.endNs)).toEqual([20_500, 21_500, 20_500, 21_500]);
+  });
+
   it('forward dependencies (to an op listed later) are honoured', () => {
     // op 0 waits for op 1 (on its own stream): 50 then 100
     expect(run(spmd(1, [c(0, 100, { deps: [1] }), c(1, 50, { stream: 's' })]), ring(1)).stepTimeNs).toBe(150);

@@ -161,6 +161,23 @@ describe('point-to-point pairing', () => {
       /rank 0, op 0: sends 1000 B to rank 1 \(tag 0\), but the matching recv .*rank 1 op 0, expects 2000 B/);
   });
 
+  it('group-relative peers: `peer` indexes the rank\'s block of `group`', () => {
+    // two 2-stage pipelines [0,1] and [2,3]; stage programs shared by both pipelines
+    const pp = { pp: [[0, 1], [2, 3]] };
+    const v = validateTrace(trace(4, [
+      { ranks: [0, 2], ops: [{ id: 0, kind: 'send', peer: 1, group: 'pp', bytes: 10 }] },
+      { ranks: [1, 3], ops: [{ id: 0, kind: 'recv', peer: 0, group: 'pp', bytes: 10 }] },
+    ], pp));
+    // global ops: rank r's op is r; sends 0→1 and 2→3
+    expect(Array.from(v.p2pPartner)).toEqual([1, 0, 3, 2]);
+    rejects(trace(4, [{ ranks: [0, 1, 2, 3], ops: [{ id: 0, kind: 'send', peer: 2, group: 'pp', bytes: 1 }] }], pp),
+      /rank 0, op 0: field "peer": index 2 is past the end of rank 0's block of group "pp" \(2 members: 0-1\)/);
+    rejects(trace(4, [{ ranks: [0, 1, 2, 3], ops: [{ id: 0, kind: 'send', peer: 0, group: 'tp', bytes: 1 }] }], pp),
+      /rank 0, op 0: field "group": unknown group "tp"; the trace defines: pp, world/);
+    rejects(trace(4, [{ ranks: [0, 1], ops: [] }, { ranks: [2, 3], ops: [{ id: 0, kind: 'send', peer: 0, group: 'half', bytes: 1 }] }], { half: [0, 1] }),
+      /rank 2, op 0: field "group": rank 2 is not a member of group "half"/);
+  });
+
   it('rejects a peer out of range or equal to the rank itself', () => {
     rejects(trace(2, [{ ranks: [0], ops: [send(5, 1)] }, { ranks: [1], ops: [] }]), /rank 0, op 0: field "peer": rank 5 does not exist in this 2-rank trace/);
     rejects(trace(2, [{ ranks: [0], ops: [send(0, 1)] }, { ranks: [1], ops: [] }]), /rank 0, op 0: field "peer": a send to itself/);

@@ -15,6 +15,13 @@ export {
 } from './run.ts';
 export {
   TRACE_FORMAT, TRACE_VERSION, TraceError, DEVICES, deviceNames, ISSUE_POLICIES, PRECISIONS, DEFAULT_TIMELINE_MAX_EVENTS,
-  type Trace, type Op, type IssuePolicy, type Precision, type DevicePreset,
+  type Op, type IssuePolicy, type Precision, type DevicePreset,
 } from '../workload/index.ts';
 export { TRACE_ENCODINGS, type TraceEncoding } from '../io/index.ts';
+export {
+  loadChakra, loadAstraWorkload, generateWorkload, exportChakra, loadWorkloadSpec, namedWorkloads, workloadPath, WORKLOADS_DIR,
+  type LoadChakraOptions, type LoadAstraOptions, type GenerateWorkloadOptions, type ExportChakraOptions,
+} from './workloads.ts';
+export { parseSetArg } from '../io/index.ts';
+export type { Trace } from '../workload/trace.ts';
+export type { WorkloadSpec } from '../workload/generators/spec.ts';

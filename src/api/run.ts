@@ -225,6 +225,7 @@ export function runTrace(spec: RunSpec): RunReport {
   const replay = new Replay(engine, network, system, v, {
     algorithms,
     policy,
+    record: spec.timeline !== undefined,
     compute: {
       ...(device ? { device } : {}),
       ...(spec.precision ? { precision: spec.precision } : {}),

@@ -18,7 +18,7 @@
  * Every phase on dimension d runs in the rank's queue d (ASTRA-sim's queue per dimension), so a chunk's all-gather
  * on a dimension waits behind other chunks' reduce-scatters there; flat phases share one extra queue.
  */
-import { coordinates, type Topology } from '../network/topology.ts';
+import { strides, type Topology } from '../network/topology.ts';
 import {
   CollectiveError, type AlgorithmSpec, type CollectiveOp, type Composition, type PhaseOp,
 } from './types.ts';
@@ -91,9 +91,16 @@ export function planCollective(topo: Topology, req: PlanRequest): CollectivePlan
   const op: CollectiveOp = req.op;
   if (G <= 1) return { op, phases: [], queues };
 
-  const coords = req.group.map((r) => coordinates(topo, r));
-  // per dimension: the distinct coordinates the group uses there
-  const used = topo.dims.map((_, d) => [...new Set(coords.map((c) => c[d]!))].sort((a, b) => a - b));
+  // per dimension: the distinct coordinates the group uses there (without materializing per-member arrays)
+  const st = strides(topo);
+  const coord = (r: number, d: number) => Math.floor(r / st[d]!) % topo.dims[d]!.npus;
+  const used = topo.dims.map((_, d) => {
+    const seenCoord = new Uint8Array(topo.dims[d]!.npus);
+    for (const r of req.group) seenCoord[coord(r, d)] = 1;
+    const u: number[] = [];
+    seenCoord.forEach((v, x) => { if (v) u.push(x); });
+    return u;
+  });
   const product = used.reduce((acc, u) => acc * u.length, 1);
   const spanned = used.map((u, d) => (u.length > 1 ? d : -1)).filter((d) => d >= 0);
 
@@ -106,29 +113,24 @@ export function planCollective(topo: Topology, req: PlanRequest): CollectivePlan
     return { op, phases: [phase], queues };
   }
 
-  // index members by coordinates to build lines
-  const key = (c: readonly number[]) => c.join(',');
-  const memberAt = new Map<string, number>();
-  coords.forEach((c, i) => memberAt.set(key(c), i));
-  const linesAlong = (d: number, active?: (c: readonly number[]) => boolean): Int32Array[] => {
+  // member index of each NPU (-1: not a member), to build lines by stepping along a dimension
+  const memberOf = new Int32Array(topo.npus).fill(-1);
+  req.group.forEach((r, i) => { memberOf[r] = i; });
+  const linesAlong = (d: number, active?: (r: number) => boolean): Int32Array[] => {
     const lines: Int32Array[] = [];
-    coords.forEach((c, i) => {
-      if (c[d] !== used[d]![0]) return; // one line per member with the smallest coordinate in d
-      if (active && !active(c)) return;
-      const line = new Int32Array(used[d]!.length);
-      used[d]!.forEach((x, j) => {
-        const cc = [...c];
-        cc[d] = x;
-        line[j] = memberAt.get(key(cc))!;
-      });
+    const u = used[d]!;
+    for (const r of req.group) {
+      if (coord(r, d) !== u[0]) continue; // one line per member with the smallest coordinate in d
+      if (active && !active(r)) continue;
+      const line = new Int32Array(u.length);
+      for (let j = 0; j < u.length; j++) line[j] = memberOf[r + (u[j]! - u[0]!) * st[d]!]!;
       lines.push(line);
-      void i;
-    });
+    }
     return lines;
   };
 
   const phases: PhasePlan[] = [];
-  const add = (pop: PhaseOp, d: number, scale: number, active?: (c: readonly number[]) => boolean) => {
+  const add = (pop: PhaseOp, d: number, scale: number, active?: (r: number) => boolean) => {
     const lines = linesAlong(d, active);
     const p = makePhase(pop, d, algoFor(d), lines, G, scale, d);
     phases.push(p);
@@ -178,13 +180,17 @@ export function planCollective(topo: Topology, req: PlanRequest): CollectivePlan
       break;
     case 'broadcast':
     case 'reduce': {
-      const rc = coords[rootMember]!;
+      const root = req.group[rootMember]!;
       const order = op === 'broadcast' ? [...spanned].reverse() : spanned;
       for (const d of order) {
         // active lines: coordinates below d equal the root's
-        const active = (c: readonly number[]) => c.every((x, e) => e >= d || x === rc[e]);
+        const active = (r: number) => {
+          for (let e = 0; e < d; e++) if (coord(r, e) !== coord(root, e)) return false;
+          return true;
+        };
         const p = add(op, d, 1, active);
-        p.rootPos = Int32Array.from(p.lines, () => used[d]!.indexOf(rc[d]!));
+        const rootPos = used[d]!.indexOf(coord(root, d));
+        p.rootPos = Int32Array.from(p.lines, () => rootPos);
       }
       break;
     }

@@ -140,7 +140,11 @@ export class CollectiveSystem implements EventHandler {
         ...(request.root !== undefined ? { root: request.root } : {}),
       });
       for (const phase of plan.phases) {
-        checkAlgorithm(phase.algorithm, phase.op, phase.size, phase.dim >= 0 ? `in dimension ${phase.dim}` : 'on this group');
+        const where = phase.dim >= 0 ? `in dimension ${phase.dim}` : 'on this group';
+        const composed = phase.op !== request.op && request.op !== 'barrier'
+          ? ` (the ${options.composition} ${request.op} runs a ${phase.op} there; --composition baseline runs a full ${request.op} per dimension)`
+          : '';
+        checkAlgorithm(phase.algorithm, phase.op, phase.size, where + composed);
       }
       this.plans.set(key, plan);
     }

@@ -11,10 +11,10 @@
  * | `id`     | n                      | id − previous op's id (the first: id + 1) |
  * | `ndeps`  | n                      | number of deps (absent `deps` is distinct from `[]`) |
  * | `deps`   | Σ ndeps                | id − dep, so recent deps are small |
- * | `name`, `stream` | n              | string index |
+ * | `name`, `stream` | n              | string index (`stream`: −1 = `null`, no stream) |
  * | `compute`| per compute op         | `durationNs`, `flops`, `bytes`, `precision`, `cpu` |
  * | `coll`   | per coll op            | `op`, `group`, `bytes`, `root`, `chunks`, `priority`, `durationNs` |
- * | `p2p`    | per send or recv op    | `peer`, `tag`, `bytes` |
+ * | `p2p`    | per send or recv op    | `peer`, `group`, `tag`, `bytes` |
  * | `wait`   | per wait op            | `durationNs` |
  * | `algorithms`, `ext` | sparse      | `[[op index, value], …]` (algorithms as string indices) |
  *
@@ -35,7 +35,7 @@ void _allKinds;
 
 const COMPUTE = ['durationNs', 'flops', 'bytes', 'precision', 'cpu'] as const;
 const COLL = ['op', 'group', 'bytes', 'root', 'chunks', 'priority', 'durationNs'] as const;
-const P2P = ['peer', 'tag', 'bytes'] as const;
+const P2P = ['peer', 'group', 'tag', 'bytes'] as const;
 const STRING_FIELDS = new Set(['precision', 'op', 'group']);
 
 const LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
@@ -152,7 +152,7 @@ export function packTrace(t: Trace): Record<string, unknown> {
         for (const d of op.deps) deps.push(op.id - d);
       }
       name[i] = strings.id(op.name);
-      stream[i] = strings.id(op.stream);
+      stream[i] = op.stream === null ? -1 : strings.id(op.stream);
       const o = op as unknown as Record<string, unknown>;
       const group = op.kind === 'send' || op.kind === 'recv' ? 'p2p' : op.kind;
       const cols = per[group];
@@ -230,7 +230,7 @@ function unpackProgram(row: unknown, pi: number, strings: string[], where: strin
   };
   const [cDur, cFlops, cBytes, cPrec, cCpu] = group('compute', COMPUTE, counts[0]!);
   const [lOp, lGroup, lBytes, lRoot, lChunks, lPrio, lDur] = group('coll', COLL, counts[1]!);
-  const [pPeer, pTag, pBytes] = group('p2p', P2P, counts[2]! + counts[3]!);
+  const [pPeer, pGroup, pTag, pBytes] = group('p2p', P2P, counts[2]! + counts[3]!);
   const [wDur] = group('wait', ['durationNs'], counts[4]!);
   const sparse = (v: unknown, what: string): Map<number, unknown> => {
     if (v === undefined) return new Map();
@@ -254,7 +254,7 @@ function unpackProgram(row: unknown, pi: number, strings: string[], where: strin
       depList = new Array(nd);
       for (let k = 0; k < nd; k++) depList[k] = id - deps[d++]!;
     }
-    const nm = S.get(name, i, i), st = S.get(stream, i, i);
+    const nm = S.get(name, i, i), st = stream[i] === -1 ? null : S.get(stream, i, i);
     const k = kind[i]!;
     let op: Record<string, unknown>;
     switch (k) {
@@ -280,7 +280,10 @@ function unpackProgram(row: unknown, pi: number, strings: string[], where: strin
       }
       case 2:
       case 3:
-        op = { id, kind: k === 2 ? 'send' : 'recv', name: nm, stream: st, deps: depList, peer: num(pPeer!, kp), tag: num(pTag!, kp), bytes: num(pBytes!, kp) };
+        op = {
+          id, kind: k === 2 ? 'send' : 'recv', name: nm, stream: st, deps: depList, peer: num(pPeer!, kp),
+          group: S.get(pGroup!, kp, i), tag: num(pTag!, kp), bytes: num(pBytes!, kp),
+        };
         kp++;
         break;
       case 4:

@@ -108,14 +108,13 @@ export function parseTime(text: string | number, what = 'time'): Nanoseconds {
   return r as Nanoseconds;
 }
 
-/** Formats bytes with a binary unit when exact (1 GiB), else decimal with 3 significant digits. */
+/** Formats bytes in the largest unit (binary or decimal) that divides them exactly, else 4 significant digits. */
 export function formatBytes(b: number): string {
-  for (const [unit, mult] of [['TiB', 1024 ** 4], ['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
-    if (b >= mult && b % mult === 0) return `${b / mult} ${unit}`;
-  }
-  for (const [unit, mult] of [['TB', 1e12], ['GB', 1e9], ['MB', 1e6], ['KB', 1e3]] as const) {
-    if (b >= mult) return `${+(b / mult).toPrecision(4)} ${unit}`;
-  }
+  const units: [string, number][] = [
+    ['TiB', 1024 ** 4], ['TB', 1e12], ['GiB', 1024 ** 3], ['GB', 1e9], ['MiB', 1024 ** 2], ['MB', 1e6], ['KiB', 1024], ['KB', 1e3],
+  ];
+  for (const [unit, mult] of units) if (b >= mult && b % mult === 0) return `${b / mult} ${unit}`;
+  for (const [unit, mult] of units.filter((u) => !u[0].includes('i'))) if (b >= mult) return `${+(b / mult).toPrecision(4)} ${unit}`;
   return `${b} B`;
 }
 

@@ -60,6 +60,11 @@ export interface ReplayOptions {
   algorithms: readonly AlgorithmSpec[];
   policy?: IssuePolicy;
   compute?: ComputeOptions;
+  /**
+   * Record every op's completion time and collective (for timelines): 12 bytes per op, which for a 10-million-op
+   * step is 120 MB, so it is off unless asked for. (Issue times are always kept: deadlock reports name them.)
+   */
+  record?: boolean;
 }
 
 /** One collective instance, for reports and timelines. */
@@ -96,14 +101,12 @@ export interface ReplayResult {
   overlappedCommNs: Float64Array;
   exposedCommNs: Float64Array;
   otherNs: Float64Array;
-  /** Per global op: issue and completion times (ns). */
-  startNs: Float64Array;
-  endNs: Float64Array;
-  /** Per global op: the collective id of a coll op, else -1. */
-  collOf: Int32Array;
+  /** Per global op, when recorded (`record: true`): issue and completion times (ns). */
+  startNs?: Float64Array;
+  endNs?: Float64Array;
+  /** Per global op, when recorded: the collective id of a coll op, else -1. */
+  collOf?: Int32Array;
   collectives: CollectiveRecord[];
-  /** Compute ops' final durations (ns) per global op; NaN for other kinds. */
-  durationNs: Float64Array;
   validated: ValidatedTrace;
 }
 
@@ -131,7 +134,6 @@ interface Compiled {
   baseDur: Float64Array;
   /** Parsed algorithms of coll ops that name their own (else the run's). */
   algorithms: Map<number, readonly AlgorithmSpec[]>;
-  peer: Int32Array;
   bytes: Float64Array;
   /** Position of each op in id order (astra policy picks the smallest id). */
   idRank: Int32Array;
@@ -156,11 +158,14 @@ export class Replay implements EventHandler, CollectiveListener {
   private readonly remaining: Int32Array;
   private readonly state: Uint8Array;
   private readonly start: Float64Array;
-  private readonly end: Float64Array;
-  private readonly dur: Float64Array;
+  private readonly end: Float64Array | null;
+  /** Per rank: compute time factor (scale × straggler). */
+  private readonly factor: Float64Array;
+  /** Per global compute op: jitter factor, only when jitter is on. */
+  private readonly jitterOf: Float64Array | null;
   private readonly arrived: Uint8Array;
   private readonly partner: Int32Array;
-  private readonly collOf: Int32Array;
+  private readonly collOf: Int32Array | null;
   /** Per comm op: 1 while it counts as running communication (see accounting above). */
   private readonly commOn: Uint8Array;
   // accounting per rank
@@ -176,7 +181,10 @@ export class Replay implements EventHandler, CollectiveListener {
   // collectives
   private readonly issuedOnBlock: Int32Array;
   private readonly blockMemberBase: Int32Array;
-  private readonly open = new Map<number, Instance>();
+  /** Per group block: instances some member has issued and some has not, by instance number. */
+  private readonly open: (Map<number, Instance> | undefined)[] = [];
+  /** Algorithm label per plan (plans are cached and shared by instances). */
+  private readonly planLabels = new Map<object, string>();
   private readonly instances: (Instance | undefined)[] = [];
   private readonly records: CollectiveRecord[] = [];
   // work queue (FIFO)
@@ -224,13 +232,16 @@ export class Replay implements EventHandler, CollectiveListener {
       this.remaining.set(this.progs[v.rankProgram[r]!]!.indeg, b);
     }
     this.state = new Uint8Array(total);
-    this.start = new Float64Array(total).fill(-1);
-    this.end = new Float64Array(total).fill(-1);
+    const record = opts.record === true;
+    this.start = new Float64Array(total).fill(-1); // issue times, also for deadlock reports
+    this.end = record ? new Float64Array(total).fill(-1) : null;
     this.arrived = new Uint8Array(total);
     this.partner = v.p2pPartner;
-    this.collOf = new Int32Array(total).fill(-1);
+    this.collOf = record ? new Int32Array(total).fill(-1) : null;
     this.commOn = new Uint8Array(total);
-    this.dur = this.durations(opts.compute ?? {});
+    const d = this.durations(opts.compute ?? {});
+    this.factor = d.factor;
+    this.jitterOf = d.jitter;
     this.nComp = new Int32Array(R);
     this.nComm = new Int32Array(R);
     this.nOther = new Int32Array(R);
@@ -255,9 +266,12 @@ export class Replay implements EventHandler, CollectiveListener {
     this.h = engine.register(this);
   }
 
-  /** Final compute/wait durations per global op: base × scale × straggler × jitter, rounded once. */
-  private durations(o: ComputeOptions): Float64Array {
-    const dur = new Float64Array(this.total).fill(NaN);
+  /**
+   * Compute time factors: per rank scale × straggler, and per compute op a jitter factor max(0, 1 + j·z) drawn in
+   * program order from the rank's seeded stream (only when jitter is on). A compute op then takes
+   * round(base × factor[rank] × jitter[op]) ns, decided at issue.
+   */
+  private durations(o: ComputeOptions): { factor: Float64Array; jitter: Float64Array | null } {
     const scale = o.computeScale ?? 1;
     const jitter = o.jitter ?? 0;
     if (!(scale >= 0 && Number.isFinite(scale))) throw new TraceError(`compute scale must be a finite number ≥ 0, got ${scale}`);
@@ -266,24 +280,17 @@ export class Replay implements EventHandler, CollectiveListener {
       if (!Number.isInteger(r) || r < 0 || r >= this.R) throw new TraceError(`straggler rank ${r} is not a rank of this ${this.R}-rank trace`);
       if (!(f > 0 && Number.isFinite(f))) throw new TraceError(`straggler factor for rank ${r} must be a positive number, got ${f}`);
     }
+    const factor = new Float64Array(this.R);
+    for (let r = 0; r < this.R; r++) factor[r] = scale * (o.stragglers?.get(r) ?? 1);
+    if (jitter === 0) return { factor, jitter: null };
+    const jit = new Float64Array(this.total).fill(1);
     for (let r = 0; r < this.R; r++) {
       const p = this.progs[this.rankProgram[r]!]!;
       const b = this.base[r]!;
-      const f = scale * (o.stragglers?.get(r) ?? 1);
-      const rng = jitter > 0 ? createRng(o.seed ?? 1, `jitter/rank${r}`) : null;
-      for (let i = 0; i < p.g.n; i++) {
-        const k = p.kind[i]!;
-        if (k === K_WAIT) dur[b + i] = p.baseDur[i]!;
-        else if (k === K_COMPUTE) {
-          let t = p.baseDur[i]! * f;
-          if (rng) t *= Math.max(0, 1 + jitter * rng.normal(0, 1));
-          t = Math.round(t);
-          if (this.astra && t === 0) t = 1;
-          dur[b + i] = t;
-        }
-      }
+      const rng = createRng(o.seed ?? 1, `jitter/rank${r}`);
+      for (let i = 0; i < p.g.n; i++) if (p.kind[i] === K_COMPUTE) jit[b + i] = Math.max(0, 1 + jitter * rng.normal(0, 1));
     }
-    return dur;
+    return { factor, jitter: jit };
   }
 
   /** Issues every op that is free at time now (call once, before `engine.run()`). */
@@ -314,14 +321,19 @@ export class Replay implements EventHandler, CollectiveListener {
     const inst = this.instances[c.id]!;
     let lastJoin = 0;
     for (const t of c.joinedAt) if (t > lastJoin) lastJoin = t;
-    const algos: string[] = [];
-    for (const ph of c.plan.phases) {
-      const a = ph.algorithm.window !== undefined ? `${ph.algorithm.name}${ph.algorithm.window}` : ph.algorithm.name;
-      if (!algos.includes(a)) algos.push(a);
+    let label = this.planLabels.get(c.plan);
+    if (label === undefined) {
+      const algos: string[] = [];
+      for (const ph of c.plan.phases) {
+        const a = ph.algorithm.window !== undefined ? `${ph.algorithm.name}${ph.algorithm.window}` : ph.algorithm.name;
+        if (!algos.includes(a)) algos.push(a);
+      }
+      label = algos.join(',') || '-';
+      this.planLabels.set(c.plan, label);
     }
     this.records.push({
       id: c.id, op: inst.tmpl.op, group: this.v.groups.names[inst.group]!, block: inst.block, seq: inst.seq,
-      members: c.size, bytes: inst.tmpl.bytes, algorithms: algos.join(',') || '-', chunks: c.chunks,
+      members: c.size, bytes: inst.tmpl.bytes, algorithms: label, chunks: c.chunks,
       startNs: c.startNs, lastJoinNs: lastJoin, endNs: timeNs, ...(inst.tmpl.name ? { name: inst.tmpl.name } : {}),
     });
     inst.ops = null;
@@ -416,9 +428,15 @@ export class Replay implements EventHandler, CollectiveListener {
     const cat = p.cat[i]!;
     if (cat === C_COMPUTE || cat === C_OTHER) this.account(r, cat, 1);
     switch (p.kind[i]) {
-      case K_COMPUTE:
+      case K_COMPUTE: {
+        let d = Math.round(p.baseDur[i]! * this.factor[r]! * (this.jitterOf ? this.jitterOf[g]! : 1));
+        if (d === 0 && this.astra) d = 1;
+        if (d > 0) this.engine.schedule(d, this.h, g, 0, E_DONE);
+        else this.complete(g);
+        break;
+      }
       case K_WAIT: {
-        const d = this.dur[g]!;
+        const d = p.baseDur[i]!;
         if (d > 0) this.engine.schedule(d, this.h, g, 0, E_DONE);
         else this.complete(g);
         break;
@@ -433,7 +451,8 @@ export class Replay implements EventHandler, CollectiveListener {
         this.commStart(r, g);
         const recv = this.partner[g]!;
         if (this.state[recv] === S_ISSUED) this.commStart(this.rankOf[recv]!, recv);
-        this.network.send(r, p.peer[i]!, p.bytes[i]!, this.h, recv, g, E_ARRIVE, 0);
+        // the paired recv's rank: `peer` may be an index into a group block (validate.ts resolved the pairs)
+        this.network.send(r, this.rankOf[recv]!, p.bytes[i]!, this.h, recv, g, E_ARRIVE, 0);
         break;
       }
       case K_RECV:
@@ -450,8 +469,8 @@ export class Replay implements EventHandler, CollectiveListener {
     const m = gt.memberIdx[gi]![r]!;
     const blockId = gt.blockBase[gi]! + b;
     const seq = this.issuedOnBlock[this.blockMemberBase[blockId]! + m]!++;
-    const key = blockId * 4294967296 + seq;
-    let inst = this.open.get(key);
+    const open = this.open[blockId] ?? (this.open[blockId] = new Map());
+    let inst = open.get(seq);
     const tmpl = p.g.program.ops[i] as CollOp;
     if (!inst) {
       let c: Collective;
@@ -468,14 +487,14 @@ export class Replay implements EventHandler, CollectiveListener {
       }
       inst = new Instance(c, gi, b, seq, tmpl);
       this.instances[c.id] = inst;
-      if (c.size > 1) this.open.set(key, inst);
+      if (c.size > 1) open.set(seq, inst);
     } else if (inst.tmpl.op !== tmpl.op || inst.tmpl.bytes !== tmpl.bytes) {
       throw new TraceError(`rank ${r}, op ${p.g.program.ops[i]!.id}: collective #${seq + 1} on group "${gt.names[gi]}" is ${tmpl.op} of ${tmpl.bytes} B but another member issued ${inst.tmpl.op} of ${inst.tmpl.bytes} B`);
     }
     inst.ops![m] = g;
-    this.collOf[g] = inst.c.id;
+    if (this.collOf) this.collOf[g] = inst.c.id;
     if (++inst.joined === inst.c.size) {
-      this.open.delete(key);
+      open.delete(seq);
       // every member's part can run now: count it as communication from here
       const ops = inst.ops!;
       for (let k = 0; k < ops.length; k++) if (this.state[ops[k]!] === S_ISSUED) this.commStart(this.rankOf[ops[k]!]!, ops[k]!);
@@ -490,7 +509,7 @@ export class Replay implements EventHandler, CollectiveListener {
     const i = g - base;
     const now = this.engine.now;
     this.state[g] = S_DONE;
-    this.end[g] = now;
+    if (this.end) this.end[g] = now;
     this.rankEnd[r] = now;
     this.done++;
     const cat = p.cat[i]!;
@@ -518,8 +537,9 @@ export class Replay implements EventHandler, CollectiveListener {
     this.records.sort((a, b) => a.startNs - b.startNs || gi.get(a.group)! - gi.get(b.group)! || a.block - b.block || a.seq - b.seq);
     return {
       stepNs: step, ranks: this.R, totalOps: this.total, rankEndNs: this.rankEnd, computeNs: this.computeNs,
-      overlappedCommNs: this.overlapNs, exposedCommNs: this.exposedNs, otherNs: this.otherNs, startNs: this.start,
-      endNs: this.end, collOf: this.collOf, collectives: this.records, durationNs: this.dur, validated: this.v,
+      overlappedCommNs: this.overlapNs, exposedCommNs: this.exposedNs, otherNs: this.otherNs,
+      ...(this.end ? { startNs: this.start, endNs: this.end, collOf: this.collOf! } : {}),
+      collectives: this.records, validated: this.v,
     };
   }
 
@@ -529,8 +549,8 @@ export class Replay implements EventHandler, CollectiveListener {
     const name = op.name ? ` "${op.name}"` : '';
     switch (op.kind) {
       case 'coll': return `op ${op.id}${name} (${op.op} on group "${op.group ?? 'world'}")`;
-      case 'send': return `op ${op.id}${name} (send to rank ${op.peer}, tag ${op.tag ?? 0})`;
-      case 'recv': return `op ${op.id}${name} (recv from rank ${op.peer}, tag ${op.tag ?? 0})`;
+      case 'send': return `op ${op.id}${name} (send to rank ${this.rankOf[this.partner[g]!]}, tag ${op.tag ?? 0})`;
+      case 'recv': return `op ${op.id}${name} (recv from rank ${this.rankOf[this.partner[g]!]}, tag ${op.tag ?? 0})`;
       default: return `op ${op.id}${name} (${op.kind})`;
     }
   }
@@ -561,20 +581,30 @@ export class Replay implements EventHandler, CollectiveListener {
     if (op.kind === 'recv') {
       const s = this.partner[g]!;
       const sr = this.rankOf[s]!;
-      return `issued at ${this.start[g]} ns, waits for rank ${sr} ${this.describeOp(sr, s)}, which is ${this.stateWord(s)}`;
+      return `${this.issuedAt(g)}, waits for rank ${sr} ${this.describeOp(sr, s)}, which is ${this.stateWord(s)}`;
     }
     if (op.kind === 'coll') {
-      const inst = this.instances[this.collOf[g]!];
+      const inst = this.instanceOf(g);
       if (inst) {
         const missing: number[] = [];
         inst.c.joinedAt.forEach((t, m) => { if (t < 0) missing.push(inst.c.members[m]!); });
         if (missing.length > 0) {
-          return `issued at ${this.start[g]} ns (collective #${inst.seq + 1} on this group), waits for rank${missing.length > 1 ? 's' : ''} ${compactRanges(missing)} to join`;
+          return `${this.issuedAt(g)} (collective #${inst.seq + 1} on this group), waits for rank${missing.length > 1 ? 's' : ''} ${compactRanges(missing)} to join`;
         }
       }
-      return `issued at ${this.start[g]} ns, every member joined but it did not finish`;
+      return `${this.issuedAt(g)}, every member joined but it did not finish`;
     }
-    return `issued at ${this.start[g]} ns, not finished`;
+    return `${this.issuedAt(g)}, not finished`;
+  }
+
+  private issuedAt(g: number): string {
+    return `issued at ${this.start[g]} ns`;
+  }
+
+  /** The unfinished collective instance op g joined (error path only: a scan). */
+  private instanceOf(g: number): Instance | undefined {
+    for (const inst of this.instances) if (inst?.ops && inst.ops.includes(g)) return inst;
+    return undefined;
   }
 
   private deadlockReport(): string {
@@ -617,7 +647,6 @@ function compile(g: ProgramGraph, model: ComputeModel, algoCache: Map<string, Al
   const indeg = pool.int32(n);
   const baseDur = pool.float64(n, NaN);
   const algorithms = new Map<number, readonly AlgorithmSpec[]>();
-  const peer = pool.int32(n);
   const bytes = pool.float64(n);
   const where = (op: Op) => `${g.program.ranks.length > 1 ? `program ${g.index} (ranks ${compactRanges(g.program.ranks)})` : `rank ${g.program.ranks[0]}`}, op ${op.id}`;
   for (let i = 0; i < n; i++) {
@@ -658,7 +687,6 @@ function compile(g: ProgramGraph, model: ComputeModel, algoCache: Map<string, Al
       case 'recv':
         cat[i] = C_COMM;
         cls[i] = R_COMM;
-        peer[i] = op.peer;
         bytes[i] = op.bytes;
         break;
       case 'marker':
@@ -671,7 +699,7 @@ function compile(g: ProgramGraph, model: ComputeModel, algoCache: Map<string, Al
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ops[a]!.id - ops[b]!.id);
     order.forEach((i, k) => { idRank[i] = k; });
   }
-  return { g, kind, cat, cls, indeg, baseDur, algorithms, peer, bytes, idRank };
+  return { g, kind, cat, cls, indeg, baseDur, algorithms, bytes, idRank };
 }
 
 // A binary min-heap of global op indices keyed by idRank[g - base] (all entries belong to one rank).

@@ -53,7 +53,9 @@ export interface TimelineModel {
   cut?: string;
 }
 
-export function buildTimeline(res: ReplayResult, opts: TimelineOptions = {}): TimelineModel {
+export function buildTimeline(result: ReplayResult, opts: TimelineOptions = {}): TimelineModel {
+  if (!result.startNs || !result.endNs || !result.collOf) throw new Error('buildTimeline needs a replay run with record: true');
+  const res = result as ReplayResult & { startNs: Float64Array; endNs: Float64Array; collOf: Int32Array };
   const v = res.validated;
   const R = res.ranks;
   const cap = opts.maxEvents ?? DEFAULT_TIMELINE_MAX_EVENTS;
@@ -168,8 +170,8 @@ export function buildTimeline(res: ReplayResult, opts: TimelineOptions = {}): Ti
       if (op.name) return op.name;
       switch (op.kind) {
         case 'coll': return op.op;
-        case 'send': return `send to ${op.peer}`;
-        case 'recv': return `recv from ${op.peer}`;
+        case 'send': return `send to ${rankOf(v.base, v.p2pPartner[opOf[i]!]!)}`;
+        case 'recv': return `recv from ${rankOf(v.base, v.p2pPartner[opOf[i]!]!)}`;
         default: return op.kind;
       }
     },
@@ -199,7 +201,8 @@ export function buildTimeline(res: ReplayResult, opts: TimelineOptions = {}): Ti
         }
         case 'send':
         case 'recv':
-          a.peer = op.peer;
+          a.peer = rankOf(v.base, v.p2pPartner[g]!); // global rank (a group-relative peer resolved)
+          if (op.group !== undefined) a.group = op.group;
           a.tag = op.tag ?? 0;
           a.bytes = op.bytes;
           break;

@@ -10,11 +10,14 @@
  * - An op issues when all its `deps` (ids on the same rank) have completed and, if it has a `stream`, when the
  *   previous op of that stream (in program order) has completed: a stream runs its ops one at a time, in order.
  * - Default streams when `stream` is absent: compute → `compute` (`cpu: true` → `cpu`), coll/send/recv → `comm`;
- *   wait and marker ops have no stream.
+ *   wait and marker ops have no stream. `stream: null` (present, not absent) opts out: the op issues as soon as its
+ *   deps complete, whatever else runs (ASTRA-sim 1.0's collectives, which only its queues order). Replays must
+ *   test `=== null` before applying the default (`??` would turn null into the default).
  * - `coll`: every member of the group issues the same collectives in the same order; a member joins when its op
  *   issues, and its op completes when that member has finished its part.
  * - `send`/`recv` match on (sender, receiver, tag), first-in first-out; sizes must agree. A recv completes when the
- *   message has arrived; a send completes when its message has been delivered.
+ *   message has arrived; a send completes when its message has been delivered. With `group`, `peer` is an index
+ *   into the rank's block of that group (a pipeline stage number, say), so one program can serve many ranks.
  * - Groups: a name maps to one list of global ranks, or to a partition (a list of disjoint lists); a rank naming a
  *   partition gets the block that contains it, which lets one shared program serve every tensor-parallel group.
  *   `world` (all ranks) always exists.
@@ -37,8 +40,8 @@ interface OpBase {
   name?: string;
   /** Ids (same program) that must complete before this op issues; may point forward. */
   deps?: number[];
-  /** Ops on one stream issue one at a time in program order; also the timeline thread. */
-  stream?: string;
+  /** Ops on one stream issue one at a time in program order; also the timeline thread. `null`: no stream. */
+  stream?: string | null;
   /** Importer leftovers (Chakra attributes, …); ignored by the replay. */
   ext?: Record<string, unknown>;
 }
@@ -76,16 +79,20 @@ export interface CollOp extends OpBase {
 
 export interface SendOp extends OpBase {
   kind: 'send';
-  /** Global rank of the receiver. */
+  /** Global rank of the receiver; with `group`, its index in this rank's block of that group. */
   peer: number;
+  /** Makes `peer` group-relative (default: `peer` is a global rank). */
+  group?: string;
   tag?: number;
   bytes: number;
 }
 
 export interface RecvOp extends OpBase {
   kind: 'recv';
-  /** Global rank of the sender. */
+  /** Global rank of the sender; with `group`, its index in this rank's block of that group. */
   peer: number;
+  /** Makes `peer` group-relative (default: `peer` is a global rank). */
+  group?: string;
   tag?: number;
   bytes: number;
 }
@@ -126,8 +133,12 @@ export interface Trace {
   programs: Program[];
 }
 
-/** The stream an op runs on: its own `stream`, else compute → `compute` (`cpu` → `cpu`), coll/send/recv → `comm`. */
+/**
+ * The stream an op runs on: its own `stream`; none for `stream: null`; else compute → `compute` (`cpu` → `cpu`),
+ * coll/send/recv → `comm`, wait and marker none.
+ */
 export function streamOf(op: Op): string | undefined {
+  if (op.stream === null) return undefined;
   if (op.stream !== undefined) return op.stream;
   switch (op.kind) {
     case 'compute':

@@ -119,7 +119,7 @@ export function validateTrace(trace: Trace, opts: ValidateOptions = {}): Validat
   let coll = 0;
   for (const g of programs) for (let i = 0; i < g.n; i++) if (g.group[i]! >= 0) coll += g.program.ranks.length;
   checkCollectiveSequences(trace, programs, rankProgram, groups, where);
-  const { partner, count: p2p } = pairPointToPoint(trace, programs, rankProgram, base, where);
+  const { partner, count: p2p } = pairPointToPoint(trace, programs, rankProgram, base, groups, where);
 
   let dropped = 0;
   for (const g of programs) dropped += g.dropped * g.program.ranks.length;
@@ -281,8 +281,8 @@ const COMMON = ['id', 'kind', 'name', 'deps', 'stream', 'ext'];
 const KEYS: Record<Op['kind'], string[]> = {
   compute: [...COMMON, 'durationNs', 'flops', 'bytes', 'precision', 'cpu'],
   coll: [...COMMON, 'op', 'group', 'bytes', 'root', 'algorithms', 'chunks', 'priority', 'durationNs'],
-  send: [...COMMON, 'peer', 'tag', 'bytes'],
-  recv: [...COMMON, 'peer', 'tag', 'bytes'],
+  send: [...COMMON, 'peer', 'group', 'tag', 'bytes'],
+  recv: [...COMMON, 'peer', 'group', 'tag', 'bytes'],
   wait: [...COMMON, 'durationNs'],
   marker: COMMON,
 };
@@ -307,7 +307,9 @@ export function checkOp(op: Op, label: (index: number) => string, index = 0): vo
     }
   }
   if (o.name !== undefined && typeof o.name !== 'string') fieldError(o, at, ix, 'name', 'a string');
-  if (o.stream !== undefined && (typeof o.stream !== 'string' || o.stream === '')) fieldError(o, at, ix, 'stream', 'a non-empty string');
+  if (o.stream !== undefined && o.stream !== null && (typeof o.stream !== 'string' || o.stream === '')) {
+    fieldError(o, at, ix, 'stream', 'a non-empty string, or null for no stream');
+  }
   const deps = o.deps;
   if (deps !== undefined) {
     if (!Array.isArray(deps)) fieldError(o, at, ix, 'deps', 'a list of op ids');
@@ -350,6 +352,7 @@ export function checkOp(op: Op, label: (index: number) => string, index = 0): vo
       checkInt(o, at, ix, 'peer', 0);
       if (o.peer === undefined) throw new TraceError(`${at(ix)}: a ${kind} op needs "peer" (the ${kind === 'send' ? 'receiver' : 'sender'}'s global rank)`);
       if (o.tag !== undefined && !Number.isSafeInteger(o.tag)) fieldError(o, at, ix, 'tag', 'an integer');
+      if (o.group !== undefined && (typeof o.group !== 'string' || o.group === '')) fieldError(o, at, ix, 'group', 'a group name');
       checkBytes(o, at, ix, kind, 'bytes');
       break;
     case 'wait':
@@ -654,7 +657,7 @@ function checkCollectiveSequences(t: Trace, programs: ProgramGraph[], rankProgra
 
 /** Pairs sends with recvs per (src, dst, tag) in program order, checking counts, sizes and peers. */
 function pairPointToPoint(
-  t: Trace, programs: ProgramGraph[], rankProgram: Int32Array, base: Float64Array, where: string,
+  t: Trace, programs: ProgramGraph[], rankProgram: Int32Array, base: Float64Array, groups: GroupTable, where: string,
 ): { partner: Int32Array; count: number } {
   const R = t.ranks;
   const total = base[R]!;
@@ -681,12 +684,12 @@ function pairPointToPoint(
       const op = ops[i]!;
       if (op.kind !== 'send' && op.kind !== 'recv') continue;
       const at = `${where}rank ${r}, op ${op.id}`;
-      if (op.peer >= R) throw new TraceError(`${at}: field "peer": rank ${op.peer} does not exist in this ${R}-rank trace`);
-      if (op.peer === r) throw new TraceError(`${at}: field "peer": a ${op.kind} to itself (rank ${r}); peers must differ`);
+      const peer = globalPeer(op, r, groups, at, R);
+      if (peer === r) throw new TraceError(`${at}: field "peer": a ${op.kind} to itself (rank ${r}); peers must differ`);
       count++;
       const tag = op.tag ?? 0;
-      if (op.kind === 'send') push(sends, r * R + op.peer, tag, base[r]! + i);
-      else push(recvs, op.peer * R + r, tag, base[r]! + i);
+      if (op.kind === 'send') push(sends, r * R + peer, tag, base[r]! + i);
+      else push(recvs, peer * R + r, tag, base[r]! + i);
     }
   }
   const describe = (gIdx: number) => {
@@ -730,6 +733,26 @@ function pairPointToPoint(
     }
   }
   return { partner, count };
+}
+
+/**
+ * The global rank a send/recv on rank r talks to: `peer` itself, or with `group`, the rank at index `peer` of r's
+ * block of that group.
+ */
+export function globalPeer(op: { peer: number; group?: string }, r: number, groups: GroupTable, at: string, R: number): number {
+  if (op.group === undefined) {
+    if (op.peer >= R) throw new TraceError(`${at}: field "peer": rank ${op.peer} does not exist in this ${R}-rank trace`);
+    return op.peer;
+  }
+  const gi = groups.index.get(op.group);
+  if (gi === undefined) throw new TraceError(`${at}: field "group": unknown group "${op.group}"; the trace defines: ${groups.names.join(', ')}`);
+  const b = groups.blockOf[gi]![r]!;
+  if (b < 0) throw new TraceError(`${at}: field "group": rank ${r} is not a member of group "${op.group}"`);
+  const block = groups.blocks[gi]![b]!;
+  if (op.peer >= block.length) {
+    throw new TraceError(`${at}: field "peer": index ${op.peer} is past the end of rank ${r}'s block of group "${op.group}" (${block.length} members: ${compactRanges(block)})`);
+  }
+  return block[op.peer]!;
 }
 
 /** Rank of a global op index (binary search over the rank bases). */

@@ -1,0 +1,96 @@
+/**
+ * The workload description format (`orrery-workload`, version 1): a transformer model, and a training and/or an
+ * inference setup with its parallelism plan. Files live in `workloads/*.json`; io/workloadSpec.ts parses and
+ * validates them into these types, and generators/transformer.ts turns them into traces. README § "Workload
+ * descriptions" documents every field.
+ */
+import type { Precision } from '../trace.ts';
+
+export const WORKLOAD_FORMAT = 'orrery-workload';
+export const WORKLOAD_VERSION = 1;
+
+export type MlpKind = 'gelu' | 'swiglu';
+export type PipelineSchedule = '1f1b' | 'gpipe';
+export type Recompute = 'none' | 'full';
+export type ParallelAxis = 'tp' | 'dp' | 'pp';
+
+export interface MoeSpec {
+  /** Experts per MoE layer. */
+  experts: number;
+  /** Experts each token is routed to. */
+  topK: number;
+}
+
+export interface ModelSpec {
+  layers: number;
+  hidden: number;
+  heads: number;
+  /** Key/value heads (grouped-query attention when fewer than `heads`); default `heads`. */
+  kvHeads: number;
+  /** Feed-forward inner size (per expert for MoE). */
+  ffn: number;
+  /** `gelu`: two FFN matrices (GPT); `swiglu`: three (gate, up, down; Llama, Mixtral). */
+  mlp: MlpKind;
+  vocab: number;
+  /** Training sequence length (tokens per sample). */
+  seq: number;
+  precision: Precision;
+  /** Every layer's FFN is a mixture of experts when given. */
+  moe?: MoeSpec;
+}
+
+export interface TrainParallel {
+  tp: number;
+  pp: number;
+  dp: number;
+  /** Expert parallelism: experts sharded over `ep` data-parallel ranks (divides dp). */
+  ep: number;
+  /** Megatron sequence parallelism: TP all-reduces become reduce-scatter + all-gather. */
+  sp: boolean;
+  schedule: PipelineSchedule;
+  /** Model chunks per pipeline stage; > 1 is Megatron's interleaved 1F1B. */
+  virtualStages: number;
+  /** ZeRO stage 0 (plain data parallel), 1, 2 or 3. */
+  zero: 0 | 1 | 2 | 3;
+  /** Gradient bucket size for the data-parallel reduction, bytes. */
+  bucketBytes: number;
+  recompute: Recompute;
+  /** Rank order, innermost (fastest topology dimension) first, e.g. ["tp", "dp", "pp"]. */
+  order: ParallelAxis[];
+}
+
+export interface TrainingSpec {
+  microBatch: number;
+  globalBatch: number;
+  /** Gradient precision for the data-parallel reduction (default: the model's precision). */
+  gradPrecision: Precision;
+  parallel: TrainParallel;
+}
+
+export interface InferenceSpec {
+  /** Sequences decoded together. */
+  batch: number;
+  /** Prompt tokens per sequence (the prefill). */
+  prompt: number;
+  /** Tokens generated per sequence (decode steps). */
+  decode: number;
+  /** Which part to generate. */
+  phase: 'prefill' | 'decode' | 'both';
+  parallel: { tp: number; dp: number };
+}
+
+export interface WorkloadSpec {
+  format: typeof WORKLOAD_FORMAT;
+  version: typeof WORKLOAD_VERSION;
+  name: string;
+  description?: string;
+  /** Where the model's numbers come from. */
+  source?: string;
+  model: ModelSpec;
+  training?: TrainingSpec;
+  inference?: InferenceSpec;
+}
+
+export const BYTES_PER_ELEMENT: Record<Precision, number> = {
+  fp64: 8, fp32: 4, tf32: 4, bf16: 2, fp16: 2, fp8: 1, int8: 1,
+};
