@@ -4,22 +4,18 @@
  *
  *   node --import tsx bench/replay.ts [--case NAME] [--runs 1]
  *
- * Adding a case is one entry in CASES: a name, a topology (shorthand, file or name in topologies/), how to get
- * the trace, and optionally a target wall time. The GPT-3 175B case (TP 8, PP 8, DP 16 on 1,024 NPUs; target
- * under 10 s with `analytical`) goes here once the workload generator lands, e.g.
- *
- *   { name: 'gpt3-175b-tp8-pp8-dp16', topology: 'dgx-a100-...', targetMs: 10_000,
- *     trace: () => loadWorkload({ workload: 'workloads/gpt3-175b.json' }).trace },
+ * Adding a case is one entry in CASES: a name, a topology (shorthand, file or name in topologies/, with optional
+ * per-dimension bandwidth and latency), how to get the trace, run options, and optionally a target wall time.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { resolveTopology, runTrace, type RunSpec, type Trace } from '../src/api/index.ts';
+import { generateWorkload, resolveTopology, runTrace, type RunSpec, type Trace, type TopologyArgs } from '../src/api/index.ts';
 import { syntheticTrace } from './synthetic.ts';
 
 interface Case {
   name: string;
   description: string;
-  topology: string;
+  topology: TopologyArgs;
   trace: () => Trace;
   spec?: Partial<RunSpec>;
   /** Target wall time (load excluded), ms. */
@@ -30,14 +26,23 @@ const CASES: Case[] = [
   {
     name: 'synthetic-1024',
     description: '1,024 ranks (TP 8 in dim 0 × DP 128 in dim 1), 250 layers: 1,010 ops per rank, one program per rank',
-    topology: 'ring:8,switch:128',
+    topology: { topology: 'ring:8,switch:128' },
     trace: () => syntheticTrace({ ranks: 1024, tp: 8, layers: 250, dpEvery: 25 }),
   },
   {
     name: 'synthetic-1024-spmd',
     description: 'the same step with one program shared by every rank (SPMD)',
-    topology: 'ring:8,switch:128',
+    topology: { topology: 'ring:8,switch:128' },
     trace: () => syntheticTrace({ ranks: 1024, tp: 8, layers: 250, dpEvery: 25, shared: true }),
+  },
+  {
+    name: 'gpt3-175b-tp8-pp8-dp16',
+    description: 'GPT-3 175B training step from workloads/gpt3-175b.json (TP 8, PP 8 1F1B, DP 16, 96 microbatches), A100 roofline',
+    // DGX A100-like: NVSwitch in a node (300 GB/s, 350 ns), InfiniBand between nodes (25 GB/s per GPU, 1 µs)
+    topology: { topology: 'switch:8,switch:128', bandwidthGBps: [300, 25], latencyNs: [350, 1000] },
+    trace: () => generateWorkload('gpt3-175b', { dims: [8, 128] }),
+    spec: { device: 'A100-SXM4-80GB' },
+    targetMs: 10_000,
   },
 ];
 
@@ -61,7 +66,7 @@ function child(name: string): Result {
   const t0 = performance.now();
   const trace = c.trace();
   const buildMs = performance.now() - t0;
-  const { topology } = resolveTopology({ topology: c.topology });
+  const { topology } = resolveTopology(c.topology);
   const c0 = process.cpuUsage();
   const r = runTrace({ topology, trace, ...c.spec });
   const cpu = process.cpuUsage(c0);
@@ -86,7 +91,8 @@ if (process.argv[2] === '--child') {
   if (cases.length === 0) throw new Error(`unknown case ${only}; cases: ${CASES.map((c) => c.name).join(', ')}`);
   console.log(`bench/replay (node ${process.version}, analytical model; wall = validation + compilation + run, trace building excluded)`);
   for (const c of cases) {
-    console.log(`\n${c.name}: ${c.description}, on ${c.topology}`);
+    const bw = c.topology.bandwidthGBps ? ` (${c.topology.bandwidthGBps.join(', ')} GB/s, ${c.topology.latencyNs?.join(', ') ?? 500} ns)` : '';
+    console.log(`\n${c.name}: ${c.description}, on ${c.topology.topology}${bw}`);
     for (let k = 0; k < runs; k++) {
       const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', c.name], { encoding: 'utf8', maxBuffer: 1 << 24 });
       const r = JSON.parse(out.trim().split('\n').pop()!) as Result;

@@ -127,7 +127,7 @@ function printHuman(r: RunReport, top: number, ncoll: number): void {
   if (r.device) head.push(['device', `${r.device} (roofline for ops without durationNs)`]);
   if (r.computeScale !== 1) head.push(['compute scale', `×${r.computeScale}`]);
   if (r.jitter > 0) head.push(['jitter', `sd ${r.jitter}, seed ${r.seed}`]);
-  head.push(['events', `${formatCount(r.events)} (${formatCount(r.messages)} messages), wall ${r.wallMs.toFixed(1)} ms`]);
+  head.push(["events", `${formatCount(r.events)} (${formatCount(r.messages)} messages), wall ${formatTime(Math.round(r.wallMs * 1e6))}`]);
   const w = Math.max(...head.map((h) => h[0].length));
   console.log(head.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n'));
 
