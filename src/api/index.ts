@@ -9,6 +9,16 @@ export { networkModelNames, NETWORK_MODELS, DEFAULT_NETWORK_MODEL, TopologyError
 export { SCHEDULER_NAMES, type SchedulerName } from '../engine/index.ts';
 export { InputError } from '../io/index.ts';
 export {
+  loadWorkload, runTrace, convertWorkload, WORKLOAD_LOADERS, type WorkloadInput, type LoadOptions, type LoadedWorkload,
+  type WorkloadLoader, type RunSpec, type RunReport, type RankReport, type CollectiveRow, type CollectiveSummary,
+  type ConvertResult, type TimelineSpec,
+} from './run.ts';
+export {
+  TRACE_FORMAT, TRACE_VERSION, TraceError, DEVICES, deviceNames, ISSUE_POLICIES, PRECISIONS, DEFAULT_TIMELINE_MAX_EVENTS,
+  type Op, type IssuePolicy, type Precision, type DevicePreset,
+} from '../workload/index.ts';
+export { TRACE_ENCODINGS, type TraceEncoding } from '../io/index.ts';
+export {
   loadChakra, loadAstraWorkload, generateWorkload, exportChakra, loadWorkloadSpec, namedWorkloads, workloadPath, WORKLOADS_DIR,
   type LoadChakraOptions, type LoadAstraOptions, type GenerateWorkloadOptions, type ExportChakraOptions,
 } from './workloads.ts';

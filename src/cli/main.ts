@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCollective } from './collective.ts';
+import { registerConvert } from './convert.ts';
+import { registerRun } from './run.ts';
 import { registerTopologies } from './topologies.ts';
 
 const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError']);
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerCollective(program);
+  registerRun(program);
+  registerConvert(program);
   registerTopologies(program);
   return program;
 }
@@ -40,5 +44,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 }
+
+// a closed pipe (`orrery run … | head`) ends output quietly
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,7 @@
 export { InputError, kindOf } from './errors.ts';
 export * from './topology.ts';
+export * from './trace.ts';
+export { writeChromeTrace, type ChromeTraceInfo } from './chrome-trace.ts';
 export { chakraFiles, chakraToTrace, readChakraFile, readChakraTrace, dimPartition, type ChakraImportOptions, type ChakraImportStats } from './chakra.ts';
 export { decodeChakra, encodeChakra, type ChakraFile, type ChakraNode, type ChakraAttr } from './chakraProto.ts';
 export { traceToChakra, writeChakraTrace, type ChakraExportOptions, type ChakraExport } from './chakraWrite.ts';
