@@ -9,7 +9,7 @@ export { networkModelNames, NETWORK_MODELS, DEFAULT_NETWORK_MODEL, TopologyError
 export { SCHEDULER_NAMES, type SchedulerName } from '../engine/index.ts';
 export { InputError } from '../io/index.ts';
 export {
-  loadWorkload, runTrace, convertWorkload, WORKLOAD_LOADERS, type WorkloadInput, type LoadOptions, type LoadedWorkload,
+  loadWorkload, runTrace, convertWorkload, exportWorkloadToChakra, WORKLOAD_LOADERS, type WorkloadInput, type LoadOptions, type LoadedWorkload,
   type WorkloadLoader, type RunSpec, type RunReport, type RankReport, type CollectiveRow, type CollectiveSummary,
   type ConvertResult, type TimelineSpec,
 } from './run.ts';

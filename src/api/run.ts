@@ -19,6 +19,10 @@ import {
   type Precision, type Trace,
 } from '../workload/index.ts';
 import { algorithmLabel } from './collective.ts';
+import {
+  exportChakra, generateWorkload, loadAstraWorkload, loadChakra, workloadPath, type GenerateWorkloadOptions, type LoadAstraOptions,
+  type LoadChakraOptions,
+} from './workloads.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Input dispatch
@@ -27,19 +31,25 @@ import { algorithmLabel } from './collective.ts';
 export interface WorkloadInput {
   /** An Orrery trace file: `.json`, `.yaml`, `.msgpack` (optionally `.gz`). */
   trace?: string;
-  /** A Chakra ET prefix (`prefix.0.et`, `prefix.1.et`, …). Loader comes with the Chakra importer. */
+  /** A Chakra ET prefix (`prefix.0.et`, `prefix.1.et`, …). */
   chakra?: string;
-  /** An ASTRA-sim 1.0 text workload. Loader comes with the ASTRA-sim importer. */
+  /** An ASTRA-sim 1.0 text workload (or SimAI's dialect). */
   astraWorkload?: string;
-  /** A model × parallelism description in `workloads/`. Loader comes with the generators. */
+  /** A model × parallelism description: a JSON file or a name in `workloads/`. */
   workload?: string;
 }
 
 export interface LoadOptions {
   /** Drop dependencies on ids that do not exist, with a warning (real Chakra traces need it). */
   lenient?: boolean;
-  /** Loader-specific options (e.g. an importer's flags), passed through. */
-  [option: string]: unknown;
+  /** The run's topology argument: importers that need the NPUs per dimension read them from it. */
+  topology?: string;
+  /** Options of the Chakra importer (`--chakra`). */
+  chakra?: LoadChakraOptions;
+  /** Options of the ASTRA-sim 1.0 text importer (`--astra-workload`). */
+  astra?: LoadAstraOptions;
+  /** Options of the transformer generator (`--workload`). */
+  generate?: GenerateWorkloadOptions;
 }
 
 export interface LoadedWorkload {
@@ -61,7 +71,21 @@ export const WORKLOAD_LOADERS: Partial<Record<keyof WorkloadInput, WorkloadLoade
     const r = readTraceFile(path);
     return { trace: r.trace, source: path, warnings: [], encoding: r.encoding, fileBytes: r.fileBytes };
   },
+  chakra: (prefix, opts) => imported(loadChakra(prefix, withTopology(opts.chakra, opts)), `chakra:${prefix}`),
+  astraWorkload: (file, opts) => imported(loadAstraWorkload(file, withTopology(opts.astra, opts)), file),
+  workload: (arg, opts) => imported(generateWorkload(arg, withTopology(opts.generate, opts)), workloadPath(arg)),
 };
+
+/** Importer options plus the run's topology (for the NPUs per dimension), unless the options name their own. */
+function withTopology<T extends { topology?: string; dims?: number[] }>(o: T | undefined, opts: LoadOptions): T {
+  const base = (o ?? {}) as T;
+  return base.topology === undefined && base.dims === undefined && opts.topology !== undefined ? { ...base, topology: opts.topology } : base;
+}
+
+function imported(trace: Trace, source: string): LoadedWorkload {
+  const w = trace.meta?.warnings;
+  return { trace, source, warnings: Array.isArray(w) ? w.map(String) : [] };
+}
 
 const INPUT_FLAGS: Record<keyof WorkloadInput, string> = {
   trace: '--trace', chakra: '--chakra', astraWorkload: '--astra-workload', workload: '--workload',
@@ -326,6 +350,19 @@ export interface ConvertResult {
 }
 
 /** Loads a workload, validates it, and writes it as an Orrery trace (encoding from the output's extension). */
+/** Loads a workload, validates it, and writes it as Chakra ET files `<prefix>.<rank>.et` (for ASTRA-sim 2.0). */
+export function exportWorkloadToChakra(
+  input: WorkloadInput, prefix: string, opts: LoadOptions = {},
+): { source: string; files: string[]; commGroupFile?: string; warnings: string[] } {
+  const loaded = loadWorkload(input, opts);
+  const v = validateTrace(loaded.trace, { where: loaded.source, lenient: opts.lenient === true });
+  const r = exportChakra(loaded.trace, prefix, opts.topology !== undefined ? { topology: opts.topology } : {});
+  return {
+    source: loaded.source, files: r.files, ...(r.commGroupFile ? { commGroupFile: r.commGroupFile } : {}),
+    warnings: [...loaded.warnings, ...v.warnings, ...r.warnings],
+  };
+}
+
 export function convertWorkload(input: WorkloadInput, out: string, opts: LoadOptions = {}): ConvertResult {
   const { encoding } = encodingFromPath(out);
   if (!encoding) throw new InputError(`${out}: cannot tell which encoding to write; name it .json, .yaml or .msgpack (optionally .gz)`);

@@ -2,18 +2,17 @@
 import type { Command } from 'commander';
 import {
   DEFAULT_TIMELINE_MAX_EVENTS, deviceNames, ISSUE_POLICIES, loadWorkload, PRECISIONS, runTrace, type IssuePolicy,
-  type Precision, type RunReport, type WorkloadInput,
+  type Precision, type RunReport,
 } from '../api/index.ts';
 import { formatBytes, formatCount, formatGBps, formatTime } from './format.ts';
 import {
   choiceOpt, intOpt, nonNegativeNumberOpt, positiveNumberOpt, rankListOpt, stragglerOpt, windowOpt,
 } from './options.ts';
 import { addSystemOptions, systemFromOptions, type SystemCliOptions } from './system-options.ts';
+import { addWorkloadOptions, workloadFromOptions, type WorkloadCliOptions } from './workload-options.ts';
 
-interface RunCliOptions extends SystemCliOptions {
-  trace?: string;
+interface RunCliOptions extends SystemCliOptions, Omit<WorkloadCliOptions, 'topology'> {
   policy: IssuePolicy;
-  lenient?: boolean;
   device?: string;
   precision?: Precision;
   computeScale: number;
@@ -31,11 +30,6 @@ interface RunCliOptions extends SystemCliOptions {
   collectives: number;
 }
 
-/** The workload input flags, mapped onto the API's input dispatch (importers add theirs here). */
-function workloadInput(opts: RunCliOptions): WorkloadInput {
-  return { ...(opts.trace !== undefined ? { trace: opts.trace } : {}) };
-}
-
 export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
@@ -47,11 +41,14 @@ export function registerRun(program: Command): void {
         'communication / idle, and per collective time and bus bandwidth.\n\n' +
         'Examples:\n' +
         '  orrery run -t ring:4 --trace traces/dp-overlap-4.json\n' +
+        '  orrery run -t dgx-h100-superpod-4su --workload gpt3-175b --device H100\n' +
+        '  orrery run -t ring:8 --chakra ../shared/data/astra-sim/v2/microbenchmarks/all_reduce/8npus_1MB/all_reduce\n' +
+        '  orrery run -t ring:4,ring:4 --astra-workload Resnet50_DataParallel.txt\n' +
         '  orrery run -t ring:8,switch:16 --trace step.msgpack --device H100 --json\n' +
         '  orrery run -t ring:2 --trace traces/pingpong-2.json --timeline pp.json\n' +
         '  (then open pp.json at ui.perfetto.dev)',
     )
-    .option('--trace <file>', 'an Orrery trace: .json, .yaml or .msgpack (optionally .gz)');
+  addWorkloadOptions(cmd);
   addSystemOptions(cmd, 'algorithm for collectives that name none')
     .option('--policy <policy>', 'issue policy: streams (each stream runs its ops in order) or astra (ASTRA-sim: one op in flight per cpu / gpu compute / communication class, any ready op)', choiceOpt('--policy', ISSUE_POLICIES), 'streams')
     .option('--lenient', 'drop dependencies on op ids that do not exist, with a warning (real Chakra traces need it)')
@@ -71,7 +68,8 @@ export function registerRun(program: Command): void {
     .option('--top <n>', 'how many of the slowest ranks to list when there are many', intOpt('--top', 0), 5)
     .option('--collectives <n>', 'how many collective groups to list (busiest first)', intOpt('--collectives', 0), 10)
     .action((opts: RunCliOptions) => {
-      const loaded = loadWorkload(workloadInput(opts), { lenient: opts.lenient === true });
+      const { input, load } = workloadFromOptions(opts);
+      const loaded = loadWorkload(input, load);
       const report = runTrace({
         ...systemFromOptions(opts),
         trace: loaded.trace,
