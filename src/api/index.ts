@@ -8,3 +8,12 @@ export {
 export { networkModelNames, NETWORK_MODELS, DEFAULT_NETWORK_MODEL, TopologyError, describeDims } from '../network/index.ts';
 export { SCHEDULER_NAMES, type SchedulerName } from '../engine/index.ts';
 export { InputError } from '../io/index.ts';
+export {
+  runSweep, expandSweep, shardPoints, sweepColumns, readSweepSpec, readSweepFile, mergeSweepFiles, outputFormat,
+  defaultJobs, parseShard, SWEEP_COMMANDS, sweepCommandNames, getSweepCommand, familyTable, TOPOLOGY_FAMILIES,
+  TOPOLOGY_PARAMS, buildFamily, familyNames, balancedFactors, runPoint, TIMING_COLUMNS,
+  type SweepRequest, type SweepPoint, type SweepSummary, type SweepProgress, type RunSweepOptions, type SweepCommand,
+  type SweepParam, type RawValue, type ParamValue, type TopologyFamily, type MergeSummary,
+} from './sweep.ts';
+export { sweepChart, sweepPlotSvg } from './sweep-plot.ts';
+export { runCollectiveOptions, type CollectiveOptions } from './collective-options.ts';

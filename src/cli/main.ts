@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCollective } from './collective.ts';
 import { registerTopologies } from './topologies.ts';
+import { registerSweep } from './sweep.ts';
 
 const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError']);
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCollective(program);
   registerTopologies(program);
+  registerSweep(program);
   return program;
 }
 
@@ -26,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0; // a command may set its own (sweep: 3)
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode; // commander already printed the message
     const err = e as Error;
