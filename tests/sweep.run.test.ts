@@ -62,6 +62,20 @@ describe('runSweep', () => {
     expect(ring16.error).toBe('');
   });
 
+  it('a point past --timeout is recorded as timed out and the sweep goes on with a fresh worker', async () => {
+    // switch:2048 all-reduce: 2·2047·2048 ≈ 8.4 M events, seconds of work; ring:4 takes about a millisecond
+    const s = await runSweep(
+      { command: 'collective', grids: [{ topology: 'switch:2048;ring:4', op: 'allreduce', size: '1MiB' }] },
+      { output: { path: out('timeout.csv'), format: 'csv' }, jobs: 1, timeoutMs: 300 },
+    );
+    const t = parseTable(readFileSync(out('timeout.csv'), 'utf8'), 'csv', 'timeout');
+    const err = t.columns.indexOf('error');
+    expect(t.rows[0]![err]).toBe('timed out after 300 ms (worker stopped)');
+    expect(t.rows[1]![err]).toBe('');
+    expect(Number(t.rows[1]![t.columns.indexOf('timeNs')])).toBe(6 * Math.round(500 + 2 ** 20 / 4 / 50)); // 2(p−1) steps
+    expect(s.failed).toBe(1);
+  });
+
   it('a point equals orrery collective with the same options', async () => {
     const rows = (await runSweep(
       { command: 'collective', grids: [{ topology: 'ring:8,switch:4;torus:4x4', op: 'reducescatter', size: '1MiB', chunks: '2', bandwidth: '100/25' }] },

@@ -50,10 +50,11 @@ export function registerSweep(program: Command): void {
       .command(name)
       .summary(cmd.summary)
       .description(
-        `${cmd.summary}. Every option takes one value, a comma-separated list, or a range, and may be repeated; ` +
-          'the sweep runs every combination, the first option varying slowest. Families:\n' +
-          familyTable().map((f) => `  ${f.name.padEnd(8)} ${f.summary} (${f.defaults})`).join('\n'),
-      );
+        `${cmd.summary}. Every option takes one value, a comma-separated list (1MiB,64MiB), or a range ` +
+          '(8..4096 doubles; 1KiB..1GiBx4; 1..8+1), and may be repeated; the sweep runs every combination, the first ' +
+          'option varying slowest, and writes one row per point in that order.',
+      )
+      .addHelpText('after', `\nTopology families (--family, with --npus):\n${familyTable().map((f) => `  ${f.name}\n      ${f.summary}\n      default links: ${f.defaults}`).join('\n')}\n\nExit status: 0 all points ran; 3 some failed (their rows say why); 1 bad input.`);
     for (const p of cmd.params) sub.option(p.flags, p.help, collect);
     sub
       .option('--spec <file>', 'read the parameters from a sweep JSON file (options given here replace the file\'s)')
