@@ -59,7 +59,20 @@ export function sweepChart(columns: readonly string[], rows: readonly string[][]
     throw new InputError(`--plot draws against ${command.plot.x.join(' or ')}; this sweep varies neither (it has ${rows.length} point${rows.length === 1 ? '' : 's'})`);
   }
   const candidates = [...command.plot.series.filter((c) => c !== x), ...(x !== 'npus' ? ['topology'] : [])];
-  const factors = candidates.filter((c) => col(c) >= 0 && distinct(c, rows).length > 1);
+  // a column that varies splits the rows into lines, unless the columns already chosen determine it (a family's
+  // topology and link figures follow from the family)
+  const factors: string[] = [];
+  for (const c of candidates) {
+    if (col(c) < 0 || distinct(c, rows).length < 2) continue;
+    const seen = new Map<string, string>();
+    const determined = rows.every((r) => {
+      const k = factors.map((f) => r[col(f)]).join('\u0000');
+      const v = r[col(c)]!;
+      if (!seen.has(k)) seen.set(k, v);
+      return seen.get(k) === v;
+    });
+    if (!determined || factors.length === 0) factors.push(c);
+  }
   const fixed = candidates.filter((c) => col(c) >= 0 && distinct(c, rows).length === 1 && rows[0]![col(c)] !== '');
 
   // one series per combination of factor values, in order of first appearance (point order)
