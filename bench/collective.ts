@@ -12,7 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { networkModelNames, resolveTopology, runCollective } from '../src/api/index.ts';
 import {
-  arg, CASE_BUDGET_MS, fmt, isChild, isQuick, median, modelLimits, peakRssMB, printTable, runChild, saveResult,
+  arg, CASE_BUDGET_MS, fmt, isChild, isQuick, markdownTable, median, modelLimits, peakRssMB, runChild, saveResult,
   type BenchResult,
 } from './lib.ts';
 import { ASTRA_CASES as CASES } from './peers.ts';
@@ -61,7 +61,7 @@ if (isChild()) {
       out.push({ id: `${c.id}@${model}`, case: c.id, model, topology: c.topology, npus: c.npus, events: ev, wallMs: wall, rssMB: rss, astraSec: c.astraSec, astraMB: c.astraMB, runs });
     }
   }
-  printTable(['model', 'case', 'simulated ns', 'events', 'M events/s', 'wall s', 'peak RSS MB', 'faster than ASTRA-sim', 'less memory'], rows);
+  console.log(markdownTable(['model', 'case', 'simulated ns', 'events', 'M events/s', 'wall s', 'peak RSS MB', 'faster than ASTRA-sim', 'less memory'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
   if (skipped.length > 0) console.log(`\nNot run: ${skipped.join('; ')}.`);
   saveResult('collective', {
     summary: out.map((c) => `${c.model}, ${CASES.find((x) => x.id === c.case)!.name}: ${fmt((c.wallMs as number) / 1000, 2)} s, ${fmt(c.rssMB as number, 0)} MB peak RSS ` +
