@@ -25,3 +25,12 @@ export {
 export { parseSetArg } from '../io/index.ts';
 export type { Trace } from '../workload/trace.ts';
 export type { WorkloadSpec } from '../workload/generators/spec.ts';
+export {
+  runSweep, expandSweep, shardPoints, sweepColumns, readSweepSpec, readSweepFile, mergeSweepFiles, outputFormat,
+  defaultJobs, parseShard, SWEEP_COMMANDS, sweepCommandNames, getSweepCommand, familyTable, TOPOLOGY_FAMILIES,
+  TOPOLOGY_PARAMS, buildFamily, familyNames, balancedFactors, runPoint, TIMING_COLUMNS,
+  type SweepRequest, type SweepPoint, type SweepSummary, type SweepProgress, type RunSweepOptions, type SweepCommand,
+  type SweepParam, type RawValue, type ParamValue, type TopologyFamily, type MergeSummary,
+} from './sweep.ts';
+export { sweepChart, sweepPlotSvg } from './sweep-plot.ts';
+export { runCollectiveOptions, type CollectiveOptions } from './collective-options.ts';

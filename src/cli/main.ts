@@ -8,6 +8,7 @@ import { registerCollective } from './collective.ts';
 import { registerConvert } from './convert.ts';
 import { registerRun } from './run.ts';
 import { registerTopologies } from './topologies.ts';
+import { registerSweep } from './sweep.ts';
 
 const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError']);
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerConvert(program);
   registerTopologies(program);
+  registerSweep(program);
   return program;
 }
 
@@ -30,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0; // a command may set its own (sweep: 3)
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode; // commander already printed the message
     const err = e as Error;
