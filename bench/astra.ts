@@ -1,4 +1,6 @@
 /**
+ * @bench 25 ASTRA-sim's own inputs: astra-unaware against ASTRA-sim 2.0's time and memory
+ *
  * bench/astra: ASTRA-sim's own inputs at scale, congestion-unaware, a 1 GiB all-reduce per rank (issue #3):
  * ring_1d.json on Switch_1024.yml and Switch_4096.yml, ring_3d.json on Sw16xSw16xSw16.yml and Sw32xSw32xSw16.yml
  * (shared/data/astra-sim/v2/cases/). Each case runs in a fresh Node process (peak RSS is its own) from a one-file
@@ -11,7 +13,9 @@
  * microbenchmark (one COMM_COLL_NODE per rank, bench/chakra-et.ts), runs the binary on the same files and prints
  * both results side by side (times, and whether the simulated ns agree).
  *
- *   node --import tsx bench/astra.ts [--runs 1] [--only Switch_1024,Sw16xSw16xSw16] [--model astra-unaware]
+ *   node --import tsx bench/astra.ts [--runs 1] [--only Switch_1024,Sw16xSw16xSw16] [--model astra-unaware] [--quick]
+ *
+ * `--quick`: the 16×16×16 case only, once.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { runAstraCollective } from '../src/api/index.ts';
 import { parseAstraStdout } from '../src/io/index.ts';
 import { COMM_TYPE, writeMicrobenchmark } from './chakra-et.ts';
-import { arg, bundle, fmt, isChild, median, peakRssMB, printTable, runChild } from './lib.ts';
+import { arg, bundle, fmt, isChild, isQuick, median, peakRssMB, printTable, runChild, saveResult, type BenchResult } from './lib.ts';
 
 const DATA = join(import.meta.dirname, '..', '..', 'shared', 'data', 'astra-sim', 'v2');
 const CASES_DIR = join(DATA, 'cases');
@@ -55,8 +59,8 @@ if (isChild()) {
     console.log(JSON.stringify({ timeNs: r.report.timeNs, events: r.report.events, simMs, rssMB: peakRssMB(), cpuMs: cpuMs() }));
   }
 } else {
-  const runs = Number(arg('runs', '1'));
-  const only = arg('only', '');
+  const runs = isQuick() ? 1 : Number(arg('runs', '1'));
+  const only = isQuick() ? 'Sw16xSw16xSw16' : arg('only', '');
   const model = arg('model', 'astra-unaware');
   const self = fileURLToPath(import.meta.url);
   bundle(self, { inline: true });
@@ -66,6 +70,7 @@ if (isChild()) {
   const idle = runChild<Result>(self, ['idle', '', ''], [], { inline: true }).rssMB;
   const rows: (string | number)[][] = [];
   const ours = new Map<string, { timeNs: number; wallS: number; rssMB: number }>();
+  const saved: BenchResult['cases'] = [];
   for (const c of cases) {
     const rs: (Result & { wallMs: number })[] = [];
     for (let i = 0; i < runs; i++) {
@@ -79,6 +84,11 @@ if (isChild()) {
     const rss = Math.max(...rs.map((r) => r.rssMB));
     const r0 = rs[0]!;
     ours.set(c.network, { timeNs: r0.timeNs, wallS: wall, rssMB: rss });
+    saved.push({
+      id: `${c.network}+${c.system}@${model}`, network: c.network, system: c.system, model, npus: c.npus, timeNs: r0.timeNs,
+      events: r0.events, wallMs: wall * 1000, cpuMs: cpu * 1000, simMs: sim * 1000, rssMB: rss, idleRssMB: idle,
+      astraSec: c.astraSec, astraMB: c.astraMB, runs,
+    });
     rows.push([
       `${c.network} + ${c.system}`, r0.timeNs, r0.events.toLocaleString('en-US'), fmt(wall, 2), fmt(cpu, 2), fmt(sim, 2),
       fmt(r0.events / sim / 1e6, 1), fmt(rss, 0), fmt(rss - idle, 0), `${fmt(c.astraSec / wall, 1)}x`, `${fmt(c.astraSec / cpu, 1)}x`,
@@ -95,6 +105,12 @@ if (isChild()) {
   console.log('(wall and CPU: the whole child process; "sim": runAstraCollective alone. On a busy machine wall > CPU; ASTRA-sim\'s figures are single-threaded wall times)');
   console.log(`(an idle Node process peaks at ${fmt(idle, 0)} MB here; ASTRA-sim's figures are its whole process, as ours are)`);
   console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  saveResult('astra', {
+    summary: saved.map((c) => `${model} on ASTRA-sim's ${c.network} + ${c.system}: ${fmt((c.wallMs as number) / 1000, 2)} s wall, ` +
+      `${fmt((c.cpuMs as number) / 1000, 2)} s CPU, ${fmt(c.rssMB as number, 0)} MB peak RSS (ASTRA-sim: ${c.astraSec} s, ${c.astraMB} MB; ` +
+      `${fmt((c.astraSec as number) / ((c.cpuMs as number) / 1000), 1)}x by CPU time, ${fmt((c.astraMB as number) / (c.rssMB as number), 1)}x less memory).`),
+    cases: saved,
+  });
 
   const bin = process.env.ASTRA_SIM_BIN;
   if (bin) {

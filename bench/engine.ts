@@ -1,20 +1,22 @@
 /**
+ * @bench 10 Engine: the hold model
+ *
  * bench/engine: the hold model (pop one event, push one at now + random delay) at 1e3, 1e5 and 1e6 resident
  * events, for every scheduler behind the full Engine (pool, dispatch, handler), each in a fresh process so peak RSS
  * is its own. Also a bare 4-ary heap loop with no engine around it (the "h4c" heap of reference/EVENT-QUEUE.md,
  * which measured 11.1 M/s at 1e3 and 5.5 M/s at 1e5 on the reference machine), so the machine's speed today can be
  * read off the table. Medians of interleaved runs.
  *
- *   node --import tsx bench/engine.ts [--runs 3] [--ops 4000000] [--mode rand|tie]
+ *   node --import tsx bench/engine.ts [--runs 3] [--ops 4000000] [--mode rand|tie] [--quick]
  *
  * Delays: `rand` uniform integer in [0, 2000) ns; `tie` 1000 × (1..16) ns (many events per instant).
  * Target (issue #2): the default scheduler at ≥ 10 M events/s at 1e3 and ≥ 5 M at 1e5 resident.
  */
 import { fileURLToPath } from 'node:url';
 import { Engine, SCHEDULER_NAMES, type SchedulerName } from '../src/engine/index.ts';
-import { arg, fmt, isChild, median, peakRssMB, printTable, runChild } from './lib.ts';
+import { arg, fmt, isChild, isQuick, median, peakRssMB, printTable, runChild, saveResult, type BenchResult } from './lib.ts';
 
-interface Result { eventsPerSec: number; wallMs: number; rssMB: number; [k: string]: number }
+interface Result { events: number; eventsPerSec: number; wallMs: number; rssMB: number; [k: string]: number }
 
 function xorshift(seed: number, mode: string): () => number {
   let x = seed;
@@ -44,7 +46,7 @@ function holdEngine(scheduler: SchedulerName, resident: number, ops: number, mod
   const stats = engine.run();
   const wallMs = performance.now() - t0;
   void checksum;
-  return { eventsPerSec: stats.events / (wallMs / 1000), wallMs, rssMB: peakRssMB() };
+  return { events: stats.events, eventsPerSec: stats.events / (wallMs / 1000), wallMs, rssMB: peakRssMB() };
 }
 
 /** A bare 4-ary min-heap on (time, seq) typed arrays, popped and pushed inline: no engine, no handler call. */
@@ -82,7 +84,7 @@ function holdBareHeap(resident: number, ops: number, mode: string): Result {
   const t0 = performance.now();
   loop(ops);
   const wallMs = performance.now() - t0;
-  return { eventsPerSec: ops / (wallMs / 1000), wallMs, rssMB: peakRssMB() };
+  return { events: ops, eventsPerSec: ops / (wallMs / 1000), wallMs, rssMB: peakRssMB() };
 }
 
 const IMPLS = ['bare heap (no engine)', ...SCHEDULER_NAMES] as const;
@@ -94,12 +96,13 @@ if (isChild()) {
     : holdEngine(impl as SchedulerName, Number(resident), Number(ops), mode!);
   console.log(JSON.stringify(r));
 } else {
-  const runs = Number(arg('runs', '3'));
-  const ops = Number(arg('ops', '4000000'));
+  const runs = Number(arg('runs', isQuick() ? '1' : '3'));
+  const ops = Number(arg('ops', isQuick() ? '500000' : '4000000'));
   const mode = arg('mode', 'rand');
   const self = fileURLToPath(import.meta.url);
   console.log(`engine hold model, mode=${mode}, ${ops.toLocaleString('en-US')} timed ops per run (heap-js: at most 2,000,000 at 1e6), median of ${runs}`);
   const rows: (string | number)[][] = [];
+  const cases: BenchResult['cases'] = [];
   for (const resident of [1e3, 1e5, 1e6]) {
     const samples = new Map<string, Result[]>();
     for (let r = 0; r < runs; r++) {
@@ -114,8 +117,19 @@ if (isChild()) {
     for (const impl of IMPLS) {
       const xs = samples.get(impl)!;
       const eps = median(xs.map((x) => x.eventsPerSec));
-      rows.push([impl, resident.toExponential(0), fmt(eps / 1e6), fmt(median(xs.map((x) => x.wallMs)), 0), fmt(Math.max(...xs.map((x) => x.rssMB)), 0), fmt(eps / ref), fmt(eps / bare)]);
+      const wallMs = median(xs.map((x) => x.wallMs)), rssMB = Math.max(...xs.map((x) => x.rssMB));
+      const events = xs[0]!.events; // timed events: the ops, plus the resident events drained at the end (engine)
+      rows.push([impl, resident.toExponential(0), events.toLocaleString('en-US'), fmt(eps / 1e6), fmt(wallMs, 0), fmt(rssMB, 0), fmt(eps / ref), fmt(eps / bare)]);
+      cases.push({ id: `hold-${impl}-${resident}`, impl, resident, eventsPerSec: eps, wallMs, rssMB, events });
     }
   }
-  printTable(['scheduler', 'resident', 'M events/s', 'wall ms', 'peak RSS MB', 'x heap-js', 'x bare heap'], rows);
+  printTable(['scheduler', 'resident', 'events', 'M events/s', 'wall ms', 'peak RSS MB', 'x heap-js', 'x bare heap'], rows);
+  const at = (impl: string, r: number) => fmt((cases.find((c) => c.impl === impl && c.resident === r)?.eventsPerSec as number) / 1e6);
+  saveResult('engine', {
+    summary: [
+      `Engine hold model (${mode} delays), M events/s at 1e3 / 1e5 / 1e6 resident events: ` +
+        IMPLS.map((impl) => `${impl} ${at(impl, 1e3)} / ${at(impl, 1e5)} / ${at(impl, 1e6)}`).join('; ') + '.',
+    ],
+    cases,
+  });
 }

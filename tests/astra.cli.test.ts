@@ -68,6 +68,16 @@ describe('orrery collective with ASTRA-sim files', () => {
     expect(astra.timeNs).toBe(35779248);
   });
 
+  it('orrery sweep collective takes ASTRA-sim files too (the notes\' Switch 8 halving-doubling row, unaware and aware)', () => {
+    const r = orrery([
+      'sweep', 'collective', '--astra-network', net('Switch_8'), '--astra-system', sys('halvingDoubling_1d'), '-m', 'astra-unaware,astra-aware',
+      '-o', 'allreduce', '-s', '1MiB', '--format', 'jsonl', '-j', '1', '-q',
+    ]);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => [x.model, x.timeNs, x.chunks])).toEqual([['astra-unaware', 59168, null], ['astra-aware', 93336, null]]); // chunks: set by the file
+  });
+
   it('warnings go to stderr, the JSON to stdout', () => {
     const dir = mkdtempSync(join(tmpdir(), 'orrery-astra-cli-'));
     const f = join(dir, 'e0.json');

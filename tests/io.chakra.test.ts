@@ -277,7 +277,7 @@ describe('Chakra import: the real PyTorch trace (feeder_tests_trace.tar.gz, 3,66
     expect(s.makespan).toBeGreaterThanOrEqual(Math.max(...Object.values(perStream)));
   });
 
-  it.todo('replays through the collectives layer and a network model (lead: enable once workload/replay lands)');
+  // Its replay through the collectives layer and a network model is in tests/replay.importers.test.ts.
 
   it('streams: tid gives one stream per PyTorch thread / CUDA stream', () => {
     const t = readChakraTrace(prefix, { streams: 'tid', keepIo: false });

@@ -66,7 +66,8 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
   const t0 = performance.now();
   const engine = new Engine(spec.scheduler ? { scheduler: spec.scheduler } : {});
   const network = createNetworkModel(model, engine, spec.topology);
-  const system = new CollectiveSystem(engine, network, spec.system ?? {});
+  // the ASTRA-sim models come with ASTRA-sim's system-layer arithmetic unless the caller says otherwise
+  const system = new CollectiveSystem(engine, network, { ...(model.startsWith('astra-') ? { flavor: 'astra' as const } : {}), ...spec.system });
   const c = system.start({
     op: spec.op,
     bytes: spec.bytes,

@@ -12,9 +12,28 @@ export { networkModelNames, NETWORK_MODELS, DEFAULT_NETWORK_MODEL, TopologyError
 export { SCHEDULER_NAMES, type SchedulerName } from '../engine/index.ts';
 export { InputError } from '../io/index.ts';
 export {
+  loadWorkload, runTrace, convertWorkload, exportWorkloadToChakra, WORKLOAD_LOADERS, type WorkloadInput, type LoadOptions, type LoadedWorkload,
+  type WorkloadLoader, type RunSpec, type RunReport, type RankReport, type CollectiveRow, type CollectiveSummary,
+  type ConvertResult, type TimelineSpec,
+} from './run.ts';
+export {
+  TRACE_FORMAT, TRACE_VERSION, TraceError, DEVICES, deviceNames, ISSUE_POLICIES, PRECISIONS, DEFAULT_TIMELINE_MAX_EVENTS,
+  type Op, type IssuePolicy, type Precision, type DevicePreset,
+} from '../workload/index.ts';
+export { TRACE_ENCODINGS, type TraceEncoding } from '../io/index.ts';
+export {
   loadChakra, loadAstraWorkload, generateWorkload, exportChakra, loadWorkloadSpec, namedWorkloads, workloadPath, WORKLOADS_DIR,
   type LoadChakraOptions, type LoadAstraOptions, type GenerateWorkloadOptions, type ExportChakraOptions,
 } from './workloads.ts';
 export { parseSetArg } from '../io/index.ts';
 export type { Trace } from '../workload/trace.ts';
 export type { WorkloadSpec } from '../workload/generators/spec.ts';
+export {
+  runSweep, expandSweep, shardPoints, sweepColumns, readSweepSpec, readSweepFile, mergeSweepFiles, outputFormat,
+  defaultJobs, parseShard, SWEEP_COMMANDS, sweepCommandNames, getSweepCommand, familyTable, TOPOLOGY_FAMILIES,
+  TOPOLOGY_PARAMS, buildFamily, familyNames, balancedFactors, runPoint, TIMING_COLUMNS,
+  type SweepRequest, type SweepPoint, type SweepSummary, type SweepProgress, type RunSweepOptions, type SweepCommand,
+  type SweepParam, type RawValue, type ParamValue, type TopologyFamily, type MergeSummary,
+} from './sweep.ts';
+export { sweepChart, sweepPlotSvg } from './sweep-plot.ts';
+export { runCollectiveOptions, type CollectiveOptions } from './collective-options.ts';

@@ -1,93 +1,54 @@
 /** `orrery collective`: simulate one collective and print its time and bandwidths. */
 import type { Command } from 'commander';
 import {
-  COLLECTIVE_OPS, COMPOSITIONS, DEFAULT_NETWORK_MODEL, DEFAULT_SYSTEM, InputError, networkModelNames, parseAlgorithm,
-  resolveTopology, runAstraCollective, runCollective, SCHEDULER_NAMES, type CollectiveOp, type CollectiveReport,
-  type SchedulerName, type SystemOptions,
+  COLLECTIVE_OPS, InputError, parseAlgorithm, resolveTopology, runAstraCollective, runCollective, type CollectiveOp,
+  type CollectiveReport, type SystemOptions,
 } from '../api/index.ts';
 import { formatBytes, formatCount, formatGBps, formatTime, table } from './format.ts';
-import { choiceOpt, intOpt, numberListOpt, positiveNumberOpt, sizeOpt, timeOpt } from './options.ts';
+import { choiceOpt, intOpt, sizeOpt } from './options.ts';
+import { addSystemOptions, systemFromOptions, type SystemCliOptions } from './system-options.ts';
 
-interface CollectiveCliOptions {
-  topology?: string;
+interface CollectiveCliOptions extends SystemCliOptions {
   astraNetwork?: string;
   astraSystem?: string;
   flavor?: SystemOptions['flavor'];
-  bandwidth?: number[];
-  latency?: number[];
   op: CollectiveOp;
   size: number;
-  algo: string;
-  chunks: number;
-  activeChunks?: number;
-  endpointDelay: number;
-  localMemBw?: number;
-  scheduling: 'FIFO' | 'LIFO';
-  composition: SystemOptions['composition'];
-  model: string;
   root?: number;
-  scheduler?: SchedulerName;
   json?: boolean;
   perRank?: boolean;
 }
 
 export function registerCollective(program: Command): void {
-  program
+  const cmd = program
     .command('collective')
     .summary('simulate one collective on a topology')
     .description(
       'Simulate one collective (every rank of the topology takes part) and report its time and the nccl-tests ' +
         'bandwidths. Sizes are bytes per rank; for all-gather, each rank\'s input.',
-    )
-    .option('-t, --topology <topo>', 'shorthand (ring:8, switch:64, fc:8, torus:4x4x4, ring:8,switch:16), a topology JSON file, or a name from topologies/ (required unless --astra-network)')
+    );
+  addSystemOptions(cmd, 'algorithm', 'required unless --astra-network')
     .option('--astra-network <file>', 'ASTRA-sim network file (2.0 analytical .yml, or 1.0 analytical .json; GB/s there means 2^30 B/s) instead of --topology')
     .option('--astra-system <file>', 'ASTRA-sim system file (2.0 .json or 1.0 key: value text): algorithms, chunks, delays; explicit flags override it')
     .option('--flavor <flavor>', 'system-layer arithmetic: native, or astra (ASTRA-sim\'s integer sizes and quirks; default with --astra-system or an astra-* model)', choiceOpt('--flavor', ['native', 'astra'] as const))
-    .option('--bandwidth <GBps,...>', 'link bandwidth per dimension in GB/s (1 GB = 1e9 B), one value or one per dimension (shorthand only; default 50)', numberListOpt('--bandwidth', false))
-    .option('--latency <ns,...>', 'per-hop latency per dimension in ns, one value or one per dimension (shorthand only; default 500)', numberListOpt('--latency', true))
     .requiredOption('-o, --op <op>', `operation: ${COLLECTIVE_OPS.join(', ')}`, choiceOpt('--op', COLLECTIVE_OPS))
     .requiredOption('-s, --size <bytes>', 'bytes per rank: 1GiB, 64MB, 4096 …', sizeOpt('--size'))
-    .option('-a, --algo <names>', 'algorithm, one for all dimensions or one per dimension: ring, direct[W], halvingDoubling, doubleBinaryTree', 'ring')
-    .option('-c, --chunks <n>', 'split the collective into n chunks that pipeline across dimensions', intOpt('--chunks', 1), DEFAULT_SYSTEM.chunks)
-    .option('--active-chunks <n>', 'chunks a rank runs at once per dimension (default 1)', intOpt('--active-chunks', 1))
-    .option('--endpoint-delay <ns>', 'delay per received message and per phase start', timeOpt('--endpoint-delay'), DEFAULT_SYSTEM.endpointDelayNs)
-    .option('--local-mem-bw <GBps>', 'local memory bandwidth for reductions: a reducing step costs 3·m/L (default: free)', positiveNumberOpt('--local-mem-bw'))
-    .option('--scheduling <policy>', 'which collective a queue favours: FIFO or LIFO', choiceOpt('--scheduling', ['FIFO', 'LIFO'] as const), DEFAULT_SYSTEM.scheduling)
-    .option('--composition <mode>', `multi-dimensional all-reduce: ${COMPOSITIONS.join(' or ')}`, choiceOpt('--composition', COMPOSITIONS), DEFAULT_SYSTEM.composition)
-    .option('-m, --model <name>', `network model: ${networkModelNames().join(', ')}`, DEFAULT_NETWORK_MODEL)
     .option('--root <npu>', 'root NPU for broadcast and reduce (default 0)', intOpt('--root', 0))
-    .option('--scheduler <name>', `event queue: ${SCHEDULER_NAMES.join(', ')} (results are identical; for benchmarking)`, choiceOpt('--scheduler', SCHEDULER_NAMES))
     .option('--json', 'print one JSON object instead of the table')
     .option('--per-rank', 'also print each rank\'s finish time')
-    .action((opts: CollectiveCliOptions, cmd: Command) => {
-      if (opts.astraNetwork !== undefined || opts.astraSystem !== undefined) return runAstra(opts, cmd);
+    .action((opts: CollectiveCliOptions, command: Command) => {
+      if (opts.astraNetwork !== undefined || opts.astraSystem !== undefined) return runAstra(opts, command);
       if (opts.topology === undefined) throw new InputError('--topology is required (or give an ASTRA-sim network file with --astra-network)');
-      const { topology } = resolveTopology({
-        topology: opts.topology,
-        ...(opts.bandwidth ? { bandwidthGBps: opts.bandwidth } : {}),
-        ...(opts.latency ? { latencyNs: opts.latency } : {}),
-      });
-      const algorithms = opts.algo.split(',').map((a) => parseAlgorithm(a, '--algo'));
+      const sys = systemFromOptions(opts);
+      if (opts.flavor !== undefined || sys.model.startsWith('astra-')) sys.system.flavor = opts.flavor ?? 'astra';
       const report = runCollective({
-        topology,
+        ...sys,
         op: opts.op,
         bytes: opts.size,
-        algorithms,
-        model: opts.model,
-        system: {
-          chunks: opts.chunks,
-          endpointDelayNs: opts.endpointDelay,
-          scheduling: opts.scheduling,
-          composition: opts.composition,
-          ...(opts.activeChunks !== undefined ? { activeChunksPerDim: opts.activeChunks } : {}),
-          ...(opts.localMemBw !== undefined ? { localMemBwGBps: opts.localMemBw } : {}),
-          ...(opts.flavor !== undefined || opts.model.startsWith('astra-') ? { flavor: opts.flavor ?? 'astra' } : {}),
-        },
         ...(opts.root !== undefined ? { root: opts.root } : {}),
-        ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
       });
       if (opts.json) printJson(report, opts.perRank === true);
-      else printHuman(report, opts.perRank === true, topology.dims.length);
+      else printHuman(report, opts.perRank === true, sys.topology.dims.length);
     });
 }
 

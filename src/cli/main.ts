@@ -5,7 +5,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCollective } from './collective.ts';
+import { registerConvert } from './convert.ts';
+import { registerRun } from './run.ts';
 import { registerTopologies } from './topologies.ts';
+import { registerSweep } from './sweep.ts';
 
 const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError']);
 
@@ -18,7 +21,10 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerCollective(program);
+  registerRun(program);
+  registerConvert(program);
   registerTopologies(program);
+  registerSweep(program);
   return program;
 }
 
@@ -26,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0; // a command may set its own (sweep: 3)
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode; // commander already printed the message
     const err = e as Error;
@@ -40,5 +46,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 }
+
+// a closed pipe (`orrery run … | head`) ends output quietly
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 process.exitCode = await main(process.argv.slice(2));

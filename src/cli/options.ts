@@ -60,3 +60,52 @@ export function choiceOpt<T extends string>(flag: string, choices: readonly T[])
     return hit;
   };
 }
+
+export function nonNegativeNumberOpt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InputError(`${flag} "${v}": expected a number ≥ 0`);
+    return n;
+  };
+}
+
+/** Ranks as a list of numbers and ranges: `0-7,64`. */
+export function rankListOpt(flag: string) {
+  return (v: string): number[] => {
+    const out: number[] = [];
+    for (const part of v.split(',')) {
+      const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+      if (!m) throw new InputError(`${flag} "${v}": "${part}" is not a rank or a range like 0-7`);
+      const a = Number(m[1]), b = m[2] !== undefined ? Number(m[2]) : a;
+      if (b < a) throw new InputError(`${flag} "${v}": range ${part} runs backwards`);
+      if (b - a > 1e7) throw new InputError(`${flag} "${v}": range ${part} is too large`);
+      for (let r = a; r <= b; r++) out.push(r);
+    }
+    return out;
+  };
+}
+
+/** A time window `from:to` with units (`1ms:5ms`, `0:2.5us`); either end may be empty (open). */
+export function windowOpt(flag: string) {
+  return (v: string): [number, number] => {
+    const m = /^([^:]*):([^:]*)$/.exec(v);
+    if (!m) throw new InputError(`${flag} "${v}": expected from:to, e.g. 1ms:5ms`);
+    const t = (x: string, dflt: number) => (x.trim() === '' ? dflt : timeOpt(flag)(x.trim()));
+    const a = t(m[1]!, 0), b = t(m[2]!, Infinity);
+    if (b < a) throw new InputError(`${flag} "${v}": the window ends before it starts`);
+    return [a, b];
+  };
+}
+
+/** Straggler factors `rank:factor,...` (e.g. `3:1.5,7:2`: rank 3's compute takes 1.5× as long). */
+export function stragglerOpt(flag: string) {
+  return (v: string): Record<number, number> => {
+    const out: Record<number, number> = {};
+    for (const part of v.split(',')) {
+      const m = /^\s*(\d+)\s*:\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*$/i.exec(part);
+      if (!m || !(Number(m[2]) > 0)) throw new InputError(`${flag} "${v}": "${part}" is not rank:factor with a positive factor, e.g. 3:1.5`);
+      out[Number(m[1])] = Number(m[2]);
+    }
+    return out;
+  };
+}

@@ -102,6 +102,8 @@ export class CollectiveSystem implements EventHandler {
   readonly network: NetworkModel;
   readonly topology: Topology;
   private readonly runs: (PhaseRun | undefined)[] = [];
+  /** Plans by (op, root, composition, algorithms, group). */
+  private readonly plans = new Map<string, CollectivePlan>();
   private readonly freeRunIds: number[] = [];
   private nextCollectiveId = 0;
   private priorityCounter = 0;
@@ -134,19 +136,25 @@ export class CollectiveSystem implements EventHandler {
       throw new CollectiveError(`collective size must be a non-negative number of bytes, got ${request.bytes}`);
     }
     const group = Array.from(request.group ?? this.world);
-    const plan = planCollective(this.topology, {
-      op: request.op,
-      group,
-      algorithms: request.algorithms,
-      composition: options.composition,
-      ...(request.root !== undefined ? { root: request.root } : {}),
-    });
-    for (const phase of plan.phases) {
-      const where = phase.dim >= 0 ? `in dimension ${phase.dim}` : 'on this group';
-      const composed = phase.op !== request.op && request.op !== 'barrier'
-        ? ` (the ${options.composition} ${request.op} runs a ${phase.op} there; --composition baseline runs a full ${request.op} per dimension)`
-        : '';
-      checkAlgorithm(phase.algorithm, phase.op, phase.size, where + composed, options.flavor);
+    // plans depend only on these and are never modified: trace replay creates thousands of instances of a few
+    const key = `${request.op}|${request.root ?? ''}|${options.composition}|${options.flavor}|${request.algorithms.map((a) => `${a.flat ? 'one:' : ''}${a.name}${a.window ?? ''}`).join(',')}|${request.group ? group.join(',') : '*'}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = planCollective(this.topology, {
+        op: request.op,
+        group,
+        algorithms: request.algorithms,
+        composition: options.composition,
+        ...(request.root !== undefined ? { root: request.root } : {}),
+      });
+      for (const phase of plan.phases) {
+        const where = phase.dim >= 0 ? `in dimension ${phase.dim}` : 'on this group';
+        const composed = phase.op !== request.op && request.op !== 'barrier'
+          ? ` (the ${options.composition} ${request.op} runs a ${phase.op} there; --composition baseline runs a full ${request.op} per dimension)`
+          : '';
+        checkAlgorithm(phase.algorithm, phase.op, phase.size, where + composed, options.flavor);
+      }
+      this.plans.set(key, plan);
     }
     const bytes = request.op === 'barrier' ? 0 : request.bytes;
     const { chunks, chunkBytes } = this.chunking(request.op, bytes, options);

@@ -132,3 +132,30 @@ export interface Trace {
   groups: Record<string, number[] | number[][]>;
   programs: Program[];
 }
+
+/**
+ * The stream an op runs on: its own `stream`; none for `stream: null`; else compute → `compute` (`cpu` → `cpu`),
+ * coll/send/recv → `comm`, wait and marker none.
+ */
+export function streamOf(op: Op): string | undefined {
+  if (op.stream === null) return undefined;
+  if (op.stream !== undefined) return op.stream;
+  switch (op.kind) {
+    case 'compute':
+      return op.cpu ? 'cpu' : 'compute';
+    case 'coll':
+    case 'send':
+    case 'recv':
+      return 'comm';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A trace that cannot be replayed as given: a malformed op, an unknown dependency, a cycle, a collective some member
+ * never issues, a deadlock. The message names the rank (or program), the op id and the field.
+ */
+export class TraceError extends Error {
+  override name = 'TraceError';
+}

@@ -1,0 +1,377 @@
+/**
+ * Step-time replay: a workload in, a report (and optionally a Chrome-trace timeline) out. What `orrery run` and
+ * `orrery convert` call.
+ *
+ * Inputs go through one dispatch, {@link loadWorkload}: each kind of input (`trace` files here; Chakra ET, ASTRA-sim
+ * text workloads and generated workloads from the importers) is a loader in {@link WORKLOAD_LOADERS} that returns a
+ * `Trace` plus warnings. Adding an input kind is adding a loader there (and its flag in cli/run.ts).
+ */
+import {
+  busBwFactor, CollectiveSystem, DEFAULT_SYSTEM, parseAlgorithm, type AlgorithmSpec, type SystemOptions,
+} from '../collectives/index.ts';
+import { Engine, type SchedulerName } from '../engine/index.ts';
+import { createNetworkModel, DEFAULT_NETWORK_MODEL, type Topology } from '../network/index.ts';
+import {
+  encodingFromPath, InputError, readTraceFile, writeChromeTrace, writeTraceFile, type TraceEncoding,
+} from '../io/index.ts';
+import {
+  buildTimeline, getDevice, recordBusBwGBps, Replay, TraceError, validateTrace, type DevicePreset, type IssuePolicy,
+  type Precision, type Trace,
+} from '../workload/index.ts';
+import { algorithmLabel } from './collective.ts';
+import {
+  exportChakra, generateWorkload, loadAstraWorkload, loadChakra, workloadPath, type GenerateWorkloadOptions, type LoadAstraOptions,
+  type LoadChakraOptions,
+} from './workloads.ts';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Input dispatch
+
+/** One workload input; exactly one field is given. */
+export interface WorkloadInput {
+  /** An Orrery trace file: `.json`, `.yaml`, `.msgpack` (optionally `.gz`). */
+  trace?: string;
+  /** A Chakra ET prefix (`prefix.0.et`, `prefix.1.et`, …). */
+  chakra?: string;
+  /** An ASTRA-sim 1.0 text workload (or SimAI's dialect). */
+  astraWorkload?: string;
+  /** A model × parallelism description: a JSON file or a name in `workloads/`. */
+  workload?: string;
+}
+
+export interface LoadOptions {
+  /** Drop dependencies on ids that do not exist, with a warning (real Chakra traces need it). */
+  lenient?: boolean;
+  /** The run's topology argument: importers that need the NPUs per dimension read them from it. */
+  topology?: string;
+  /** Options of the Chakra importer (`--chakra`). */
+  chakra?: LoadChakraOptions;
+  /** Options of the ASTRA-sim 1.0 text importer (`--astra-workload`). */
+  astra?: LoadAstraOptions;
+  /** Options of the transformer generator (`--workload`). */
+  generate?: GenerateWorkloadOptions;
+}
+
+export interface LoadedWorkload {
+  trace: Trace;
+  /** Where it came from, for messages and reports (a path or `chakra:prefix`). */
+  source: string;
+  /** Loader warnings (importer leftovers, dropped fields, …). */
+  warnings: string[];
+  /** Encoding and size on disk, for trace files. */
+  encoding?: TraceEncoding;
+  fileBytes?: number;
+}
+
+export type WorkloadLoader = (arg: string, opts: LoadOptions) => LoadedWorkload;
+
+/** Loaders by input kind. The importers register theirs here (chakra, astraWorkload, workload). */
+export const WORKLOAD_LOADERS: Partial<Record<keyof WorkloadInput, WorkloadLoader>> = {
+  trace: (path) => {
+    const r = readTraceFile(path);
+    return { trace: r.trace, source: path, warnings: [], encoding: r.encoding, fileBytes: r.fileBytes };
+  },
+  chakra: (prefix, opts) => imported(loadChakra(prefix, withTopology(opts.chakra, opts)), `chakra:${prefix}`),
+  astraWorkload: (file, opts) => imported(loadAstraWorkload(file, withTopology(opts.astra, opts)), file),
+  workload: (arg, opts) => imported(generateWorkload(arg, withTopology(opts.generate, opts)), workloadPath(arg)),
+};
+
+/** Importer options plus the run's topology (for the NPUs per dimension), unless the options name their own. */
+function withTopology<T extends { topology?: string; dims?: number[] }>(o: T | undefined, opts: LoadOptions): T {
+  const base = (o ?? {}) as T;
+  return base.topology === undefined && base.dims === undefined && opts.topology !== undefined ? { ...base, topology: opts.topology } : base;
+}
+
+function imported(trace: Trace, source: string): LoadedWorkload {
+  const w = trace.meta?.warnings;
+  return { trace, source, warnings: Array.isArray(w) ? w.map(String) : [] };
+}
+
+const INPUT_FLAGS: Record<keyof WorkloadInput, string> = {
+  trace: '--trace', chakra: '--chakra', astraWorkload: '--astra-workload', workload: '--workload',
+};
+
+/** Loads the one workload given in `input` through its loader. */
+export function loadWorkload(input: WorkloadInput, opts: LoadOptions = {}): LoadedWorkload {
+  const given = (Object.keys(INPUT_FLAGS) as (keyof WorkloadInput)[]).filter((k) => input[k] !== undefined);
+  if (given.length !== 1) {
+    const flags = Object.values(INPUT_FLAGS).join(', ');
+    throw new InputError(given.length === 0 ? `no workload given: pass one of ${flags}` : `give one workload, not ${given.map((k) => INPUT_FLAGS[k]).join(' and ')}`);
+  }
+  const kind = given[0]!;
+  const loader = WORKLOAD_LOADERS[kind];
+  if (!loader) {
+    const have = (Object.keys(WORKLOAD_LOADERS) as (keyof WorkloadInput)[]).map((k) => INPUT_FLAGS[k]).join(', ');
+    throw new InputError(`${INPUT_FLAGS[kind]}: this build has no loader for it yet; available: ${have}`);
+  }
+  return loader(input[kind]!, opts);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Run
+
+export interface TimelineSpec {
+  path: string;
+  ranks?: number[];
+  windowNs?: [number, number];
+  maxEvents?: number;
+}
+
+export interface RunSpec {
+  topology: Topology;
+  trace: Trace;
+  /** Where the trace came from (messages and report). */
+  source?: string;
+  /** Warnings from loading, carried into the report. */
+  loadWarnings?: string[];
+  /** Network model name. Default: analytical. */
+  model?: string;
+  /** Algorithms for collectives that name none: one for every dimension, or one per dimension. Default: ring. */
+  algorithms?: readonly (AlgorithmSpec | string)[];
+  system?: Partial<SystemOptions>;
+  scheduler?: SchedulerName;
+  /** `streams` (default) or `astra` (ASTRA-sim's one-op-per-class issue). */
+  policy?: IssuePolicy;
+  /** Drop dangling dependencies with a warning. */
+  lenient?: boolean;
+  /** Device preset name for roofline compute (else the trace's `meta.device`). */
+  device?: string;
+  /** Precision of compute ops that name none. Default bf16. */
+  precision?: Precision;
+  computeScale?: number;
+  computeEfficiency?: number;
+  memoryEfficiency?: number;
+  /** Per-rank compute time factors. */
+  stragglers?: ReadonlyMap<number, number> | Record<number, number>;
+  jitter?: number;
+  seed?: number;
+  timeline?: TimelineSpec;
+}
+
+/** Where one rank's step went. compute + exposedComm + other + idle = step time; overlappedComm ≤ compute. */
+export interface RankReport {
+  rank: number;
+  /** When its last op finished. */
+  endNs: number;
+  /** A GPU compute op was running. */
+  computeNs: number;
+  /** Communication (coll/send/recv in flight) while no GPU compute ran. */
+  exposedCommNs: number;
+  /** Communication while GPU compute ran (part of computeNs). */
+  overlappedCommNs: number;
+  /** Only host (cpu) compute or waits ran. */
+  otherNs: number;
+  /** Nothing ran (including after the rank finished, until the step ended). */
+  idleNs: number;
+}
+
+export interface CollectiveRow {
+  id: number;
+  op: string;
+  group: string;
+  /** Block of a partitioned group. */
+  block: number;
+  /** Instance number on that group block. */
+  seq: number;
+  members: number;
+  bytes: number;
+  algorithms: string;
+  chunks: number;
+  /** First member joined. */
+  startNs: number;
+  /** First join → last member done. */
+  durationNs: number;
+  /** First join → last join (time the early members waited for the late ones). */
+  skewNs: number;
+  /** nccl-tests bus bandwidth over durationNs − skewNs. */
+  busBwGBps: number;
+  name?: string;
+}
+
+export interface CollectiveSummary {
+  op: string;
+  group: string;
+  bytes: number;
+  algorithms: string;
+  count: number;
+  meanNs: number;
+  minNs: number;
+  maxNs: number;
+  meanBusBwGBps: number;
+}
+
+export interface RunReport {
+  trace: { name?: string; source?: string; ranks: number; ops: number; collectives: number; p2p: number };
+  topology: string;
+  npus: number;
+  model: string;
+  policy: IssuePolicy;
+  algorithms: string[];
+  chunks: number;
+  device?: string;
+  computeScale: number;
+  jitter: number;
+  seed: number;
+  /** When the last rank finished. */
+  stepTimeNs: number;
+  ranks: RankReport[];
+  collectives: CollectiveRow[];
+  collectiveSummary: CollectiveSummary[];
+  events: number;
+  messages: number;
+  /** Validation + replay wall time (not loading). */
+  wallMs: number;
+  warnings: string[];
+  timeline?: { path: string; slices: number; flows: number; events: number; bytes: number; cut?: string };
+}
+
+export function runTrace(spec: RunSpec): RunReport {
+  const t0 = performance.now();
+  const policy = spec.policy ?? 'streams';
+  const warnings = [...(spec.loadWarnings ?? [])];
+  const v = validateTrace(spec.trace, { ...(spec.source ? { where: spec.source } : {}), lenient: spec.lenient === true, streamOrder: policy !== 'astra' });
+  warnings.push(...v.warnings);
+  const topo = spec.topology;
+  if (spec.trace.ranks > topo.npus) {
+    throw new TraceError(`${spec.source ? `${spec.source}: ` : ''}the trace has ${spec.trace.ranks} ranks but topology ${topo.name} has ${topo.npus} NPUs; ranks map to NPUs 0..${topo.npus - 1}`);
+  }
+  if (spec.trace.ranks < topo.npus) warnings.push(`the trace has ${spec.trace.ranks} ranks on ${topo.npus} NPUs: NPUs ${spec.trace.ranks}..${topo.npus - 1} stay idle`);
+  const deviceName = spec.device ?? (typeof spec.trace.meta?.device === 'string' ? spec.trace.meta.device : undefined);
+  const device: DevicePreset | undefined = deviceName !== undefined ? getDevice(deviceName) : undefined;
+  const algorithms = (spec.algorithms ?? ['ring']).map((a) => (typeof a === 'string' ? parseAlgorithm(a, '--algo') : a));
+  const model = spec.model ?? DEFAULT_NETWORK_MODEL;
+  const stragglers = spec.stragglers instanceof Map ? spec.stragglers : new Map(Object.entries(spec.stragglers ?? {}).map(([k, f]) => [Number(k), f as number]));
+  const seed = spec.seed ?? 1;
+
+  const engine = new Engine(spec.scheduler ? { scheduler: spec.scheduler } : {});
+  const network = createNetworkModel(model, engine, topo);
+  const system = new CollectiveSystem(engine, network, spec.system ?? {});
+  const replay = new Replay(engine, network, system, v, {
+    algorithms,
+    policy,
+    record: spec.timeline !== undefined,
+    compute: {
+      ...(device ? { device } : {}),
+      ...(spec.precision ? { precision: spec.precision } : {}),
+      ...(spec.computeEfficiency !== undefined ? { computeEfficiency: spec.computeEfficiency } : {}),
+      ...(spec.memoryEfficiency !== undefined ? { memoryEfficiency: spec.memoryEfficiency } : {}),
+      computeScale: spec.computeScale ?? 1,
+      stragglers,
+      jitter: spec.jitter ?? 0,
+      seed,
+    },
+  });
+  replay.begin();
+  const stats = engine.run();
+  const res = replay.finish();
+  const wallMs = performance.now() - t0;
+
+  const step = res.stepNs;
+  const ranks: RankReport[] = [];
+  for (let r = 0; r < res.ranks; r++) {
+    const c = res.computeNs[r]!, e = res.exposedCommNs[r]!, o = res.otherNs[r]!;
+    ranks.push({
+      rank: r, endNs: res.rankEndNs[r]!, computeNs: c, exposedCommNs: e, overlappedCommNs: res.overlappedCommNs[r]!,
+      otherNs: o, idleNs: step - c - e - o,
+    });
+  }
+  const collectives: CollectiveRow[] = res.collectives.map((c) => ({
+    id: c.id, op: c.op, group: c.group, block: c.block, seq: c.seq, members: c.members, bytes: c.bytes,
+    algorithms: c.algorithms, chunks: c.chunks, startNs: c.startNs, durationNs: c.endNs - c.startNs,
+    skewNs: c.lastJoinNs - c.startNs, busBwGBps: recordBusBwGBps(c), ...(c.name ? { name: c.name } : {}),
+  }));
+
+  const report: RunReport = {
+    trace: {
+      ...(spec.trace.meta?.name ? { name: spec.trace.meta.name } : {}), ...(spec.source ? { source: spec.source } : {}),
+      ranks: spec.trace.ranks, ops: v.stats.ops, collectives: collectives.length, p2p: v.stats.p2p,
+    },
+    topology: topo.name, npus: topo.npus, model, policy, algorithms: algorithms.map(algorithmLabel),
+    chunks: system.options.chunks ?? DEFAULT_SYSTEM.chunks,
+    ...(device ? { device: device.name } : {}),
+    computeScale: spec.computeScale ?? 1, jitter: spec.jitter ?? 0, seed,
+    stepTimeNs: step, ranks, collectives, collectiveSummary: summarize(collectives),
+    events: stats.events, messages: network.stats().messages, wallMs, warnings,
+  };
+  if (spec.timeline) {
+    const tl = buildTimeline(res, {
+      ...(spec.timeline.ranks ? { ranks: spec.timeline.ranks } : {}),
+      ...(spec.timeline.windowNs ? { windowNs: spec.timeline.windowNs } : {}),
+      ...(spec.timeline.maxEvents !== undefined ? { maxEvents: spec.timeline.maxEvents } : {}),
+    });
+    const info = writeChromeTrace(spec.timeline.path, tl, {
+      generator: 'orrery', trace: report.trace.name ?? report.trace.source ?? '', topology: topo.name, model, policy,
+      stepTimeNs: step,
+    });
+    report.timeline = {
+      path: spec.timeline.path, slices: tl.slices.n, flows: tl.flows.n, events: info.events, bytes: info.bytes,
+      ...(tl.cut ? { cut: tl.cut } : {}),
+    };
+  }
+  return report;
+}
+
+function summarize(rows: CollectiveRow[]): CollectiveSummary[] {
+  const by = new Map<string, { s: CollectiveSummary; bw: number }>();
+  for (const c of rows) {
+    const key = `${c.op}\u0000${c.group}\u0000${c.bytes}\u0000${c.algorithms}`;
+    let e = by.get(key);
+    if (!e) {
+      e = { s: { op: c.op, group: c.group, bytes: c.bytes, algorithms: c.algorithms, count: 0, meanNs: 0, minNs: Infinity, maxNs: 0, meanBusBwGBps: 0 }, bw: 0 };
+      by.set(key, e);
+    }
+    const s = e.s;
+    s.count++;
+    s.meanNs += c.durationNs;
+    s.minNs = Math.min(s.minNs, c.durationNs);
+    s.maxNs = Math.max(s.maxNs, c.durationNs);
+    e.bw += c.busBwGBps;
+  }
+  return [...by.values()]
+    .map(({ s, bw }) => ({ ...s, meanNs: s.meanNs / s.count, meanBusBwGBps: bw / s.count }))
+    .sort((a, b) => b.meanNs * b.count - a.meanNs * a.count);
+}
+
+/** nccl-tests bus-bandwidth factor, re-exported for report readers. */
+export { busBwFactor };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Convert
+
+export interface ConvertResult {
+  source: string;
+  out: string;
+  encoding: TraceEncoding;
+  ranks: number;
+  ops: number;
+  bytesIn?: number;
+  bytesOut: number;
+  warnings: string[];
+}
+
+/** Loads a workload, validates it, and writes it as an Orrery trace (encoding from the output's extension). */
+/** Loads a workload, validates it, and writes it as Chakra ET files `<prefix>.<rank>.et` (for ASTRA-sim 2.0). */
+export function exportWorkloadToChakra(
+  input: WorkloadInput, prefix: string, opts: LoadOptions = {},
+): { source: string; files: string[]; commGroupFile?: string; warnings: string[] } {
+  const loaded = loadWorkload(input, opts);
+  const v = validateTrace(loaded.trace, { where: loaded.source, lenient: opts.lenient === true });
+  const r = exportChakra(loaded.trace, prefix, opts.topology !== undefined ? { topology: opts.topology } : {});
+  return {
+    source: loaded.source, files: r.files, ...(r.commGroupFile ? { commGroupFile: r.commGroupFile } : {}),
+    warnings: [...loaded.warnings, ...v.warnings, ...r.warnings],
+  };
+}
+
+export function convertWorkload(input: WorkloadInput, out: string, opts: LoadOptions = {}): ConvertResult {
+  const { encoding } = encodingFromPath(out);
+  if (!encoding) throw new InputError(`${out}: cannot tell which encoding to write; name it .json, .yaml or .msgpack (optionally .gz)`);
+  const loaded = loadWorkload(input, opts);
+  const v = validateTrace(loaded.trace, { where: loaded.source, lenient: opts.lenient === true });
+  const bytesOut = writeTraceFile(out, loaded.trace, encoding);
+  return {
+    source: loaded.source, out, encoding, ranks: loaded.trace.ranks, ops: v.stats.ops,
+    ...(loaded.fileBytes !== undefined ? { bytesIn: loaded.fileBytes } : {}), bytesOut,
+    warnings: [...loaded.warnings, ...v.warnings],
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Options every simulating command shares (`orrery collective`, `orrery run`): the topology, the collective
+ * algorithms and system knobs, the network model and the event queue. One definition, added to each command by
+ * {@link addSystemOptions} and turned into API arguments by {@link systemFromOptions}.
+ */
+import type { Command } from 'commander';
+import {
+  COMPOSITIONS, DEFAULT_NETWORK_MODEL, DEFAULT_SYSTEM, InputError, networkModelNames, parseAlgorithm, resolveTopology,
+  SCHEDULER_NAMES, type SchedulerName, type SystemOptions,
+} from '../api/index.ts';
+import { choiceOpt, intOpt, numberListOpt, positiveNumberOpt, timeOpt } from './options.ts';
+
+export interface SystemCliOptions {
+  /** Required unless the command has another source (`orrery collective --astra-network`). */
+  topology?: string;
+  bandwidth?: number[];
+  latency?: number[];
+  algo: string;
+  chunks: number;
+  activeChunks?: number;
+  endpointDelay: number;
+  localMemBw?: number;
+  scheduling: 'FIFO' | 'LIFO';
+  composition: SystemOptions['composition'];
+  model: string;
+  scheduler?: SchedulerName;
+}
+
+const TOPOLOGY_HELP = 'shorthand (ring:8, switch:64, fc:8, torus:4x4x4, ring:8,switch:16), a topology JSON file, or a name from topologies/';
+
+/**
+ * Adds the shared options; `algoHelp` says what --algo applies to in this command. With `topologyOptional`,
+ * --topology may be missing (the command reads the topology elsewhere; {@link systemFromOptions} then needs it).
+ */
+export function addSystemOptions(cmd: Command, algoHelp = 'algorithm', topologyOptional?: string): Command {
+  const withTopology = topologyOptional
+    ? cmd.option('-t, --topology <topo>', `${TOPOLOGY_HELP} (${topologyOptional})`)
+    : cmd.requiredOption('-t, --topology <topo>', TOPOLOGY_HELP);
+  return withTopology
+    .option('--bandwidth <GBps,...>', 'link bandwidth per dimension in GB/s (1 GB = 1e9 B), one value or one per dimension (shorthand only; default 50)', numberListOpt('--bandwidth', false))
+    .option('--latency <ns,...>', 'per-hop latency per dimension in ns, one value or one per dimension (shorthand only; default 500)', numberListOpt('--latency', true))
+    .option('-a, --algo <names>', `${algoHelp}, one for all dimensions or one per dimension: ring, direct[W], halvingDoubling, doubleBinaryTree`, 'ring')
+    .option('-c, --chunks <n>', 'split each collective into n chunks that pipeline across dimensions', intOpt('--chunks', 1), DEFAULT_SYSTEM.chunks)
+    .option('--active-chunks <n>', 'chunks a rank runs at once per dimension (default 1)', intOpt('--active-chunks', 1))
+    .option('--endpoint-delay <ns>', 'delay per received message and per phase start', timeOpt('--endpoint-delay'), DEFAULT_SYSTEM.endpointDelayNs)
+    .option('--local-mem-bw <GBps>', 'local memory bandwidth for reductions: a reducing step costs 3·m/L (default: free)', positiveNumberOpt('--local-mem-bw'))
+    .option('--scheduling <policy>', 'which collective a queue favours: FIFO or LIFO', choiceOpt('--scheduling', ['FIFO', 'LIFO'] as const), DEFAULT_SYSTEM.scheduling)
+    .option('--composition <mode>', `multi-dimensional all-reduce: ${COMPOSITIONS.join(' or ')}`, choiceOpt('--composition', COMPOSITIONS), DEFAULT_SYSTEM.composition)
+    .option('-m, --model <name>', `network model: ${networkModelNames().join(', ')}`, DEFAULT_NETWORK_MODEL)
+    .option('--scheduler <name>', `event queue: ${SCHEDULER_NAMES.join(', ')} (results are identical; for benchmarking)`, choiceOpt('--scheduler', SCHEDULER_NAMES));
+}
+
+/** The topology, algorithms, model, system knobs and scheduler the shared options ask for. */
+export function systemFromOptions(opts: SystemCliOptions) {
+  if (opts.topology === undefined) throw new InputError('--topology is required');
+  const { topology } = resolveTopology({
+    topology: opts.topology,
+    ...(opts.bandwidth ? { bandwidthGBps: opts.bandwidth } : {}),
+    ...(opts.latency ? { latencyNs: opts.latency } : {}),
+  });
+  const algorithms = opts.algo.split(',').map((a) => parseAlgorithm(a, '--algo'));
+  const system: Partial<SystemOptions> = {
+    chunks: opts.chunks,
+    endpointDelayNs: opts.endpointDelay,
+    scheduling: opts.scheduling,
+    composition: opts.composition,
+    ...(opts.activeChunks !== undefined ? { activeChunksPerDim: opts.activeChunks } : {}),
+    ...(opts.localMemBw !== undefined ? { localMemBwGBps: opts.localMemBw } : {}),
+  };
+  return { topology, algorithms, model: opts.model, system, ...(opts.scheduler ? { scheduler: opts.scheduler } : {}) };
+}

@@ -1,0 +1,8 @@
+export * from './trace.ts';
+export { validateTrace, checkOp, compactRanges, ranksLabel, PRECISIONS, type ValidatedTrace, type ValidateOptions, type ProgramGraph, type GroupTable } from './validate.ts';
+export { DEVICES, deviceNames, getDevice, rooflineNs, type DevicePreset, type ComputeModel } from './devices.ts';
+export {
+  Replay, runReplay, recordBusBwGBps, ISSUE_POLICIES, type IssuePolicy, type ReplayOptions, type ReplayResult,
+  type CollectiveRecord, type ComputeOptions,
+} from './replay.ts';
+export { buildTimeline, DEFAULT_TIMELINE_MAX_EVENTS, type TimelineModel, type TimelineOptions, type TimelineProcess, type TimelineThread } from './timeline.ts';

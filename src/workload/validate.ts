@@ -1,0 +1,767 @@
+/**
+ * Validation of a trace before time starts. Everything a replay could trip over is checked here, and every error
+ * names the rank (or the program and its ranks), the op id and the field:
+ *
+ * - shape: the header, every op's kind and fields (types, ranges, unknown keys);
+ * - ranks: 0..ranks-1 each run by exactly one program;
+ * - groups: members in range, no duplicates, partitions disjoint, `world` = every rank; a collective's rank is a
+ *   member of its group and its root is in the same block;
+ * - dependencies: ids unique per program, deps exist (lenient mode drops dangling ones with a warning, as real
+ *   Chakra traces need), and the graph of deps plus stream order is acyclic (a cycle is reported op by op);
+ * - collectives: every member of a group instance issues the same sequence of (op, bytes, root, algorithms,
+ *   chunks) on that group, so the n-th collective each member issues on it is one instance;
+ * - point-to-point: the k-th send from a to b with tag t (a's program order) pairs with the k-th recv at b from a
+ *   with tag t; counts and sizes must agree.
+ *
+ * The result keeps what it computed (per-program graphs, group tables, p2p pairs) so the replay compiles from it
+ * without doing the work twice. Runtime stalls that no static check can see (a recv waiting for a send that comes
+ * after a blocking op on the peer) are reported by the replay itself.
+ */
+import { COLLECTIVE_OPS } from '../collectives/index.ts';
+import {
+  OP_KINDS, streamOf, TRACE_FORMAT, TRACE_VERSION, TraceError, type CollOp, type Op, type Precision, type Program,
+  type Trace,
+} from './trace.ts';
+import { Scratch, TypedPool } from './pool.ts';
+
+export const PRECISIONS: readonly Precision[] = ['fp64', 'fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'int8'];
+
+export interface ValidateOptions {
+  /** Prefix for messages: where the trace came from (a file name). */
+  where?: string;
+  /** Drop dependencies on ids that do not exist, with a warning, instead of failing. */
+  lenient?: boolean;
+  /**
+   * Whether stream order is a dependency (the default `streams` issue policy). The `astra` policy ignores streams,
+   * so a "cycle" through stream order is not one there.
+   */
+  streamOrder?: boolean;
+}
+
+/** A program's dependency graph in local indices (position in `ops`). */
+export interface ProgramGraph {
+  program: Program;
+  index: number;
+  n: number;
+  /** Predecessors of each op (its deps, plus the previous op of its stream under stream order), deduplicated. */
+  predStart: Int32Array;
+  pred: Int32Array;
+  /** Successors (the reverse of pred). */
+  succStart: Int32Array;
+  succ: Int32Array;
+  /** Stream of each op as an index into `streamNames`, or -1 (wait, marker). */
+  stream: Int32Array;
+  streamNames: string[];
+  /** Group index (into {@link GroupTable.names}) of each coll op, else -1. */
+  group: Int32Array;
+  /** Local index of each op's id. */
+  idIndex: IdIndex;
+  /** Dependencies dropped in lenient mode. */
+  dropped: number;
+}
+
+/** Communicator groups, resolved: each name is a list of blocks (one for a plain list, several for a partition). */
+export interface GroupTable {
+  names: string[];
+  index: Map<string, number>;
+  blocks: number[][][];
+  /** Per group: the block that holds each rank, or -1. */
+  blockOf: Int32Array[];
+  /** Per group: each rank's index inside its block, or -1. */
+  memberIdx: Int32Array[];
+  /** Per group: the global id of its first block (blocks are numbered across groups). */
+  blockBase: number[];
+  totalBlocks: number;
+}
+
+export interface ValidatedTrace {
+  trace: Trace;
+  programs: ProgramGraph[];
+  /** Program of each rank. */
+  rankProgram: Int32Array;
+  /** First global op index of each rank (length ranks + 1): global op = base[rank] + local index. */
+  base: Float64Array;
+  groups: GroupTable;
+  /** Per global op: the global index of the paired recv (for a send) or send (for a recv), else -1. */
+  p2pPartner: Int32Array;
+  warnings: string[];
+  /** Counts for reports. */
+  stats: { ops: number; coll: number; p2p: number; droppedDeps: number };
+}
+
+const MAX_WARNINGS = 20;
+
+/** Checks a trace and returns what the replay needs; throws a {@link TraceError} naming rank, op and field. */
+export function validateTrace(trace: Trace, opts: ValidateOptions = {}): ValidatedTrace {
+  const where = opts.where ? `${opts.where}: ` : '';
+  const warn = new Warnings();
+  checkHeader(trace, where);
+  const R = trace.ranks;
+  const groups = resolveGroups(trace, where);
+  const rankProgram = assignRanks(trace, where);
+  const pool = new TypedPool();
+  const scratch = new Scratch();
+  const programs = trace.programs.map((p, pi) => {
+    const at = (op: Op | undefined, i: number) => opLabel(where, p, pi, op, i);
+    const ops = p.ops;
+    const label = (i: number) => at(ops[i], i);
+    for (let i = 0; i < ops.length; i++) checkOp(ops[i]!, label, i);
+    return buildGraph(p, pi, groups, opts, warn, at, pool, scratch);
+  });
+  for (const g of programs) checkAcyclic(g, (op, i) => opLabel(where, g.program, g.index, op, i), scratch);
+  for (const g of programs) checkGroupUse(g, groups, (op, i) => opLabel(where, g.program, g.index, op, i), R);
+
+  const base = new Float64Array(R + 1);
+  for (let r = 0; r < R; r++) base[r + 1] = base[r]! + programs[rankProgram[r]!]!.n;
+  const total = base[R]!;
+  if (total > 2 ** 31 - 1) throw new TraceError(`${where}${total} ops in all is more than Orrery replays in one run (2^31 - 1)`);
+
+  let coll = 0;
+  for (const g of programs) for (let i = 0; i < g.n; i++) if (g.group[i]! >= 0) coll += g.program.ranks.length;
+  checkCollectiveSequences(trace, programs, rankProgram, groups, where);
+  const { partner, count: p2p } = pairPointToPoint(trace, programs, rankProgram, base, groups, where);
+
+  let dropped = 0;
+  for (const g of programs) dropped += g.dropped * g.program.ranks.length;
+  return {
+    trace, programs, rankProgram, base, groups, p2pPartner: partner, warnings: warn.list(),
+    stats: { ops: total, coll, p2p, droppedDeps: dropped },
+  };
+}
+
+class Warnings {
+  private readonly items: string[] = [];
+  private extra = 0;
+  add(msg: string): void {
+    if (this.items.length < MAX_WARNINGS) this.items.push(msg);
+    else this.extra++;
+  }
+  list(): string[] {
+    return this.extra > 0 ? [...this.items, `… and ${this.extra} more warnings like these`] : this.items;
+  }
+}
+
+/** `rank 3`, or `ranks 0-3,8` (program 2), for messages. */
+export function ranksLabel(ranks: readonly number[]): string {
+  if (ranks.length === 1) return `rank ${ranks[0]}`;
+  return `ranks ${compactRanges(ranks)}`;
+}
+
+/** `0-3,8,10-11` (first 8 runs, then `…`). */
+export function compactRanges(xs: readonly number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < s.length; ) {
+    let j = i;
+    while (j + 1 < s.length && s[j + 1] === s[j]! + 1) j++;
+    parts.push(j > i ? `${s[i]}-${s[j]}` : `${s[i]}`);
+    i = j + 1;
+    if (parts.length === 8 && i < s.length) {
+      parts.push('…');
+      break;
+    }
+  }
+  return parts.join(',');
+}
+
+function opLabel(where: string, p: Program, pi: number, op: Op | undefined, i: number): string {
+  const who = Array.isArray(p.ranks) && p.ranks.length > 1 ? `program ${pi} (${ranksLabel(p.ranks)})` : Array.isArray(p.ranks) ? ranksLabel(p.ranks) : `program ${pi}`;
+  const id = op && typeof op === 'object' && Number.isSafeInteger(op.id) ? `op ${op.id}` : `op at index ${i}`;
+  return `${where}${who}, ${id}`;
+}
+
+/** A value for messages: `"x"`, `5`, `true`, or its kind (`an array`, `an object`, `null`, `nothing`). */
+function kindOf(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return JSON.stringify(v) ?? String(v);
+}
+
+function checkHeader(t: Trace, where: string): void {
+  if (typeof t !== 'object' || t === null) throw new TraceError(`${where}expected a trace object, got ${kindOf(t)}`);
+  if (t.format !== TRACE_FORMAT) throw new TraceError(`${where}"format" is ${JSON.stringify(t.format)}; expected "${TRACE_FORMAT}"`);
+  if (t.version !== TRACE_VERSION) {
+    throw new TraceError(`${where}"version" ${JSON.stringify(t.version)} is not supported; this Orrery reads version ${TRACE_VERSION}`);
+  }
+  if (!t.units || t.units.time !== 'ns' || t.units.size !== 'B') {
+    throw new TraceError(`${where}"units" must be {"time": "ns", "size": "B"}, got ${JSON.stringify(t.units)}`);
+  }
+  if (!Number.isSafeInteger(t.ranks) || t.ranks < 1) throw new TraceError(`${where}"ranks" must be a positive integer, got ${kindOf(t.ranks)}`);
+  if (t.ranks > 2 ** 24) throw new TraceError(`${where}"ranks" ${t.ranks} is more than Orrery supports (16,777,216)`);
+  if (typeof t.groups !== 'object' || t.groups === null || Array.isArray(t.groups)) {
+    throw new TraceError(`${where}"groups" must be an object mapping names to rank lists, got ${kindOf(t.groups)}`);
+  }
+  if (!Array.isArray(t.programs) || t.programs.length === 0) throw new TraceError(`${where}"programs" must be a non-empty array`);
+  t.programs.forEach((p, pi) => {
+    if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new TraceError(`${where}programs[${pi}]: expected an object {ranks, ops}, got ${kindOf(p)}`);
+    if (!Array.isArray(p.ranks) || p.ranks.length === 0) throw new TraceError(`${where}programs[${pi}].ranks: expected a non-empty list of ranks, got ${kindOf(p.ranks)}`);
+    if (!Array.isArray(p.ops)) throw new TraceError(`${where}programs[${pi}] (${ranksLabel(p.ranks)}).ops: expected a list of ops, got ${kindOf(p.ops)}`);
+    const extra = Object.keys(p).filter((k) => k !== 'ranks' && k !== 'ops');
+    if (extra.length > 0) throw new TraceError(`${where}programs[${pi}]: unknown key "${extra[0]}"; expected ranks, ops`);
+  });
+}
+
+function assignRanks(t: Trace, where: string): Int32Array {
+  const R = t.ranks;
+  const prog = new Int32Array(R).fill(-1);
+  t.programs.forEach((p, pi) => {
+    for (const r of p.ranks) {
+      if (!Number.isSafeInteger(r) || r < 0 || r >= R) {
+        throw new TraceError(`${where}programs[${pi}].ranks: ${kindOf(r)} is not a rank of this ${R}-rank trace (0..${R - 1})`);
+      }
+      if (prog[r] !== -1) throw new TraceError(`${where}rank ${r} appears in two programs (${prog[r]} and ${pi}); each rank runs exactly one`);
+      prog[r] = pi;
+    }
+  });
+  const missing: number[] = [];
+  for (let r = 0; r < R; r++) if (prog[r] === -1) missing.push(r);
+  if (missing.length > 0) {
+    throw new TraceError(`${where}${missing.length === 1 ? 'rank' : 'ranks'} ${compactRanges(missing)} ${missing.length === 1 ? 'is' : 'are'} in no program; every rank 0..${R - 1} needs one`);
+  }
+  return prog;
+}
+
+function resolveGroups(t: Trace, where: string): GroupTable {
+  const R = t.ranks;
+  const names: string[] = [];
+  const blocks: number[][][] = [];
+  const check = (name: string, list: unknown, at: string, seen: Int32Array, blockIdx: number): number[] => {
+    if (!Array.isArray(list) || list.length === 0) throw new TraceError(`${where}${at}: expected a non-empty list of ranks, got ${kindOf(list)}`);
+    for (const r of list) {
+      if (!Number.isSafeInteger(r) || (r as number) < 0 || (r as number) >= R) {
+        throw new TraceError(`${where}${at}: member ${kindOf(r)} is not a rank of this ${R}-rank trace (0..${R - 1})`);
+      }
+      if (seen[r as number] !== -1) {
+        throw new TraceError(`${where}${at}: rank ${r} appears twice in group "${name}"${seen[r as number] !== blockIdx ? ' (partition blocks must be disjoint)' : ''}`);
+      }
+      seen[r as number] = blockIdx;
+    }
+    return list as number[];
+  };
+  const blockOf: Int32Array[] = [];
+  const memberIdx: Int32Array[] = [];
+  const add = (name: string, value: unknown) => {
+    const seen = new Int32Array(R).fill(-1);
+    const at = `groups.${name}`;
+    let bl: number[][];
+    if (Array.isArray(value) && value.length > 0 && value.every((x) => Array.isArray(x))) {
+      bl = value.map((b, i) => check(name, b, `${at}[${i}]`, seen, i));
+    } else {
+      bl = [check(name, value, at, seen, 0)];
+    }
+    const mi = new Int32Array(R).fill(-1);
+    for (const b of bl) b.forEach((r, i) => { mi[r] = i; });
+    names.push(name);
+    blocks.push(bl);
+    blockOf.push(seen);
+    memberIdx.push(mi);
+  };
+  for (const [name, value] of Object.entries(t.groups)) {
+    add(name, value);
+    if (name === 'world') {
+      const bl = blocks[blocks.length - 1]!;
+      if (bl.length !== 1 || bl[0]!.length !== R) {
+        throw new TraceError(`${where}groups.world must list every rank 0..${R - 1} (it is implied when absent)`);
+      }
+    }
+  }
+  if (!('world' in t.groups)) add('world', Array.from({ length: R }, (_, i) => i));
+  const blockBase: number[] = [];
+  let nb = 0;
+  for (const bl of blocks) {
+    blockBase.push(nb);
+    nb += bl.length;
+  }
+  return { names, index: new Map(names.map((n, i) => [n, i])), blocks, blockOf, memberIdx, blockBase, totalBlocks: nb };
+}
+
+const COMMON = ['id', 'kind', 'name', 'deps', 'stream', 'ext'];
+const KEYS: Record<Op['kind'], string[]> = {
+  compute: [...COMMON, 'durationNs', 'flops', 'bytes', 'precision', 'cpu'],
+  coll: [...COMMON, 'op', 'group', 'bytes', 'root', 'algorithms', 'chunks', 'priority', 'durationNs'],
+  send: [...COMMON, 'peer', 'group', 'tag', 'bytes'],
+  recv: [...COMMON, 'peer', 'group', 'tag', 'bytes'],
+  wait: [...COMMON, 'durationNs'],
+  marker: COMMON,
+};
+
+/**
+ * Checks one op's fields. `label(index)` names the file, rank and op; it is called only when there is an error
+ * (no closure is made per op: this runs over millions of ops).
+ */
+export function checkOp(op: Op, label: (index: number) => string, index = 0): void {
+  const at = label, ix = index;
+  if (typeof op !== 'object' || op === null || Array.isArray(op)) throw new TraceError(`${at(ix)}: expected an op object, got ${kindOf(op)}`);
+  const o = op as unknown as Record<string, unknown>;
+  if (!Number.isSafeInteger(o.id) || (o.id as number) < 0) fieldError(o, at, ix, 'id', 'a non-negative integer');
+  const kind = o.kind as Op['kind'];
+  const keys = KEYS[kind];
+  if (keys === undefined || !Object.hasOwn(KEYS, kind)) {
+    throw new TraceError(`${at(ix)}: unknown kind ${kindOf(o.kind)}; expected one of: ${OP_KINDS.join(', ')}`);
+  }
+  for (const k in o) {
+    if (!keys.includes(k) && o[k] !== undefined) {
+      throw new TraceError(`${at(ix)}: unknown field "${k}" for a ${kind} op; expected: ${keys.join(', ')}`);
+    }
+  }
+  if (o.name !== undefined && typeof o.name !== 'string') fieldError(o, at, ix, 'name', 'a string');
+  if (o.stream !== undefined && o.stream !== null && (typeof o.stream !== 'string' || o.stream === '')) {
+    fieldError(o, at, ix, 'stream', 'a non-empty string, or null for no stream');
+  }
+  const deps = o.deps;
+  if (deps !== undefined) {
+    if (!Array.isArray(deps)) fieldError(o, at, ix, 'deps', 'a list of op ids');
+    for (let k = 0; k < (deps as unknown[]).length; k++) {
+      const d = (deps as unknown[])[k];
+      if (!Number.isSafeInteger(d) || (d as number) < 0) throw new TraceError(`${at(ix)}: field "deps": ${kindOf(d)} is not an op id (a non-negative integer)`);
+    }
+  }
+  if (o.ext !== undefined && (typeof o.ext !== 'object' || o.ext === null || Array.isArray(o.ext))) fieldError(o, at, ix, 'ext', 'an object');
+  switch (kind) {
+    case 'compute': {
+      checkNs(o, at, ix, kind, 'durationNs', false);
+      checkNonNegative(o, at, ix, 'flops');
+      checkNonNegative(o, at, ix, 'bytes');
+      if (o.precision !== undefined && !PRECISIONS.includes(o.precision as Precision)) fieldError(o, at, ix, 'precision', `one of ${PRECISIONS.join(', ')}`);
+      if (o.cpu !== undefined && typeof o.cpu !== 'boolean') fieldError(o, at, ix, 'cpu', 'true or false');
+      if (o.durationNs === undefined && o.flops === undefined && o.bytes === undefined) {
+        throw new TraceError(`${at(ix)}: a compute op needs "durationNs", or "flops" and/or "bytes" for the roofline`);
+      }
+      break;
+    }
+    case 'coll': {
+      if (!COLLECTIVE_OPS.includes(o.op as CollOp['op'])) {
+        throw new TraceError(`${at(ix)}: field "op": unknown collective ${kindOf(o.op)}; expected one of: ${COLLECTIVE_OPS.join(', ')}`);
+      }
+      if (o.group !== undefined && (typeof o.group !== 'string' || o.group === '')) fieldError(o, at, ix, 'group', 'a group name');
+      checkBytes(o, at, ix, kind, 'bytes');
+      checkInt(o, at, ix, 'root', 0);
+      const a = o.algorithms;
+      if (a !== undefined && (!Array.isArray(a) || a.length === 0 || !a.every((x) => typeof x === 'string'))) {
+        fieldError(o, at, ix, 'algorithms', 'a non-empty list of algorithm names, one for every dimension or one per dimension');
+      }
+      checkInt(o, at, ix, 'chunks', 1);
+      if (o.priority !== undefined && !Number.isSafeInteger(o.priority)) fieldError(o, at, ix, 'priority', 'an integer');
+      checkNs(o, at, ix, kind, 'durationNs', false);
+      break;
+    }
+    case 'send':
+    case 'recv':
+      checkInt(o, at, ix, 'peer', 0);
+      if (o.peer === undefined) throw new TraceError(`${at(ix)}: a ${kind} op needs "peer" (the ${kind === 'send' ? 'receiver' : 'sender'}'s global rank)`);
+      if (o.tag !== undefined && !Number.isSafeInteger(o.tag)) fieldError(o, at, ix, 'tag', 'an integer');
+      if (o.group !== undefined && (typeof o.group !== 'string' || o.group === '')) fieldError(o, at, ix, 'group', 'a group name');
+      checkBytes(o, at, ix, kind, 'bytes');
+      break;
+    case 'wait':
+      checkNs(o, at, ix, kind, 'durationNs', true);
+      break;
+    case 'marker':
+      break;
+  }
+}
+
+function fieldError(o: Record<string, unknown>, at: (index: number) => string, ix: number, field: string, expected: string): never {
+  throw new TraceError(`${at(ix)}: field "${field}": expected ${expected}, got ${kindOf(o[field])}`);
+}
+
+function checkNs(o: Record<string, unknown>, at: (index: number) => string, ix: number, kind: string, k: string, required: boolean): void {
+  const v = o[k];
+  if (v === undefined) {
+    if (required) throw new TraceError(`${at(ix)}: a ${kind} op needs "${k}" (integer ns ≥ 0)`);
+    return;
+  }
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    fieldError(o, at, ix, k, typeof v === 'number' && v < 0 ? 'a duration ≥ 0 (it is negative)' : 'a whole number of ns ≥ 0');
+  }
+}
+
+function checkBytes(o: Record<string, unknown>, at: (index: number) => string, ix: number, kind: string, k: string): void {
+  const v = o[k];
+  if (v === undefined) throw new TraceError(`${at(ix)}: a ${kind} op needs "${k}" (bytes, an integer ≥ 0)`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fieldError(o, at, ix, k, 'a whole number of bytes ≥ 0');
+}
+
+function checkNonNegative(o: Record<string, unknown>, at: (index: number) => string, ix: number, k: string): void {
+  const v = o[k];
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) fieldError(o, at, ix, k, 'a finite number ≥ 0');
+}
+
+function checkInt(o: Record<string, unknown>, at: (index: number) => string, ix: number, k: string, min: number): void {
+  const v = o[k];
+  if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min)) fieldError(o, at, ix, k, `an integer ≥ ${min}`);
+}
+
+function buildGraph(
+  p: Program, pi: number, groups: GroupTable, opts: ValidateOptions, warn: Warnings,
+  at: (op: Op | undefined, i: number) => string, pool: TypedPool, scratch: Scratch,
+): ProgramGraph {
+  const ops = p.ops;
+  const n = ops.length;
+  const idIndex = IdIndex.build(ops, at, pool);
+  const streamOrder = opts.streamOrder !== false;
+  const streamIndex = new Map<string, number>();
+  const streamNames: string[] = [];
+  const stream = pool.int32(n, -1);
+  const lastOnStream: number[] = [];
+  const group = pool.int32(n, -1);
+  // predecessors: count first, then fill (deps deduplicated with a marker array)
+  const predStart = pool.int32(n + 1);
+  let bound = n;
+  for (let i = 0; i < n; i++) bound += ops[i]!.deps?.length ?? 0;
+  const predList = scratch.get(0, bound);
+  let np = 0;
+  const mark = scratch.get(1, n).fill(-1);
+  let dropped = 0;
+  for (let i = 0; i < n; i++) {
+    const op = ops[i]!;
+    predStart[i] = np;
+    const s = streamOf(op);
+    if (s !== undefined) {
+      let si = streamIndex.get(s);
+      if (si === undefined) {
+        si = streamNames.length;
+        streamIndex.set(s, si);
+        streamNames.push(s);
+        lastOnStream.push(-1);
+      }
+      stream[i] = si;
+      const prev = lastOnStream[si]!;
+      if (streamOrder && prev >= 0) {
+        mark[prev] = i;
+        predList[np++] = prev;
+      }
+      lastOnStream[si] = i;
+    }
+    if (op.deps) {
+      for (const d of op.deps) {
+        const j = idIndex.get(d);
+        if (j === undefined) {
+          if (opts.lenient) {
+            dropped++;
+            warn.add(`${at(op, i)}: dependency ${d} does not exist in this program; dropped (lenient mode)`);
+            continue;
+          }
+          throw new TraceError(`${at(op, i)}: field "deps": op ${d} does not exist in this program (pass --lenient to drop dangling dependencies with a warning)`);
+        }
+        if (j === i) throw new TraceError(`${at(op, i)}: field "deps": the op depends on itself (a cycle)`);
+        if (mark[j] === i) continue;
+        mark[j] = i;
+        predList[np++] = j;
+      }
+    }
+    if (op.kind === 'coll') {
+      const name = op.group ?? 'world';
+      const gi = groups.index.get(name);
+      if (gi === undefined) {
+        throw new TraceError(`${at(op, i)}: field "group": unknown group "${name}"; the trace defines: ${groups.names.join(', ')}`);
+      }
+      group[i] = gi;
+    }
+  }
+  predStart[n] = np;
+  const pred = pool.int32(np);
+  pred.set(predList.subarray(0, np));
+  // successors: the transpose
+  const succStart = pool.int32(n + 1);
+  for (let k = 0; k < pred.length; k++) succStart[pred[k]! + 1]!++;
+  for (let i = 0; i < n; i++) succStart[i + 1]! += succStart[i]!;
+  const fill = scratch.get(2, n);
+  fill.set(succStart.subarray(0, n));
+  const succ = pool.int32(pred.length);
+  for (let i = 0; i < n; i++) for (let k = predStart[i]!; k < predStart[i + 1]!; k++) succ[fill[pred[k]!]!++] = i;
+  void pi;
+  return { program: p, index: pi, n, predStart, pred, succStart, succ, stream, streamNames, group, idIndex, dropped };
+}
+
+/**
+ * Op id → position in the program: a typed array when the ids are compact (the usual 0..n-1), else a Map. Keeps
+ * millions of ids out of Maps.
+ */
+export class IdIndex {
+  private constructor(private readonly dense: Int32Array | null, private readonly map: Map<number, number> | null) {}
+
+  static build(ops: readonly Op[], at: (op: Op | undefined, i: number) => string, pool: TypedPool): IdIndex {
+    let max = -1;
+    for (let i = 0; i < ops.length; i++) if (ops[i]!.id > max) max = ops[i]!.id;
+    const dup = (op: Op, prev: number, i: number): never => {
+      throw new TraceError(`${at(op, i)}: id ${op.id} is used twice in this program (at indices ${prev} and ${i}); ids are unique per rank`);
+    };
+    if (max < 4 * ops.length + 1024) {
+      const dense = pool.int32(max + 1, -1);
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i]!;
+        if (dense[op.id] !== -1) dup(op, dense[op.id]!, i);
+        dense[op.id] = i;
+      }
+      return new IdIndex(dense, null);
+    }
+    const map = new Map<number, number>();
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      const prev = map.get(op.id);
+      if (prev !== undefined) dup(op, prev, i);
+      map.set(op.id, i);
+    }
+    return new IdIndex(null, map);
+  }
+
+  /** Position of `id`, or undefined. */
+  get(id: number): number | undefined {
+    if (this.dense) {
+      const i = id < this.dense.length ? this.dense[id]! : -1;
+      return i >= 0 ? i : undefined;
+    }
+    return this.map!.get(id);
+  }
+}
+
+/** Kahn's algorithm; on a cycle, walks back through unfinished predecessors to name one. */
+function checkAcyclic(g: ProgramGraph, at: (op: Op | undefined, i: number) => string, scratch: Scratch): void {
+  const n = g.n;
+  const indeg = scratch.get(0, n);
+  for (let i = 0; i < n; i++) indeg[i] = g.predStart[i + 1]! - g.predStart[i]!;
+  const queue = scratch.get(1, n);
+  let head = 0, tail = 0;
+  for (let i = 0; i < n; i++) if (indeg[i] === 0) queue[tail++] = i;
+  while (head < tail) {
+    const i = queue[head++]!;
+    for (let k = g.succStart[i]!; k < g.succStart[i + 1]!; k++) if (--indeg[g.succ[k]!]! === 0) queue[tail++] = g.succ[k]!;
+  }
+  if (tail === n) return;
+  // every op left has an unfinished predecessor: follow them until one repeats
+  let i = 0;
+  while (indeg[i] === 0) i++;
+  const seenAt = new Map<number, number>();
+  const path: number[] = [];
+  while (!seenAt.has(i)) {
+    seenAt.set(i, path.length);
+    path.push(i);
+    let next = -1;
+    for (let k = g.predStart[i]!; k < g.predStart[i + 1]!; k++) if (indeg[g.pred[k]!]! > 0) { next = g.pred[k]!; break; }
+    i = next;
+  }
+  const found = path.slice(seenAt.get(i)!).reverse(); // in dependency order: each must finish before the next
+  const first = found.indexOf(Math.min(...found)); // start at the op listed first in the program
+  const cycle = [...found.slice(first), ...found.slice(0, first)];
+  const ops = g.program.ops;
+  const streamPrev = (a: number, b: number) =>
+    g.stream[b]! >= 0 && g.stream[a] === g.stream[b] && a < b && !(ops[b]!.deps ?? []).includes(ops[a]!.id);
+  const steps = cycle.map((a, k) => {
+    const b = cycle[(k + 1) % cycle.length]!;
+    const name = ops[a]!.name ? ` "${ops[a]!.name}"` : '';
+    return `op ${ops[a]!.id}${name} → ${streamPrev(a, b) ? `(stream "${g.streamNames[g.stream[b]!]}" order) ` : ''}`;
+  });
+  throw new TraceError(
+    `${at(ops[cycle[0]!], cycle[0]!)}: dependency cycle: ${steps.join('')}op ${ops[cycle[0]!]!.id}` +
+      ` (${n - tail} ops cannot start)`,
+  );
+}
+
+/** A collective's rank must be in its group, and a root in the same block. */
+function checkGroupUse(g: ProgramGraph, groups: GroupTable, at: (op: Op | undefined, i: number) => string, R: number): void {
+  for (let i = 0; i < g.n; i++) {
+    const gi = g.group[i]!;
+    if (gi < 0) continue;
+    const op = g.program.ops[i] as CollOp;
+    const blockOf = groups.blockOf[gi]!;
+    const name = groups.names[gi]!;
+    for (const r of g.program.ranks) {
+      const b = blockOf[r]!;
+      if (b < 0) {
+        const bl = groups.blocks[gi]!;
+        throw new TraceError(
+          `${at(op, i)}: rank ${r} issues a ${op.op} on group "${name}" but is not a member of it (${bl.length > 1 ? `a partition of ${bl.length} blocks covering ranks ${compactRanges(bl.flat())}` : `members ${compactRanges(bl[0]!)}`})`,
+        );
+      }
+      if (op.root !== undefined) {
+        if (op.root >= R || blockOf[op.root] !== b) {
+          throw new TraceError(`${at(op, i)}: field "root": rank ${op.root} is not in rank ${r}'s block of group "${name}" (${compactRanges(groups.blocks[gi]![b]!)})`);
+        }
+      }
+    }
+  }
+}
+
+/** Same collective for matching purposes: op, bytes, root, algorithms, chunks. */
+function sameColl(a: CollOp, b: CollOp): boolean {
+  if (a.op !== b.op || a.bytes !== b.bytes || a.root !== b.root || a.chunks !== b.chunks) return false;
+  const x = a.algorithms, y = b.algorithms;
+  if (x === y) return true;
+  if (!x || !y || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+const collSig = (op: CollOp) =>
+  `${op.op} of ${op.bytes} B${op.root !== undefined ? ` (root ${op.root})` : ''}${op.algorithms ? ` [${op.algorithms.join(',')}]` : ''}${op.chunks !== undefined ? ` in ${op.chunks} chunks` : ''}`;
+
+/**
+ * Every member of a group block issues the same sequence of collectives on that group (program order). Ranks that
+ * share a program share their sequences, so only distinct programs are compared.
+ */
+function checkCollectiveSequences(t: Trace, programs: ProgramGraph[], rankProgram: Int32Array, groups: GroupTable, where: string): void {
+  // per program, per group: the local indices of its coll ops in program order
+  const seqs = programs.map((g) => {
+    const m = new Map<number, number[]>();
+    for (let i = 0; i < g.n; i++) {
+      const gi = g.group[i]!;
+      if (gi < 0) continue;
+      let l = m.get(gi);
+      if (!l) m.set(gi, (l = []));
+      l.push(i);
+    }
+    return m;
+  });
+  const empty: number[] = [];
+  const compared = new Set<string>();
+  for (let gi = 0; gi < groups.names.length; gi++) {
+    const name = groups.names[gi]!;
+    for (const block of groups.blocks[gi]!) {
+      const r0 = block[0]!;
+      const p0 = rankProgram[r0]!;
+      const s0 = seqs[p0]!.get(gi) ?? empty;
+      for (let k = 1; k < block.length; k++) {
+        const r = block[k]!;
+        const p = rankProgram[r]!;
+        if (p === p0) continue;
+        const key = `${gi}:${p0}:${p}`;
+        if (compared.has(key)) continue;
+        compared.add(key);
+        const s = seqs[p]!.get(gi) ?? empty;
+        const n = Math.min(s.length, s0.length);
+        const ops0 = programs[p0]!.program.ops, ops = programs[p]!.program.ops;
+        const blockLabel = groups.blocks[gi]!.length > 1 ? `group "${name}" block ${compactRanges(block)}` : `group "${name}"`;
+        for (let j = 0; j < n; j++) {
+          const a = ops0[s0[j]!] as CollOp, b = ops[s[j]!] as CollOp;
+          if (!sameColl(a, b)) {
+            throw new TraceError(
+              `${where}${blockLabel}: collective #${j + 1} differs between members: rank ${r0} op ${a.id} is ${collSig(a)}, rank ${r} op ${b.id} is ${collSig(b)}; every member must issue the same collectives in the same order`,
+            );
+          }
+        }
+        if (s.length !== s0.length) {
+          const [longR, longOps, longSeq, shortR, shortLen] = s.length > s0.length ? [r, ops, s, r0, s0.length] : [r0, ops0, s0, r, s.length];
+          const missing = longOps[longSeq[shortLen]!] as CollOp;
+          throw new TraceError(
+            `${where}${blockLabel}: rank ${shortR} issues ${shortLen} collective${shortLen === 1 ? '' : 's'} on it but rank ${longR} issues ${longSeq.length}: rank ${shortR} never joins rank ${longR}'s op ${missing.id} (${collSig(missing)}, #${shortLen + 1}), which would deadlock`,
+          );
+        }
+      }
+    }
+  }
+  void t;
+}
+
+/** Pairs sends with recvs per (src, dst, tag) in program order, checking counts, sizes and peers. */
+function pairPointToPoint(
+  t: Trace, programs: ProgramGraph[], rankProgram: Int32Array, base: Float64Array, groups: GroupTable, where: string,
+): { partner: Int32Array; count: number } {
+  const R = t.ranks;
+  const total = base[R]!;
+  const partner = new Int32Array(total).fill(-1);
+  // channel (src*R + dst) → tag → global op indices in program order
+  const sends = new Map<number, Map<number, number[]>>();
+  const recvs = new Map<number, Map<number, number[]>>();
+  const push = (m: Map<number, Map<number, number[]>>, ch: number, tag: number, g: number) => {
+    let byTag = m.get(ch);
+    if (!byTag) m.set(ch, (byTag = new Map()));
+    let l = byTag.get(tag);
+    if (!l) byTag.set(tag, (l = []));
+    l.push(g);
+  };
+  let count = 0;
+  // programs with no p2p ops are skipped per rank
+  const hasP2P = programs.map((g) => g.program.ops.some((o) => o.kind === 'send' || o.kind === 'recv'));
+  for (let r = 0; r < R; r++) {
+    const pi = rankProgram[r]!;
+    if (!hasP2P[pi]) continue;
+    const g = programs[pi]!;
+    const ops = g.program.ops;
+    for (let i = 0; i < g.n; i++) {
+      const op = ops[i]!;
+      if (op.kind !== 'send' && op.kind !== 'recv') continue;
+      const at = `${where}rank ${r}, op ${op.id}`;
+      const peer = globalPeer(op, r, groups, at, R);
+      if (peer === r) throw new TraceError(`${at}: field "peer": a ${op.kind} to itself (rank ${r}); peers must differ`);
+      count++;
+      const tag = op.tag ?? 0;
+      if (op.kind === 'send') push(sends, r * R + peer, tag, base[r]! + i);
+      else push(recvs, peer * R + r, tag, base[r]! + i);
+    }
+  }
+  const describe = (gIdx: number) => {
+    let r = rankOfGlobal(base, gIdx);
+    const op = programs[rankProgram[r]!]!.program.ops[gIdx - base[r]!]!;
+    return { r, op: op as Extract<Op, { kind: 'send' | 'recv' }> };
+  };
+  for (const [ch, byTag] of sends) {
+    const src = Math.floor(ch / R), dst = ch % R;
+    for (const [tag, ss] of byTag) {
+      const rr = recvs.get(ch)?.get(tag) ?? [];
+      const n = Math.min(ss.length, rr.length);
+      for (let k = 0; k < n; k++) {
+        const s = describe(ss[k]!), v = describe(rr[k]!);
+        if (s.op.bytes !== v.op.bytes) {
+          throw new TraceError(
+            `${where}rank ${src}, op ${s.op.id}: sends ${s.op.bytes} B to rank ${dst} (tag ${tag}), but the matching recv (#${k + 1} from rank ${src} with tag ${tag}), rank ${dst} op ${v.op.id}, expects ${v.op.bytes} B`,
+          );
+        }
+        partner[ss[k]!] = rr[k]!;
+        partner[rr[k]!] = ss[k]!;
+      }
+      if (ss.length > rr.length) {
+        const s = describe(ss[n]!);
+        throw new TraceError(
+          `${where}rank ${src}, op ${s.op.id}: send of ${s.op.bytes} B to rank ${dst} (tag ${tag}) has no matching recv: rank ${dst} posts ${rr.length} recv${rr.length === 1 ? '' : 's'} from rank ${src} with tag ${tag} but rank ${src} sends ${ss.length}`,
+        );
+      }
+    }
+  }
+  for (const [ch, byTag] of recvs) {
+    const src = Math.floor(ch / R), dst = ch % R;
+    for (const [tag, rr] of byTag) {
+      const ss = sends.get(ch)?.get(tag) ?? [];
+      if (rr.length > ss.length) {
+        const v = describe(rr[ss.length]!);
+        throw new TraceError(
+          `${where}rank ${dst}, op ${v.op.id}: recv of ${v.op.bytes} B from rank ${src} (tag ${tag}) has no matching send: rank ${src} sends ${ss.length} to rank ${dst} with tag ${tag} but rank ${dst} posts ${rr.length} recvs`,
+        );
+      }
+    }
+  }
+  return { partner, count };
+}
+
+/**
+ * The global rank a send/recv on rank r talks to: `peer` itself, or with `group`, the rank at index `peer` of r's
+ * block of that group.
+ */
+export function globalPeer(op: { peer: number; group?: string }, r: number, groups: GroupTable, at: string, R: number): number {
+  if (op.group === undefined) {
+    if (op.peer >= R) throw new TraceError(`${at}: field "peer": rank ${op.peer} does not exist in this ${R}-rank trace`);
+    return op.peer;
+  }
+  const gi = groups.index.get(op.group);
+  if (gi === undefined) throw new TraceError(`${at}: field "group": unknown group "${op.group}"; the trace defines: ${groups.names.join(', ')}`);
+  const b = groups.blockOf[gi]![r]!;
+  if (b < 0) throw new TraceError(`${at}: field "group": rank ${r} is not a member of group "${op.group}"`);
+  const block = groups.blocks[gi]![b]!;
+  if (op.peer >= block.length) {
+    throw new TraceError(`${at}: field "peer": index ${op.peer} is past the end of rank ${r}'s block of group "${op.group}" (${block.length} members: ${compactRanges(block)})`);
+  }
+  return block[op.peer]!;
+}
+
+/** Rank of a global op index (binary search over the rank bases). */
+export function rankOfGlobal(base: Float64Array, g: number): number {
+  let lo = 0, hi = base.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (base[mid]! <= g) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
