@@ -29,7 +29,7 @@ const RING = 0, FC = 1, SWITCH = 2;
 export class AstraAwareNetwork implements NetworkModel {
   readonly name = 'astra-aware';
   private messages = 0;
-  private bytesSent = 0;
+  private readonly bytesSent = new Float64Array(1); // a typed-array cell: a double field would be reboxed per message
   private queued = 0;
   private readonly hArrive: number;
   private readonly hFree: number;
@@ -94,7 +94,7 @@ export class AstraAwareNetwork implements NetworkModel {
 
   send(src: number, dst: number, bytes: number, handler: number, a: number, b: number, c: number, extraNs: number): void {
     this.messages++;
-    this.bytesSent += bytes;
+    this.bytesSent[0]! += bytes;
     if (this.nFree === 0) this.grow(2 * this.cap);
     const m = this.freeList[--this.nFree]!;
     this.bytes[m] = bytes;
@@ -231,6 +231,6 @@ export class AstraAwareNetwork implements NetworkModel {
   }
 
   stats(): NetworkStats {
-    return { messages: this.messages, bytes: this.bytesSent, queuedAtBusyLink: this.queued };
+    return { messages: this.messages, bytes: this.bytesSent[0]!, queuedAtBusyLink: this.queued };
   }
 }

@@ -23,7 +23,7 @@ import type { Topology } from './topology.ts';
 export class AstraUnawareNetwork implements NetworkModel {
   readonly name = 'astra-unaware';
   private messages = 0;
-  private bytesSent = 0;
+  private readonly bytesSent = new Float64Array(1); // a typed-array cell: a double field would be reboxed per message
   private readonly kinds: Int32Array; // 0 ring, 1 fully connected, 2 switch
   private readonly sizes: Int32Array;
   private readonly lat: Float64Array;
@@ -81,11 +81,11 @@ export class AstraUnawareNetwork implements NetworkModel {
 
   send(src: number, dst: number, bytes: number, handler: number, a: number, b: number, c: number, extraNs: number): void {
     this.messages++;
-    this.bytesSent += bytes;
+    this.bytesSent[0]! += bytes;
     this.engine.scheduleAt(this.engine.now + this.delay(src, dst, bytes) + extraNs, handler, a, b, c);
   }
 
   stats(): NetworkStats {
-    return { messages: this.messages, bytes: this.bytesSent };
+    return { messages: this.messages, bytes: this.bytesSent[0]! };
   }
 }
