@@ -28,6 +28,8 @@ export interface CollectiveOptions {
   scheduling?: SystemOptions['scheduling'];
   composition?: SystemOptions['composition'];
   model?: string;
+  /** `--flavor`: native, or ASTRA-sim's arithmetic (default: astra for the astra-* models, else native). */
+  flavor?: SystemOptions['flavor'];
   root?: number;
   scheduler?: SchedulerName;
 }
@@ -52,6 +54,7 @@ export function runCollectiveOptions(o: CollectiveOptions): CollectiveReport {
       composition: o.composition ?? DEFAULT_SYSTEM.composition,
       ...(o.activeChunks !== undefined ? { activeChunksPerDim: o.activeChunks } : {}),
       ...(o.localMemBwGBps !== undefined ? { localMemBwGBps: o.localMemBwGBps } : {}),
+      ...(o.flavor !== undefined ? { flavor: o.flavor } : {}),
     },
     ...(o.root !== undefined ? { root: o.root } : {}),
     ...(o.scheduler ? { scheduler: o.scheduler } : {}),

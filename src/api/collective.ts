@@ -3,7 +3,7 @@
  * for each point.
  */
 import {
-  busBwFactor, CollectiveSystem, COLLECTIVE_OPS, CollectiveError, DEFAULT_SYSTEM, parseAlgorithm,
+  busBwFactor, CollectiveSystem, COLLECTIVE_OPS, CollectiveError, DEFAULT_SYSTEM, describeStall, parseAlgorithm,
   type AlgorithmSpec, type CollectiveOp, type SystemOptions,
 } from '../collectives/index.ts';
 import { Engine, type SchedulerName } from '../engine/index.ts';
@@ -53,7 +53,8 @@ export interface CollectiveReport {
 }
 
 export function algorithmLabel(a: AlgorithmSpec): string {
-  return a.window !== undefined ? `${a.name}${a.window}` : a.name;
+  const name = a.flat ? `one${a.name[0]!.toUpperCase()}${a.name.slice(1)}` : a.name;
+  return a.window !== undefined ? `${name}${a.window}` : name;
 }
 
 export function runCollective(spec: CollectiveSpec): CollectiveReport {
@@ -65,7 +66,8 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
   const t0 = performance.now();
   const engine = new Engine(spec.scheduler ? { scheduler: spec.scheduler } : {});
   const network = createNetworkModel(model, engine, spec.topology);
-  const system = new CollectiveSystem(engine, network, spec.system ?? {});
+  // the ASTRA-sim models come with ASTRA-sim's system-layer arithmetic unless the caller says otherwise
+  const system = new CollectiveSystem(engine, network, { ...(model.startsWith('astra-') ? { flavor: 'astra' as const } : {}), ...spec.system });
   const c = system.start({
     op: spec.op,
     bytes: spec.bytes,
@@ -76,7 +78,13 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
   const stats = engine.run();
   const wallMs = performance.now() - t0;
   if (c.membersDone !== c.size) {
-    throw new CollectiveError(`the ${spec.op} stalled: ${c.size - c.membersDone} of ${c.size} ranks never finished (a bug: please report it)`);
+    const why = system.options.flavor === 'astra'
+      ? 'ASTRA-sim\'s queues deadlock like this too: ranks of one line run different chunks\' phases and wait for ' +
+        'each other; more active chunks per dimension or the baseline composition may avoid it'
+      : 'a bug: please report it';
+    throw new CollectiveError(
+      `the ${spec.op} stalled: ${c.size - c.membersDone} of ${c.size} ranks never finished (${why}); stuck: ${describeStall(c)}`,
+    );
   }
   const p = c.size;
   let minTime = Infinity;

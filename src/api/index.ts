@@ -1,5 +1,8 @@
 /** The public API: everything the CLI (and library users) need. */
 export { runCollective, algorithmLabel, type CollectiveSpec, type CollectiveReport } from './collective.ts';
+export {
+  runAstraCollective, loadAstraSetup, type AstraCollectiveSpec, type AstraCollectiveResult, type AstraSetup,
+} from './astra.ts';
 export { resolveTopology, namedTopologies, TOPOLOGIES_DIR, type ResolvedTopology, type TopologyArgs } from './topology.ts';
 export {
   COLLECTIVE_OPS, ALGORITHM_NAMES, COMPOSITIONS, DEFAULT_SYSTEM, CollectiveError, parseAlgorithm,

@@ -9,10 +9,11 @@
  * whose `run` calls the replay API and returns its step-time metrics (`stepTimeNs`, compute, exposed
  * communication, `events`). The CLI registers `orrery sweep <name>` for every entry, so nothing else changes.
  */
-import { COLLECTIVE_OPS, COMPOSITIONS, parseAlgorithm } from '../collectives/index.ts';
+import { COLLECTIVE_OPS, COMPOSITIONS, parseAlgorithm, type SystemOptions } from '../collectives/index.ts';
 import { SCHEDULER_NAMES, type SchedulerName } from '../engine/index.ts';
-import { InputError } from '../io/index.ts';
+import { InputError, readAstraNetwork } from '../io/index.ts';
 import { DEFAULT_NETWORK_MODEL, networkModelNames } from '../network/index.ts';
+import { runAstraCollective } from './astra.ts';
 import { algorithmLabel } from './collective.ts';
 import { runCollectiveOptions } from './collective-options.ts';
 import { buildFamily, familyNames, TOPOLOGY_FAMILIES } from './families.ts';
@@ -117,6 +118,9 @@ function canonicalAlgorithms(value: string, flag: string): string {
   return value.split('/').map((a) => algorithmLabel(parseAlgorithm(a, flag))).join('/');
 }
 
+/** The parameters an ASTRA-sim system file sets. */
+const ASTRA_SYSTEM_KNOBS = ['algo', 'chunks', 'activeChunks', 'endpointDelay', 'localMemBw', 'scheduling', 'composition'];
+
 const COLLECTIVE: SweepCommand = {
   summary: 'sweep orrery collective over cluster sizes, topologies, sizes, algorithms, models, …',
   params: [
@@ -135,6 +139,15 @@ const COLLECTIVE: SweepCommand = {
     { key: 'composition', flags: '--composition <modes>', column: 'composition', kind: 'choice', choices: () => COMPOSITIONS, default: 'localBWAware', help: `multi-dimensional all-reduce: ${COMPOSITIONS.join(', ')}` },
     { key: 'root', flags: '--root <npus>', column: 'root', kind: 'int', min: 0, help: 'root NPU for broadcast and reduce (default 0)' },
     { key: 'scheduler', flags: '--scheduler <names>', column: 'scheduler', kind: 'choice', choices: () => SCHEDULER_NAMES, help: `event queue: ${SCHEDULER_NAMES.join(', ')} (same results)` },
+    {
+      key: 'astraNetwork', flags: '--astra-network <files>', column: 'astraNetwork', kind: 'text', separator: ';',
+      help: 'instead of --family or --topology: ASTRA-sim network files (2.0 .yml or 1.0 .json), separated by ";"',
+    },
+    {
+      key: 'astraSystem', flags: '--astra-system <files>', column: 'astraSystem', kind: 'text', separator: ';',
+      help: 'ASTRA-sim system files (2.0 .json or 1.0 text), separated by ";": they set the algorithms and system knobs',
+    },
+    { key: 'flavor', flags: '--flavor <flavors>', column: 'flavor', kind: 'choice', choices: () => ['native', 'astra'], help: 'native, or astra (ASTRA-sim\'s arithmetic; the default with ASTRA-sim files or an astra-* model)' },
   ],
   metrics: [
     { column: 'timeNs', type: 'number', help: 'when the last rank finished, ns' },
@@ -145,11 +158,31 @@ const COLLECTIVE: SweepCommand = {
     { column: 'messages', type: 'number', help: 'messages the network delivered' },
   ],
   checkGrid(given) {
-    checkTopologyGrid(given);
+    if (given.has('astraNetwork')) {
+      for (const k of ['family', 'npus', 'topology', 'bandwidth', 'latency']) {
+        if (given.has(k)) throw new InputError(`give --astra-network or --${k === 'npus' ? 'family' : k}, not both`);
+      }
+    } else checkTopologyGrid(given);
+    if ((given.has('astraNetwork') || given.has('astraSystem')) && !given.has('model')) {
+      throw new InputError('with ASTRA-sim files, give the network model: --model astra-unaware or astra-aware (or another model to compare)');
+    }
+    if (given.has('astraSystem')) {
+      const knobs = ASTRA_SYSTEM_KNOBS.filter((k) => given.has(k));
+      if (knobs.length > 0) {
+        throw new InputError(`--astra-system sets ${knobs.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} in a sweep; sweep over several system files instead`);
+      }
+    }
     for (const k of ['op', 'size']) if (!given.has(k)) throw new InputError(`--${k} is required (one value or a list)`);
   },
-  resolve: resolveTopologyParams,
+  resolve(p) {
+    const file = text(p.astraNetwork);
+    const q = file !== undefined ? { ...p, npus: readAstraNetwork(file).npus } : resolveTopologyParams(p);
+    // a system file sets these: leave their columns empty rather than show defaults that were not used
+    if (text(p.astraSystem) !== undefined) for (const k of ASTRA_SYSTEM_KNOBS) q[k] = '';
+    return q;
+  },
   run(row) {
+    if (text(row.astraNetwork) !== undefined || text(row.astraSystem) !== undefined) return runAstraRow(row);
     const r = runCollectiveOptions({
       topology: String(row.topology),
       ...(perDim(row.bandwidth) ? { bandwidthGBps: perDim(row.bandwidth)! } : {}),
@@ -164,6 +197,7 @@ const COLLECTIVE: SweepCommand = {
       scheduling: row.scheduling as 'FIFO' | 'LIFO',
       composition: row.composition as (typeof COMPOSITIONS)[number],
       model: String(row.model),
+      ...(text(row.flavor) ? { flavor: text(row.flavor) as 'native' | 'astra' } : {}),
       ...(num(row.root) !== undefined ? { root: num(row.root)! } : {}),
       ...(text(row.scheduler) ? { scheduler: text(row.scheduler) as SchedulerName } : {}),
     });
@@ -174,13 +208,52 @@ const COLLECTIVE: SweepCommand = {
   },
   plot: {
     x: ['npus', 'bytes'],
-    series: ['family', 'model', 'op', 'algo', 'bytes', 'npus', 'chunks', 'activeChunks', 'endpointDelayNs', 'localMemBwGBps', 'scheduling', 'composition', 'nodeSize', 'bandwidthGBps', 'latencyNs', 'root', 'scheduler'],
+    series: ['family', 'model', 'op', 'algo', 'bytes', 'npus', 'chunks', 'activeChunks', 'endpointDelayNs', 'localMemBwGBps', 'scheduling', 'composition', 'nodeSize', 'bandwidthGBps', 'latencyNs', 'root', 'scheduler', 'astraNetwork', 'astraSystem', 'flavor'],
     panels: [
       { column: 'timeNs', label: 'collective time', unit: 'ns' },
       { column: 'busBwGBps', label: 'bus bandwidth', unit: 'GB/s' },
     ],
   },
 };
+
+/**
+ * A point with ASTRA-sim files, as `orrery collective --astra-network/--astra-system` runs it: the system file (if
+ * any) sets the algorithms and knobs; without one the point's own knobs apply, in flavor astra unless --flavor says.
+ */
+function runAstraRow(row: ParamRow): Record<string, number | string> {
+  const network = text(row.astraNetwork);
+  const systemFile = text(row.astraSystem);
+  const topology = network === undefined
+    ? resolveTopology({
+      topology: String(row.topology),
+      ...(perDim(row.bandwidth) ? { bandwidthGBps: perDim(row.bandwidth)! } : {}),
+      ...(perDim(row.latency) ? { latencyNs: perDim(row.latency)! } : {}),
+    }).topology
+    : undefined;
+  const knobs: Partial<SystemOptions> = systemFile !== undefined ? {} : {
+    chunks: Number(row.chunks),
+    activeChunksPerDim: Number(row.activeChunks),
+    endpointDelayNs: Number(row.endpointDelay),
+    scheduling: row.scheduling as 'FIFO' | 'LIFO',
+    composition: row.composition as (typeof COMPOSITIONS)[number],
+    ...(num(row.localMemBw) !== undefined ? { localMemBwGBps: num(row.localMemBw)! } : {}),
+  };
+  const { report: r } = runAstraCollective({
+    ...(network !== undefined ? { networkFile: network } : {}),
+    ...(topology ? { topology } : {}),
+    ...(systemFile !== undefined ? { systemFile } : {}),
+    op: row.op as (typeof COLLECTIVE_OPS)[number],
+    bytes: Number(row.size),
+    model: String(row.model),
+    ...(systemFile === undefined ? { algorithms: String(row.algo).split('/') } : {}),
+    system: { ...knobs, flavor: (text(row.flavor) as 'native' | 'astra' | undefined) ?? 'astra' },
+    ...(text(row.scheduler) ? { scheduler: text(row.scheduler) as SchedulerName } : {}),
+  });
+  return {
+    timeNs: r.timeNs, minTimeNs: r.minTimeNs, busBwGBps: r.busBwGBps, algBwGBps: r.algBwGBps,
+    events: r.events, messages: r.messages,
+  };
+}
 
 /** Every sweepable command by name; `orrery sweep <name>` exists for each. */
 export const SWEEP_COMMANDS: Record<string, SweepCommand> = {

@@ -1,11 +1,17 @@
 /** `orrery collective`: simulate one collective and print its time and bandwidths. */
 import type { Command } from 'commander';
-import { COLLECTIVE_OPS, runCollective, type CollectiveOp, type CollectiveReport } from '../api/index.ts';
+import {
+  COLLECTIVE_OPS, InputError, parseAlgorithm, resolveTopology, runAstraCollective, runCollective, type CollectiveOp,
+  type CollectiveReport, type SystemOptions,
+} from '../api/index.ts';
 import { formatBytes, formatCount, formatGBps, formatTime, table } from './format.ts';
 import { choiceOpt, intOpt, sizeOpt } from './options.ts';
 import { addSystemOptions, systemFromOptions, type SystemCliOptions } from './system-options.ts';
 
 interface CollectiveCliOptions extends SystemCliOptions {
+  astraNetwork?: string;
+  astraSystem?: string;
+  flavor?: SystemOptions['flavor'];
   op: CollectiveOp;
   size: number;
   root?: number;
@@ -21,14 +27,20 @@ export function registerCollective(program: Command): void {
       'Simulate one collective (every rank of the topology takes part) and report its time and the nccl-tests ' +
         'bandwidths. Sizes are bytes per rank; for all-gather, each rank\'s input.',
     );
-  addSystemOptions(cmd)
+  addSystemOptions(cmd, 'algorithm', 'required unless --astra-network')
+    .option('--astra-network <file>', 'ASTRA-sim network file (2.0 analytical .yml, or 1.0 analytical .json; GB/s there means 2^30 B/s) instead of --topology')
+    .option('--astra-system <file>', 'ASTRA-sim system file (2.0 .json or 1.0 key: value text): algorithms, chunks, delays; explicit flags override it')
+    .option('--flavor <flavor>', 'system-layer arithmetic: native, or astra (ASTRA-sim\'s integer sizes and quirks; default with --astra-system or an astra-* model)', choiceOpt('--flavor', ['native', 'astra'] as const))
     .requiredOption('-o, --op <op>', `operation: ${COLLECTIVE_OPS.join(', ')}`, choiceOpt('--op', COLLECTIVE_OPS))
     .requiredOption('-s, --size <bytes>', 'bytes per rank: 1GiB, 64MB, 4096 …', sizeOpt('--size'))
     .option('--root <npu>', 'root NPU for broadcast and reduce (default 0)', intOpt('--root', 0))
     .option('--json', 'print one JSON object instead of the table')
     .option('--per-rank', 'also print each rank\'s finish time')
-    .action((opts: CollectiveCliOptions) => {
+    .action((opts: CollectiveCliOptions, command: Command) => {
+      if (opts.astraNetwork !== undefined || opts.astraSystem !== undefined) return runAstra(opts, command);
+      if (opts.topology === undefined) throw new InputError('--topology is required (or give an ASTRA-sim network file with --astra-network)');
       const sys = systemFromOptions(opts);
+      if (opts.flavor !== undefined || sys.model.startsWith('astra-')) sys.system.flavor = opts.flavor ?? 'astra';
       const report = runCollective({
         ...sys,
         op: opts.op,
@@ -40,13 +52,62 @@ export function registerCollective(program: Command): void {
     });
 }
 
+/**
+ * The ASTRA-sim path: --astra-network (or --topology) and --astra-system. The system file gives the knobs; flags
+ * given explicitly on the command line override it; without a system file the flags (and their defaults) are the
+ * knobs, as on the native path. The model defaults to astra-unaware and the flavor to astra.
+ */
+function runAstra(opts: CollectiveCliOptions, cmd: Command): void {
+  const explicit = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+  if (opts.astraNetwork !== undefined && opts.topology !== undefined) {
+    throw new InputError(`give --astra-network (${opts.astraNetwork}) or --topology (${opts.topology}), not both`);
+  }
+  if (opts.astraNetwork !== undefined && (opts.bandwidth !== undefined || opts.latency !== undefined)) {
+    throw new InputError(`--bandwidth and --latency apply to --topology shorthand only; ${opts.astraNetwork} gives its own`);
+  }
+  const topology = opts.topology !== undefined
+    ? resolveTopology({
+      topology: opts.topology,
+      ...(opts.bandwidth ? { bandwidthGBps: opts.bandwidth } : {}),
+      ...(opts.latency ? { latencyNs: opts.latency } : {}),
+    }).topology
+    : undefined;
+  const fromFile = opts.astraSystem !== undefined;
+  const given = (name: string) => !fromFile || explicit(name);
+  const system: Partial<SystemOptions> = {
+    flavor: opts.flavor ?? 'astra',
+    ...(given('chunks') ? { chunks: opts.chunks } : {}),
+    ...(given('endpointDelay') ? { endpointDelayNs: opts.endpointDelay } : {}),
+    ...(given('scheduling') ? { scheduling: opts.scheduling } : {}),
+    ...(given('composition') ? { composition: opts.composition } : {}),
+    ...(opts.activeChunks !== undefined ? { activeChunksPerDim: opts.activeChunks } : {}),
+    ...(opts.localMemBw !== undefined ? { localMemBwGBps: opts.localMemBw } : {}),
+  };
+  const { report, warnings, topology: topo } = runAstraCollective({
+    ...(opts.astraNetwork !== undefined ? { networkFile: opts.astraNetwork } : {}),
+    ...(topology ? { topology } : {}),
+    ...(opts.astraSystem !== undefined ? { systemFile: opts.astraSystem } : {}),
+    op: opts.op,
+    bytes: opts.size,
+    model: explicit('model') ? opts.model : 'astra-unaware',
+    ...(given('algo') ? { algorithms: opts.algo.split(',').map((a) => parseAlgorithm(a, '--algo')) } : {}),
+    system,
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+  });
+  for (const w of warnings) console.error(`warning: ${w}`);
+  if (opts.json) printJson(report, opts.perRank === true);
+  else printHuman(report, opts.perRank === true, topo.dims.length);
+}
+
 function printJson(r: CollectiveReport, perRank: boolean): void {
   const { perRankNs, ...rest } = r;
   console.log(JSON.stringify(perRank ? { ...rest, perRankNs } : rest, null, 2));
 }
 
 function printHuman(r: CollectiveReport, perRank: boolean, dims: number): void {
-  const algos = r.algorithms.length === 1 && dims > 1 ? `${r.algorithms[0]} (every dimension)` : r.algorithms.join(', ');
+  const flat = r.algorithms.length === 1 && r.algorithms[0]!.startsWith('one');
+  const algos = flat ? `${r.algorithms[0]} (one phase over all NPUs)`
+    : r.algorithms.length === 1 && dims > 1 ? `${r.algorithms[0]} (every dimension)` : r.algorithms.join(', ');
   console.log(`${r.op} of ${formatBytes(r.bytes)} per rank on ${r.topology} (${formatCount(r.npus)} NPUs), model ${r.model}`);
   const rows: [string, string][] = [
     ['algorithm', `${algos}; ${r.chunks} chunk${r.chunks === 1 ? '' : 's'}${dims > 1 ? `; ${r.composition}` : ''}`],

@@ -5,13 +5,14 @@
  */
 import type { Command } from 'commander';
 import {
-  COMPOSITIONS, DEFAULT_NETWORK_MODEL, DEFAULT_SYSTEM, networkModelNames, parseAlgorithm, resolveTopology,
+  COMPOSITIONS, DEFAULT_NETWORK_MODEL, DEFAULT_SYSTEM, InputError, networkModelNames, parseAlgorithm, resolveTopology,
   SCHEDULER_NAMES, type SchedulerName, type SystemOptions,
 } from '../api/index.ts';
 import { choiceOpt, intOpt, numberListOpt, positiveNumberOpt, timeOpt } from './options.ts';
 
 export interface SystemCliOptions {
-  topology: string;
+  /** Required unless the command has another source (`orrery collective --astra-network`). */
+  topology?: string;
   bandwidth?: number[];
   latency?: number[];
   algo: string;
@@ -25,10 +26,17 @@ export interface SystemCliOptions {
   scheduler?: SchedulerName;
 }
 
-/** Adds the shared options; `algoHelp` says what --algo applies to in this command. */
-export function addSystemOptions(cmd: Command, algoHelp = 'algorithm'): Command {
-  return cmd
-    .requiredOption('-t, --topology <topo>', 'shorthand (ring:8, switch:64, fc:8, torus:4x4x4, ring:8,switch:16), a topology JSON file, or a name from topologies/')
+const TOPOLOGY_HELP = 'shorthand (ring:8, switch:64, fc:8, torus:4x4x4, ring:8,switch:16), a topology JSON file, or a name from topologies/';
+
+/**
+ * Adds the shared options; `algoHelp` says what --algo applies to in this command. With `topologyOptional`,
+ * --topology may be missing (the command reads the topology elsewhere; {@link systemFromOptions} then needs it).
+ */
+export function addSystemOptions(cmd: Command, algoHelp = 'algorithm', topologyOptional?: string): Command {
+  const withTopology = topologyOptional
+    ? cmd.option('-t, --topology <topo>', `${TOPOLOGY_HELP} (${topologyOptional})`)
+    : cmd.requiredOption('-t, --topology <topo>', TOPOLOGY_HELP);
+  return withTopology
     .option('--bandwidth <GBps,...>', 'link bandwidth per dimension in GB/s (1 GB = 1e9 B), one value or one per dimension (shorthand only; default 50)', numberListOpt('--bandwidth', false))
     .option('--latency <ns,...>', 'per-hop latency per dimension in ns, one value or one per dimension (shorthand only; default 500)', numberListOpt('--latency', true))
     .option('-a, --algo <names>', `${algoHelp}, one for all dimensions or one per dimension: ring, direct[W], halvingDoubling, doubleBinaryTree`, 'ring')
@@ -44,6 +52,7 @@ export function addSystemOptions(cmd: Command, algoHelp = 'algorithm'): Command 
 
 /** The topology, algorithms, model, system knobs and scheduler the shared options ask for. */
 export function systemFromOptions(opts: SystemCliOptions) {
+  if (opts.topology === undefined) throw new InputError('--topology is required');
   const { topology } = resolveTopology({
     topology: opts.topology,
     ...(opts.bandwidth ? { bandwidthGBps: opts.bandwidth } : {}),

@@ -6,7 +6,8 @@
  *   member; this includes the whole machine and any set of whole dimensions) runs one phase per dimension it spans,
  *   each phase inside the lines along that dimension, with the dimension's algorithm.
  * - Any other group (e.g. 6 NPUs of an 8-NPU dimension, or a scattered set) runs as one flat phase over all its
- *   members in the order given, with the first algorithm; messages are routed by the network model.
+ *   members in the order given, with the first algorithm; messages are routed by the network model. So does any
+ *   group when the algorithm is flat (ASTRA-sim's `oneRing`, `oneDirect`, `oneHalvingDoubling`).
  *
  * Phase order (sizes chain: a reduce-scatter leaves 1/p of the data, an all-gather multiplies it by p):
  * - all-reduce, `baseline`: all-reduce on each dimension, dim 0 first.
@@ -104,8 +105,12 @@ export function planCollective(topo: Topology, req: PlanRequest): CollectivePlan
   const product = used.reduce((acc, u) => acc * u.length, 1);
   const spanned = used.map((u, d) => (u.length > 1 ? d : -1)).filter((d) => d >= 0);
 
-  if (product !== G) {
-    // not a sub-grid: one flat phase in the given order
+  const flat = req.algorithms.some((a) => a.flat === true);
+  if (flat && req.algorithms.length !== 1) {
+    throw new CollectiveError('a flat algorithm (oneRing, oneDirect, oneHalvingDoubling) runs over the whole group: give it alone, not one per dimension');
+  }
+  if (product !== G || flat) {
+    // not a sub-grid (or a flat algorithm asked for): one flat phase in the given order
     const flatOp: PhaseOp = op === 'barrier' ? 'allreduce' : op;
     const line = Int32Array.from(req.group, (_, i) => i);
     const phase = makePhase(flatOp, -1, algoFor(0), [line], G, 1, D);

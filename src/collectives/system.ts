@@ -56,6 +56,11 @@ export class Collective {
   /** Per member: time it joined and finished (-1 before). */
   readonly joinedAt: Float64Array;
   readonly doneAt: Float64Array;
+  /**
+   * Per chunk × member: where the chunk is, for stall reports: -1 not issued, 2i waiting in phase i's queue, 2i+1
+   * running phase i, 2·phases done.
+   */
+  readonly progress: Int32Array;
   /** Phase runs, [chunk][phase]. */
   readonly runs: PhaseRun[][] = [];
   membersDone = 0;
@@ -79,6 +84,7 @@ export class Collective {
     this.chunksDone = new Int32Array(G);
     this.joinedAt = new Float64Array(G).fill(-1);
     this.doneAt = new Float64Array(G).fill(-1);
+    this.progress = new Int32Array(chunks * G).fill(-1);
   }
 
   get size(): number {
@@ -106,6 +112,8 @@ export class CollectiveSystem implements EventHandler {
   private readonly waiting: (number[] | undefined)[];
   private readonly queuesPerRank: number;
   private readonly world: readonly number[];
+  /** Flavor astra: per collective type, per rank × queue, double-binary-tree phases created so far. */
+  private readonly treeCounters = new Map<CollectiveOp, Int32Array>();
 
   constructor(engine: Engine, network: NetworkModel, options: Partial<SystemOptions> = {}) {
     this.engine = engine;
@@ -129,7 +137,7 @@ export class CollectiveSystem implements EventHandler {
     }
     const group = Array.from(request.group ?? this.world);
     // plans depend only on these and are never modified: trace replay creates thousands of instances of a few
-    const key = `${request.op}|${request.root ?? ''}|${options.composition}|${request.algorithms.map((a) => `${a.name}${a.window ?? ''}`).join(',')}|${request.group ? group.join(',') : '*'}`;
+    const key = `${request.op}|${request.root ?? ''}|${options.composition}|${options.flavor}|${request.algorithms.map((a) => `${a.flat ? 'one:' : ''}${a.name}${a.window ?? ''}`).join(',')}|${request.group ? group.join(',') : '*'}`;
     let plan = this.plans.get(key);
     if (!plan) {
       plan = planCollective(this.topology, {
@@ -144,7 +152,7 @@ export class CollectiveSystem implements EventHandler {
         const composed = phase.op !== request.op && request.op !== 'barrier'
           ? ` (the ${options.composition} ${request.op} runs a ${phase.op} there; --composition baseline runs a full ${request.op} per dimension)`
           : '';
-        checkAlgorithm(phase.algorithm, phase.op, phase.size, where + composed);
+        checkAlgorithm(phase.algorithm, phase.op, phase.size, where + composed, options.flavor);
       }
       this.plans.set(key, plan);
     }
@@ -190,6 +198,24 @@ export class CollectiveSystem implements EventHandler {
     }
   }
 
+  /**
+   * Which of the two double binary trees (0 or 1) a new phase run of collective c uses, ASTRA-sim's way: each rank
+   * keeps a counter per collective type and dimension, advanced by every double-binary-tree phase it creates there
+   * (so with an odd chunk count the next collective starts on the other tree). A run follows the counter of the
+   * group's first member; every member's counter advances. Runs must be created in chunk order, phases in order.
+   */
+  treeParity(c: Collective, queue: number): number {
+    let counters = this.treeCounters.get(c.request.op);
+    if (!counters) {
+      counters = new Int32Array(this.topology.npus * this.queuesPerRank);
+      this.treeCounters.set(c.request.op, counters);
+    }
+    const qpr = this.queuesPerRank;
+    const parity = counters[c.members[0]! * qpr + queue]! & 1;
+    for (let m = 0; m < c.members.length; m++) counters[c.members[m]! * qpr + queue]!++;
+    return parity;
+  }
+
   /** Network arrival: (run, member, round). */
   onEvent(a: number, b: number, c: number): void {
     this.runs[a]!.arrive(b, c);
@@ -202,7 +228,7 @@ export class CollectiveSystem implements EventHandler {
     const rank = c.members[m]!;
     // ASTRA-sim's order: the chunk joins its next queue, the freed slot is refilled, then the next queue admits
     const q = next ? this.add(next, m) : -1;
-    if (!next) this.chunkDone(c, m);
+    if (!next) this.chunkDone(c, m, run.chunk);
     const prev = rank * this.queuesPerRank + run.phase.queue;
     this.running[prev]!--;
     this.admit(prev);
@@ -250,10 +276,11 @@ export class CollectiveSystem implements EventHandler {
     if (run.phase.lineOf[m]! < 0) {
       const next = c.runs[run.chunk]![run.phaseIndex + 1];
       if (next) return this.add(next, m);
-      this.chunkDone(c, m);
+      this.chunkDone(c, m, run.chunk);
       return -1;
     }
     const q = c.members[m]! * this.queuesPerRank + run.phase.queue;
+    c.progress[run.chunk * c.size + m] = 2 * run.phaseIndex;
     const list = this.waiting[q] ?? (this.waiting[q] = []);
     let i = list.length;
     while (i > 0 && list[i - 3]! < c.priority) i -= 3;
@@ -272,6 +299,7 @@ export class CollectiveSystem implements EventHandler {
       this.running[q]!++;
       const m = w[2]!;
       w.splice(0, 3); // before begin(): a phase that ends at once re-enters admit(q)
+      run.collective.progress[run.chunk * run.collective.size + m]!++;
       this.begin(run, m);
     }
   }
@@ -283,7 +311,8 @@ export class CollectiveSystem implements EventHandler {
     else run.start(m);
   }
 
-  private chunkDone(c: Collective, m: number): void {
+  private chunkDone(c: Collective, m: number, chunk: number): void {
+    c.progress[chunk * c.size + m] = 2 * c.plan.phases.length;
     if (++c.chunksDone[m]! === c.chunks) this.memberDone(c, m);
   }
 
@@ -297,6 +326,29 @@ export class CollectiveSystem implements EventHandler {
       c.listener?.onDone?.(c, now);
     }
   }
+}
+
+/**
+ * Where an unfinished collective is stuck, for error messages: for up to `max` unfinished members, each unfinished
+ * chunk's phase and whether it runs or waits for its queue.
+ */
+export function describeStall(c: Collective, max = 3): string {
+  const out: string[] = [];
+  const phases = c.plan.phases;
+  for (let m = 0; m < c.size && out.length < max; m++) {
+    if (c.doneAt[m]! >= 0) continue;
+    const parts: string[] = [];
+    for (let k = 0; k < c.chunks; k++) {
+      const p = c.progress[k * c.size + m]!;
+      if (p < 0) { parts.push(`chunk ${k} not issued`); continue; }
+      const i = p >> 1;
+      if (i >= phases.length) continue;
+      const ph = phases[i]!;
+      parts.push(`chunk ${k} ${ph.op}${ph.dim >= 0 ? ` in dim ${ph.dim}` : ''} ${p & 1 ? 'running' : 'queued'}`);
+    }
+    out.push(`rank ${c.members[m]}: ${parts.join(', ')}`);
+  }
+  return out.join('; ');
 }
 
 /** Validates system options; errors name the knob and what was expected. */

@@ -14,10 +14,14 @@ export type PhaseOp = 'allreduce' | 'reducescatter' | 'allgather' | 'alltoall' |
 export type AlgorithmName = 'ring' | 'direct' | 'halvingDoubling' | 'doubleBinaryTree';
 export const ALGORITHM_NAMES: readonly AlgorithmName[] = ['ring', 'direct', 'halvingDoubling', 'doubleBinaryTree'];
 
-/** An algorithm choice for one dimension; `window` bounds `direct`'s messages in flight per rank. */
+/**
+ * An algorithm choice for one dimension; `window` bounds `direct`'s messages in flight per rank. `flat` runs it as
+ * one phase over the whole group in NPU order, ignoring dimensions (ASTRA-sim's `oneRing`, `oneDirect`, …).
+ */
 export interface AlgorithmSpec {
   name: AlgorithmName;
   window?: number;
+  flat?: boolean;
 }
 
 export type Composition = 'baseline' | 'localBWAware';

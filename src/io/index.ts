@@ -7,5 +7,6 @@ export { decodeChakra, encodeChakra, type ChakraFile, type ChakraNode, type Chak
 export { traceToChakra, writeChakraTrace, type ChakraExportOptions, type ChakraExport } from './chakraWrite.ts';
 export { astraTextToTrace, parseAstraText, ASTRA_POLICIES, type AstraTextOptions, type AstraPolicy } from './astraText.ts';
 export { parseWorkloadSpec, readWorkloadSpec, parseSetArg } from './workloadSpec.ts';
+export * from './astra.ts';
 export * from './table.ts';
 export * from './svg-chart.ts';

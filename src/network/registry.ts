@@ -4,6 +4,8 @@
  */
 import type { Engine } from '../engine/index.ts';
 import { AnalyticalNetwork } from './analytical.ts';
+import { AstraAwareNetwork } from './astraAware.ts';
+import { AstraUnawareNetwork } from './astraUnaware.ts';
 import { FlowNetwork } from './flow.ts';
 import type { NetworkModel } from './model.ts';
 import { TopologyError, type Topology } from './topology.ts';
@@ -22,6 +24,14 @@ export const NETWORK_MODELS: Record<string, NetworkModelEntry> = {
   flow: {
     create: (engine, topology) => new FlowNetwork(engine, topology),
     summary: 'flow-level: links shared max-min fairly on the physical topology, rates recomputed as flows start and end',
+  },
+  'astra-unaware': {
+    create: (engine, topology) => new AstraUnawareNetwork(engine, topology),
+    summary: "ASTRA-sim 2.0's congestion-unaware backend: ⌊hops·latency + bytes/B⌋ in the first differing dimension, no contention",
+  },
+  'astra-aware': {
+    create: (engine, topology) => new AstraAwareNetwork(engine, topology),
+    summary: "ASTRA-sim 2.0's congestion-aware backend: per-link FIFO, store-and-forward per message, switch as a device",
   },
 };
 

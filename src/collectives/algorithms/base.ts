@@ -13,8 +13,11 @@
  * message can satisfy it before it arrives), `send` asks the network to deliver straight to `processed` after
  * arrival + processing delay: one event per message instead of an arrival and a processing event.
  */
+import type { Engine } from '../../engine/index.ts';
+import type { NetworkModel } from '../../network/model.ts';
 import type { Collective, CollectiveSystem } from '../system.ts';
 import type { PhasePlan } from '../plan.ts';
+import { CollectiveError } from '../types.ts';
 
 export abstract class PhaseRun {
   /** Members per line. */
@@ -25,6 +28,11 @@ export abstract class PhaseRun {
   /** ASTRA-sim arithmetic (integer message sizes, truncated delays, its algorithm quirks). */
   protected readonly astra: boolean;
   private readonly members: Int32Array;
+  protected readonly engine: Engine;
+  private readonly net: NetworkModel;
+  private readonly hProcessed: number;
+  private memoBytes = -1;
+  private memoDelay = 0;
 
   constructor(
     protected readonly system: CollectiveSystem,
@@ -43,6 +51,9 @@ export abstract class PhaseRun {
     this.reduceScale = o.localMemBwGBps === Infinity ? 0 : 3 / o.localMemBwGBps;
     this.astra = o.flavor === 'astra';
     this.members = collective.members;
+    this.engine = system.engine;
+    this.net = system.network;
+    this.hProcessed = system.hProcessed;
   }
 
   abstract start(m: number): void;
@@ -65,18 +76,31 @@ export abstract class PhaseRun {
 
   /**
    * Sends `bytes` from member `from` to member `to`, tagged `round`; `reduce` says whether the receiver reduces
-   * it (for its processing delay).
+   * it (for its processing delay), over `reduceBytes` (default: the message).
    */
-  protected send(from: number, to: number, bytes: number, round: number, reduce: boolean): void {
+  protected send(from: number, to: number, bytes: number, round: number, reduce: boolean, reduceBytes = bytes): void {
     const s = this.system;
+    if (this.astra && bytes >= 2 ** 31) tooBigForAstra(bytes);
     if (this.ready(to, round)) {
-      s.network.send(this.members[from]!, this.members[to]!, bytes, s.hProcessed, this.id, to, round, this.processingDelay(bytes, reduce));
+      s.network.send(this.members[from]!, this.members[to]!, bytes, s.hProcessed, this.id, to, round, this.processingDelay(reduceBytes, reduce));
     } else {
       s.network.send(this.members[from]!, this.members[to]!, bytes, s.hArrive, this.id, to, round, 0);
     }
   }
 
-  /** Takes in a received message: after the processing delay, `processed(m, round)` runs. */
+  /**
+   * The hot path of {@link send} for algorithms whose receivers take every message at arrival + processing delay
+   * (ring): member `from` sends `bytes`, its `round` message, to `to`, whose processing then takes `delay`.
+   */
+  protected sendStep(from: number, to: number, bytes: number, round: number, delay: number): void {
+    if (this.astra && bytes >= 2 ** 31) tooBigForAstra(bytes);
+    this.net.send(this.members[from]!, this.members[to]!, bytes, this.hProcessed, this.id, to, round, delay);
+  }
+
+  /**
+   * Takes in a received message: after the processing delay (endpoint delay, plus the reduction of `bytes` if
+   * `reduce`), `processed(m, round)` runs.
+   */
   protected receive(m: number, round: number, bytes: number, reduce: boolean): void {
     const delay = this.processingDelay(bytes, reduce);
     if (delay === 0) this.processed(m, round);
@@ -84,13 +108,29 @@ export abstract class PhaseRun {
   }
 
   /** Endpoint delay, plus 3·m/L when the message is reduced. */
-  private processingDelay(bytes: number, reduce: boolean): number {
+  protected processingDelay(bytes: number, reduce: boolean): number {
     if (!reduce || this.reduceScale === 0) return this.endpoint;
-    return this.endpoint + (this.astra ? 3 * Math.floor((bytes / (this.localMemBw * 1e9)) * 1e9) : Math.round(bytes * this.reduceScale));
+    // a phase reduces messages of one or a few sizes: remember the last one (two divisions per message add up)
+    if (bytes !== this.memoBytes) {
+      this.memoBytes = bytes;
+      this.memoDelay = this.endpoint + (this.astra ? 3 * Math.floor((bytes / (this.localMemBw * 1e9)) * 1e9) : Math.round(bytes * this.reduceScale));
+    }
+    return this.memoDelay;
   }
 
   /** Member m has finished this phase. */
   protected done(m: number): void {
     this.system.phaseDone(this, m);
   }
+}
+
+/**
+ * ASTRA-sim keeps a message's size in an `int` where it charges the endpoint and reduction delays (`PacketBundle`),
+ * so a message of 2 GiB or more overflows there and its result is undefined: flavor astra refuses to guess.
+ */
+function tooBigForAstra(bytes: number): never {
+  throw new CollectiveError(
+    `a message of ${bytes} bytes: ASTRA-sim stores message sizes in an int when it charges their delays, so messages of ` +
+      '2 GiB or more overflow there and its result is undefined; split the collective into more chunks',
+  );
 }

@@ -7,7 +7,9 @@
  *
  * Closed form (α-β, one chunk, free processing, h hops per tree edge, p a power of two so the height is log2 p):
  * the root finishes at log2(p)·(h·α + n/B), the leaves at 2·log2(p)·(h·α + n/B).
- * Flavor `astra` also charges the reduction cost on the way down, as ASTRA-sim does.
+ * Flavor `astra` is ASTRA-sim's: inner members also charge the reduction cost on the way down; the tree of each
+ * phase follows a per-rank counter that persists across collectives (see `CollectiveSystem.treeParity`); and every
+ * collective type runs this all-reduce of the whole phase data (its registry entry accepts them all).
  */
 import { PhaseRun } from './base.ts';
 import type { Collective, CollectiveSystem } from '../system.ts';
@@ -57,7 +59,8 @@ export class DoubleBinaryTreeRun extends PhaseRun {
 
   constructor(system: CollectiveSystem, id: number, c: Collective, chunk: number, phaseIndex: number, phase: PhasePlan, bytes: number) {
     super(system, id, c, chunk, phaseIndex, phase, bytes);
-    this.tree = treesFor(this.p)[chunk % 2]!;
+    // native: chunks alternate trees; astra: ASTRA-sim's per-rank counter, which persists across collectives
+    this.tree = treesFor(this.p)[this.astra ? system.treeParity(c, phase.queue) : chunk % 2]!;
     this.got = new Int32Array(c.size);
     this.earlyUp = new Int32Array(c.size);
     this.earlyDown = new Uint8Array(c.size);
@@ -90,7 +93,7 @@ export class DoubleBinaryTreeRun extends PhaseRun {
     if (round === 0) {
       if (this.state[m] === 1) this.receive(m, 0, this.bytes, true);
       else this.earlyUp[m]!++;
-    } else if (this.state[m] === 2) this.receive(m, 1, this.bytes, this.astra);
+    } else if (this.state[m] === 2) this.receive(m, 1, this.bytes, this.reducesDown(m));
     else this.earlyDown[m] = 1;
   }
 
@@ -111,14 +114,19 @@ export class DoubleBinaryTreeRun extends PhaseRun {
     this.state[m] = 2;
     if (this.earlyDown[m] === 1) {
       this.earlyDown[m] = 0;
-      this.receive(m, 1, this.bytes, this.astra);
+      this.receive(m, 1, this.bytes, this.reducesDown(m));
     }
+  }
+
+  /** Flavor astra: an inner member charges a reduction for the chunk coming down too (leaves do not). */
+  private reducesDown(m: number): boolean {
+    return this.astra && this.children(this.phase.posOf[m]!) > 0;
   }
 
   private down(m: number, pos: number): void {
     const l = this.tree.left[pos]!, r = this.tree.right[pos]!;
-    if (l >= 0) this.send(m, this.peer(m, l), this.bytes, 1, this.astra);
-    if (r >= 0) this.send(m, this.peer(m, r), this.bytes, 1, this.astra);
+    if (l >= 0) this.send(m, this.peer(m, l), this.bytes, 1, this.astra && this.children(l) > 0);
+    if (r >= 0) this.send(m, this.peer(m, r), this.bytes, 1, this.astra && this.children(r) > 0);
     this.done(m);
   }
 }

@@ -27,6 +27,8 @@ export class HalvingDoublingRun extends PhaseRun {
   private readonly rounds: number;
   private readonly round: Int32Array; // round a member waits for; -1 before start
   private readonly early: Int32Array; // bit r: a round-r message arrived before its member waited for it
+  private readonly waitingSince: Float64Array; // when the member started waiting for round[m]
+  private readonly taking: Uint8Array; // the member has taken in round[m]'s message and is processing it
 
   constructor(system: CollectiveSystem, id: number, c: Collective, chunk: number, phaseIndex: number, phase: PhasePlan, bytes: number) {
     super(system, id, c, chunk, phaseIndex, phase, bytes);
@@ -43,6 +45,8 @@ export class HalvingDoublingRun extends PhaseRun {
     this.rounds = this.kind === Kind.AR ? 2 * this.L : this.L;
     this.round = new Int32Array(c.size).fill(-1);
     this.early = new Int32Array(c.size);
+    this.waitingSince = new Float64Array(c.size);
+    this.taking = new Uint8Array(c.size);
   }
 
   private rel(m: number): number {
@@ -74,7 +78,15 @@ export class HalvingDoublingRun extends PhaseRun {
   }
 
   private reduces(r: number): boolean {
+    // ASTRA-sim reduces on only L−1 of the L reduce-scatter receives (its slot count per round is
+    // int(log2 p − 1), an operator-precedence slip), and charges each the next round's, halved, message
+    if (this.astra && this.kind !== Kind.REDUCE) return (this.kind === Kind.RS || this.kind === Kind.AR) && r < this.L - 1;
     return this.kind === Kind.RS || this.kind === Kind.REDUCE || (this.kind === Kind.AR && r < this.L);
+  }
+
+  /** Bytes a round-r receive reduces over (flavor astra: the next round's message; notes §5.3). */
+  private reduceBytes(r: number): number {
+    return this.astra && this.kind !== Kind.REDUCE ? this.msg(r + 1) : this.msg(r);
   }
 
   start(m: number): void {
@@ -91,7 +103,7 @@ export class HalvingDoublingRun extends PhaseRun {
         return this.wait(m, 0);
       }
       default:
-        this.send(m, this.member(m, q ^ this.dist(0)), this.msg(0), 0, this.reduces(0));
+        this.send(m, this.member(m, q ^ this.dist(0)), this.msg(0), 0, this.reduces(0), this.reduceBytes(0));
         return this.wait(m, 0);
     }
   }
@@ -101,8 +113,9 @@ export class HalvingDoublingRun extends PhaseRun {
     const bit = 1 << r;
     if ((this.early[m]! & bit) !== 0) {
       this.early[m]! &= ~bit;
-      this.receive(m, r, this.msg(r), this.reduces(r));
-    }
+      this.taking[m] = 1;
+      this.receive(m, r, this.reduceBytes(r), this.reduces(r));
+    } else this.waitingSince[m] = this.system.engine.now;
   }
 
   opensWithSend(m: number): boolean {
@@ -112,9 +125,13 @@ export class HalvingDoublingRun extends PhaseRun {
     return true;
   }
 
-  protected ready(m: number, r: number): boolean {
-    // a broadcast arrival also releases its sender's next send, so it must come through arrive()
-    return this.kind !== Kind.BCAST && this.round[m] === r;
+  /**
+   * One event per message (as in ring.ts): every message but a broadcast's is delivered to `processed` at arrival +
+   * processing delay, and the receiver settles there whether it was already waiting when the message arrived. A
+   * broadcast arrival also releases its sender's next send, so it comes through arrive().
+   */
+  protected ready(): boolean {
+    return this.kind !== Kind.BCAST;
   }
 
   arrive(m: number, r: number): void {
@@ -123,11 +140,27 @@ export class HalvingDoublingRun extends PhaseRun {
       const q = this.rel(m);
       this.sendDown(this.member(m, q - (1 << r)), r + 1);
     }
-    if (this.round[m] === r) this.receive(m, r, this.msg(r), this.reduces(r));
+    if (this.round[m] === r) this.receive(m, r, this.reduceBytes(r), this.reduces(r));
     else this.early[m]! |= 1 << r;
   }
 
   processed(m: number, r: number): void {
+    if (this.kind !== Kind.BCAST) {
+      if (this.taking[m] === 1 && this.round[m] === r) this.taking[m] = 0;
+      else if (this.round[m] === r) {
+        // delivered at arrival + delay: done now if the member was waiting when it arrived, else that much later
+        const delay = this.processingDelay(this.reduceBytes(r), this.reduces(r));
+        const since = this.waitingSince[m]!;
+        if (since > this.system.engine.now - delay) {
+          this.taking[m] = 1;
+          this.system.engine.scheduleAt(since + delay, this.system.hProcessed, this.id, m, r);
+          return;
+        }
+      } else {
+        this.early[m]! |= 1 << r;
+        return;
+      }
+    }
     const q = this.rel(m);
     switch (this.kind) {
       case Kind.BCAST:
@@ -142,7 +175,7 @@ export class HalvingDoublingRun extends PhaseRun {
       default: {
         const next = r + 1;
         if (next === this.rounds) return this.done(m);
-        this.send(m, this.member(m, q ^ this.dist(next)), this.msg(next), next, this.reduces(next));
+        this.send(m, this.member(m, q ^ this.dist(next)), this.msg(next), next, this.reduces(next), this.reduceBytes(next));
         return this.wait(m, next);
       }
     }

@@ -13,6 +13,11 @@
  *
  * A member sends step s+1 once it has received and processed step s. A message that arrives before its member is
  * waiting for it is kept in a counter and taken in, in arrival order, when the member posts its next receive.
+ *
+ * One event per message: every message is delivered at arrival + processing delay (endpoint delay, reduction), the
+ * time it is done if its receiver was already waiting when it arrived, which is the common case. The receiver
+ * records when it started waiting; if that was after the arrival, the message is done that much later (one more
+ * event), and if the receiver is not waiting yet, the message counts as arrived early.
  * Closed form (α-β, one chunk, free processing, one hop per step): all-reduce 2(p−1)(α + n/(pB)).
  */
 import { PhaseRun } from './base.ts';
@@ -20,6 +25,7 @@ import type { Collective, CollectiveSystem } from '../system.ts';
 import type { PhasePlan } from '../plan.ts';
 
 const enum Kind { RS, AG, AR, A2A, BCAST, REDUCE }
+const IDLE = 0, WAITING = 1, TAKING = 2;
 
 export class RingRun extends PhaseRun {
   private readonly kind: Kind;
@@ -27,7 +33,15 @@ export class RingRun extends PhaseRun {
   private readonly unit: number; // bytes per step for RS/AR (n/p) and AG (n); per block for A2A (n/p)
   private readonly step: Int32Array; // next step each member waits for
   private readonly early: Int32Array; // messages arrived before their member was waiting
-  private readonly waiting: Uint8Array;
+  /** Per member: IDLE, WAITING for step[m]'s message, or TAKING it (processing it after a late start). */
+  private readonly state: Uint8Array;
+  private readonly waitingSince: Float64Array; // when the member started waiting for step[m]
+  /** Steps below this reduce (RS, reduce: all; AR: the first p−1; others: none). */
+  private readonly reduceBelow: number;
+  /** Processing delay of a step's message that is reduced / is not (when every step's message has one size). */
+  private readonly delayReduce: number;
+  private readonly delayPlain: number;
+  private readonly sizesVary: boolean; // native all-to-all: the message shrinks every step
 
   constructor(system: CollectiveSystem, id: number, c: Collective, chunk: number, phaseIndex: number, phase: PhasePlan, bytes: number) {
     super(system, id, c, chunk, phaseIndex, phase, bytes);
@@ -44,7 +58,18 @@ export class RingRun extends PhaseRun {
     }
     this.step = new Int32Array(G);
     this.early = new Int32Array(G);
-    this.waiting = new Uint8Array(G);
+    this.state = new Uint8Array(G);
+    this.waitingSince = new Float64Array(G);
+    this.reduceBelow = this.kind === Kind.RS || this.kind === Kind.REDUCE ? Infinity : this.kind === Kind.AR ? p - 1 : 0;
+    this.sizesVary = this.kind === Kind.A2A && !this.astra;
+    this.delayReduce = this.processingDelay(this.unit, true);
+    this.delayPlain = this.processingDelay(this.unit, false);
+  }
+
+  /** Processing delay of step s's message at its receiver. */
+  private delay(s: number): number {
+    if (this.sizesVary) return this.processingDelay(this.size(s), false);
+    return s < this.reduceBelow ? this.delayReduce : this.delayPlain;
   }
 
   private size(s: number): number {
@@ -56,7 +81,7 @@ export class RingRun extends PhaseRun {
   }
 
   private reduces(s: number): boolean {
-    return this.kind === Kind.RS || this.kind === Kind.REDUCE || (this.kind === Kind.AR && s < this.p - 1);
+    return s < this.reduceBelow;
   }
 
   /** Position relative to the chain start: 0 sends first; p−1 receives last. */
@@ -71,8 +96,9 @@ export class RingRun extends PhaseRun {
     return this.phase.next[m]!;
   }
 
-  protected ready(m: number, round: number): boolean {
-    return this.waiting[m] === 1 && this.step[m] === round;
+  /** Every message is delivered to `processed` at arrival + processing delay (see the header). */
+  protected ready(): boolean {
+    return true;
   }
 
   start(m: number): void {
@@ -92,24 +118,40 @@ export class RingRun extends PhaseRun {
     if (this.early[m]! > 0) {
       this.early[m]!--;
       const s = this.step[m]!;
+      this.state[m] = TAKING;
       this.receive(m, s, this.size(s), this.reduces(s));
     } else {
-      this.waiting[m] = 1;
+      this.state[m] = WAITING;
+      this.waitingSince[m] = this.engine.now;
     }
   }
 
+  /** Unused: messages come to {@link processed} (ready() is always true). */
   arrive(m: number, round: number): void {
-    if (this.waiting[m] === 1 && this.step[m] === round) {
-      this.waiting[m] = 0;
-      const s = this.step[m]!;
-      this.receive(m, s, this.size(s), this.reduces(s));
-    } else {
-      this.early[m]!++;
-    }
+    this.processed(m, round);
   }
 
+  /**
+   * Either a message delivered at arrival + processing delay, or the end of the processing of a message taken in
+   * late (`taking`).
+   */
   processed(m: number, s: number): void {
-    this.waiting[m] = 0;
+    const st = this.state[m]!;
+    if (st !== IDLE && this.step[m] === s) {
+      this.state[m] = IDLE;
+      if (st === TAKING) return this.next(m, s);
+      const delay = this.delay(s);
+      const since = this.waitingSince[m]!;
+      if (since <= this.engine.now - delay) return this.next(m, s); // it was waiting when the message arrived
+      this.state[m] = TAKING;
+      this.engine.scheduleAt(since + delay, this.system.hProcessed, this.id, m, s);
+      return;
+    }
+    this.early[m]!++;
+  }
+
+  /** Member m has taken in and processed step s. */
+  private next(m: number, s: number): void {
     if (this.kind === Kind.BCAST || this.kind === Kind.REDUCE) {
       if (this.chainPos(m) !== this.p - 1) this.send(m, this.successor(m), this.unit, 0, this.kind === Kind.REDUCE);
       return this.done(m);
@@ -117,7 +159,7 @@ export class RingRun extends PhaseRun {
     const next = s + 1;
     this.step[m] = next;
     if (next === this.steps) return this.done(m);
-    this.send(m, this.successor(m), this.size(next), next, this.reduces(next));
+    this.sendStep(m, this.phase.next[m]!, this.size(next), next, this.delay(next));
     this.post(m);
   }
 }
