@@ -12,7 +12,8 @@
  * | reduce         | p−1     | n, a chain ending at the root      | every step            |
  *
  * A member sends step s+1 once it has received and processed step s. A message that arrives before its member is
- * waiting for it is kept in a counter and taken in, in arrival order, when the member posts its next receive.
+ * waiting for it is kept (a count; per step for the native all-to-all, whose shrinking messages can overtake each
+ * other) and taken in when the member posts the receive for its step.
  *
  * One event per message: every message is delivered at arrival + processing delay (endpoint delay, reduction), the
  * time it is done if its receiver was already waiting when it arrived, which is the common case. The receiver
@@ -42,6 +43,12 @@ export class RingRun extends PhaseRun {
   private readonly delayReduce: number;
   private readonly delayPlain: number;
   private readonly sizesVary: boolean; // native all-to-all: the message shrinks every step
+  /**
+   * Native all-to-all only: which early messages arrived, per (member, step). Its messages shrink every step, so a
+   * later step's message can overtake an earlier one; equal-size messages on one route never do, and a count
+   * suffices for them.
+   */
+  private readonly arrived: Uint8Array | undefined;
 
   constructor(system: CollectiveSystem, id: number, c: Collective, chunk: number, phaseIndex: number, phase: PhasePlan, bytes: number) {
     super(system, id, c, chunk, phaseIndex, phase, bytes);
@@ -62,6 +69,7 @@ export class RingRun extends PhaseRun {
     this.waitingSince = new Float64Array(G);
     this.reduceBelow = this.kind === Kind.RS || this.kind === Kind.REDUCE ? Infinity : this.kind === Kind.AR ? p - 1 : 0;
     this.sizesVary = this.kind === Kind.A2A && !this.astra;
+    this.arrived = this.sizesVary ? new Uint8Array(G * this.steps) : undefined;
     this.delayReduce = this.processingDelay(this.unit, true);
     this.delayPlain = this.processingDelay(this.unit, false);
   }
@@ -115,6 +123,20 @@ export class RingRun extends PhaseRun {
   }
 
   private post(m: number): void {
+    const arrived = this.arrived;
+    if (arrived !== undefined) {
+      const s = this.step[m]!;
+      const k = m * this.steps + s;
+      if (arrived[k] === 1) {
+        arrived[k] = 0;
+        this.state[m] = TAKING;
+        this.receive(m, s, this.size(s), false);
+      } else {
+        this.state[m] = WAITING;
+        this.waitingSince[m] = this.engine.now;
+      }
+      return;
+    }
     if (this.early[m]! > 0) {
       this.early[m]!--;
       const s = this.step[m]!;
@@ -147,7 +169,8 @@ export class RingRun extends PhaseRun {
       this.engine.scheduleAt(since + delay, this.system.hProcessed, this.id, m, s);
       return;
     }
-    this.early[m]!++;
+    if (this.arrived !== undefined) this.arrived[m * this.steps + s] = 1;
+    else this.early[m]!++;
   }
 
   /** Member m has taken in and processed step s. */
