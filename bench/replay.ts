@@ -41,7 +41,7 @@ const CASES: Case[] = [
     // DGX A100-like: NVSwitch in a node (300 GB/s, 350 ns), InfiniBand between nodes (25 GB/s per GPU, 1 µs)
     topology: { topology: 'switch:8,switch:128', bandwidthGBps: [300, 25], latencyNs: [350, 1000] },
     trace: () => generateWorkload('gpt3-175b', { dims: [8, 128] }),
-    spec: { device: 'A100-SXM4-80GB' },
+    spec: { device: 'A100-SXM4-80GB', model: 'analytical' },
     targetMs: 10_000,
   },
 ];
@@ -68,7 +68,7 @@ function child(name: string): Result {
   const buildMs = performance.now() - t0;
   const { topology } = resolveTopology(c.topology);
   const c0 = process.cpuUsage();
-  const r = runTrace({ topology, trace, ...c.spec });
+  const r = runTrace({ topology, trace, model: 'analytical', ...c.spec });
   const cpu = process.cpuUsage(c0);
   return {
     name, ranks: r.trace.ranks, ops: r.trace.ops, collectives: r.trace.collectives, events: r.events, buildMs,
