@@ -48,6 +48,32 @@ export interface CollectiveListener {
   onDone?(c: Collective, timeNs: number): void;
 }
 
+/**
+ * A prepared collective: request, plan, options and chunking worked out once, for any number of instances (trace
+ * replay runs hundreds of thousands of instances of a few shapes). Finished instances of a pooled template are
+ * kept and reset for later ones instead of being allocated again (see {@link CollectiveSystem.instantiate}).
+ */
+export interface CollectiveTemplate {
+  readonly request: CollectiveRequest & { group: readonly number[] };
+  readonly plan: CollectivePlan;
+  readonly options: SystemOptions;
+  readonly chunks: number;
+  readonly chunkBytes: number;
+  /** Bytes entering each phase of a chunk. */
+  readonly phaseBytes: readonly number[];
+  /** Whether finished instances are kept for reuse. */
+  readonly pooled: boolean;
+  /** Instances made so far (a template used once keeps nothing). */
+  uses: number;
+  /** Per-member state cells of one instance (members × (runs + 1)), for the pool's budget. */
+  readonly slots: number;
+  /** Finished instances ready for reuse. */
+  free: Collective[];
+  /** Instances finished at time `retiredAt`: reusable once the engine has moved past that instant. */
+  retired: Collective[];
+  retiredAt: number;
+}
+
 /** One collective in flight: its plan, members and progress. */
 export class Collective {
   readonly members: Int32Array;
@@ -68,7 +94,8 @@ export class Collective {
   endNs = -1;
 
   constructor(
-    readonly id: number,
+    /** Collective id (order of creation); a pooled object gets a new one for each instance it serves. */
+    public id: number,
     readonly request: CollectiveRequest & { group: readonly number[] },
     readonly plan: CollectivePlan,
     readonly options: SystemOptions,
@@ -76,8 +103,9 @@ export class Collective {
     readonly chunks: number,
     readonly chunkBytes: number,
     /** Queue priority: a higher value is admitted first. */
-    readonly priority: number,
-    readonly listener: CollectiveListener | undefined,
+    public priority: number,
+    public listener: CollectiveListener | undefined,
+    readonly template: CollectiveTemplate,
   ) {
     this.members = Int32Array.from(request.group);
     const G = this.members.length;
@@ -90,7 +118,24 @@ export class Collective {
   get size(): number {
     return this.members.length;
   }
+
+  /** Makes a finished collective a fresh instance (its phase runs are reset separately, in creation order). */
+  reuse(id: number, priority: number, listener: CollectiveListener | undefined): void {
+    this.id = id;
+    this.priority = priority;
+    this.listener = listener;
+    this.chunksDone.fill(0);
+    this.joinedAt.fill(-1);
+    this.doneAt.fill(-1);
+    this.progress.fill(-1);
+    this.membersDone = 0;
+    this.startNs = -1;
+    this.endNs = -1;
+  }
 }
+
+/** At most this many per-member state cells (about 50 bytes each) are kept in finished instances for reuse. */
+const POOL_SLOTS = 2 ** 20;
 
 export class CollectiveSystem implements EventHandler {
   readonly options: SystemOptions;
@@ -106,6 +151,8 @@ export class CollectiveSystem implements EventHandler {
   private readonly plans = new Map<string, CollectivePlan>();
   private readonly freeRunIds: number[] = [];
   private nextCollectiveId = 0;
+  /** Per-member state cells held by finished instances kept for reuse (bounded by POOL_SLOTS). */
+  private pooledSlots = 0;
   private priorityCounter = 0;
   /** Per rank × queue: chunks running, and chunks waiting as [priority, run id, member] triples. */
   private readonly running: Int32Array;
@@ -131,6 +178,14 @@ export class CollectiveSystem implements EventHandler {
 
   /** Plans a collective and registers it; members join with {@link join} (or all at once with {@link start}). */
   create(request: CollectiveRequest, listener?: CollectiveListener): Collective {
+    return this.instantiate(this.prepare(request, false), listener);
+  }
+
+  /**
+   * Checks and plans a collective once for many instances ({@link instantiate}). With `pooled`, finished instances
+   * are reset and reused by later ones: whoever holds an instance must let go of it when its `onDone` has run.
+   */
+  prepare(request: CollectiveRequest, pooled = true): CollectiveTemplate {
     const options = request.options ? checkOptions({ ...this.options, ...request.options }) : this.options;
     if (!(Number.isFinite(request.bytes) && request.bytes >= 0)) {
       throw new CollectiveError(`collective size must be a non-negative number of bytes, got ${request.bytes}`);
@@ -158,16 +213,36 @@ export class CollectiveSystem implements EventHandler {
     }
     const bytes = request.op === 'barrier' ? 0 : request.bytes;
     const { chunks, chunkBytes } = this.chunking(request.op, bytes, options);
-    const priority = options.scheduling === 'LIFO' ? this.priorityCounter++ : this.priorityCounter--;
-    const c = new Collective(
-      this.nextCollectiveId++, { ...request, bytes, group }, plan, options, chunks, chunkBytes, priority, listener,
-    );
-    const phaseBytes = this.phaseBytes(plan, chunkBytes, options);
-    for (let k = 0; k < chunks; k++) {
+    return {
+      request: { ...request, bytes, group }, plan, options, chunks, chunkBytes,
+      phaseBytes: this.phaseBytes(plan, chunkBytes, options), pooled, uses: 0,
+      slots: group.length * (chunks * plan.phases.length + 1), free: [], retired: [], retiredAt: -1,
+    };
+  }
+
+  /** A new instance of a prepared collective: a finished one of the same template reset, or a new one. */
+  instantiate(t: CollectiveTemplate, listener?: CollectiveListener): Collective {
+    const priority = t.options.scheduling === 'LIFO' ? this.priorityCounter++ : this.priorityCounter--;
+    // an instance that finished at this very instant may still be on the call stack (its onDone ran inside the
+    // event being dispatched): reuse only those that finished before now
+    if (t.retired.length > 0 && t.retiredAt < this.engine.now) {
+      for (const old of t.retired) t.free.push(old);
+      t.retired.length = 0;
+    }
+    t.uses++;
+    const reused = t.free.pop();
+    if (reused) {
+      this.pooledSlots -= t.slots;
+      reused.reuse(this.nextCollectiveId++, priority, listener);
+      for (const row of reused.runs) for (const run of row) run.reset();
+      return reused;
+    }
+    const c = new Collective(this.nextCollectiveId++, t.request, t.plan, t.options, t.chunks, t.chunkBytes, priority, listener, t);
+    for (let k = 0; k < t.chunks; k++) {
       const row: PhaseRun[] = [];
-      plan.phases.forEach((phase, i) => {
+      t.plan.phases.forEach((phase, i) => {
         const id = this.freeRunIds.length > 0 ? this.freeRunIds.pop()! : this.runs.length;
-        const run = createPhaseRun(this, id, c, k, i, phase, phaseBytes[i]!);
+        const run = createPhaseRun(this, id, c, k, i, phase, t.phaseBytes[i]!);
         this.runs[id] = run;
         row.push(run);
       });
@@ -322,8 +397,20 @@ export class CollectiveSystem implements EventHandler {
     c.listener?.onRankDone?.(c, m, now);
     if (++c.membersDone === c.size) {
       c.endNs = now;
-      for (const row of c.runs) for (const run of row) { this.runs[run.id] = undefined; this.freeRunIds.push(run.id); }
+      const t = c.template;
+      const keep = t.pooled && t.uses > 1 && this.pooledSlots + t.slots <= POOL_SLOTS;
+      if (!keep) for (const row of c.runs) for (const run of row) { this.runs[run.id] = undefined; this.freeRunIds.push(run.id); }
       c.listener?.onDone?.(c, now);
+      if (keep) {
+        // kept for a later instance of the template, with its phase runs and their ids (see instantiate)
+        this.pooledSlots += t.slots;
+        if (t.retiredAt !== now) {
+          for (const old of t.retired) t.free.push(old);
+          t.retired.length = 0;
+          t.retiredAt = now;
+        }
+        t.retired.push(c);
+      }
     }
   }
 }

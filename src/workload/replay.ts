@@ -32,8 +32,8 @@
  * idle.
  */
 import {
-  busBwFactor, type AlgorithmSpec, type Collective, type CollectiveListener, type CollectiveSystem, parseAlgorithm,
-  CollectiveError,
+  busBwFactor, type AlgorithmSpec, type Collective, type CollectiveListener, type CollectiveSystem, type CollectiveTemplate,
+  parseAlgorithm, CollectiveError,
 } from '../collectives/index.ts';
 import { createRng, type Engine, type EventHandler } from '../engine/index.ts';
 import type { NetworkModel } from '../network/index.ts';
@@ -135,6 +135,11 @@ interface Compiled {
   /** Parsed algorithms of coll ops that name their own (else the run's). */
   algorithms: Map<number, readonly AlgorithmSpec[]>;
   bytes: Float64Array;
+  /**
+   * Per coll op: its shape (op, bytes, root, chunks, algorithms) as a small integer shared by every program, so an
+   * instance finds its prepared collective by (group block, shape) without building a key.
+   */
+  shape: Int32Array;
   /** Position of each op in id order (astra policy picks the smallest id). */
   idRank: Int32Array;
 }
@@ -183,6 +188,8 @@ export class Replay implements EventHandler, CollectiveListener {
   private readonly blockMemberBase: Int32Array;
   /** Per group block: instances some member has issued and some has not, by instance number. */
   private readonly open: (Map<number, Instance> | undefined)[] = [];
+  /** Per group block: prepared collectives by shape (CollectiveSystem.prepare), reused by every instance. */
+  private readonly templates: (Map<number, CollectiveTemplate> | undefined)[] = [];
   /** Algorithm label per plan (plans are cached and shared by instances). */
   private readonly planLabels = new Map<object, string>();
   private readonly instances: (Instance | undefined)[] = [];
@@ -222,8 +229,9 @@ export class Replay implements EventHandler, CollectiveListener {
       ...(opts.compute?.device ? { device: opts.compute.device } : {}),
     };
     const algoCache = new Map<string, AlgorithmSpec[]>();
+    const shapes = new Map<string, number>();
     const pool = new TypedPool();
-    this.progs = v.programs.map((g) => compile(g, model, algoCache, this.astra, pool));
+    this.progs = v.programs.map((g) => compile(g, model, algoCache, shapes, this.astra, pool));
     this.rankOf = new Int32Array(total);
     this.remaining = new Int32Array(total);
     for (let r = 0; r < R; r++) {
@@ -475,12 +483,18 @@ export class Replay implements EventHandler, CollectiveListener {
     if (!inst) {
       let c: Collective;
       try {
-        c = this.system.create({
-          op: tmpl.op, bytes: tmpl.bytes, group: gt.blocks[gi]![b]!, algorithms: p.algorithms.get(i) ?? this.algorithms,
-          ...(tmpl.root !== undefined ? { root: tmpl.root } : {}),
-          ...(tmpl.chunks !== undefined ? { options: { chunks: tmpl.chunks } } : {}),
-          ...(tmpl.name !== undefined ? { label: tmpl.name } : {}),
-        }, this);
+        const byShape = this.templates[blockId] ?? (this.templates[blockId] = new Map());
+        let t = byShape.get(p.shape[i]!);
+        if (!t) {
+          t = this.system.prepare({
+            op: tmpl.op, bytes: tmpl.bytes, group: gt.blocks[gi]![b]!, algorithms: p.algorithms.get(i) ?? this.algorithms,
+            ...(tmpl.root !== undefined ? { root: tmpl.root } : {}),
+            ...(tmpl.chunks !== undefined ? { options: { chunks: tmpl.chunks } } : {}),
+          });
+          byShape.set(p.shape[i]!, t);
+        }
+        // pooled: the system may reuse c once onDone has run (this replay lets go of it there)
+        c = this.system.instantiate(t, this);
       } catch (e) {
         if (e instanceof CollectiveError) throw new TraceError(`rank ${r}, op ${p.g.program.ops[i]!.id}: ${e.message}`);
         throw e;
@@ -638,7 +652,9 @@ export class Replay implements EventHandler, CollectiveListener {
   }
 }
 
-function compile(g: ProgramGraph, model: ComputeModel, algoCache: Map<string, AlgorithmSpec[]>, astra: boolean, pool: TypedPool): Compiled {
+function compile(
+  g: ProgramGraph, model: ComputeModel, algoCache: Map<string, AlgorithmSpec[]>, shapes: Map<string, number>, astra: boolean, pool: TypedPool,
+): Compiled {
   const n = g.n;
   const ops = g.program.ops;
   const kind = pool.uint8(n);
@@ -648,6 +664,7 @@ function compile(g: ProgramGraph, model: ComputeModel, algoCache: Map<string, Al
   const baseDur = pool.float64(n, NaN);
   const algorithms = new Map<number, readonly AlgorithmSpec[]>();
   const bytes = pool.float64(n);
+  const shape = pool.int32(n, -1);
   const where = (op: Op) => `${g.program.ranks.length > 1 ? `program ${g.index} (ranks ${compactRanges(g.program.ranks)})` : `rank ${g.program.ranks[0]}`}, op ${op.id}`;
   for (let i = 0; i < n; i++) {
     const op = ops[i]!;
@@ -668,6 +685,10 @@ function compile(g: ProgramGraph, model: ComputeModel, algoCache: Map<string, Al
       case 'coll': {
         cat[i] = C_COMM;
         cls[i] = R_COMM;
+        const key = JSON.stringify([op.op, op.bytes, op.root ?? null, op.chunks ?? null, op.algorithms ?? null]);
+        let s = shapes.get(key);
+        if (s === undefined) shapes.set(key, (s = shapes.size));
+        shape[i] = s;
         if (op.algorithms) {
           const key = op.algorithms.join(',');
           let a = algoCache.get(key);
@@ -699,7 +720,7 @@ function compile(g: ProgramGraph, model: ComputeModel, algoCache: Map<string, Al
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ops[a]!.id - ops[b]!.id);
     order.forEach((i, k) => { idRank[i] = k; });
   }
-  return { g, kind, cat, cls, indeg, baseDur, algorithms, bytes, idRank };
+  return { g, kind, cat, cls, indeg, baseDur, algorithms, bytes, shape, idRank };
 }
 
 // A binary min-heap of global op indices keyed by idRank[g - base] (all entries belong to one rank).

@@ -7,7 +7,8 @@
  * - `arrive(m, round)` when a message for m's `round` has arrived; the algorithm either takes it in now (the member
  *   is waiting for that round) or keeps it for later (the member is behind);
  * - `processed(m, round)` when the receive's processing delay (endpoint delay, reduction) is over.
- * An algorithm calls `send` for each message and `done(m)` when m has finished the phase.
+ * An algorithm calls `send` for each message and `done(m)` when m has finished the phase. `reset()` clears the
+ * per-member state for reuse by a later instance of the same collective.
  *
  * Fast path: when `ready(to, round)` says the receiver is already waiting for that round (so nothing but this
  * message can satisfy it before it arrives), `send` asks the network to deliver straight to `processed` after
@@ -63,6 +64,11 @@ export abstract class PhaseRun {
   protected abstract ready(m: number, round: number): boolean;
   /** True if member m's part of the phase begins with a send (it then pays the endpoint delay first). */
   abstract opensWithSend(m: number): boolean;
+  /**
+   * Returns the per-member state to what the constructor made, for a new instance of the same collective (the
+   * system reuses finished runs: CollectiveSystem.instantiate). Runs are reset in creation order.
+   */
+  abstract reset(): void;
 
   /** D/n: exact (native), or ASTRA-sim's integer division. */
   protected part(d: number, n: number): number {

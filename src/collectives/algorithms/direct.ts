@@ -53,6 +53,14 @@ export class DirectRun extends PhaseRun {
     this.early1 = new Int32Array(G);
   }
 
+  reset(): void {
+    this.round.fill(-1);
+    this.sent.fill(0);
+    this.got.fill(0);
+    this.early0.fill(0);
+    this.early1.fill(0);
+  }
+
   private isRoot(m: number): boolean {
     return this.phase.posOf[m] === this.phase.rootPos![this.phase.lineOf[m]!];
   }

@@ -65,6 +65,18 @@ export class AstraDirectRun extends PhaseRun {
     this.finished = new Uint8Array(G);
   }
 
+  reset(): void {
+    this.zero.fill(0);
+    this.nonzero.fill(0);
+    this.toggle.fill(0);
+    this.credit.fill(0);
+    this.received.fill(0);
+    this.inserted.fill(0);
+    this.sent.fill(0);
+    this.finished.fill(0);
+    this.early?.fill(0);
+  }
+
   opensWithSend(): boolean {
     return true;
   }

@@ -51,7 +51,7 @@ function rootedTree(p: number, root: number, lo: number, hi: number): Tree {
 }
 
 export class DoubleBinaryTreeRun extends PhaseRun {
-  private readonly tree: Tree;
+  private tree: Tree;
   private readonly got: Int32Array; // children's messages processed
   private readonly earlyUp: Int32Array; // children's messages arrived before the member started
   private readonly earlyDown: Uint8Array; // the parent's message arrived before the member waited for it
@@ -59,12 +59,24 @@ export class DoubleBinaryTreeRun extends PhaseRun {
 
   constructor(system: CollectiveSystem, id: number, c: Collective, chunk: number, phaseIndex: number, phase: PhasePlan, bytes: number) {
     super(system, id, c, chunk, phaseIndex, phase, bytes);
-    // native: chunks alternate trees; astra: ASTRA-sim's per-rank counter, which persists across collectives
-    this.tree = treesFor(this.p)[this.astra ? system.treeParity(c, phase.queue) : chunk % 2]!;
+    this.tree = this.pickTree();
     this.got = new Int32Array(c.size);
     this.earlyUp = new Int32Array(c.size);
     this.earlyDown = new Uint8Array(c.size);
     this.state = new Uint8Array(c.size);
+  }
+
+  /** Native: chunks alternate trees; astra: ASTRA-sim's per-rank counter, which persists across collectives. */
+  private pickTree(): Tree {
+    return treesFor(this.p)[this.astra ? this.system.treeParity(this.collective, this.phase.queue) : this.chunk % 2]!;
+  }
+
+  reset(): void {
+    this.tree = this.pickTree(); // a new instance advances the astra tree counters as a new run would
+    this.got.fill(0);
+    this.earlyUp.fill(0);
+    this.earlyDown.fill(0);
+    this.state.fill(0);
   }
 
   private children(pos: number): number {

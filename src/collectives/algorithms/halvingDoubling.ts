@@ -49,6 +49,13 @@ export class HalvingDoublingRun extends PhaseRun {
     this.taking = new Uint8Array(c.size);
   }
 
+  reset(): void {
+    this.round.fill(-1);
+    this.early.fill(0);
+    this.waitingSince.fill(0);
+    this.taking.fill(0);
+  }
+
   private rel(m: number): number {
     const pos = this.phase.posOf[m]!;
     return this.kind === Kind.BCAST || this.kind === Kind.REDUCE

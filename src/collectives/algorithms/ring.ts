@@ -74,6 +74,14 @@ export class RingRun extends PhaseRun {
     this.delayPlain = this.processingDelay(this.unit, false);
   }
 
+  reset(): void {
+    this.step.fill(0);
+    this.early.fill(0);
+    this.state.fill(IDLE);
+    this.waitingSince.fill(0);
+    this.arrived?.fill(0);
+  }
+
   /** Processing delay of step s's message at its receiver. */
   private delay(s: number): number {
     if (this.sizesVary) return this.processingDelay(this.size(s), false);
