@@ -18,9 +18,11 @@
  * with the smallest id takes it, in any program order. Wait and marker ops need no slot. A compute op of 0 ns
  * takes 1 ns.
  *
- * Per-op state lives in typed arrays indexed by a global op number (rank base + position in the rank's program);
- * programs shared by several ranks are compiled once. Events carry (op, partner, kind) as integers to one handler:
- * no closure or object per event. Op completion cascades through a FIFO work queue, not recursion.
+ * Per-op state lives in typed arrays indexed by a slot per (rank, op), with the ranks that share a program side by
+ * side (see `slot`); programs shared by several ranks are compiled once. Ops are named by (rank, index in the
+ * rank's program) everywhere inside; results and point-to-point pairs use the global op number (rank base +
+ * index). Events carry integers to one handler: no closure or object per event. Op completion cascades through a
+ * FIFO work queue, not recursion.
  *
  * Time accounting per rank is online: whenever an op of a category starts or ends, the time since the last change
  * goes to compute (a GPU compute op runs; `overlapped` if communication runs too), exposed communication
@@ -40,7 +42,7 @@ import type { NetworkModel } from '../network/index.ts';
 import { rooflineNs, type ComputeModel } from './devices.ts';
 import { TypedPool } from './pool.ts';
 import { TraceError, type CollOp, type Op } from './trace.ts';
-import { compactRanges, type ProgramGraph, type ValidatedTrace } from './validate.ts';
+import { compactRanges, rankOfGlobal, type ProgramGraph, type ValidatedTrace } from './validate.ts';
 
 export type IssuePolicy = 'streams' | 'astra';
 export const ISSUE_POLICIES: readonly IssuePolicy[] = ['streams', 'astra'];
@@ -142,10 +144,13 @@ interface Compiled {
   shape: Int32Array;
   /** Position of each op in id order (astra policy picks the smallest id). */
   idRank: Int32Array;
+  /** Ops without predecessors, in program order (they issue at the start). */
+  roots: Int32Array;
 }
 
 class Instance {
   joined = 0;
+  /** Per member: the index of its coll op in its program (the member's rank is c.members[m]), -1 before it joins. */
   ops: Int32Array | null;
   constructor(readonly c: Collective, readonly group: number, readonly block: number, readonly seq: number, readonly tmpl: CollOp) {
     this.ops = new Int32Array(c.size).fill(-1);
@@ -158,15 +163,22 @@ export class Replay implements EventHandler, CollectiveListener {
   private readonly total: number;
   private readonly progs: Compiled[];
   private readonly rankProgram: Int32Array;
+  /** First global op number of each rank (ValidatedTrace.base): results and p2p pairs use global op numbers. */
   private readonly base: Float64Array;
-  private readonly rankOf: Int32Array;
+  /**
+   * Op i of rank r keeps its state at slot slotBase[r] + i·stride[r]: the k ranks that share a program sit side by
+   * side (stride k), so ranks that run in step touch neighbouring cells. (Indexed by global op number, each rank's
+   * current op sat on a page of its own: a cache and TLB miss per access in a 1,024-rank replay.)
+   */
+  private readonly slotBase: Int32Array;
+  private readonly stride: Int32Array;
   private readonly remaining: Int32Array;
   private readonly state: Uint8Array;
   private readonly start: Float64Array;
   private readonly end: Float64Array | null;
   /** Per rank: compute time factor (scale × straggler). */
   private readonly factor: Float64Array;
-  /** Per global compute op: jitter factor, only when jitter is on. */
+  /** Per compute op (slot): jitter factor, only when jitter is on. */
   private readonly jitterOf: Float64Array | null;
   private readonly arrived: Uint8Array;
   private readonly partner: Int32Array;
@@ -232,13 +244,16 @@ export class Replay implements EventHandler, CollectiveListener {
     const shapes = new Map<string, number>();
     const pool = new TypedPool();
     this.progs = v.programs.map((g) => compile(g, model, algoCache, shapes, this.astra, pool));
-    this.rankOf = new Int32Array(total);
+    this.slotBase = new Int32Array(R);
+    this.stride = new Int32Array(R);
     this.remaining = new Int32Array(total);
-    for (let r = 0; r < R; r++) {
-      const b = v.base[r]!;
-      this.rankOf.fill(r, b, v.base[r + 1]!);
-      this.remaining.set(this.progs[v.rankProgram[r]!]!.indeg, b);
-    }
+    let x = 0;
+    v.programs.forEach((g, pi) => {
+      const ranks = g.program.ranks, k = ranks.length, indeg = this.progs[pi]!.indeg;
+      ranks.forEach((r, j) => { this.slotBase[r] = x + j; this.stride[r] = k; });
+      for (let i = 0; i < g.n; i++) this.remaining.fill(indeg[i]!, x + i * k, x + (i + 1) * k);
+      x += g.n * k;
+    });
     this.state = new Uint8Array(total);
     const record = opts.record === true;
     this.start = new Float64Array(total).fill(-1); // issue times, also for deadlock reports
@@ -294,34 +309,41 @@ export class Replay implements EventHandler, CollectiveListener {
     const jit = new Float64Array(this.total).fill(1);
     for (let r = 0; r < this.R; r++) {
       const p = this.progs[this.rankProgram[r]!]!;
-      const b = this.base[r]!;
       const rng = createRng(o.seed ?? 1, `jitter/rank${r}`);
-      for (let i = 0; i < p.g.n; i++) if (p.kind[i] === K_COMPUTE) jit[b + i] = Math.max(0, 1 + jitter * rng.normal(0, 1));
+      for (let i = 0; i < p.g.n; i++) if (p.kind[i] === K_COMPUTE) jit[this.slot(r, i)] = Math.max(0, 1 + jitter * rng.normal(0, 1));
     }
     return { factor, jitter: jit };
   }
 
+  /** Where op i of rank r keeps its state (see slotBase). */
+  private slot(r: number, i: number): number {
+    return this.slotBase[r]! + i * this.stride[r]!;
+  }
+
   /** Issues every op that is free at time now (call once, before `engine.run()`). */
   begin(): void {
-    for (let g = 0; g < this.total; g++) if (this.remaining[g] === 0) this.makeReady(g);
+    for (let r = 0; r < this.R; r++) for (const i of this.progs[this.rankProgram[r]!]!.roots) this.makeReady(r, i);
     if (this.astra) for (let r = 0; r < this.R; r++) this.fill(r);
     this.drain();
   }
 
+  /** (rank, op, E_DONE): a compute or wait op ended; (recv, send, E_ARRIVE), global op numbers: a message arrived. */
   onEvent(a: number, b: number, c: number): void {
-    if (c === E_DONE) this.complete(a);
+    if (c === E_DONE) this.complete(a, b);
     else {
-      // message of send b arrived for recv a
-      this.complete(b);
-      this.arrived[a] = 1;
-      if (this.state[a] === S_ISSUED) this.complete(a);
+      const sr = rankOfGlobal(this.base, b), rr = rankOfGlobal(this.base, a);
+      const ri = a - this.base[rr]!;
+      this.complete(sr, b - this.base[sr]!);
+      const x = this.slot(rr, ri);
+      this.arrived[x] = 1;
+      if (this.state[x] === S_ISSUED) this.complete(rr, ri);
     }
     this.drain();
   }
 
   onRankDone(c: Collective, member: number): void {
     const inst = this.instances[c.id]!;
-    this.complete(inst.ops![member]!);
+    this.complete(c.members[member]!, inst.ops![member]!);
     if (!this.draining) this.drain();
   }
 
@@ -348,22 +370,21 @@ export class Replay implements EventHandler, CollectiveListener {
     this.instances[c.id] = undefined;
   }
 
-  private makeReady(g: number): void {
+  private makeReady(r: number, i: number): void {
     if (!this.astra) {
-      this.push(g);
+      this.push(r, i);
       return;
     }
-    const r = this.rankOf[g]!;
     const p = this.progs[this.rankProgram[r]!]!;
-    const cls = p.cls[g - this.base[r]!]!;
+    const cls = p.cls[i]!;
     if (cls === R_NONE) {
-      this.push(g);
+      this.push(r, i);
       return;
     }
-    this.state[g] = S_READY;
+    this.state[this.slot(r, i)] = S_READY;
     const slot = r * 4 + cls;
     const heap = this.readySets![slot] ?? (this.readySets![slot] = []);
-    heapPush(heap, g, p.idRank, this.base[r]!);
+    heapPush(heap, i, p.idRank);
   }
 
   /** Astra policy: fills rank r's free slots with the smallest-id ready op of each class. */
@@ -376,29 +397,35 @@ export class Replay implements EventHandler, CollectiveListener {
       const heap = this.readySets![slot];
       if (!heap || heap.length === 0) continue;
       busy[slot] = 1;
-      this.push(heapPop(heap, p.idRank, this.base[r]!));
+      this.push(r, heapPop(heap, p.idRank));
     }
   }
 
-  private push(g: number): void {
-    if (this.qTail === this.queue.length) {
+  /** Queues op i of rank r to issue (the queue holds (rank, op) pairs). */
+  private push(r: number, i: number): void {
+    if (this.qTail + 2 > this.queue.length) {
       if (this.qHead > 0) {
         this.queue.copyWithin(0, this.qHead, this.qTail);
         this.qTail -= this.qHead;
         this.qHead = 0;
       }
-      if (this.qTail === this.queue.length) {
+      if (this.qTail + 2 > this.queue.length) {
         const q = new Int32Array(this.queue.length * 2);
         q.set(this.queue);
         this.queue = q;
       }
     }
-    this.queue[this.qTail++] = g;
+    this.queue[this.qTail++] = r;
+    this.queue[this.qTail++] = i;
   }
 
   private drain(): void {
     this.draining = true;
-    while (this.qHead < this.qTail) this.issue(this.queue[this.qHead++]!);
+    while (this.qHead < this.qTail) {
+      const r = this.queue[this.qHead]!, i = this.queue[this.qHead + 1]!;
+      this.qHead += 2;
+      this.issue(r, i);
+    }
     this.qHead = this.qTail = 0;
     this.draining = false;
   }
@@ -420,57 +447,62 @@ export class Replay implements EventHandler, CollectiveListener {
     else this.nOther[r]! += delta;
   }
 
-  /** Comm op g (on rank r) starts counting as running communication. */
-  private commStart(r: number, g: number): void {
-    if (this.commOn[g]) return;
-    this.commOn[g] = 1;
+  /** Comm op at slot x (on rank r) starts counting as running communication. */
+  private commStart(r: number, x: number): void {
+    if (this.commOn[x]) return;
+    this.commOn[x] = 1;
     this.account(r, C_COMM, 1);
   }
 
-  private issue(g: number): void {
-    const r = this.rankOf[g]!;
+  private issue(r: number, i: number): void {
     const p = this.progs[this.rankProgram[r]!]!;
-    const i = g - this.base[r]!;
-    this.state[g] = S_ISSUED;
-    this.start[g] = this.engine.now;
+    const x = this.slot(r, i);
+    this.state[x] = S_ISSUED;
+    this.start[x] = this.engine.now;
     const cat = p.cat[i]!;
     if (cat === C_COMPUTE || cat === C_OTHER) this.account(r, cat, 1);
     switch (p.kind[i]) {
       case K_COMPUTE: {
-        let d = Math.round(p.baseDur[i]! * this.factor[r]! * (this.jitterOf ? this.jitterOf[g]! : 1));
+        let d = Math.round(p.baseDur[i]! * this.factor[r]! * (this.jitterOf ? this.jitterOf[x]! : 1));
         if (d === 0 && this.astra) d = 1;
-        if (d > 0) this.engine.schedule(d, this.h, g, 0, E_DONE);
-        else this.complete(g);
+        if (d > 0) this.engine.schedule(d, this.h, r, i, E_DONE);
+        else this.complete(r, i);
         break;
       }
       case K_WAIT: {
         const d = p.baseDur[i]!;
-        if (d > 0) this.engine.schedule(d, this.h, g, 0, E_DONE);
-        else this.complete(g);
+        if (d > 0) this.engine.schedule(d, this.h, r, i, E_DONE);
+        else this.complete(r, i);
         break;
       }
       case K_MARKER:
-        this.complete(g);
+        this.complete(r, i);
         break;
       case K_COLL:
-        this.issueColl(g, r, i, p);
+        this.issueColl(r, i, p);
         break;
       case K_SEND: {
-        this.commStart(r, g);
+        this.commStart(r, x);
+        // the paired recv (global op number): `peer` may be an index into a group block (validate.ts resolved the pairs)
+        const g = this.base[r]! + i;
         const recv = this.partner[g]!;
-        if (this.state[recv] === S_ISSUED) this.commStart(this.rankOf[recv]!, recv);
-        // the paired recv's rank: `peer` may be an index into a group block (validate.ts resolved the pairs)
-        this.network.send(r, this.rankOf[recv]!, p.bytes[i]!, this.h, recv, g, E_ARRIVE, 0);
+        const rr = rankOfGlobal(this.base, recv);
+        const rx = this.slot(rr, recv - this.base[rr]!);
+        if (this.state[rx] === S_ISSUED) this.commStart(rr, rx);
+        this.network.send(r, rr, p.bytes[i]!, this.h, recv, g, E_ARRIVE, 0);
         break;
       }
-      case K_RECV:
-        if (this.state[this.partner[g]!]! >= S_ISSUED) this.commStart(r, g);
-        if (this.arrived[g]) this.complete(g);
+      case K_RECV: {
+        const send = this.partner[this.base[r]! + i]!;
+        const sr = rankOfGlobal(this.base, send);
+        if (this.state[this.slot(sr, send - this.base[sr]!)]! >= S_ISSUED) this.commStart(r, x);
+        if (this.arrived[x]) this.complete(r, i);
         break;
+      }
     }
   }
 
-  private issueColl(g: number, r: number, i: number, p: Compiled): void {
+  private issueColl(r: number, i: number, p: Compiled): void {
     const gt = this.v.groups;
     const gi = p.g.group[i]!;
     const b = gt.blockOf[gi]![r]!;
@@ -505,35 +537,36 @@ export class Replay implements EventHandler, CollectiveListener {
     } else if (inst.tmpl.op !== tmpl.op || inst.tmpl.bytes !== tmpl.bytes) {
       throw new TraceError(`rank ${r}, op ${p.g.program.ops[i]!.id}: collective #${seq + 1} on group "${gt.names[gi]}" is ${tmpl.op} of ${tmpl.bytes} B but another member issued ${inst.tmpl.op} of ${inst.tmpl.bytes} B`);
     }
-    inst.ops![m] = g;
-    if (this.collOf) this.collOf[g] = inst.c.id;
+    inst.ops![m] = i;
+    if (this.collOf) this.collOf[this.slot(r, i)] = inst.c.id;
     if (++inst.joined === inst.c.size) {
       open.delete(seq);
       // every member's part can run now: count it as communication from here
-      const ops = inst.ops!;
-      for (let k = 0; k < ops.length; k++) if (this.state[ops[k]!] === S_ISSUED) this.commStart(this.rankOf[ops[k]!]!, ops[k]!);
+      const ops = inst.ops!, members = inst.c.members;
+      for (let k = 0; k < ops.length; k++) {
+        const x = this.slot(members[k]!, ops[k]!);
+        if (this.state[x] === S_ISSUED) this.commStart(members[k]!, x);
+      }
     }
     this.system.join(inst.c, m);
   }
 
-  private complete(g: number): void {
-    const r = this.rankOf[g]!;
+  private complete(r: number, i: number): void {
     const p = this.progs[this.rankProgram[r]!]!;
-    const base = this.base[r]!;
-    const i = g - base;
+    const x = this.slot(r, i);
     const now = this.engine.now;
-    this.state[g] = S_DONE;
-    if (this.end) this.end[g] = now;
+    this.state[x] = S_DONE;
+    if (this.end) this.end[x] = now;
     this.rankEnd[r] = now;
     this.done++;
     const cat = p.cat[i]!;
     if (cat === C_COMM) {
-      if (this.commOn[g]) this.account(r, C_COMM, -1);
+      if (this.commOn[x]) this.account(r, C_COMM, -1);
     } else if (cat !== C_NONE) this.account(r, cat, -1);
     const gr = p.g;
     for (let k = gr.succStart[i]!, e = gr.succStart[i + 1]!; k < e; k++) {
-      const s = base + gr.succ[k]!;
-      if (--this.remaining[s]! === 0) this.makeReady(s);
+      const s = gr.succ[k]!;
+      if (--this.remaining[this.slot(r, s)]! === 0) this.makeReady(r, s);
     }
     if (this.astra) {
       const cls = p.cls[i]!;
@@ -552,38 +585,53 @@ export class Replay implements EventHandler, CollectiveListener {
     return {
       stepNs: step, ranks: this.R, totalOps: this.total, rankEndNs: this.rankEnd, computeNs: this.computeNs,
       overlappedCommNs: this.overlapNs, exposedCommNs: this.exposedNs, otherNs: this.otherNs,
-      ...(this.end ? { startNs: this.start, endNs: this.end, collOf: this.collOf! } : {}),
+      ...(this.end ? { startNs: this.byGlobal(this.start), endNs: this.byGlobal(this.end), collOf: this.byGlobal(this.collOf!) } : {}),
       collectives: this.records, validated: this.v,
     };
   }
 
-  private describeOp(r: number, g: number): string {
+  /** A per-slot array reordered by global op number (base[r] + i), as results are indexed. */
+  private byGlobal<T extends Float64Array | Int32Array>(a: T): T {
+    const out = new (a.constructor as new (n: number) => T)(this.total);
+    for (let r = 0; r < this.R; r++) {
+      const b = this.base[r]!, n = this.base[r + 1]! - b;
+      for (let i = 0; i < n; i++) out[b + i] = a[this.slot(r, i)]!;
+    }
+    return out;
+  }
+
+  /** The rank of the op paired with p2p op i of rank r. */
+  private partnerRank(r: number, i: number): number {
+    return rankOfGlobal(this.base, this.partner[this.base[r]! + i]!);
+  }
+
+  private describeOp(r: number, i: number): string {
     const p = this.progs[this.rankProgram[r]!]!;
-    const op = p.g.program.ops[g - this.base[r]!]!;
+    const op = p.g.program.ops[i]!;
     const name = op.name ? ` "${op.name}"` : '';
     switch (op.kind) {
       case 'coll': return `op ${op.id}${name} (${op.op} on group "${op.group ?? 'world'}")`;
-      case 'send': return `op ${op.id}${name} (send to rank ${this.rankOf[this.partner[g]!]}, tag ${op.tag ?? 0})`;
-      case 'recv': return `op ${op.id}${name} (recv from rank ${this.rankOf[this.partner[g]!]}, tag ${op.tag ?? 0})`;
+      case 'send': return `op ${op.id}${name} (send to rank ${this.partnerRank(r, i)}, tag ${op.tag ?? 0})`;
+      case 'recv': return `op ${op.id}${name} (recv from rank ${this.partnerRank(r, i)}, tag ${op.tag ?? 0})`;
       default: return `op ${op.id}${name} (${op.kind})`;
     }
   }
 
-  private stateWord(g: number): string {
-    return ['not issued', 'ready', 'issued', 'done'][this.state[g]!]!;
+  private stateWord(x: number): string {
+    return ['not issued', 'ready', 'issued', 'done'][this.state[x]!]!;
   }
 
   /** Why an unfinished op has not finished. */
-  private waitsFor(r: number, g: number): string {
+  private waitsFor(r: number, i: number): string {
     const p = this.progs[this.rankProgram[r]!]!;
-    const i = g - this.base[r]!;
+    const x = this.slot(r, i);
     const ops = p.g.program.ops;
-    const st = this.state[g]!;
+    const st = this.state[x]!;
     if (st === S_PENDING) {
       const open: string[] = [];
       for (let k = p.g.predStart[i]!; k < p.g.predStart[i + 1]!; k++) {
         const j = p.g.pred[k]!;
-        if (this.state[this.base[r]! + j] !== S_DONE) open.push(`op ${ops[j]!.id}`);
+        if (this.state[this.slot(r, j)] !== S_DONE) open.push(`op ${ops[j]!.id}`);
       }
       return `not issued: waits for ${open.join(', ')}`;
     }
@@ -593,31 +641,34 @@ export class Replay implements EventHandler, CollectiveListener {
     }
     const op = ops[i]!;
     if (op.kind === 'recv') {
-      const s = this.partner[g]!;
-      const sr = this.rankOf[s]!;
-      return `${this.issuedAt(g)}, waits for rank ${sr} ${this.describeOp(sr, s)}, which is ${this.stateWord(s)}`;
+      const s = this.partner[this.base[r]! + i]!;
+      const sr = rankOfGlobal(this.base, s), si = s - this.base[sr]!;
+      return `${this.issuedAt(x)}, waits for rank ${sr} ${this.describeOp(sr, si)}, which is ${this.stateWord(this.slot(sr, si))}`;
     }
     if (op.kind === 'coll') {
-      const inst = this.instanceOf(g);
+      const inst = this.instanceOf(r, i);
       if (inst) {
         const missing: number[] = [];
         inst.c.joinedAt.forEach((t, m) => { if (t < 0) missing.push(inst.c.members[m]!); });
         if (missing.length > 0) {
-          return `${this.issuedAt(g)} (collective #${inst.seq + 1} on this group), waits for rank${missing.length > 1 ? 's' : ''} ${compactRanges(missing)} to join`;
+          return `${this.issuedAt(x)} (collective #${inst.seq + 1} on this group), waits for rank${missing.length > 1 ? 's' : ''} ${compactRanges(missing)} to join`;
         }
       }
-      return `${this.issuedAt(g)}, every member joined but it did not finish`;
+      return `${this.issuedAt(x)}, every member joined but it did not finish`;
     }
-    return `${this.issuedAt(g)}, not finished`;
+    return `${this.issuedAt(x)}, not finished`;
   }
 
-  private issuedAt(g: number): string {
-    return `issued at ${this.start[g]} ns`;
+  private issuedAt(x: number): string {
+    return `issued at ${this.start[x]} ns`;
   }
 
-  /** The unfinished collective instance op g joined (error path only: a scan). */
-  private instanceOf(g: number): Instance | undefined {
-    for (const inst of this.instances) if (inst?.ops && inst.ops.includes(g)) return inst;
+  /** The unfinished collective instance that op i of rank r joined (error path only: a scan). */
+  private instanceOf(r: number, i: number): Instance | undefined {
+    for (const inst of this.instances) {
+      if (!inst?.ops) continue;
+      for (let m = 0; m < inst.ops.length; m++) if (inst.c.members[m] === r && inst.ops[m] === i) return inst;
+    }
     return undefined;
   }
 
@@ -626,21 +677,21 @@ export class Replay implements EventHandler, CollectiveListener {
     let ranksStuck = 0;
     const MAX_RANKS = 16, MAX_OPS = 4;
     for (let r = 0; r < this.R; r++) {
-      const b = this.base[r]!, e = this.base[r + 1]!;
+      const n = this.progs[this.rankProgram[r]!]!.g.n;
       const issued: number[] = [];
       let pending = 0, firstPending = -1;
-      for (let g = b; g < e; g++) {
-        const s = this.state[g]!;
-        if (s === S_ISSUED || s === S_READY) issued.push(g);
+      for (let i = 0; i < n; i++) {
+        const s = this.state[this.slot(r, i)]!;
+        if (s === S_ISSUED || s === S_READY) issued.push(i);
         else if (s === S_PENDING) {
           pending++;
-          if (firstPending < 0) firstPending = g;
+          if (firstPending < 0) firstPending = i;
         }
       }
       if (issued.length === 0 && pending === 0) continue;
       ranksStuck++;
       if (ranksStuck > MAX_RANKS) continue;
-      for (const g of issued.slice(0, MAX_OPS)) lines.push(`  rank ${r}: ${this.describeOp(r, g)} ${this.waitsFor(r, g)}`);
+      for (const i of issued.slice(0, MAX_OPS)) lines.push(`  rank ${r}: ${this.describeOp(r, i)} ${this.waitsFor(r, i)}`);
       if (issued.length > MAX_OPS) lines.push(`  rank ${r}: … and ${issued.length - MAX_OPS} more issued ops`);
       if (pending > 0) {
         lines.push(`  rank ${r}: ${this.describeOp(r, firstPending)} ${this.waitsFor(r, firstPending)}` +
@@ -720,39 +771,42 @@ function compile(
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ops[a]!.id - ops[b]!.id);
     order.forEach((i, k) => { idRank[i] = k; });
   }
-  return { g, kind, cat, cls, indeg, baseDur, algorithms, bytes, shape, idRank };
+  const rootList: number[] = [];
+  for (let i = 0; i < n; i++) if (indeg[i] === 0) rootList.push(i);
+  const roots = Int32Array.from(rootList);
+  return { g, kind, cat, cls, indeg, baseDur, algorithms, bytes, shape, idRank, roots };
 }
 
-// A binary min-heap of global op indices keyed by idRank[g - base] (all entries belong to one rank).
-function heapPush(h: number[], g: number, key: Int32Array, base: number): void {
-  h.push(g);
-  let i = h.length - 1;
-  const kg = key[g - base]!;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (key[h[parent]! - base]! <= kg) break;
-    h[i] = h[parent]!;
-    i = parent;
+// A binary min-heap of op indices (of one rank's program) keyed by idRank[i].
+function heapPush(h: number[], i: number, key: Int32Array): void {
+  h.push(i);
+  let k = h.length - 1;
+  const ki = key[i]!;
+  while (k > 0) {
+    const parent = (k - 1) >> 1;
+    if (key[h[parent]!]! <= ki) break;
+    h[k] = h[parent]!;
+    k = parent;
   }
-  h[i] = g;
+  h[k] = i;
 }
 
-function heapPop(h: number[], key: Int32Array, base: number): number {
+function heapPop(h: number[], key: Int32Array): number {
   const top = h[0]!;
   const last = h.pop()!;
   if (h.length > 0) {
-    const kl = key[last - base]!;
-    let i = 0;
+    const kl = key[last]!;
+    let k = 0;
     for (;;) {
-      const l = 2 * i + 1;
+      const l = 2 * k + 1;
       if (l >= h.length) break;
       const r = l + 1;
-      const c = r < h.length && key[h[r]! - base]! < key[h[l]! - base]! ? r : l;
-      if (key[h[c]! - base]! >= kl) break;
-      h[i] = h[c]!;
-      i = c;
+      const c = r < h.length && key[h[r]!]! < key[h[l]!]! ? r : l;
+      if (key[h[c]!]! >= kl) break;
+      h[k] = h[c]!;
+      k = c;
     }
-    h[i] = last;
+    h[k] = last;
   }
   return top;
 }
