@@ -154,9 +154,13 @@ export class CollectiveSystem implements EventHandler {
   /** Per-member state cells held by finished instances kept for reuse (bounded by POOL_SLOTS). */
   private pooledSlots = 0;
   private priorityCounter = 0;
-  /** Per rank × queue: chunks running, and chunks waiting as [priority, run id, member] triples. */
+  /**
+   * Per rank × queue: chunks running, and chunks waiting as [priority, run id, member] triples from index
+   * waitHead[q] on (admitted triples are skipped, not spliced out, and the list is emptied when all are).
+   */
   private readonly running: Int32Array;
   private readonly waiting: (number[] | undefined)[];
+  private readonly waitHead: Int32Array;
   private readonly queuesPerRank: number;
   private readonly world: readonly number[];
   /** Flavor astra: per collective type, per rank × queue, double-binary-tree phases created so far. */
@@ -170,6 +174,7 @@ export class CollectiveSystem implements EventHandler {
     this.queuesPerRank = this.topology.dims.length + 1;
     this.running = new Int32Array(this.topology.npus * this.queuesPerRank);
     this.waiting = new Array(this.topology.npus * this.queuesPerRank);
+    this.waitHead = new Int32Array(this.topology.npus * this.queuesPerRank);
     this.world = Array.from({ length: this.topology.npus }, (_, i) => i);
     this.hArrive = engine.register(this);
     this.hProcessed = engine.register({ onEvent: (a, b, c) => this.runs[a]!.processed(b, c) });
@@ -357,8 +362,9 @@ export class CollectiveSystem implements EventHandler {
     const q = c.members[m]! * this.queuesPerRank + run.phase.queue;
     c.progress[run.chunk * c.size + m] = 2 * run.phaseIndex;
     const list = this.waiting[q] ?? (this.waiting[q] = []);
+    const head = this.waitHead[q]!;
     let i = list.length;
-    while (i > 0 && list[i - 3]! < c.priority) i -= 3;
+    while (i > head && list[i - 3]! < c.priority) i -= 3;
     if (i === list.length) list.push(c.priority, run.id, m);
     else list.splice(i, 0, c.priority, run.id, m);
     return q;
@@ -368,12 +374,20 @@ export class CollectiveSystem implements EventHandler {
   private admit(q: number): void {
     const w = this.waiting[q];
     if (!w) return;
-    while (w.length > 0) {
-      const run = this.runs[w[1]!]!;
+    while (this.waitHead[q]! < w.length) {
+      const k = this.waitHead[q]!;
+      const run = this.runs[w[k + 1]!]!;
       if (this.running[q]! >= run.collective.options.activeChunksPerDim) break;
       this.running[q]!++;
-      const m = w[2]!;
-      w.splice(0, 3); // before begin(): a phase that ends at once re-enters admit(q)
+      const m = w[k + 2]!;
+      // taken off before begin(): a phase that ends at once re-enters admit(q)
+      if (k + 3 === w.length) {
+        w.length = 0;
+        this.waitHead[q] = 0;
+      } else if (k >= 96 && 2 * k >= w.length) {
+        w.splice(0, k + 3); // a queue that never empties: drop the admitted prefix now and then (amortized O(1))
+        this.waitHead[q] = 0;
+      } else this.waitHead[q] = k + 3;
       run.collective.progress[run.chunk * run.collective.size + m]!++;
       this.begin(run, m);
     }

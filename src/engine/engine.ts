@@ -56,6 +56,10 @@ export class Engine {
   private readonly queue: Scheduler;
   private readonly handlers: EventHandler[] = [];
   private stopped = false;
+  /** Whether the scheduler orders by seq (the calendar keeps a FIFO per time and never reads it). */
+  private readonly seqKeyed: boolean;
+  /** Set by the first scheduleCancellable: until then no EventId exists, and slots need no generation bump. */
+  private cancellable = false;
 
   constructor(opts: EngineOptions = {}) {
     const cap = Math.max(16, opts.capacity ?? 1024);
@@ -69,6 +73,7 @@ export class Engine {
     this.keys = { time: this.time, seq: this.seqs };
     this.schedulerName = opts.scheduler ?? DEFAULT_SCHEDULER;
     this.queue = createScheduler(this.schedulerName, this.keys);
+    this.seqKeyed = this.queue.readsSeq;
   }
 
   /** Registers a handler and returns its id for {@link schedule}. */
@@ -94,6 +99,7 @@ export class Engine {
 
   /** Like {@link scheduleAt}, and returns an id for {@link cancel}. */
   scheduleCancellable(at: number, handler: number, a = 0, b = 0, c = 0): EventId {
+    this.cancellable = true;
     const slot = this.put(at, handler, a, b, c);
     return this.gen[slot]! * SLOT_BITS + slot;
   }
@@ -143,7 +149,7 @@ export class Engine {
       this.now = this.time[slot]!;
       const ev = this.ev, k = 4 * slot;
       const h = ev[k]!, a = ev[k + 1]!, b = ev[k + 2]!, c = ev[k + 3]!;
-      this.gen[slot] = (this.gen[slot]! + 1) & (GEN_MOD - 1);
+      if (this.cancellable) this.gen[slot] = (this.gen[slot]! + 1) & (GEN_MOD - 1);
       this.free[this.nFree++] = slot;
       if (h === CANCELLED) continue;
       events++;
@@ -154,12 +160,13 @@ export class Engine {
     return { events, wallMs: performance.now() - t0, endNs: this.now };
   }
 
+  // Kept small (errors and growth out of line) so that V8 inlines it into its callers: it runs once per event.
   private put(at: number, handler: number, a: number, b: number, c: number): number {
-    if (!(at >= this.now)) throw new RangeError(`event time ${at} ns is before now (${this.now} ns)`);
+    if (!(at >= this.now)) this.timeError(at);
     if (this.nFree === 0) this.grow();
     const slot = this.free[--this.nFree]!;
     this.time[slot] = at;
-    this.seqs[slot] = this.seq++;
+    if (this.seqKeyed) this.seqs[slot] = this.seq++;
     const ev = this.ev, k = 4 * slot;
     ev[k] = handler;
     ev[k + 1] = a;
@@ -167,6 +174,10 @@ export class Engine {
     ev[k + 3] = c;
     this.queue.push(slot);
     return slot;
+  }
+
+  private timeError(at: number): never {
+    throw new RangeError(`event time ${at} ns is before now (${this.now} ns)`);
   }
 
   private grow(): void {

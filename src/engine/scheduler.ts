@@ -27,6 +27,8 @@ export interface EventKeys {
 
 export interface Scheduler {
   readonly name: SchedulerName;
+  /** Whether push reads `keys.seq` (a scheduler that keeps equal times in push order need not). */
+  readonly readsSeq: boolean;
   /** Number of queued slots. */
   readonly size: number;
   /** Queues `slot`, whose key is `(keys.time[slot], keys.seq[slot])`. */
@@ -76,6 +78,7 @@ function grownInt32(a: Int32Array, min: number, fill?: number): Int32Array {
  */
 export class Heap4Scheduler implements Scheduler {
   readonly name = 'heap4' as const;
+  readonly readsSeq = true;
   private t: Float64Array;
   private s: Float64Array;
   private id: Int32Array;
@@ -173,6 +176,7 @@ interface HeapEntry {
 /** The reference scheduler: heap-js with one object per event and a (time, seq) comparator. */
 export class HeapJsScheduler implements Scheduler {
   readonly name = 'heap-js' as const;
+  readonly readsSeq = true;
   private readonly heap = new Heap<HeapEntry>((x, y) => x.t - y.t || x.s - y.s);
 
   constructor(private readonly keys: EventKeys) {}
@@ -216,6 +220,7 @@ export class HeapJsScheduler implements Scheduler {
  */
 export class CalendarScheduler implements Scheduler {
   readonly name = 'calendar' as const;
+  readonly readsSeq = false; // equal times keep push order in their entry's FIFO
   private next: Int32Array; // per pool slot: next slot at the same time
   // entries (one per distinct pending time)
   private etime: Float64Array;
