@@ -67,11 +67,11 @@ export interface CollectiveTemplate {
   uses: number;
   /** Per-member state cells of one instance (members × (runs + 1)), for the pool's budget. */
   readonly slots: number;
-  /** Finished instances ready for reuse. */
-  free: Collective[];
-  /** Instances finished at time `retiredAt`: reusable once the engine has moved past that instant. */
-  retired: Collective[];
-  retiredAt: number;
+  /**
+   * Finished instances kept for reuse. One that finished at the current instant may still be on the call stack
+   * (its onDone ran inside the event being dispatched): it is reusable once the engine has moved past its endNs.
+   */
+  pool: Collective[];
 }
 
 /** One collective in flight: its plan, members and progress. */
@@ -221,21 +221,15 @@ export class CollectiveSystem implements EventHandler {
     return {
       request: { ...request, bytes, group }, plan, options, chunks, chunkBytes,
       phaseBytes: this.phaseBytes(plan, chunkBytes, options), pooled, uses: 0,
-      slots: group.length * (chunks * plan.phases.length + 1), free: [], retired: [], retiredAt: -1,
+      slots: group.length * (chunks * plan.phases.length + 1), pool: [],
     };
   }
 
   /** A new instance of a prepared collective: a finished one of the same template reset, or a new one. */
   instantiate(t: CollectiveTemplate, listener?: CollectiveListener): Collective {
     const priority = t.options.scheduling === 'LIFO' ? this.priorityCounter++ : this.priorityCounter--;
-    // an instance that finished at this very instant may still be on the call stack (its onDone ran inside the
-    // event being dispatched): reuse only those that finished before now
-    if (t.retired.length > 0 && t.retiredAt < this.engine.now) {
-      for (const old of t.retired) t.free.push(old);
-      t.retired.length = 0;
-    }
     t.uses++;
-    const reused = t.free.pop();
+    const reused = this.reusable(t);
     if (reused) {
       this.pooledSlots -= t.slots;
       reused.reuse(this.nextCollectiveId++, priority, listener);
@@ -276,6 +270,18 @@ export class CollectiveSystem implements EventHandler {
       const q = this.add(row[0]!, m);
       if (q >= 0) this.admit(q);
     }
+  }
+
+  /** Takes a pooled instance of t that finished before now (see CollectiveTemplate.pool), if any. */
+  private reusable(t: CollectiveTemplate): Collective | undefined {
+    const pool = t.pool, now = this.engine.now;
+    let k = pool.length - 1;
+    while (k >= 0 && pool[k]!.endNs >= now) k--; // finished at this instant: maybe still in use
+    if (k < 0) return undefined;
+    const c = pool[k]!;
+    pool[k] = pool[pool.length - 1]!;
+    pool.pop();
+    return c;
   }
 
   /**
@@ -382,7 +388,7 @@ export class CollectiveSystem implements EventHandler {
       const m = w[k + 2]!;
       // taken off before begin(): a phase that ends at once re-enters admit(q)
       if (k + 3 === w.length) {
-        w.length = 0;
+        for (let n = w.length; n > 0; n--) w.pop(); // (assigning length is a runtime call)
         this.waitHead[q] = 0;
       } else if (k >= 96 && 2 * k >= w.length) {
         w.splice(0, k + 3); // a queue that never empties: drop the admitted prefix now and then (amortized O(1))
@@ -418,12 +424,7 @@ export class CollectiveSystem implements EventHandler {
       if (keep) {
         // kept for a later instance of the template, with its phase runs and their ids (see instantiate)
         this.pooledSlots += t.slots;
-        if (t.retiredAt !== now) {
-          for (const old of t.retired) t.free.push(old);
-          t.retired.length = 0;
-          t.retiredAt = now;
-        }
-        t.retired.push(c);
+        t.pool.push(c);
       }
     }
   }
