@@ -673,16 +673,16 @@ function pairPointToPoint(
     l.push(g);
   };
   let count = 0;
-  // programs with no p2p ops are skipped per rank
-  const hasP2P = programs.map((g) => g.program.ops.some((o) => o.kind === 'send' || o.kind === 'recv'));
+  // per program, its send and recv ops (found once: ranks that share a program share the list)
+  const p2pOps = programs.map((g) => {
+    const l: number[] = [];
+    g.program.ops.forEach((o, i) => { if (o.kind === 'send' || o.kind === 'recv') l.push(i); });
+    return l;
+  });
   for (let r = 0; r < R; r++) {
-    const pi = rankProgram[r]!;
-    if (!hasP2P[pi]) continue;
-    const g = programs[pi]!;
-    const ops = g.program.ops;
-    for (let i = 0; i < g.n; i++) {
-      const op = ops[i]!;
-      if (op.kind !== 'send' && op.kind !== 'recv') continue;
+    const ops = programs[rankProgram[r]!]!.program.ops;
+    for (const i of p2pOps[rankProgram[r]!]!) {
+      const op = ops[i] as Extract<Op, { kind: 'send' | 'recv' }>;
       const at = `${where}rank ${r}, op ${op.id}`;
       const peer = globalPeer(op, r, groups, at, R);
       if (peer === r) throw new TraceError(`${at}: field "peer": a ${op.kind} to itself (rank ${r}); peers must differ`);
