@@ -148,14 +148,44 @@ interface Compiled {
   roots: Int32Array;
 }
 
+/** A collective instance on a group block, as the replay tracks it. Reused (by size) once its onDone has run. */
 class Instance {
   joined = 0;
+  /** When the last member joined. */
+  lastJoinNs = 0;
   /** Per member: the index of its coll op in its program (the member's rank is c.members[m]), -1 before it joins. */
-  ops: Int32Array | null;
-  constructor(readonly c: Collective, readonly group: number, readonly block: number, readonly seq: number, readonly tmpl: CollOp) {
+  readonly ops: Int32Array;
+  constructor(
+    public c: Collective, public group: number, public block: number, public seq: number, public tmpl: CollOp,
+  ) {
     this.ops = new Int32Array(c.size).fill(-1);
   }
+
+  reuse(c: Collective, group: number, block: number, seq: number, tmpl: CollOp): this {
+    this.c = c;
+    this.group = group;
+    this.block = block;
+    this.seq = seq;
+    this.tmpl = tmpl;
+    this.joined = 0;
+    this.ops.fill(-1);
+    return this;
+  }
 }
+
+/**
+ * A group block's instances that some member has issued and some has not, oldest first from `head`: instance
+ * numbers base, base + 1, …. Members issue a block's collectives in one order, so instances fill up (and leave)
+ * in the order they were made.
+ */
+class OpenInstances {
+  readonly items: Instance[] = [];
+  head = 0;
+  base = 0;
+}
+
+/** Numbers kept per finished collective until finish() makes the records (see Replay.recNum). */
+const REC = 9; // id, group, block, seq, members, chunks, startNs, lastJoinNs, endNs
 
 export class Replay implements EventHandler, CollectiveListener {
   private readonly h: number;
@@ -198,14 +228,23 @@ export class Replay implements EventHandler, CollectiveListener {
   // collectives
   private readonly issuedOnBlock: Int32Array;
   private readonly blockMemberBase: Int32Array;
-  /** Per group block: instances some member has issued and some has not, by instance number. */
-  private readonly open: (Map<number, Instance> | undefined)[] = [];
+  /** Per group block: instances some member has issued and some has not. */
+  private readonly open: (OpenInstances | undefined)[] = [];
+  /** Finished Instance objects for reuse, by group size. */
+  private readonly instancePool = new Map<number, Instance[]>();
   /** Per group block: prepared collectives by shape (CollectiveSystem.prepare), reused by every instance. */
   private readonly templates: (Map<number, CollectiveTemplate> | undefined)[] = [];
   /** Algorithm label per plan (plans are cached and shared by instances). */
   private readonly planLabels = new Map<object, string>();
   private readonly instances: (Instance | undefined)[] = [];
-  private readonly records: CollectiveRecord[] = [];
+  /**
+   * Finished collectives, compactly: REC numbers each, and the op and algorithm label. finish() makes the
+   * CollectiveRecord objects (hundreds of thousands of them would otherwise live through the run, old-generation
+   * work for every major GC).
+   */
+  private recNum = new Float64Array(1024 * REC);
+  private readonly recTmpl: CollOp[] = [];
+  private readonly recLabel: string[] = [];
   // work queue (FIFO)
   private queue = new Int32Array(1024);
   private qHead = 0;
@@ -343,14 +382,12 @@ export class Replay implements EventHandler, CollectiveListener {
 
   onRankDone(c: Collective, member: number): void {
     const inst = this.instances[c.id]!;
-    this.complete(c.members[member]!, inst.ops![member]!);
+    this.complete(c.members[member]!, inst.ops[member]!);
     if (!this.draining) this.drain();
   }
 
   onDone(c: Collective, timeNs: number): void {
     const inst = this.instances[c.id]!;
-    let lastJoin = 0;
-    for (const t of c.joinedAt) if (t > lastJoin) lastJoin = t;
     let label = this.planLabels.get(c.plan);
     if (label === undefined) {
       const algos: string[] = [];
@@ -361,13 +398,28 @@ export class Replay implements EventHandler, CollectiveListener {
       label = algos.join(',') || '-';
       this.planLabels.set(c.plan, label);
     }
-    this.records.push({
-      id: c.id, op: inst.tmpl.op, group: this.v.groups.names[inst.group]!, block: inst.block, seq: inst.seq,
-      members: c.size, bytes: inst.tmpl.bytes, algorithms: label, chunks: c.chunks,
-      startNs: c.startNs, lastJoinNs: lastJoin, endNs: timeNs, ...(inst.tmpl.name ? { name: inst.tmpl.name } : {}),
-    });
-    inst.ops = null;
+    const n = this.recTmpl.length;
+    if ((n + 1) * REC > this.recNum.length) {
+      const a = new Float64Array(this.recNum.length * 2);
+      a.set(this.recNum);
+      this.recNum = a;
+    }
+    const rec = this.recNum, k = n * REC;
+    rec[k] = c.id;
+    rec[k + 1] = inst.group;
+    rec[k + 2] = inst.block;
+    rec[k + 3] = inst.seq;
+    rec[k + 4] = c.size;
+    rec[k + 5] = c.chunks;
+    rec[k + 6] = c.startNs;
+    rec[k + 7] = inst.lastJoinNs;
+    rec[k + 8] = timeNs;
+    this.recTmpl.push(inst.tmpl);
+    this.recLabel.push(label);
     this.instances[c.id] = undefined;
+    const pool = this.instancePool.get(c.size);
+    if (pool) pool.push(inst);
+    else this.instancePool.set(c.size, [inst]);
   }
 
   private makeReady(r: number, i: number): void {
@@ -509,8 +561,8 @@ export class Replay implements EventHandler, CollectiveListener {
     const m = gt.memberIdx[gi]![r]!;
     const blockId = gt.blockBase[gi]! + b;
     const seq = this.issuedOnBlock[this.blockMemberBase[blockId]! + m]!++;
-    const open = this.open[blockId] ?? (this.open[blockId] = new Map());
-    let inst = open.get(seq);
+    const open = this.open[blockId] ?? (this.open[blockId] = new OpenInstances());
+    let inst = open.items[open.head + seq - open.base];
     const tmpl = p.g.program.ops[i] as CollOp;
     if (!inst) {
       let c: Collective;
@@ -531,18 +583,30 @@ export class Replay implements EventHandler, CollectiveListener {
         if (e instanceof CollectiveError) throw new TraceError(`rank ${r}, op ${p.g.program.ops[i]!.id}: ${e.message}`);
         throw e;
       }
-      inst = new Instance(c, gi, b, seq, tmpl);
+      inst = this.instancePool.get(c.size)?.pop()?.reuse(c, gi, b, seq, tmpl) ?? new Instance(c, gi, b, seq, tmpl);
       this.instances[c.id] = inst;
-      if (c.size > 1) open.set(seq, inst);
+      if (c.size > 1) {
+        if (open.head === open.items.length) open.base = seq;
+        open.items.push(inst);
+      }
     } else if (inst.tmpl.op !== tmpl.op || inst.tmpl.bytes !== tmpl.bytes) {
       throw new TraceError(`rank ${r}, op ${p.g.program.ops[i]!.id}: collective #${seq + 1} on group "${gt.names[gi]}" is ${tmpl.op} of ${tmpl.bytes} B but another member issued ${inst.tmpl.op} of ${inst.tmpl.bytes} B`);
     }
-    inst.ops![m] = i;
+    inst.ops[m] = i;
     if (this.collOf) this.collOf[this.slot(r, i)] = inst.c.id;
     if (++inst.joined === inst.c.size) {
-      open.delete(seq);
+      inst.lastJoinNs = this.engine.now;
+      if (inst.c.size > 1) {
+        // the oldest open instance (see OpenInstances)
+        open.head++;
+        open.base++;
+        if (open.head === open.items.length) {
+          for (let k = open.items.length; k > 0; k--) open.items.pop(); // (assigning length is a runtime call)
+          open.head = 0;
+        }
+      }
       // every member's part can run now: count it as communication from here
-      const ops = inst.ops!, members = inst.c.members;
+      const ops = inst.ops, members = inst.c.members;
       for (let k = 0; k < ops.length; k++) {
         const x = this.slot(members[k]!, ops[k]!);
         if (this.state[x] === S_ISSUED) this.commStart(members[k]!, x);
@@ -581,12 +645,22 @@ export class Replay implements EventHandler, CollectiveListener {
     let step = 0;
     for (let r = 0; r < this.R; r++) if (this.rankEnd[r]! > step) step = this.rankEnd[r]!;
     const gi = this.v.groups.index;
-    this.records.sort((a, b) => a.startNs - b.startNs || gi.get(a.group)! - gi.get(b.group)! || a.block - b.block || a.seq - b.seq);
+    const names = this.v.groups.names;
+    const records: CollectiveRecord[] = [];
+    for (let n = 0; n < this.recTmpl.length; n++) {
+      const rec = this.recNum, k = n * REC, tmpl = this.recTmpl[n]!;
+      records.push({
+        id: rec[k]!, op: tmpl.op, group: names[rec[k + 1]!]!, block: rec[k + 2]!, seq: rec[k + 3]!,
+        members: rec[k + 4]!, bytes: tmpl.bytes, algorithms: this.recLabel[n]!, chunks: rec[k + 5]!,
+        startNs: rec[k + 6]!, lastJoinNs: rec[k + 7]!, endNs: rec[k + 8]!, ...(tmpl.name ? { name: tmpl.name } : {}),
+      });
+    }
+    records.sort((a, b) => a.startNs - b.startNs || gi.get(a.group)! - gi.get(b.group)! || a.block - b.block || a.seq - b.seq);
     return {
       stepNs: step, ranks: this.R, totalOps: this.total, rankEndNs: this.rankEnd, computeNs: this.computeNs,
       overlappedCommNs: this.overlapNs, exposedCommNs: this.exposedNs, otherNs: this.otherNs,
       ...(this.end ? { startNs: this.byGlobal(this.start), endNs: this.byGlobal(this.end), collOf: this.byGlobal(this.collOf!) } : {}),
-      collectives: this.records, validated: this.v,
+      collectives: records, validated: this.v,
     };
   }
 
@@ -666,7 +740,7 @@ export class Replay implements EventHandler, CollectiveListener {
   /** The unfinished collective instance that op i of rank r joined (error path only: a scan). */
   private instanceOf(r: number, i: number): Instance | undefined {
     for (const inst of this.instances) {
-      if (!inst?.ops) continue;
+      if (!inst) continue;
       for (let m = 0; m < inst.ops.length; m++) if (inst.c.members[m] === r && inst.ops[m] === i) return inst;
     }
     return undefined;
