@@ -153,6 +153,8 @@ class Instance {
   joined = 0;
   /** When the last member joined. */
   lastJoinNs = 0;
+  /** Its record's index (instances are numbered in the order they are made). */
+  rec = 0;
   /** Per member: the index of its coll op in its program (the member's rank is c.members[m]), -1 before it joins. */
   readonly ops: Int32Array;
   constructor(
@@ -184,7 +186,7 @@ class OpenInstances {
   base = 0;
 }
 
-/** Numbers kept per finished collective until finish() makes the records (see Replay.recNum). */
+/** Numbers kept per collective until finish() makes the records (see Replay.recNum). */
 const REC = 9; // id, group, block, seq, members, chunks, startNs, lastJoinNs, endNs
 
 export class Replay implements EventHandler, CollectiveListener {
@@ -238,9 +240,9 @@ export class Replay implements EventHandler, CollectiveListener {
   private readonly planLabels = new Map<object, string>();
   private readonly instances: (Instance | undefined)[] = [];
   /**
-   * Finished collectives, compactly: REC numbers each, and the op and algorithm label. finish() makes the
-   * CollectiveRecord objects (hundreds of thousands of them would otherwise live through the run, old-generation
-   * work for every major GC).
+   * Collectives in the order they were made (so by first join), compactly: REC numbers each, and the op and
+   * algorithm label. finish() makes the CollectiveRecord objects (hundreds of thousands of them would otherwise
+   * live through the run, old-generation work for every major GC).
    */
   private recNum = new Float64Array(1024 * REC);
   private readonly recTmpl: CollOp[] = [];
@@ -398,28 +400,34 @@ export class Replay implements EventHandler, CollectiveListener {
       label = algos.join(',') || '-';
       this.planLabels.set(c.plan, label);
     }
-    const n = this.recTmpl.length;
+    const rec = this.recNum, k = inst.rec * REC;
+    rec[k + 6] = c.startNs;
+    rec[k + 7] = inst.lastJoinNs;
+    rec[k + 8] = timeNs;
+    this.recLabel[inst.rec] = label;
+    this.instances[c.id] = undefined;
+    const pool = this.instancePool.get(c.size);
+    if (pool) pool.push(inst);
+    else this.instancePool.set(c.size, [inst]);
+  }
+
+  /** Starts the record of a new instance (onDone completes it). */
+  private record(inst: Instance): void {
+    const n = (inst.rec = this.recTmpl.length);
     if ((n + 1) * REC > this.recNum.length) {
       const a = new Float64Array(this.recNum.length * 2);
       a.set(this.recNum);
       this.recNum = a;
     }
     const rec = this.recNum, k = n * REC;
-    rec[k] = c.id;
+    rec[k] = inst.c.id;
     rec[k + 1] = inst.group;
     rec[k + 2] = inst.block;
     rec[k + 3] = inst.seq;
-    rec[k + 4] = c.size;
-    rec[k + 5] = c.chunks;
-    rec[k + 6] = c.startNs;
-    rec[k + 7] = inst.lastJoinNs;
-    rec[k + 8] = timeNs;
+    rec[k + 4] = inst.c.size;
+    rec[k + 5] = inst.c.chunks;
     this.recTmpl.push(inst.tmpl);
-    this.recLabel.push(label);
-    this.instances[c.id] = undefined;
-    const pool = this.instancePool.get(c.size);
-    if (pool) pool.push(inst);
-    else this.instancePool.set(c.size, [inst]);
+    this.recLabel.push('');
   }
 
   private makeReady(r: number, i: number): void {
@@ -585,6 +593,7 @@ export class Replay implements EventHandler, CollectiveListener {
       }
       inst = this.instancePool.get(c.size)?.pop()?.reuse(c, gi, b, seq, tmpl) ?? new Instance(c, gi, b, seq, tmpl);
       this.instances[c.id] = inst;
+      this.record(inst);
       if (c.size > 1) {
         if (open.head === open.items.length) open.base = seq;
         open.items.push(inst);
@@ -644,18 +653,32 @@ export class Replay implements EventHandler, CollectiveListener {
     if (this.done < this.total) throw new TraceError(this.deadlockReport());
     let step = 0;
     for (let r = 0; r < this.R; r++) if (this.rankEnd[r]! > step) step = this.rankEnd[r]!;
-    const gi = this.v.groups.index;
     const names = this.v.groups.names;
-    const records: CollectiveRecord[] = [];
-    for (let n = 0; n < this.recTmpl.length; n++) {
-      const rec = this.recNum, k = n * REC, tmpl = this.recTmpl[n]!;
-      records.push({
-        id: rec[k]!, op: tmpl.op, group: names[rec[k + 1]!]!, block: rec[k + 2]!, seq: rec[k + 3]!,
-        members: rec[k + 4]!, bytes: tmpl.bytes, algorithms: this.recLabel[n]!, chunks: rec[k + 5]!,
-        startNs: rec[k + 6]!, lastJoinNs: rec[k + 7]!, endNs: rec[k + 8]!, ...(tmpl.name ? { name: tmpl.name } : {}),
-      });
+    const rec = this.recNum;
+    // by first join (the order they were made in), then group, block and instance number
+    const order = new Int32Array(this.recTmpl.length);
+    for (let n = 0; n < order.length; n++) order[n] = n;
+    for (let lo = 0, hi = 1; lo < order.length; lo = hi++) {
+      while (hi < order.length && rec[hi * REC + 6] === rec[lo * REC + 6]) hi++;
+      if (hi - lo > 1) {
+        order.subarray(lo, hi).sort((a, b) => {
+          const x = a * REC, y = b * REC;
+          return rec[x + 1]! - rec[y + 1]! || rec[x + 2]! - rec[y + 2]! || rec[x + 3]! - rec[y + 3]!;
+        });
+      }
     }
-    records.sort((a, b) => a.startNs - b.startNs || gi.get(a.group)! - gi.get(b.group)! || a.block - b.block || a.seq - b.seq);
+    const records: CollectiveRecord[] = new Array(order.length);
+    for (let j = 0; j < order.length; j++) {
+      const n = order[j]!, k = n * REC, tmpl = this.recTmpl[n]!;
+      // (small integers as int32: Smis, not boxed doubles)
+      const r: CollectiveRecord = {
+        id: rec[k]! | 0, op: tmpl.op, group: names[rec[k + 1]! | 0]!, block: rec[k + 2]! | 0, seq: rec[k + 3]! | 0,
+        members: rec[k + 4]! | 0, bytes: tmpl.bytes, algorithms: this.recLabel[n]!, chunks: rec[k + 5]! | 0,
+        startNs: rec[k + 6]!, lastJoinNs: rec[k + 7]!, endNs: rec[k + 8]!,
+      };
+      if (tmpl.name) r.name = tmpl.name;
+      records[j] = r;
+    }
     return {
       stepNs: step, ranks: this.R, totalOps: this.total, rankEndNs: this.rankEnd, computeNs: this.computeNs,
       overlappedCommNs: this.overlapNs, exposedCommNs: this.exposedNs, otherNs: this.otherNs,
