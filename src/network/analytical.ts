@@ -25,17 +25,11 @@ export class AnalyticalNetwork implements NetworkModel {
   private readonly sizes: Int32Array;
   private readonly lat: Float64Array;
   private readonly bw: Float64Array; // bytes per ns (1 GB/s = 1 B/ns)
-  /**
-   * A direct-mapped cache of routes, for speed: collectives send the same messages over the same (src, dst) pairs
-   * again and again (a ring member always to its successor). Entry e holds its pair in keys[2e..2e+1] and
-   * [latency, bandwidth, bytes, delay] in vals[4e..4e+3], where bytes and delay are the last message's.
-   */
-  private readonly keys: Int32Array;
-  private readonly vals: Float64Array;
-  private readonly shift: number;
   private readonly npus: number;
-  /** coords[d·npus + i]: NPU i's coordinate in dimension d, for routes (empty above COORD_TABLE_MAX_NPUS). */
+  /** coords[d·npus + i]: NPU i's coordinate in dimension d (empty above COORD_TABLE_MAX_NPUS). */
   private readonly coords: Int32Array;
+  /** The last delay computed: [bytes, latency, bandwidth, delay] (a division and a rounding saved per repeat). */
+  private readonly memo = Float64Array.of(-1, 0, 0, 0);
 
   constructor(private readonly engine: Engine, readonly topology: Topology) {
     const dims = topology.dims;
@@ -43,46 +37,30 @@ export class AnalyticalNetwork implements NetworkModel {
     this.sizes = Int32Array.from(dims, (d) => d.npus);
     this.lat = Float64Array.from(dims, (d) => d.latencyNs);
     this.bw = Float64Array.from(dims, (d) => d.bandwidthGBps);
-    const bits = Math.min(16, Math.max(6, Math.ceil(Math.log2(topology.npus)) + 3)); // about 8 entries per NPU
-    this.shift = 32 - bits;
-    this.keys = new Int32Array(2 << bits).fill(-1);
-    this.vals = new Float64Array(4 << bits);
     this.npus = topology.npus;
     this.coords = new Int32Array(topology.npus <= COORD_TABLE_MAX_NPUS ? dims.length * topology.npus : 0);
-    for (let i = 0; i < this.coords.length / dims.length; i++) {
-      let x = i;
-      dims.forEach((d, k) => {
-        this.coords[k * topology.npus + i] = x % d.npus;
-        x = Math.floor(x / d.npus);
-      });
+    if (this.coords.length > 0) {
+      for (let i = 0; i < topology.npus; i++) {
+        let x = i;
+        for (let d = 0; d < dims.length; d++) {
+          const n = dims[d]!.npus;
+          this.coords[d * topology.npus + i] = x % n;
+          x = Math.floor(x / n);
+        }
+      }
     }
-  }
-
-  /** The α-β delay of one message, in integer ns. */
-  delay(src: number, dst: number, bytes: number): number {
-    const e = (Math.imul(src, 0x9e3779b1) ^ Math.imul(dst, 0x85ebca6b)) >>> this.shift;
-    const keys = this.keys, vals = this.vals;
-    if (keys[2 * e] !== src || keys[2 * e + 1] !== dst) {
-      keys[2 * e] = src;
-      keys[2 * e + 1] = dst;
-      this.route(src, dst, 4 * e);
-    }
-    if (vals[4 * e + 2] !== bytes) {
-      vals[4 * e + 2] = bytes;
-      vals[4 * e + 3] = Math.round(vals[4 * e]! + bytes / vals[4 * e + 1]!);
-    }
-    return vals[4 * e + 3]!;
   }
 
   /**
-   * Fills the route cache entry at vals[v..]: the latency Σ h_d·latency_d and the bandwidth min_d bandwidth_d over
-   * the dimensions where src and dst differ (hops as in topology.ts `dimensionHops`, inlined).
+   * The α-β delay of one message, in integer ns (hops per dimension as in topology.ts `dimensionHops`, inlined).
+   * Speed: coordinates come from a table (no division per dimension) and the last result is remembered, since
+   * collectives send runs of equal messages over equal distances.
    */
-  private route(src: number, dst: number, v: number): void {
+  delay(src: number, dst: number, bytes: number): number {
     let latency = 0;
     let bw = Infinity;
     const coords = this.coords, npus = this.npus;
-    let a = src | 0, b = dst | 0; // without a table: NPU ids are below 2^24, so int32 arithmetic (not fmod)
+    let a = src | 0, b = dst | 0; // without a table: NPU ids are below 2^24, so int32 arithmetic
     for (let d = 0; d < this.sizes.length; d++) {
       const n = this.sizes[d]!;
       let ca: number, cb: number;
@@ -102,9 +80,14 @@ export class AnalyticalNetwork implements NetworkModel {
         if (this.bw[d]! < bw) bw = this.bw[d]!;
       }
     }
-    this.vals[v] = latency;
-    this.vals[v + 1] = bw;
-    this.vals[v + 2] = -1; // no message size yet
+    const memo = this.memo;
+    if (bytes !== memo[0] || latency !== memo[1] || bw !== memo[2]) {
+      memo[0] = bytes;
+      memo[1] = latency;
+      memo[2] = bw;
+      memo[3] = Math.round(latency + bytes / bw);
+    }
+    return memo[3]!;
   }
 
   send(src: number, dst: number, bytes: number, handler: number, a: number, b: number, c: number, extraNs: number): void {
