@@ -1,6 +1,9 @@
 // Replay: exact step times and breakdowns on the analytical model, each derived in a comment.
 // Defaults: 50 GB/s = 50 B/ns per link, 500 ns per hop; one message of m bytes to a ring neighbour takes
 // round(500 + m/50) ns. A ring all-reduce of n bytes on p ranks takes 2(p−1)·(500 + n/(50p)) ns.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Op } from '../src/workload/trace.ts';
 import { ring, run, spmd, topo, trace, traceFile } from './helpers/trace.ts';
@@ -63,6 +66,21 @@ describe('traces/ files', () => {
     expect(() => run(traceFile('deadlock-2.json'), ring(2))).toThrowError(
       /^deadlock: 4 of 4 ops never finished; nothing was left to happen at 0 ns\. Stuck ops per rank:\n {2}rank 0: op 0 "recv from 1" \(recv from rank 1, tag 0\) issued at 0 ns, waits for rank 1 op 1 "send to 0" \(send to rank 0, tag 0\), which is not issued\n {2}rank 0: op 1 "send to 1" \(send to rank 1, tag 0\) not issued: waits for op 0\n {2}rank 1: op 0/,
     );
+  });
+
+  it('a deadlock report gives a stuck collective\'s issue time (its join) and a stuck recv\'s', () => {
+    // rank 0 waits in a recv (issued after its 50 ns compute) for a send that rank 1 makes only after an
+    // all-reduce (joined after its 70 ns compute) that rank 0 never joins
+    const t = trace(2, [
+      { ranks: [0], ops: [{ id: 0, kind: 'compute', durationNs: 50 }, { id: 1, kind: 'recv', peer: 1, bytes: 10, deps: [0] }, { id: 2, kind: 'coll', op: 'allreduce', bytes: 100, deps: [1] }] as Op[] },
+      { ranks: [1], ops: [{ id: 0, kind: 'compute', durationNs: 70 }, { id: 1, kind: 'coll', op: 'allreduce', bytes: 100, deps: [0] }, { id: 2, kind: 'send', peer: 0, bytes: 10, deps: [1] }] as Op[] },
+    ]);
+    for (const extra of [{}, { timeline: { path: join(mkdtempSync(join(tmpdir(), 'orrery-')), 't.json') } }]) {
+      let msg = '';
+      try { run(t, ring(2), extra); } catch (e) { msg = (e as Error).message; }
+      expect(msg).toContain('rank 0: op 1 (recv from rank 1, tag 0) issued at 50 ns, waits for rank 1 op 2');
+      expect(msg).toContain('rank 1: op 1 (allreduce on group "world") issued at 70 ns (collective #1 on this group), waits for rank 0 to join');
+    }
   });
 });
 

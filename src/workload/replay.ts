@@ -134,6 +134,8 @@ interface Compiled {
   indeg: Int32Array;
   /** Base compute time (unrounded ns) or NaN. */
   baseDur: Float64Array;
+  /** The base compute time rounded: the duration on a rank with factor 1 and no jitter. */
+  dur: Float64Array;
   /** Parsed algorithms of coll ops that name their own (else the run's). */
   algorithms: Map<number, readonly AlgorithmSpec[]>;
   bytes: Float64Array;
@@ -146,6 +148,9 @@ interface Compiled {
   idRank: Int32Array;
   /** Ops without predecessors, in program order (they issue at the start). */
   roots: Int32Array;
+  /** Per send or recv: its position among the program's sends and recvs; their count. */
+  p2pIndex: Int32Array;
+  p2pCount: number;
 }
 
 /** A collective instance on a group block, as the replay tracks it. Reused (by size) once its onDone has run. */
@@ -206,8 +211,15 @@ export class Replay implements EventHandler, CollectiveListener {
   private readonly stride: Int32Array;
   private readonly remaining: Int32Array;
   private readonly state: Uint8Array;
-  private readonly start: Float64Array;
+  /** Per slot, when recording: issue and completion times. */
+  private readonly start: Float64Array | null;
   private readonly end: Float64Array | null;
+  /**
+   * Issue times of sends and recvs (the k-th p2p op of rank r at p2pBase[r] + k), for deadlock reports: a stuck
+   * coll op's is its join time, and compute, wait and marker ops cannot be stuck, so no per-op array is needed.
+   */
+  private readonly p2pStart: Float64Array;
+  private readonly p2pBase: Int32Array;
   /** Per rank: compute time factor (scale × straggler). */
   private readonly factor: Float64Array;
   /** Per compute op (slot): jitter factor, only when jitter is on. */
@@ -297,7 +309,10 @@ export class Replay implements EventHandler, CollectiveListener {
     });
     this.state = new Uint8Array(total);
     const record = opts.record === true;
-    this.start = new Float64Array(total).fill(-1); // issue times, also for deadlock reports
+    this.start = record ? new Float64Array(total).fill(-1) : null;
+    this.p2pBase = new Int32Array(R + 1);
+    for (let r = 0; r < R; r++) this.p2pBase[r + 1] = this.p2pBase[r]! + this.progs[v.rankProgram[r]!]!.p2pCount;
+    this.p2pStart = new Float64Array(this.p2pBase[R]!);
     this.end = record ? new Float64Array(total).fill(-1) : null;
     this.arrived = new Uint8Array(total);
     this.partner = v.p2pPartner;
@@ -518,12 +533,14 @@ export class Replay implements EventHandler, CollectiveListener {
     const p = this.progs[this.rankProgram[r]!]!;
     const x = this.slot(r, i);
     this.state[x] = S_ISSUED;
-    this.start[x] = this.engine.now;
+    if (this.start) this.start[x] = this.engine.now;
     const cat = p.cat[i]!;
     if (cat === C_COMPUTE || cat === C_OTHER) this.account(r, cat, 1);
     switch (p.kind[i]) {
       case K_COMPUTE: {
-        let d = Math.round(p.baseDur[i]! * this.factor[r]! * (this.jitterOf ? this.jitterOf[x]! : 1));
+        let d = this.jitterOf === null && this.factor[r] === 1
+          ? p.dur[i]! // (the same number: x·1·1 = x; saves two multiplications and a rounding per op)
+          : Math.round(p.baseDur[i]! * this.factor[r]! * (this.jitterOf ? this.jitterOf[x]! : 1));
         if (d === 0 && this.astra) d = 1;
         if (d > 0) this.engine.schedule(d, this.h, r, i, E_DONE);
         else this.complete(r, i);
@@ -542,6 +559,7 @@ export class Replay implements EventHandler, CollectiveListener {
         this.issueColl(r, i, p);
         break;
       case K_SEND: {
+        this.p2pStart[this.p2pBase[r]! + p.p2pIndex[i]!] = this.engine.now;
         this.commStart(r, x);
         // the paired recv (global op number): `peer` may be an index into a group block (validate.ts resolved the pairs)
         const g = this.base[r]! + i;
@@ -553,6 +571,7 @@ export class Replay implements EventHandler, CollectiveListener {
         break;
       }
       case K_RECV: {
+        this.p2pStart[this.p2pBase[r]! + p.p2pIndex[i]!] = this.engine.now;
         const send = this.partner[this.base[r]! + i]!;
         const sr = rankOfGlobal(this.base, send);
         if (this.state[this.slot(sr, send - this.base[sr]!)]! >= S_ISSUED) this.commStart(r, x);
@@ -682,7 +701,7 @@ export class Replay implements EventHandler, CollectiveListener {
     return {
       stepNs: step, ranks: this.R, totalOps: this.total, rankEndNs: this.rankEnd, computeNs: this.computeNs,
       overlappedCommNs: this.overlapNs, exposedCommNs: this.exposedNs, otherNs: this.otherNs,
-      ...(this.end ? { startNs: this.byGlobal(this.start), endNs: this.byGlobal(this.end), collOf: this.byGlobal(this.collOf!) } : {}),
+      ...(this.end ? { startNs: this.byGlobal(this.start!), endNs: this.byGlobal(this.end), collOf: this.byGlobal(this.collOf!) } : {}),
       collectives: records, validated: this.v,
     };
   }
@@ -740,7 +759,7 @@ export class Replay implements EventHandler, CollectiveListener {
     if (op.kind === 'recv') {
       const s = this.partner[this.base[r]! + i]!;
       const sr = rankOfGlobal(this.base, s), si = s - this.base[sr]!;
-      return `${this.issuedAt(x)}, waits for rank ${sr} ${this.describeOp(sr, si)}, which is ${this.stateWord(this.slot(sr, si))}`;
+      return `${this.issuedAt(r, i, x)}, waits for rank ${sr} ${this.describeOp(sr, si)}, which is ${this.stateWord(this.slot(sr, si))}`;
     }
     if (op.kind === 'coll') {
       const inst = this.instanceOf(r, i);
@@ -748,16 +767,24 @@ export class Replay implements EventHandler, CollectiveListener {
         const missing: number[] = [];
         inst.c.joinedAt.forEach((t, m) => { if (t < 0) missing.push(inst.c.members[m]!); });
         if (missing.length > 0) {
-          return `${this.issuedAt(x)} (collective #${inst.seq + 1} on this group), waits for rank${missing.length > 1 ? 's' : ''} ${compactRanges(missing)} to join`;
+          return `${this.issuedAt(r, i, x)} (collective #${inst.seq + 1} on this group), waits for rank${missing.length > 1 ? 's' : ''} ${compactRanges(missing)} to join`;
         }
       }
-      return `${this.issuedAt(x)}, every member joined but it did not finish`;
+      return `${this.issuedAt(r, i, x)}, every member joined but it did not finish`;
     }
-    return `${this.issuedAt(x)}, not finished`;
+    return `${this.issuedAt(r, i, x)}, not finished`;
   }
 
-  private issuedAt(x: number): string {
-    return `issued at ${this.start[x]} ns`;
+  private issuedAt(r: number, i: number, x: number): string {
+    const p = this.progs[this.rankProgram[r]!]!;
+    let t: number | undefined;
+    if (this.start) t = this.start[x];
+    else if (p.kind[i] === K_SEND || p.kind[i] === K_RECV) t = this.p2pStart[this.p2pBase[r]! + p.p2pIndex[i]!];
+    else {
+      const inst = this.instanceOf(r, i); // a coll op issues when it joins
+      for (let m = 0; inst && m < inst.ops.length; m++) if (inst.c.members[m] === r && inst.ops[m] === i) t = inst.c.joinedAt[m];
+    }
+    return `issued at ${t} ns`;
   }
 
   /** The unfinished collective instance that op i of rank r joined (error path only: a scan). */
@@ -810,6 +837,7 @@ function compile(
   const cls = pool.uint8(n);
   const indeg = pool.int32(n);
   const baseDur = pool.float64(n, NaN);
+  const dur = pool.float64(n, NaN);
   const algorithms = new Map<number, readonly AlgorithmSpec[]>();
   const bytes = pool.float64(n);
   const shape = pool.int32(n, -1);
@@ -871,7 +899,11 @@ function compile(
   const rootList: number[] = [];
   for (let i = 0; i < n; i++) if (indeg[i] === 0) rootList.push(i);
   const roots = Int32Array.from(rootList);
-  return { g, kind, cat, cls, indeg, baseDur, algorithms, bytes, shape, idRank, roots };
+  for (let i = 0; i < n; i++) dur[i] = Math.round(baseDur[i]!);
+  const p2pIndex = pool.int32(n, -1);
+  let p2pCount = 0;
+  for (let i = 0; i < n; i++) if (kind[i] === K_SEND || kind[i] === K_RECV) p2pIndex[i] = p2pCount++;
+  return { g, kind, cat, cls, indeg, baseDur, dur, algorithms, bytes, shape, idRank, roots, p2pIndex, p2pCount };
 }
 
 // A binary min-heap of op indices (of one rank's program) keyed by idRank[i].
