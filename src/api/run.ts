@@ -275,11 +275,15 @@ export function runTrace(spec: RunSpec): RunReport {
       otherNs: o, idleNs: step - c - e - o,
     });
   }
-  const collectives: CollectiveRow[] = res.collectives.map((c) => ({
-    id: c.id, op: c.op, group: c.group, block: c.block, seq: c.seq, members: c.members, bytes: c.bytes,
-    algorithms: c.algorithms, chunks: c.chunks, startNs: c.startNs, durationNs: c.endNs - c.startNs,
-    skewNs: c.lastJoinNs - c.startNs, busBwGBps: recordBusBwGBps(c), ...(c.name ? { name: c.name } : {}),
-  }));
+  const collectives: CollectiveRow[] = [];
+  for (let k = 0; k < res.collectiveCount; k++) {
+    const c = res.collective(k); // one at a time: the replay's records need not all exist at once
+    collectives.push({
+      id: c.id, op: c.op, group: c.group, block: c.block, seq: c.seq, members: c.members, bytes: c.bytes,
+      algorithms: c.algorithms, chunks: c.chunks, startNs: c.startNs, durationNs: c.endNs - c.startNs,
+      skewNs: c.lastJoinNs - c.startNs, busBwGBps: recordBusBwGBps(c), ...(c.name ? { name: c.name } : {}),
+    });
+  }
 
   const report: RunReport = {
     trace: {

@@ -108,7 +108,15 @@ export interface ReplayResult {
   endNs?: Float64Array;
   /** Per global op, when recorded: the collective id of a coll op, else -1. */
   collOf?: Int32Array;
-  collectives: CollectiveRecord[];
+  /**
+   * Collective instances by first join, then group, block and instance number. Made on first access: a report
+   * that only needs them one at a time reads `collective(k)` instead (hundreds of thousands of records need not
+   * all exist at once).
+   */
+  readonly collectives: CollectiveRecord[];
+  collectiveCount: number;
+  /** The k-th of `collectives`, made anew on each call. */
+  collective(k: number): CollectiveRecord;
   validated: ValidatedTrace;
 }
 
@@ -686,23 +694,27 @@ export class Replay implements EventHandler, CollectiveListener {
         });
       }
     }
-    const records: CollectiveRecord[] = new Array(order.length);
-    for (let j = 0; j < order.length; j++) {
-      const n = order[j]!, k = n * REC, tmpl = this.recTmpl[n]!;
+    const tmpls = this.recTmpl, labels = this.recLabel;
+    const collective = (j: number): CollectiveRecord => {
+      const n = order[j]!, k = n * REC, tmpl = tmpls[n]!;
       // (small integers as int32: Smis, not boxed doubles)
       const r: CollectiveRecord = {
         id: rec[k]! | 0, op: tmpl.op, group: names[rec[k + 1]! | 0]!, block: rec[k + 2]! | 0, seq: rec[k + 3]! | 0,
-        members: rec[k + 4]! | 0, bytes: tmpl.bytes, algorithms: this.recLabel[n]!, chunks: rec[k + 5]! | 0,
+        members: rec[k + 4]! | 0, bytes: tmpl.bytes, algorithms: labels[n]!, chunks: rec[k + 5]! | 0,
         startNs: rec[k + 6]!, lastJoinNs: rec[k + 7]!, endNs: rec[k + 8]!,
       };
       if (tmpl.name) r.name = tmpl.name;
-      records[j] = r;
-    }
+      return r;
+    };
+    let all: CollectiveRecord[] | undefined;
     return {
       stepNs: step, ranks: this.R, totalOps: this.total, rankEndNs: this.rankEnd, computeNs: this.computeNs,
       overlappedCommNs: this.overlapNs, exposedCommNs: this.exposedNs, otherNs: this.otherNs,
       ...(this.end ? { startNs: this.byGlobal(this.start!), endNs: this.byGlobal(this.end), collOf: this.byGlobal(this.collOf!) } : {}),
-      collectives: records, validated: this.v,
+      get collectives() {
+        return (all ??= Array.from({ length: order.length }, (_, j) => collective(j)));
+      },
+      collectiveCount: order.length, collective, validated: this.v,
     };
   }
 
