@@ -26,7 +26,8 @@ import type { Collective, CollectiveSystem } from '../system.ts';
 import type { PhasePlan } from '../plan.ts';
 
 const enum Kind { RS, AG, AR, A2A, BCAST, REDUCE }
-const IDLE = 0, WAITING = 1, TAKING = 2;
+/** Member states besides waiting (a wait records its start time, which is ≥ 0): see `since`. */
+const IDLE = -1, TAKING = -2;
 
 export class RingRun extends PhaseRun {
   private readonly kind: Kind;
@@ -34,9 +35,11 @@ export class RingRun extends PhaseRun {
   private readonly unit: number; // bytes per step for RS/AR (n/p) and AG (n); per block for A2A (n/p)
   private readonly step: Int32Array; // next step each member waits for
   private readonly early: Int32Array; // messages arrived before their member was waiting
-  /** Per member: IDLE, WAITING for step[m]'s message, or TAKING it (processing it after a late start). */
-  private readonly state: Uint8Array;
-  private readonly waitingSince: Float64Array; // when the member started waiting for step[m]
+  /**
+   * Per member: since when it has been waiting for step[m]'s message (≥ 0), or IDLE, or TAKING that message
+   * (processing it after a late start). One array for state and time: the two are read together per message.
+   */
+  private readonly since: Float64Array;
   /** Steps below this reduce (RS, reduce: all; AR: the first p−1; others: none). */
   private readonly reduceBelow: number;
   /** Processing delay of a step's message that is reduced / is not (when every step's message has one size). */
@@ -65,8 +68,7 @@ export class RingRun extends PhaseRun {
     }
     this.step = new Int32Array(G);
     this.early = new Int32Array(G);
-    this.state = new Uint8Array(G);
-    this.waitingSince = new Float64Array(G);
+    this.since = new Float64Array(G).fill(IDLE);
     this.reduceBelow = this.kind === Kind.RS || this.kind === Kind.REDUCE ? Infinity : this.kind === Kind.AR ? p - 1 : 0;
     this.sizesVary = this.kind === Kind.A2A && !this.astra;
     this.arrived = this.sizesVary ? new Uint8Array(G * this.steps) : undefined;
@@ -77,8 +79,7 @@ export class RingRun extends PhaseRun {
   reset(): void {
     this.step.fill(0);
     this.early.fill(0);
-    this.state.fill(IDLE);
-    this.waitingSince.fill(0);
+    this.since.fill(IDLE);
     this.arrived?.fill(0);
   }
 
@@ -137,23 +138,17 @@ export class RingRun extends PhaseRun {
       const k = m * this.steps + s;
       if (arrived[k] === 1) {
         arrived[k] = 0;
-        this.state[m] = TAKING;
+        this.since[m] = TAKING;
         this.receive(m, s, this.size(s), false);
-      } else {
-        this.state[m] = WAITING;
-        this.waitingSince[m] = this.engine.now;
-      }
+      } else this.since[m] = this.engine.now;
       return;
     }
     if (this.early[m]! > 0) {
       this.early[m]!--;
       const s = this.step[m]!;
-      this.state[m] = TAKING;
+      this.since[m] = TAKING;
       this.receive(m, s, this.size(s), this.reduces(s));
-    } else {
-      this.state[m] = WAITING;
-      this.waitingSince[m] = this.engine.now;
-    }
+    } else this.since[m] = this.engine.now;
   }
 
   /** Unused: messages come to {@link processed} (ready() is always true). */
@@ -166,14 +161,13 @@ export class RingRun extends PhaseRun {
    * late (`taking`).
    */
   processed(m: number, s: number): void {
-    const st = this.state[m]!;
-    if (st !== IDLE && this.step[m] === s) {
-      this.state[m] = IDLE;
-      if (st === TAKING) return this.next(m, s);
+    const since = this.since[m]!;
+    if (since !== IDLE && this.step[m] === s) {
+      this.since[m] = IDLE;
+      if (since === TAKING) return this.next(m, s);
       const delay = this.delay(s);
-      const since = this.waitingSince[m]!;
       if (since <= this.engine.now - delay) return this.next(m, s); // it was waiting when the message arrived
-      this.state[m] = TAKING;
+      this.since[m] = TAKING;
       this.engine.scheduleAt(since + delay, this.system.hProcessed, this.id, m, s);
       return;
     }
