@@ -37,6 +37,8 @@ export interface AstraCollectiveSpec {
   algorithms?: readonly (AlgorithmSpec | string)[];
   /** Knobs overriding the system file's (e.g. from explicit CLI flags); `flavor` defaults to `astra`. */
   system?: Partial<SystemOptions>;
+  /** Root NPU of a broadcast or reduce. */
+  root?: number;
   scheduler?: SchedulerName;
 }
 
@@ -197,6 +199,7 @@ export function runAstraCollective(spec: AstraCollectiveSpec): AstraCollectiveRe
     algorithms: setup.algorithms,
     model: spec.model ?? 'astra-unaware',
     system: setup.system,
+    ...(spec.root !== undefined ? { root: spec.root } : {}),
     ...(spec.scheduler ? { scheduler: spec.scheduler } : {}),
   };
   return { report: runCollective(run), warnings: setup.warnings, topology: setup.topology };

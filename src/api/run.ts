@@ -18,7 +18,7 @@ import {
   buildTimeline, getDevice, recordBusBwGBps, Replay, TraceError, validateTrace, type DevicePreset, type IssuePolicy,
   type Precision, type Trace,
 } from '../workload/index.ts';
-import { algorithmLabel } from './collective.ts';
+import { algorithmLabel, systemFor } from './collective.ts';
 import {
   exportChakra, generateWorkload, loadAstraWorkload, loadChakra, workloadPath, type GenerateWorkloadOptions, type LoadAstraOptions,
   type LoadChakraOptions,
@@ -245,7 +245,7 @@ export function runTrace(spec: RunSpec): RunReport {
 
   const engine = new Engine(spec.scheduler ? { scheduler: spec.scheduler } : {});
   const network = createNetworkModel(model, engine, topo);
-  const system = new CollectiveSystem(engine, network, spec.system ?? {});
+  const system = new CollectiveSystem(engine, network, systemFor(model, spec.system));
   const replay = new Replay(engine, network, system, v, {
     algorithms,
     policy,

@@ -9,11 +9,10 @@
  * whose `run` calls the replay API and returns its step-time metrics (`stepTimeNs`, compute, exposed
  * communication, `events`). The CLI registers `orrery sweep <name>` for every entry, so nothing else changes.
  */
-import { COLLECTIVE_OPS, COMPOSITIONS, parseAlgorithm, type SystemOptions } from '../collectives/index.ts';
+import { COLLECTIVE_OPS, COMPOSITIONS, parseAlgorithm } from '../collectives/index.ts';
 import { SCHEDULER_NAMES, type SchedulerName } from '../engine/index.ts';
 import { InputError, readAstraNetwork } from '../io/index.ts';
 import { DEFAULT_NETWORK_MODEL, networkModelNames } from '../network/index.ts';
-import { runAstraCollective } from './astra.ts';
 import { algorithmLabel } from './collective.ts';
 import { runCollectiveOptions } from './collective-options.ts';
 import { buildFamily, familyNames, TOPOLOGY_FAMILIES } from './families.ts';
@@ -182,20 +181,22 @@ const COLLECTIVE: SweepCommand = {
     return q;
   },
   run(row) {
-    if (text(row.astraNetwork) !== undefined || text(row.astraSystem) !== undefined) return runAstraRow(row);
-    const r = runCollectiveOptions({
-      topology: String(row.topology),
+    // with a system file its knobs apply: the point's knob columns are empty then (see columns above)
+    const knob = <T>(v: T | undefined): T | undefined => (text(row.astraSystem) !== undefined ? undefined : v);
+    const { report: r } = runCollectiveOptions({
+      ...(text(row.astraNetwork) === undefined ? { topology: String(row.topology) } : { astraNetwork: text(row.astraNetwork)! }),
+      ...(text(row.astraSystem) !== undefined ? { astraSystem: text(row.astraSystem)! } : {}),
       ...(perDim(row.bandwidth) ? { bandwidthGBps: perDim(row.bandwidth)! } : {}),
       ...(perDim(row.latency) ? { latencyNs: perDim(row.latency)! } : {}),
       op: row.op as (typeof COLLECTIVE_OPS)[number],
       bytes: Number(row.size),
-      algorithms: String(row.algo).split('/'),
-      chunks: Number(row.chunks),
-      activeChunks: Number(row.activeChunks),
-      endpointDelayNs: Number(row.endpointDelay),
-      ...(num(row.localMemBw) !== undefined ? { localMemBwGBps: num(row.localMemBw)! } : {}),
-      scheduling: row.scheduling as 'FIFO' | 'LIFO',
-      composition: row.composition as (typeof COMPOSITIONS)[number],
+      ...(knob(String(row.algo)) !== undefined ? { algorithms: String(row.algo).split('/') } : {}),
+      ...(knob(num(row.chunks)) !== undefined ? { chunks: num(row.chunks)! } : {}),
+      ...(knob(num(row.activeChunks)) !== undefined ? { activeChunks: num(row.activeChunks)! } : {}),
+      ...(knob(num(row.endpointDelay)) !== undefined ? { endpointDelayNs: num(row.endpointDelay)! } : {}),
+      ...(knob(num(row.localMemBw)) !== undefined ? { localMemBwGBps: num(row.localMemBw)! } : {}),
+      ...(knob(text(row.scheduling)) !== undefined ? { scheduling: row.scheduling as 'FIFO' | 'LIFO' } : {}),
+      ...(knob(text(row.composition)) !== undefined ? { composition: row.composition as (typeof COMPOSITIONS)[number] } : {}),
       model: String(row.model),
       ...(text(row.flavor) ? { flavor: text(row.flavor) as 'native' | 'astra' } : {}),
       ...(num(row.root) !== undefined ? { root: num(row.root)! } : {}),
@@ -215,45 +216,6 @@ const COLLECTIVE: SweepCommand = {
     ],
   },
 };
-
-/**
- * A point with ASTRA-sim files, as `orrery collective --astra-network/--astra-system` runs it: the system file (if
- * any) sets the algorithms and knobs; without one the point's own knobs apply, in flavor astra unless --flavor says.
- */
-function runAstraRow(row: ParamRow): Record<string, number | string> {
-  const network = text(row.astraNetwork);
-  const systemFile = text(row.astraSystem);
-  const topology = network === undefined
-    ? resolveTopology({
-      topology: String(row.topology),
-      ...(perDim(row.bandwidth) ? { bandwidthGBps: perDim(row.bandwidth)! } : {}),
-      ...(perDim(row.latency) ? { latencyNs: perDim(row.latency)! } : {}),
-    }).topology
-    : undefined;
-  const knobs: Partial<SystemOptions> = systemFile !== undefined ? {} : {
-    chunks: Number(row.chunks),
-    activeChunksPerDim: Number(row.activeChunks),
-    endpointDelayNs: Number(row.endpointDelay),
-    scheduling: row.scheduling as 'FIFO' | 'LIFO',
-    composition: row.composition as (typeof COMPOSITIONS)[number],
-    ...(num(row.localMemBw) !== undefined ? { localMemBwGBps: num(row.localMemBw)! } : {}),
-  };
-  const { report: r } = runAstraCollective({
-    ...(network !== undefined ? { networkFile: network } : {}),
-    ...(topology ? { topology } : {}),
-    ...(systemFile !== undefined ? { systemFile } : {}),
-    op: row.op as (typeof COLLECTIVE_OPS)[number],
-    bytes: Number(row.size),
-    model: String(row.model),
-    ...(systemFile === undefined ? { algorithms: String(row.algo).split('/') } : {}),
-    system: { ...knobs, flavor: (text(row.flavor) as 'native' | 'astra' | undefined) ?? 'astra' },
-    ...(text(row.scheduler) ? { scheduler: text(row.scheduler) as SchedulerName } : {}),
-  });
-  return {
-    timeNs: r.timeNs, minTimeNs: r.minTimeNs, busBwGBps: r.busBwGBps, algBwGBps: r.algBwGBps,
-    events: r.events, messages: r.messages,
-  };
-}
 
 /** Every sweepable command by name; `orrery sweep <name>` exists for each. */
 export const SWEEP_COMMANDS: Record<string, SweepCommand> = {
