@@ -1,16 +1,13 @@
 /** `orrery collective`: simulate one collective and print its time and bandwidths. */
 import type { Command } from 'commander';
 import {
-  COLLECTIVE_OPS, runCollectiveOptions, type CollectiveOp, type CollectiveReport, type SystemOptions,
+  COLLECTIVE_OPS, runCollectiveOptions, type CollectiveOp, type CollectiveReport,
 } from '../api/index.ts';
 import { formatBytes, formatCount, formatGBps, formatTime, table } from './format.ts';
 import { choiceOpt, intOpt, sizeOpt } from './options.ts';
-import { addSystemOptions, type SystemCliOptions } from './system-options.ts';
+import { addAstraOptions, addSystemOptions, type AstraCliOptions, type SystemCliOptions } from './system-options.ts';
 
-interface CollectiveCliOptions extends SystemCliOptions {
-  astraNetwork?: string;
-  astraSystem?: string;
-  flavor?: SystemOptions['flavor'];
+interface CollectiveCliOptions extends SystemCliOptions, AstraCliOptions {
   op: CollectiveOp;
   size: number;
   root?: number;
@@ -26,10 +23,7 @@ export function registerCollective(program: Command): void {
       'Simulate one collective (every rank of the topology takes part) and report its time and the nccl-tests ' +
         'bandwidths. Sizes are bytes per rank; for all-gather, each rank\'s input.',
     );
-  addSystemOptions(cmd, 'algorithm', 'required unless --astra-network')
-    .option('--astra-network <file>', 'ASTRA-sim network file (2.0 analytical .yml, or 1.0 analytical .json; GB/s there means 2^30 B/s) instead of --topology')
-    .option('--astra-system <file>', 'ASTRA-sim system file (2.0 .json or 1.0 key: value text): algorithms, chunks, delays; explicit flags override it')
-    .option('--flavor <flavor>', 'system-layer arithmetic: native, or astra (ASTRA-sim\'s integer sizes and quirks; default with --astra-system or an astra-* model)', choiceOpt('--flavor', ['native', 'astra'] as const))
+  addAstraOptions(addSystemOptions(cmd, 'algorithm', 'required unless --astra-network'))
     .requiredOption('-o, --op <op>', `operation: ${COLLECTIVE_OPS.join(', ')}`, choiceOpt('--op', COLLECTIVE_OPS))
     .requiredOption('-s, --size <bytes>', 'bytes per rank: 1GiB, 64MB, 4096 …', sizeOpt('--size'))
     .option('--root <npu>', 'root NPU for broadcast and reduce (default 0)', intOpt('--root', 0))

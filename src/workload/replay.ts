@@ -32,7 +32,7 @@
  * idle.
  */
 import {
-  busBwFactor, type AlgorithmSpec, type Collective, type CollectiveListener, type CollectiveSystem, parseAlgorithm,
+  busBwFactor, type AlgorithmSpec, type Collective, type CollectiveOp, type CollectiveListener, type CollectiveSystem, parseAlgorithm,
   CollectiveError,
 } from '../collectives/index.ts';
 import { createRng, type Engine, type EventHandler } from '../engine/index.ts';
@@ -58,6 +58,8 @@ export interface ComputeOptions extends Partial<ComputeModel> {
 export interface ReplayOptions {
   /** Algorithms for collectives that name none: one for every dimension, or one per dimension. */
   algorithms: readonly AlgorithmSpec[];
+  /** Per operation, overriding `algorithms` (ASTRA-sim system files give one list per collective type). */
+  algorithmsByOp?: Partial<Record<CollectiveOp, readonly AlgorithmSpec[]>>;
   policy?: IssuePolicy;
   compute?: ComputeOptions;
   /**
@@ -196,6 +198,7 @@ export class Replay implements EventHandler, CollectiveListener {
   // astra policy
   private readonly astra: boolean;
   private readonly algorithms: readonly AlgorithmSpec[];
+  private readonly algorithmsByOp: Partial<Record<CollectiveOp, readonly AlgorithmSpec[]>>;
   private readonly busy: Uint8Array | null;
   private readonly readySets: (number[] | undefined)[] | null;
 
@@ -212,6 +215,7 @@ export class Replay implements EventHandler, CollectiveListener {
     }
     this.astra = opts.policy === 'astra';
     this.algorithms = opts.algorithms;
+    this.algorithmsByOp = opts.algorithmsByOp ?? {};
     this.base = v.base;
     this.rankProgram = v.rankProgram;
     const total = (this.total = v.base[R]!);
@@ -476,7 +480,7 @@ export class Replay implements EventHandler, CollectiveListener {
       let c: Collective;
       try {
         c = this.system.create({
-          op: tmpl.op, bytes: tmpl.bytes, group: gt.blocks[gi]![b]!, algorithms: p.algorithms.get(i) ?? this.algorithms,
+          op: tmpl.op, bytes: tmpl.bytes, group: gt.blocks[gi]![b]!, algorithms: p.algorithms.get(i) ?? this.algorithmsByOp[tmpl.op] ?? this.algorithms,
           ...(tmpl.root !== undefined ? { root: tmpl.root } : {}),
           ...(tmpl.chunks !== undefined ? { options: { chunks: tmpl.chunks } } : {}),
           ...(tmpl.name !== undefined ? { label: tmpl.name } : {}),
