@@ -1,4 +1,6 @@
 /**
+ * @bench 40 The flow model beside analytical on the same collectives
+ *
  * bench/flow: the flow model against the analytical model on the same collectives, side by side in one run, each
  * case in a fresh process (bundled, see lib.ts). Prints simulated time, messages, flows, events, rate recomputations
  * (recompute events; components rated / flows rated), wall and CPU time, peak RSS, and flow's wall (CPU) time as a
@@ -17,7 +19,7 @@ import { resolveTopology } from '../src/api/index.ts';
 import { CollectiveSystem, parseAlgorithm, type CollectiveOp } from '../src/collectives/index.ts';
 import { Engine } from '../src/engine/index.ts';
 import { createNetworkModel, makeTopology, withPhysical, type Topology } from '../src/network/index.ts';
-import { arg, fmt, isChild, median, peakRssMB, printTable, runChild } from './lib.ts';
+import { arg, fmt, isChild, isQuick, median, peakRssMB, printTable, runChild } from './lib.ts';
 
 interface Case {
   name: string;
@@ -94,8 +96,8 @@ const n = (x: number) => x.toLocaleString('en-US');
 if (isChild()) {
   console.log(JSON.stringify(child(process.argv[3]!, process.argv[4]!)));
 } else {
-  const runs = Number(arg('runs', '3'));
-  const only = arg('only', '');
+  const runs = isQuick() ? 1 : Number(arg('runs', '3'));
+  const only = isQuick() ? 'torus8x8x8,a2a256' : arg('only', '');
   const extra = process.argv.includes('--extra');
   const self = fileURLToPath(import.meta.url);
   const cases = CASES.filter((c) => (only ? only.split(',').includes(c.name) : !c.extra || extra));

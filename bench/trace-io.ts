@@ -1,4 +1,6 @@
 /**
+ * @bench 50 Trace encodings: size and load time of JSON and msgpack
+ *
  * bench/trace-io: size and load time of one big trace in each encoding. The trace is synthetic (bench/synthetic.ts)
  * with one program per rank (no SPMD sharing, as per-rank profiler traces are) and compute durations that vary by
  * up to ±5% per (rank, op) as measured ones do, so every op is stored and ranks do not compress into each other.
@@ -22,7 +24,8 @@ function arg(name: string, dflt: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 }
 
-const ranks = arg('ranks', 128), layers = arg('layers', 200), runs = arg('runs', 5);
+const quick = process.argv.includes('--quick');
+const ranks = arg('ranks', quick ? 16 : 128), layers = arg('layers', quick ? 50 : 200), runs = arg('runs', quick ? 1 : 5);
 const trace = syntheticTrace({ ranks, tp: 8, layers, dpEvery: 10, vary: 0.05 });
 const ops = trace.programs.reduce((n, p) => n + p.ops.length, 0);
 const dir = mkdtempSync(join(tmpdir(), 'orrery-trace-io-'));

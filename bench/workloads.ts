@@ -1,4 +1,6 @@
 /**
+ * @bench 55 Importers and generators: speed and size
+ *
  * bench/workloads: how fast and how compact the importers and the generator are. Each case runs in a fresh
  * process (so its peak RSS is its own) and prints wall time (median of runs), ops, programs, ranks, heap growth
  * and the trace's JSON size.
@@ -55,7 +57,7 @@ const args = process.argv.slice(2);
 if (args[0] === '--child') {
   process.stdout.write(JSON.stringify(child(args[1]!)));
 } else {
-  const runs = Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
+  const runs = args.includes('--quick') ? 1 : Number(args[args.indexOf('--runs') + 1] ?? 3) || 3;
   const self = fileURLToPath(import.meta.url);
   console.log('case'.padEnd(42), 'ms(median)'.padStart(10), 'ops'.padStart(9), 'progs'.padStart(6), 'ranks'.padStart(6), 'heapMB'.padStart(7), 'jsonMB'.padStart(7), 'rssMB'.padStart(6));
   for (const name of Object.keys(CASES)) {

@@ -73,3 +73,32 @@ describe('orrery convert with importers', () => {
     expect(b.stepTimeNs).toBe(a.stepTimeNs);
   });
 });
+
+describe('orrery run on ASTRA-sim\'s own inputs (Chakra ET workload + network YAML + system JSON)', () => {
+  const D = join(SHARED, 'data/astra-sim/v2');
+  const run = (net: string, sys: string | undefined, et: string, extra: string[] = []) =>
+    json(['run', '--astra-network', join(D, net), ...(sys ? ['--astra-system', join(D, sys)] : []), '--chakra', join(D, et), '--json', ...extra]);
+
+  it('ASTRA-sim\'s regression test: 117,780 ns on every rank (congestion-aware; data/MANIFEST.md)', () => {
+    const j = run('regression/inputs/network_cfg.yml', 'regression/inputs/system_cfg.json', 'microbenchmarks/all_reduce/8npus_1MB/all_reduce', ['-m', 'astra-aware']);
+    expect(j.stepTimeNs).toBe(117_780);
+    expect(j.ranks.map((r: { endNs: number }) => r.endNs)).toEqual(Array(8).fill(117_780));
+  });
+
+  it('HGX-H100-validated: 57,426 ns (congestion-aware, 2 active chunks; data/MANIFEST.md)', () => {
+    const j = run('network/HGX-H100-validated.yml', 'system/HGX-H100-validated.json', 'microbenchmarks/all_reduce/8npus_1MB/all_reduce', ['-m', 'astra-aware']);
+    expect(j.stepTimeNs).toBe(57_426);
+  });
+
+  it('Ring_4npus reduce-scatter: 22,240 ns (congestion-unaware, the model by default; data/MANIFEST.md)', () => {
+    const j = run('network/Ring_4npus.yml', 'system/Ring_4chunks.json', 'microbenchmarks/reduce_scatter/4npus_1MB/reduce_scatter');
+    expect(j.model).toBe('astra-unaware');
+    expect(j.stepTimeNs).toBe(22_240);
+  });
+
+  it('the custom ring all-reduce graph: 14 sends and 7 compute nodes of 7 µs on its chain (ASTRA-SIM.md §3)', () => {
+    // a send of 131,072 B to a ring neighbour: ⌊500 + 131,072 / (50·2^30/10^9)⌋ = ⌊500 + 2,441.4⌋ = 2,941 ns
+    const j = run('network/Ring_8npus.yml', undefined, 'custom_collectives/custom_ring_allreduce_8npus_1MB/custom_allreduce', ['-m', 'astra-unaware']);
+    expect(j.stepTimeNs).toBe(14 * 2941 + 7 * 7000);
+  });
+});

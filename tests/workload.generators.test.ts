@@ -23,9 +23,18 @@ const unitMakespan = (t: Trace): { makespan: number; stuck: string[] } =>
   });
 
 describe('shipped workloads', () => {
-  it('are gpt3-175b, llama-70b and mixtral-8x7b, and each validates', () => {
-    expect(namedWorkloads()).toEqual(['gpt3-175b', 'llama-70b', 'mixtral-8x7b']);
+  it('are gpt-13b, gpt3-175b, llama-70b and mixtral-8x7b, and each validates', () => {
+    expect(namedWorkloads()).toEqual(['gpt-13b', 'gpt3-175b', 'llama-70b', 'mixtral-8x7b']);
     for (const n of namedWorkloads()) expect(loadWorkloadSpec(n).name).toBe(n);
+  });
+
+  it('gpt-13b: TP 8 × PP 4 × DP 4 = 128 ranks, one program per stage, TP all-reduces of b·s·h·2 bytes', () => {
+    const t = generateWorkload('gpt-13b');
+    expect(t.ranks).toBe(128);
+    expect(t.programs.map((p) => p.ranks.length)).toEqual([32, 32, 32, 32]);
+    const tp = t.programs[0]!.ops.filter((o) => o.kind === 'coll' && o.group === 'tp');
+    // microbatch 1 × sequence 2,048 × hidden 5,120 × 2 bytes (bf16)
+    expect(new Set(tp.map((o) => (o as { bytes: number }).bytes))).toEqual(new Set([1 * 2048 * 5120 * 2]));
   });
 });
 
@@ -263,7 +272,7 @@ describe('workload description errors', () => {
     expect(() => generateWorkload('gpt3-175b', { set: { 'training.parallel.ep': 2 } })).toThrow(/expert parallelism 2 needs a mixture-of-experts model/);
     expect(() => generateWorkload('gpt3-175b', { set: { 'model.heads2': 2 } })).toThrow(/model\.heads2: unknown field; expected one of layers, hidden/);
     expect(() => generateWorkload('gpt3-175b', { set: { 'training.parallel.schedule': 'zb' } })).toThrow(/schedule: expected one of "1f1b", "gpipe", got "zb"/);
-    expect(() => generateWorkload('nonesuch')).toThrow(/"nonesuch" is neither a file nor a named workload; named workloads: gpt3-175b, llama-70b, mixtral-8x7b/);
+    expect(() => generateWorkload('nonesuch')).toThrow(/"nonesuch" is neither a file nor a named workload; named workloads: gpt-13b, gpt3-175b, llama-70b, mixtral-8x7b/);
     expect(() => generateWorkload({ format: 'orrery-workload', version: 2 })).toThrow(/version: expected 1/);
   });
 });

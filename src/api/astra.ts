@@ -37,6 +37,8 @@ export interface AstraCollectiveSpec {
   algorithms?: readonly (AlgorithmSpec | string)[];
   /** Knobs overriding the system file's (e.g. from explicit CLI flags); `flavor` defaults to `astra`. */
   system?: Partial<SystemOptions>;
+  /** Root NPU of a broadcast or reduce. */
+  root?: number;
   scheduler?: SchedulerName;
 }
 
@@ -197,7 +199,39 @@ export function runAstraCollective(spec: AstraCollectiveSpec): AstraCollectiveRe
     algorithms: setup.algorithms,
     model: spec.model ?? 'astra-unaware',
     system: setup.system,
+    ...(spec.root !== undefined ? { root: spec.root } : {}),
     ...(spec.scheduler ? { scheduler: spec.scheduler } : {}),
   };
   return { report: runCollective(run), warnings: setup.warnings, topology: setup.topology };
+}
+
+/** ASTRA-sim inputs for a whole workload (`orrery run --astra-network/--astra-system`). */
+export interface AstraRunSetup {
+  topology: Topology;
+  /** The system file's knobs, in flavor astra. */
+  system: Partial<SystemOptions>;
+  /** Each collective type's implementations from the system file. */
+  algorithmsByOp: Partial<Record<CollectiveOp, AlgorithmSpec[]>>;
+  warnings: string[];
+}
+
+/**
+ * Reads ASTRA-sim's network file (or takes `topology`) and system file for a replay: the knobs, and the algorithms
+ * of every collective type the file lists, checked against the network. Collectives the file does not configure
+ * (broadcast, reduce, barrier) use the run's --algo.
+ */
+export function loadAstraRunSetup(spec: { networkFile?: string; topology?: Topology; systemFile?: string; model?: string }): AstraRunSetup {
+  // one setup per collective type the file configures; knobs and warnings are the same for each
+  const sys = spec.systemFile !== undefined ? readAstraSystem(spec.systemFile) : undefined;
+  const types = sys ? ASTRA_COLLECTIVE_TYPES.filter((t) => sys.implementations[t] !== undefined && sys.custom[t] === undefined) : [];
+  const base = { ...spec, bytes: 0 };
+  const first = loadAstraSetup({ ...base, op: types[0] ?? 'allgather', ...(types.length === 0 ? { algorithms: ['ring'] } : {}) });
+  const algorithmsByOp: Partial<Record<CollectiveOp, AlgorithmSpec[]>> = {};
+  for (const t of types) algorithmsByOp[t] = t === types[0] ? first.algorithms : loadAstraSetup({ ...base, op: t }).algorithms;
+  for (const t of ASTRA_COLLECTIVE_TYPES) {
+    if (sys?.custom[t] !== undefined) {
+      first.warnings.push(`${sys.path}: "${FILE_KEYS[t]}-custom" (a Chakra graph) is not run; ${t} collectives use --algo`);
+    }
+  }
+  return { topology: first.topology, system: first.system, algorithmsByOp, warnings: first.warnings };
 }

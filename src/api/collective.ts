@@ -57,6 +57,14 @@ export function algorithmLabel(a: AlgorithmSpec): string {
   return a.window !== undefined ? `${name}${a.window}` : name;
 }
 
+/**
+ * The system options a run uses: the ASTRA-sim compatibility models imply ASTRA-sim's arithmetic (flavor `astra`)
+ * unless the options name a flavor.
+ */
+export function systemFor(model: string, system: Partial<SystemOptions> = {}): Partial<SystemOptions> {
+  return model.startsWith('astra-') && system.flavor === undefined ? { ...system, flavor: 'astra' } : system;
+}
+
 export function runCollective(spec: CollectiveSpec): CollectiveReport {
   if (!COLLECTIVE_OPS.includes(spec.op)) {
     throw new CollectiveError(`unknown operation "${spec.op}"; expected one of: ${COLLECTIVE_OPS.join(', ')}`);
@@ -67,7 +75,7 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
   const engine = new Engine(spec.scheduler ? { scheduler: spec.scheduler } : {});
   const network = createNetworkModel(model, engine, spec.topology);
   // the ASTRA-sim models come with ASTRA-sim's system-layer arithmetic unless the caller says otherwise
-  const system = new CollectiveSystem(engine, network, { ...(model.startsWith('astra-') ? { flavor: 'astra' as const } : {}), ...spec.system });
+  const system = new CollectiveSystem(engine, network, systemFor(model, spec.system));
   const c = system.start({
     op: spec.op,
     bytes: spec.bytes,

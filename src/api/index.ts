@@ -1,7 +1,7 @@
 /** The public API: everything the CLI (and library users) need. */
 export { runCollective, algorithmLabel, type CollectiveSpec, type CollectiveReport } from './collective.ts';
 export {
-  runAstraCollective, loadAstraSetup, type AstraCollectiveSpec, type AstraCollectiveResult, type AstraSetup,
+  runAstraCollective, loadAstraSetup, loadAstraRunSetup, type AstraCollectiveSpec, type AstraCollectiveResult, type AstraSetup,
 } from './astra.ts';
 export { resolveTopology, namedTopologies, TOPOLOGIES_DIR, type ResolvedTopology, type TopologyArgs } from './topology.ts';
 export {

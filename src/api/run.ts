@@ -7,7 +7,7 @@
  * `Trace` plus warnings. Adding an input kind is adding a loader there (and its flag in cli/run.ts).
  */
 import {
-  busBwFactor, CollectiveSystem, DEFAULT_SYSTEM, parseAlgorithm, type AlgorithmSpec, type SystemOptions,
+  busBwFactor, CollectiveSystem, DEFAULT_SYSTEM, parseAlgorithm, type AlgorithmSpec, type CollectiveOp, type SystemOptions,
 } from '../collectives/index.ts';
 import { Engine, type SchedulerName } from '../engine/index.ts';
 import { createNetworkModel, DEFAULT_NETWORK_MODEL, type Topology } from '../network/index.ts';
@@ -18,7 +18,7 @@ import {
   buildTimeline, getDevice, recordBusBwGBps, Replay, TraceError, validateTrace, type DevicePreset, type IssuePolicy,
   type Precision, type Trace,
 } from '../workload/index.ts';
-import { algorithmLabel } from './collective.ts';
+import { algorithmLabel, systemFor } from './collective.ts';
 import {
   exportChakra, generateWorkload, loadAstraWorkload, loadChakra, workloadPath, type GenerateWorkloadOptions, type LoadAstraOptions,
   type LoadChakraOptions,
@@ -128,6 +128,8 @@ export interface RunSpec {
   model?: string;
   /** Algorithms for collectives that name none: one for every dimension, or one per dimension. Default: ring. */
   algorithms?: readonly (AlgorithmSpec | string)[];
+  /** Per operation, for collectives that name no algorithm (overrides `algorithms`; ASTRA-sim system files). */
+  algorithmsByOp?: Partial<Record<CollectiveOp, readonly AlgorithmSpec[]>>;
   system?: Partial<SystemOptions>;
   scheduler?: SchedulerName;
   /** `streams` (default) or `astra` (ASTRA-sim's one-op-per-class issue). */
@@ -245,9 +247,10 @@ export function runTrace(spec: RunSpec): RunReport {
 
   const engine = new Engine(spec.scheduler ? { scheduler: spec.scheduler } : {});
   const network = createNetworkModel(model, engine, topo);
-  const system = new CollectiveSystem(engine, network, spec.system ?? {});
+  const system = new CollectiveSystem(engine, network, systemFor(model, spec.system));
   const replay = new Replay(engine, network, system, v, {
     algorithms,
+    ...(spec.algorithmsByOp ? { algorithmsByOp: spec.algorithmsByOp } : {}),
     policy,
     record: spec.timeline !== undefined,
     compute: {

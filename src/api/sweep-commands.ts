@@ -3,22 +3,22 @@
  * the single-run command takes, with the same flags and units), the metric columns a point produces, how a point's
  * parameters resolve into the options of one run (main thread, cheap), and how to run it (worker thread).
  *
- * `collective` is here. The hook for trace replay: when `orrery run` lands, add an entry `run` whose parameters are
- * the options of `orrery run` (the trace or workload generator, the parallelism plan: data/tensor/pipeline degrees,
- * microbatches, …), plus {@link TOPOLOGY_PARAMS} so the cluster can be swept by family and size the same way, and
- * whose `run` calls the replay API and returns its step-time metrics (`stepTimeNs`, compute, exposed
- * communication, `events`). The CLI registers `orrery sweep <name>` for every entry, so nothing else changes.
+ * `collective` sweeps single collectives; `run` sweeps a generated training step (a workload description and its
+ * parallelism plan: tensor/pipeline/data/expert degrees, microbatches, schedule, ZeRO stage) over clusters, with
+ * the step-time metrics of the replay. The CLI registers `orrery sweep <name>` for every entry.
  */
-import { COLLECTIVE_OPS, COMPOSITIONS, parseAlgorithm, type SystemOptions } from '../collectives/index.ts';
+import { COLLECTIVE_OPS, COMPOSITIONS, parseAlgorithm } from '../collectives/index.ts';
 import { SCHEDULER_NAMES, type SchedulerName } from '../engine/index.ts';
 import { InputError, readAstraNetwork } from '../io/index.ts';
 import { DEFAULT_NETWORK_MODEL, networkModelNames } from '../network/index.ts';
-import { runAstraCollective } from './astra.ts';
 import { algorithmLabel } from './collective.ts';
 import { runCollectiveOptions } from './collective-options.ts';
 import { buildFamily, familyNames, TOPOLOGY_FAMILIES } from './families.ts';
 import type { ParamValue, SweepParam } from './sweep-params.ts';
 import { resolveTopology } from './topology.ts';
+import { runTrace } from './run.ts';
+import { generateWorkload, loadWorkloadSpec, namedWorkloads } from './workloads.ts';
+import { deviceNames, ISSUE_POLICIES, type IssuePolicy } from '../workload/index.ts';
 
 /** A row's parameter cells by column: a value, or '' for "not given" (the command's own default applies). */
 export type ParamRow = Record<string, ParamValue | ''>;
@@ -182,20 +182,22 @@ const COLLECTIVE: SweepCommand = {
     return q;
   },
   run(row) {
-    if (text(row.astraNetwork) !== undefined || text(row.astraSystem) !== undefined) return runAstraRow(row);
-    const r = runCollectiveOptions({
-      topology: String(row.topology),
+    // with a system file its knobs apply: the point's knob columns are empty then (see columns above)
+    const knob = <T>(v: T | undefined): T | undefined => (text(row.astraSystem) !== undefined ? undefined : v);
+    const { report: r } = runCollectiveOptions({
+      ...(text(row.astraNetwork) === undefined ? { topology: String(row.topology) } : { astraNetwork: text(row.astraNetwork)! }),
+      ...(text(row.astraSystem) !== undefined ? { astraSystem: text(row.astraSystem)! } : {}),
       ...(perDim(row.bandwidth) ? { bandwidthGBps: perDim(row.bandwidth)! } : {}),
       ...(perDim(row.latency) ? { latencyNs: perDim(row.latency)! } : {}),
       op: row.op as (typeof COLLECTIVE_OPS)[number],
       bytes: Number(row.size),
-      algorithms: String(row.algo).split('/'),
-      chunks: Number(row.chunks),
-      activeChunks: Number(row.activeChunks),
-      endpointDelayNs: Number(row.endpointDelay),
-      ...(num(row.localMemBw) !== undefined ? { localMemBwGBps: num(row.localMemBw)! } : {}),
-      scheduling: row.scheduling as 'FIFO' | 'LIFO',
-      composition: row.composition as (typeof COMPOSITIONS)[number],
+      ...(knob(String(row.algo)) !== undefined ? { algorithms: String(row.algo).split('/') } : {}),
+      ...(knob(num(row.chunks)) !== undefined ? { chunks: num(row.chunks)! } : {}),
+      ...(knob(num(row.activeChunks)) !== undefined ? { activeChunks: num(row.activeChunks)! } : {}),
+      ...(knob(num(row.endpointDelay)) !== undefined ? { endpointDelayNs: num(row.endpointDelay)! } : {}),
+      ...(knob(num(row.localMemBw)) !== undefined ? { localMemBwGBps: num(row.localMemBw)! } : {}),
+      ...(knob(text(row.scheduling)) !== undefined ? { scheduling: row.scheduling as 'FIFO' | 'LIFO' } : {}),
+      ...(knob(text(row.composition)) !== undefined ? { composition: row.composition as (typeof COMPOSITIONS)[number] } : {}),
       model: String(row.model),
       ...(text(row.flavor) ? { flavor: text(row.flavor) as 'native' | 'astra' } : {}),
       ...(num(row.root) !== undefined ? { root: num(row.root)! } : {}),
@@ -216,48 +218,113 @@ const COLLECTIVE: SweepCommand = {
   },
 };
 
+/** Parallelism-plan parameters of `sweep run`, each a `--set` path of the workload description. */
+const PLAN_PATHS: Record<string, string> = {
+  tp: 'training.parallel.tp',
+  pp: 'training.parallel.pp',
+  dp: 'training.parallel.dp',
+  ep: 'training.parallel.ep',
+  zero: 'training.parallel.zero',
+  schedule: 'training.parallel.schedule',
+  microBatch: 'training.microBatch',
+  globalBatch: 'training.globalBatch',
+};
+
 /**
- * A point with ASTRA-sim files, as `orrery collective --astra-network/--astra-system` runs it: the system file (if
- * any) sets the algorithms and knobs; without one the point's own knobs apply, in flavor astra unless --flavor says.
+ * `sweep run`: a generated training step (`--workload`, a name in workloads/ or a file) replayed on each cluster of
+ * the sweep, with its parallelism plan swept too. A point's data-parallel degree, when not given, is what the
+ * cluster leaves: NPUs / (tp · pp), so `--family … --npus 64..1024 --tp 8 --pp 4` scales data parallelism.
  */
-function runAstraRow(row: ParamRow): Record<string, number | string> {
-  const network = text(row.astraNetwork);
-  const systemFile = text(row.astraSystem);
-  const topology = network === undefined
-    ? resolveTopology({
+const RUN: SweepCommand = {
+  summary: 'sweep orrery run (a generated training step) over clusters and parallelism plans',
+  params: [
+    ...TOPOLOGY_PARAMS,
+    { key: 'workload', flags: '--workload <names>', column: 'workload', kind: 'text', help: `workload description: a name in workloads/ (${namedWorkloads().join(', ')}) or a JSON file` },
+    { key: 'tp', flags: '--tp <n>', column: 'tp', kind: 'int', min: 1, help: 'tensor-parallel degree (default: the description\'s)' },
+    { key: 'pp', flags: '--pp <n>', column: 'pp', kind: 'int', min: 1, help: 'pipeline stages (default: the description\'s)' },
+    { key: 'dp', flags: '--dp <n>', column: 'dp', kind: 'int', min: 1, help: 'data-parallel degree (default: NPUs / (tp · pp))' },
+    { key: 'ep', flags: '--ep <n>', column: 'ep', kind: 'int', min: 1, help: 'expert-parallel degree, for mixture-of-experts models (divides dp)' },
+    { key: 'zero', flags: '--zero <stage>', column: 'zero', kind: 'choice', choices: () => ['0', '1', '2', '3'], help: 'ZeRO stage 0-3' },
+    { key: 'schedule', flags: '--schedule <names>', column: 'schedule', kind: 'choice', choices: () => ['1f1b', 'gpipe'], help: 'pipeline schedule' },
+    { key: 'microBatch', flags: '--micro-batch <n>', column: 'microBatch', kind: 'int', min: 1, help: 'sequences per microbatch' },
+    { key: 'globalBatch', flags: '--global-batch <n>', column: 'globalBatch', kind: 'int', min: 1, help: 'sequences per step' },
+    { key: 'device', flags: '--device <names>', column: 'device', kind: 'choice', choices: deviceNames, default: 'H100-SXM5-80GB', help: `device preset for the roofline: ${deviceNames().join(', ')}` },
+    {
+      key: 'algo', flags: '-a, --algo <names>', column: 'algo', kind: 'text', canonical: canonicalAlgorithms, default: 'ring',
+      help: 'algorithm for the collectives: ring, direct[W], halvingDoubling, doubleBinaryTree; one per dimension joined by "/"',
+    },
+    { key: 'chunks', flags: '-c, --chunks <n>', column: 'chunks', kind: 'int', min: 1, default: 1, help: 'chunks each collective is split into' },
+    { key: 'policy', flags: '--policy <names>', column: 'policy', kind: 'choice', choices: () => ISSUE_POLICIES, default: 'streams', help: `issue policy: ${ISSUE_POLICIES.join(', ')}` },
+  ],
+  metrics: [
+    { column: 'stepTimeNs', type: 'number', help: 'when the last rank finished, ns' },
+    { column: 'computeNs', type: 'number', help: 'GPU compute per rank, mean over ranks, ns' },
+    { column: 'exposedCommNs', type: 'number', help: 'communication with no compute running, mean over ranks, ns' },
+    { column: 'overlappedCommNs', type: 'number', help: 'communication during compute, mean over ranks, ns' },
+    { column: 'idleNs', type: 'number', help: 'nothing running (bubbles, waits), mean over ranks, ns' },
+    { column: 'ranks', type: 'number', help: 'ranks of the generated trace (tp · pp · dp)' },
+    { column: 'events', type: 'number', help: 'events the engine processed' },
+    { column: 'messages', type: 'number', help: 'messages the network delivered' },
+  ],
+  checkGrid(given) {
+    checkTopologyGrid(given);
+    if (!given.has('workload')) throw new InputError(`--workload is required (a name: ${namedWorkloads().join(', ')}, or a file)`);
+  },
+  resolve(p) {
+    const q = resolveTopologyParams(p);
+    const spec = loadWorkloadSpec(String(q.workload));
+    const par = spec.training?.parallel;
+    if (!par) throw new InputError(`${String(q.workload)}: has no training section to sweep`);
+    if (num(q.dp) === undefined) {
+      const tp = num(q.tp) ?? par.tp;
+      const pp = num(q.pp) ?? par.pp;
+      const npus = Number(q.npus);
+      if (npus % (tp * pp) !== 0) throw new InputError(`${npus} NPUs do not divide into tp ${tp} × pp ${pp}; give --dp or another size`);
+      q.dp = npus / (tp * pp);
+    }
+    return q;
+  },
+  run(row) {
+    const { topology } = resolveTopology({
       topology: String(row.topology),
       ...(perDim(row.bandwidth) ? { bandwidthGBps: perDim(row.bandwidth)! } : {}),
       ...(perDim(row.latency) ? { latencyNs: perDim(row.latency)! } : {}),
-    }).topology
-    : undefined;
-  const knobs: Partial<SystemOptions> = systemFile !== undefined ? {} : {
-    chunks: Number(row.chunks),
-    activeChunksPerDim: Number(row.activeChunks),
-    endpointDelayNs: Number(row.endpointDelay),
-    scheduling: row.scheduling as 'FIFO' | 'LIFO',
-    composition: row.composition as (typeof COMPOSITIONS)[number],
-    ...(num(row.localMemBw) !== undefined ? { localMemBwGBps: num(row.localMemBw)! } : {}),
-  };
-  const { report: r } = runAstraCollective({
-    ...(network !== undefined ? { networkFile: network } : {}),
-    ...(topology ? { topology } : {}),
-    ...(systemFile !== undefined ? { systemFile } : {}),
-    op: row.op as (typeof COLLECTIVE_OPS)[number],
-    bytes: Number(row.size),
-    model: String(row.model),
-    ...(systemFile === undefined ? { algorithms: String(row.algo).split('/') } : {}),
-    system: { ...knobs, flavor: (text(row.flavor) as 'native' | 'astra' | undefined) ?? 'astra' },
-    ...(text(row.scheduler) ? { scheduler: text(row.scheduler) as SchedulerName } : {}),
-  });
-  return {
-    timeNs: r.timeNs, minTimeNs: r.minTimeNs, busBwGBps: r.busBwGBps, algBwGBps: r.algBwGBps,
-    events: r.events, messages: r.messages,
-  };
-}
+    });
+    const set: Record<string, unknown> = {};
+    for (const [k, path] of Object.entries(PLAN_PATHS)) {
+      const v = row[k];
+      if (v !== undefined && v !== '') set[path] = k === 'schedule' ? String(v) : Number(v);
+    }
+    const trace = generateWorkload(String(row.workload), { mode: 'train', set, dims: topology.dims.map((d) => d.npus) });
+    const r = runTrace({
+      topology,
+      trace,
+      model: String(row.model),
+      algorithms: String(row.algo).split('/'),
+      system: { chunks: Number(row.chunks) },
+      device: String(row.device),
+      policy: String(row.policy) as IssuePolicy,
+    });
+    const mean = (k: 'computeNs' | 'exposedCommNs' | 'overlappedCommNs' | 'idleNs') => Math.round(r.ranks.reduce((a, x) => a + x[k], 0) / r.ranks.length);
+    return {
+      stepTimeNs: r.stepTimeNs, computeNs: mean('computeNs'), exposedCommNs: mean('exposedCommNs'),
+      overlappedCommNs: mean('overlappedCommNs'), idleNs: mean('idleNs'), ranks: r.trace.ranks, events: r.events, messages: r.messages,
+    };
+  },
+  plot: {
+    x: ['npus', 'globalBatch'],
+    series: ['workload', 'family', 'model', 'tp', 'pp', 'ep', 'zero', 'schedule', 'microBatch', 'globalBatch', 'device', 'algo', 'chunks', 'policy', 'nodeSize', 'bandwidthGBps', 'latencyNs'],
+    panels: [
+      { column: 'stepTimeNs', label: 'step time', unit: 'ns' },
+      { column: 'exposedCommNs', label: 'exposed communication per rank', unit: 'ns' },
+    ],
+  },
+};
 
 /** Every sweepable command by name; `orrery sweep <name>` exists for each. */
 export const SWEEP_COMMANDS: Record<string, SweepCommand> = {
   collective: COLLECTIVE,
+  run: RUN,
 };
 
 export function sweepCommandNames(): string[] {

@@ -1,17 +1,13 @@
 /** `orrery collective`: simulate one collective and print its time and bandwidths. */
 import type { Command } from 'commander';
 import {
-  COLLECTIVE_OPS, InputError, parseAlgorithm, resolveTopology, runAstraCollective, runCollective, type CollectiveOp,
-  type CollectiveReport, type SystemOptions,
+  COLLECTIVE_OPS, runCollectiveOptions, type CollectiveOp, type CollectiveReport,
 } from '../api/index.ts';
 import { formatBytes, formatCount, formatGBps, formatTime, table } from './format.ts';
 import { choiceOpt, intOpt, sizeOpt } from './options.ts';
-import { addSystemOptions, systemFromOptions, type SystemCliOptions } from './system-options.ts';
+import { addAstraOptions, addSystemOptions, type AstraCliOptions, type SystemCliOptions } from './system-options.ts';
 
-interface CollectiveCliOptions extends SystemCliOptions {
-  astraNetwork?: string;
-  astraSystem?: string;
-  flavor?: SystemOptions['flavor'];
+interface CollectiveCliOptions extends SystemCliOptions, AstraCliOptions {
   op: CollectiveOp;
   size: number;
   root?: number;
@@ -27,76 +23,42 @@ export function registerCollective(program: Command): void {
       'Simulate one collective (every rank of the topology takes part) and report its time and the nccl-tests ' +
         'bandwidths. Sizes are bytes per rank; for all-gather, each rank\'s input.',
     );
-  addSystemOptions(cmd, 'algorithm', 'required unless --astra-network')
-    .option('--astra-network <file>', 'ASTRA-sim network file (2.0 analytical .yml, or 1.0 analytical .json; GB/s there means 2^30 B/s) instead of --topology')
-    .option('--astra-system <file>', 'ASTRA-sim system file (2.0 .json or 1.0 key: value text): algorithms, chunks, delays; explicit flags override it')
-    .option('--flavor <flavor>', 'system-layer arithmetic: native, or astra (ASTRA-sim\'s integer sizes and quirks; default with --astra-system or an astra-* model)', choiceOpt('--flavor', ['native', 'astra'] as const))
+  addAstraOptions(addSystemOptions(cmd, 'algorithm', 'required unless --astra-network'))
     .requiredOption('-o, --op <op>', `operation: ${COLLECTIVE_OPS.join(', ')}`, choiceOpt('--op', COLLECTIVE_OPS))
     .requiredOption('-s, --size <bytes>', 'bytes per rank: 1GiB, 64MB, 4096 …', sizeOpt('--size'))
     .option('--root <npu>', 'root NPU for broadcast and reduce (default 0)', intOpt('--root', 0))
     .option('--json', 'print one JSON object instead of the table')
     .option('--per-rank', 'also print each rank\'s finish time')
     .action((opts: CollectiveCliOptions, command: Command) => {
-      if (opts.astraNetwork !== undefined || opts.astraSystem !== undefined) return runAstra(opts, command);
-      if (opts.topology === undefined) throw new InputError('--topology is required (or give an ASTRA-sim network file with --astra-network)');
-      const sys = systemFromOptions(opts);
-      if (opts.flavor !== undefined || sys.model.startsWith('astra-')) sys.system.flavor = opts.flavor ?? 'astra';
-      const report = runCollective({
-        ...sys,
+      // with a system file, only flags given on the command line override it; without one, flags and defaults apply
+      const astraSystem = opts.astraSystem !== undefined;
+      const given = (name: string) => !astraSystem || command.getOptionValueSource(name) === 'cli';
+      const modelGiven = command.getOptionValueSource('model') === 'cli';
+      const astra = astraSystem || opts.astraNetwork !== undefined;
+      const { report, topology, warnings } = runCollectiveOptions({
+        ...(opts.topology !== undefined ? { topology: opts.topology } : {}),
+        ...(opts.bandwidth ? { bandwidthGBps: opts.bandwidth } : {}),
+        ...(opts.latency ? { latencyNs: opts.latency } : {}),
+        ...(opts.astraNetwork !== undefined ? { astraNetwork: opts.astraNetwork } : {}),
+        ...(astraSystem ? { astraSystem: opts.astraSystem! } : {}),
         op: opts.op,
         bytes: opts.size,
+        ...(given('algo') ? { algorithms: opts.algo.split(',') } : {}),
+        ...(given('chunks') ? { chunks: opts.chunks } : {}),
+        ...(given('endpointDelay') ? { endpointDelayNs: opts.endpointDelay } : {}),
+        ...(given('scheduling') ? { scheduling: opts.scheduling } : {}),
+        ...(given('composition') ? { composition: opts.composition } : {}),
+        ...(opts.activeChunks !== undefined ? { activeChunks: opts.activeChunks } : {}),
+        ...(opts.localMemBw !== undefined ? { localMemBwGBps: opts.localMemBw } : {}),
+        ...(!astra || modelGiven ? { model: opts.model } : {}),
+        ...(opts.flavor !== undefined ? { flavor: opts.flavor } : {}),
         ...(opts.root !== undefined ? { root: opts.root } : {}),
+        ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
       });
+      for (const w of warnings) console.error(`warning: ${w}`);
       if (opts.json) printJson(report, opts.perRank === true);
-      else printHuman(report, opts.perRank === true, sys.topology.dims.length);
+      else printHuman(report, opts.perRank === true, topology.dims.length);
     });
-}
-
-/**
- * The ASTRA-sim path: --astra-network (or --topology) and --astra-system. The system file gives the knobs; flags
- * given explicitly on the command line override it; without a system file the flags (and their defaults) are the
- * knobs, as on the native path. The model defaults to astra-unaware and the flavor to astra.
- */
-function runAstra(opts: CollectiveCliOptions, cmd: Command): void {
-  const explicit = (name: string) => cmd.getOptionValueSource(name) === 'cli';
-  if (opts.astraNetwork !== undefined && opts.topology !== undefined) {
-    throw new InputError(`give --astra-network (${opts.astraNetwork}) or --topology (${opts.topology}), not both`);
-  }
-  if (opts.astraNetwork !== undefined && (opts.bandwidth !== undefined || opts.latency !== undefined)) {
-    throw new InputError(`--bandwidth and --latency apply to --topology shorthand only; ${opts.astraNetwork} gives its own`);
-  }
-  const topology = opts.topology !== undefined
-    ? resolveTopology({
-      topology: opts.topology,
-      ...(opts.bandwidth ? { bandwidthGBps: opts.bandwidth } : {}),
-      ...(opts.latency ? { latencyNs: opts.latency } : {}),
-    }).topology
-    : undefined;
-  const fromFile = opts.astraSystem !== undefined;
-  const given = (name: string) => !fromFile || explicit(name);
-  const system: Partial<SystemOptions> = {
-    flavor: opts.flavor ?? 'astra',
-    ...(given('chunks') ? { chunks: opts.chunks } : {}),
-    ...(given('endpointDelay') ? { endpointDelayNs: opts.endpointDelay } : {}),
-    ...(given('scheduling') ? { scheduling: opts.scheduling } : {}),
-    ...(given('composition') ? { composition: opts.composition } : {}),
-    ...(opts.activeChunks !== undefined ? { activeChunksPerDim: opts.activeChunks } : {}),
-    ...(opts.localMemBw !== undefined ? { localMemBwGBps: opts.localMemBw } : {}),
-  };
-  const { report, warnings, topology: topo } = runAstraCollective({
-    ...(opts.astraNetwork !== undefined ? { networkFile: opts.astraNetwork } : {}),
-    ...(topology ? { topology } : {}),
-    ...(opts.astraSystem !== undefined ? { systemFile: opts.astraSystem } : {}),
-    op: opts.op,
-    bytes: opts.size,
-    model: explicit('model') ? opts.model : 'astra-unaware',
-    ...(given('algo') ? { algorithms: opts.algo.split(',').map((a) => parseAlgorithm(a, '--algo')) } : {}),
-    system,
-    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
-  });
-  for (const w of warnings) console.error(`warning: ${w}`);
-  if (opts.json) printJson(report, opts.perRank === true);
-  else printHuman(report, opts.perRank === true, topo.dims.length);
 }
 
 function printJson(r: CollectiveReport, perRank: boolean): void {

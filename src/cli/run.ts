@@ -8,10 +8,10 @@ import { formatBytes, formatCount, formatGBps, formatTime } from './format.ts';
 import {
   choiceOpt, intOpt, nonNegativeNumberOpt, positiveNumberOpt, rankListOpt, stragglerOpt, windowOpt,
 } from './options.ts';
-import { addSystemOptions, systemFromOptions, type SystemCliOptions } from './system-options.ts';
+import { addAstraOptions, addSystemOptions, systemFromOptions, type AstraCliOptions, type SystemCliOptions } from './system-options.ts';
 import { addWorkloadOptions, workloadFromOptions, type WorkloadCliOptions } from './workload-options.ts';
 
-interface RunCliOptions extends SystemCliOptions, Omit<WorkloadCliOptions, 'topology'> {
+interface RunCliOptions extends SystemCliOptions, AstraCliOptions, Omit<WorkloadCliOptions, 'topology'> {
   policy: IssuePolicy;
   device?: string;
   precision?: Precision;
@@ -49,7 +49,7 @@ export function registerRun(program: Command): void {
         '  (then open pp.json at ui.perfetto.dev)',
     )
   addWorkloadOptions(cmd);
-  addSystemOptions(cmd, 'algorithm for collectives that name none')
+  addAstraOptions(addSystemOptions(cmd, 'algorithm for collectives that name none', 'required unless --astra-network'))
     .option('--policy <policy>', 'issue policy: streams (each stream runs its ops in order) or astra (ASTRA-sim: one op in flight per cpu / gpu compute / communication class, any ready op)', choiceOpt('--policy', ISSUE_POLICIES), 'streams')
     .option('--lenient', 'drop dependencies on op ids that do not exist, with a warning (real Chakra traces need it)')
     .option('--device <name>', `device preset for compute ops given as FLOPs/bytes (roofline): ${deviceNames().join(', ')}`)
@@ -67,11 +67,13 @@ export function registerRun(program: Command): void {
     .option('--timeline-max-events <n>', 'cap on timeline slices; past it, the earliest are kept', intOpt('--timeline-max-events', 1), DEFAULT_TIMELINE_MAX_EVENTS)
     .option('--top <n>', 'how many of the slowest ranks to list when there are many', intOpt('--top', 0), 5)
     .option('--collectives <n>', 'how many collective groups to list (busiest first)', intOpt('--collectives', 0), 10)
-    .action((opts: RunCliOptions) => {
+    .action((opts: RunCliOptions, command: Command) => {
       const { input, load } = workloadFromOptions(opts);
       const loaded = loadWorkload(input, load);
+      const { warnings: setupWarnings, ...sys } = systemFromOptions(opts, command);
+      for (const w of setupWarnings) console.error(`orrery: warning: ${w}`);
       const report = runTrace({
-        ...systemFromOptions(opts),
+        ...sys,
         trace: loaded.trace,
         source: loaded.source,
         loadWarnings: loaded.warnings,

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import {
-  COMPOSITIONS, DEFAULT_NETWORK_MODEL, DEFAULT_SYSTEM, InputError, networkModelNames, parseAlgorithm, resolveTopology,
+  loadAstraRunSetup, COMPOSITIONS, DEFAULT_NETWORK_MODEL, DEFAULT_SYSTEM, InputError, networkModelNames, parseAlgorithm, resolveTopology,
   SCHEDULER_NAMES, type SchedulerName, type SystemOptions,
 } from '../api/index.ts';
 import { choiceOpt, intOpt, numberListOpt, positiveNumberOpt, timeOpt } from './options.ts';
@@ -50,22 +50,68 @@ export function addSystemOptions(cmd: Command, algoHelp = 'algorithm', topologyO
     .option('--scheduler <name>', `event queue: ${SCHEDULER_NAMES.join(', ')} (results are identical; for benchmarking)`, choiceOpt('--scheduler', SCHEDULER_NAMES));
 }
 
-/** The topology, algorithms, model, system knobs and scheduler the shared options ask for. */
-export function systemFromOptions(opts: SystemCliOptions) {
-  if (opts.topology === undefined) throw new InputError('--topology is required');
-  const { topology } = resolveTopology({
-    topology: opts.topology,
-    ...(opts.bandwidth ? { bandwidthGBps: opts.bandwidth } : {}),
-    ...(opts.latency ? { latencyNs: opts.latency } : {}),
-  });
-  const algorithms = opts.algo.split(',').map((a) => parseAlgorithm(a, '--algo'));
+export interface AstraCliOptions {
+  astraNetwork?: string;
+  astraSystem?: string;
+  flavor?: SystemOptions['flavor'];
+}
+
+/** ASTRA-sim's inputs instead of (or beside) Orrery's, for `orrery collective` and `orrery run`. */
+export function addAstraOptions(cmd: Command): Command {
+  return cmd
+    .option('--astra-network <file>', 'ASTRA-sim network file (2.0 analytical .yml, or 1.0 analytical .json; GB/s there means 2^30 B/s) instead of --topology')
+    .option('--astra-system <file>', 'ASTRA-sim system file (2.0 .json or 1.0 key: value text): algorithms, chunks, delays; explicit flags override it')
+    .option('--flavor <flavor>', 'system-layer arithmetic: native, or astra (ASTRA-sim\'s integer sizes and quirks; default with --astra-system or an astra-* model)', choiceOpt('--flavor', ['native', 'astra'] as const));
+}
+
+/**
+ * The topology, algorithms, model, system knobs and scheduler the shared options ask for. With ASTRA-sim files
+ * (`--astra-network`, `--astra-system`) the topology and knobs come from them, flags given on the command line
+ * override the system file, the model defaults to astra-unaware and the flavor to astra; `algorithmsByOp` then holds
+ * the system file's algorithm per collective type.
+ */
+export function systemFromOptions(opts: SystemCliOptions & AstraCliOptions, cmd?: Command) {
+  const astra = opts.astraNetwork !== undefined || opts.astraSystem !== undefined;
+  if (opts.astraNetwork !== undefined && opts.topology !== undefined) {
+    throw new InputError(`give --astra-network (${opts.astraNetwork}) or --topology (${opts.topology}), not both`);
+  }
+  if (opts.topology === undefined && opts.astraNetwork === undefined) {
+    throw new InputError('--topology is required (or give an ASTRA-sim network file with --astra-network)');
+  }
+  const resolved = opts.topology !== undefined
+    ? resolveTopology({
+      topology: opts.topology,
+      ...(opts.bandwidth ? { bandwidthGBps: opts.bandwidth } : {}),
+      ...(opts.latency ? { latencyNs: opts.latency } : {}),
+    }).topology
+    : undefined;
+  // with a system file, only flags given on the command line override it
+  const given = (name: string) => opts.astraSystem === undefined || cmd?.getOptionValueSource(name) === 'cli';
   const system: Partial<SystemOptions> = {
-    chunks: opts.chunks,
-    endpointDelayNs: opts.endpointDelay,
-    scheduling: opts.scheduling,
-    composition: opts.composition,
+    ...(given('chunks') ? { chunks: opts.chunks } : {}),
+    ...(given('endpointDelay') ? { endpointDelayNs: opts.endpointDelay } : {}),
+    ...(given('scheduling') ? { scheduling: opts.scheduling } : {}),
+    ...(given('composition') ? { composition: opts.composition } : {}),
     ...(opts.activeChunks !== undefined ? { activeChunksPerDim: opts.activeChunks } : {}),
     ...(opts.localMemBw !== undefined ? { localMemBwGBps: opts.localMemBw } : {}),
+    ...(opts.flavor !== undefined ? { flavor: opts.flavor } : {}),
   };
-  return { topology, algorithms, model: opts.model, system, ...(opts.scheduler ? { scheduler: opts.scheduler } : {}) };
+  const algorithms = opts.algo.split(',').map((a) => parseAlgorithm(a, '--algo'));
+  const scheduler = opts.scheduler ? { scheduler: opts.scheduler } : {};
+  if (!astra) return { topology: resolved!, algorithms, model: opts.model, system, ...scheduler, warnings: [] as string[] };
+  const setup = loadAstraRunSetup({
+    ...(opts.astraNetwork !== undefined ? { networkFile: opts.astraNetwork } : {}),
+    ...(resolved ? { topology: resolved } : {}),
+    ...(opts.astraSystem !== undefined ? { systemFile: opts.astraSystem } : {}),
+  });
+  const model = cmd?.getOptionValueSource('model') === 'cli' ? opts.model : 'astra-unaware';
+  return {
+    topology: setup.topology,
+    algorithms,
+    ...(given('algo') ? {} : { algorithmsByOp: setup.algorithmsByOp }),
+    model,
+    system: { ...setup.system, ...system, flavor: opts.flavor ?? 'astra' },
+    ...scheduler,
+    warnings: setup.warnings,
+  };
 }

@@ -34,8 +34,8 @@
  * idle.
  */
 import {
-  busBwFactor, type AlgorithmSpec, type Collective, type CollectiveListener, type CollectiveSystem, type CollectiveTemplate,
-  parseAlgorithm, CollectiveError,
+  busBwFactor, type AlgorithmSpec, type Collective, type CollectiveOp, type CollectiveListener, type CollectiveSystem,
+  type CollectiveTemplate, parseAlgorithm, CollectiveError,
 } from '../collectives/index.ts';
 import { createRng, type Engine, type EventHandler } from '../engine/index.ts';
 import type { NetworkModel } from '../network/index.ts';
@@ -60,6 +60,8 @@ export interface ComputeOptions extends Partial<ComputeModel> {
 export interface ReplayOptions {
   /** Algorithms for collectives that name none: one for every dimension, or one per dimension. */
   algorithms: readonly AlgorithmSpec[];
+  /** Per operation, overriding `algorithms` (ASTRA-sim system files give one list per collective type). */
+  algorithmsByOp?: Partial<Record<CollectiveOp, readonly AlgorithmSpec[]>>;
   policy?: IssuePolicy;
   compute?: ComputeOptions;
   /**
@@ -276,6 +278,7 @@ export class Replay implements EventHandler, CollectiveListener {
   // astra policy
   private readonly astra: boolean;
   private readonly algorithms: readonly AlgorithmSpec[];
+  private readonly algorithmsByOp: Partial<Record<CollectiveOp, readonly AlgorithmSpec[]>>;
   private readonly busy: Uint8Array | null;
   private readonly readySets: (number[] | undefined)[] | null;
 
@@ -292,6 +295,7 @@ export class Replay implements EventHandler, CollectiveListener {
     }
     this.astra = opts.policy === 'astra';
     this.algorithms = opts.algorithms;
+    this.algorithmsByOp = opts.algorithmsByOp ?? {};
     this.base = v.base;
     this.rankProgram = v.rankProgram;
     const total = (this.total = v.base[R]!);
@@ -606,7 +610,7 @@ export class Replay implements EventHandler, CollectiveListener {
         let t = byShape.get(p.shape[i]!);
         if (!t) {
           t = this.system.prepare({
-            op: tmpl.op, bytes: tmpl.bytes, group: gt.blocks[gi]![b]!, algorithms: p.algorithms.get(i) ?? this.algorithms,
+            op: tmpl.op, bytes: tmpl.bytes, group: gt.blocks[gi]![b]!, algorithms: p.algorithms.get(i) ?? this.algorithmsByOp[tmpl.op] ?? this.algorithms,
             ...(tmpl.root !== undefined ? { root: tmpl.root } : {}),
             ...(tmpl.chunks !== undefined ? { options: { chunks: tmpl.chunks } } : {}),
           });
