@@ -1,63 +1,93 @@
 /**
- * bench/replay: replay big traces end to end (validation, compilation, the run) and report events, wall time,
- * events per second, CPU time (steadier than wall time when the machine is shared) and peak RSS. Each case runs in a fresh child process so its peak RSS is its own.
+ * @bench 60 Trace replay: full training steps end to end
  *
- *   node --import tsx bench/replay.ts [--case NAME] [--runs 1]
+ * bench/replay: replay big training steps end to end (validation, compilation, the run) and report ops, events,
+ * wall time, events per second, CPU time (steadier than wall time when the machine is shared), peak RSS and the
+ * simulated step time. Each case runs in a fresh process (so its peak RSS is its own); figures are medians of
+ * `--runs` (default 3). Building the trace (the generator) is timed separately and excluded from wall time.
  *
- * Adding a case is one entry in CASES: a name, a topology (shorthand, file or name in topologies/, with optional
- * per-dimension bandwidth and latency), how to get the trace, run options, and optionally a target wall time.
+ *   node --import tsx bench/replay.ts [--runs 3] [--case NAME[,NAME…]] [--quick]
+ *
+ * `--quick`: the GPT-13B case only, once. Cases with an `id` are read by bench/claims.ts (the training-step rows
+ * of its table). Adding a case is one entry in CASES: a name, a topology (shorthand, file or name in topologies/,
+ * with optional per-dimension bandwidth and latency), how to get the trace, run options, and optionally a target.
  */
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { generateWorkload, resolveTopology, runTrace, type RunSpec, type Trace, type TopologyArgs } from '../src/api/index.ts';
+import { arg, fmt, isChild, isQuick, markdownTable, median, runChild, saveResult } from './lib.ts';
 import { syntheticTrace } from './synthetic.ts';
 
 interface Case {
   name: string;
+  /** Id that bench/claims.ts refers to. */
+  id?: string;
   description: string;
   topology: TopologyArgs;
   trace: () => Trace;
-  spec?: Partial<RunSpec>;
-  /** Target wall time (load excluded), ms. */
+  spec: Partial<RunSpec> & { model: string };
+  /** Target wall time (trace building excluded), ms. */
   targetMs?: number;
 }
 
+// DGX A100-like: NVSwitch in a node (300 GB/s per GPU per direction, 350 ns), InfiniBand HDR between nodes
+// (200 Gb/s = 25 GB/s per GPU, 1 µs)
+const DGX_A100 = { bandwidthGBps: [300, 25], latencyNs: [350, 1000] };
+
 const CASES: Case[] = [
   {
+    name: 'gpt3-175b-1024',
+    id: 'gpt3-175b-1024',
+    description: 'GPT-3 175B training step (workloads/gpt3-175b.json: TP 8, PP 8 1F1B, DP 16, 96 microbatches per pipeline), A100 roofline, 1,024 GPUs as 128 DGX A100-like nodes',
+    topology: { topology: 'switch:8,switch:128', ...DGX_A100 },
+    trace: () => generateWorkload('gpt3-175b', { dims: [8, 128] }),
+    spec: { device: 'A100-SXM4-80GB', model: 'analytical' },
+    targetMs: 10_000,
+  },
+  {
+    name: 'gpt-13b-128',
+    id: 'gpt-13b-128',
+    description: 'GPT-3 13B training step (workloads/gpt-13b.json: TP 8, PP 4 1F1B, DP 4, 512 sequences of 2,048 tokens), A100 roofline, 128 GPUs as 16 DGX A100-like nodes, congestion-aware flow network',
+    topology: { topology: 'switch:8,switch:16', ...DGX_A100 },
+    trace: () => generateWorkload('gpt-13b', { dims: [8, 16] }),
+    spec: { device: 'A100-SXM4-80GB', model: 'flow' },
+  },
+  {
+    name: 'gpt-175b-96',
+    id: 'gpt-175b-96',
+    // H800: H100 compute, NVLink cut to 400 GB/s both ways (200 per direction); 8 × 400 Gb/s NICs (50 GB/s per GPU)
+    description: 'GPT-3 175B training step with 3-D parallelism on 96 GPUs (gpt3-175b.json with PP 12, DP 1: TP 8 × PP 12, 8 layers per stage, 256 microbatches), H100 roofline, 12 H800-like nodes, congestion-aware flow network',
+    topology: { topology: 'switch:8,switch:12', bandwidthGBps: [200, 50], latencyNs: [350, 1000] },
+    trace: () => generateWorkload('gpt3-175b', {
+      dims: [8, 12], set: { 'training.parallel.pp': 12, 'training.parallel.dp': 1, 'training.globalBatch': 256 },
+    }),
+    spec: { device: 'H100-SXM5-80GB', model: 'flow' },
+  },
+  {
     name: 'synthetic-1024',
-    description: '1,024 ranks (TP 8 in dim 0 × DP 128 in dim 1), 250 layers: 1,010 ops per rank, one program per rank',
+    description: '1,024 ranks (TP 8 in dim 0 × DP 128 in dim 1), 250 layers: 1,010 ops per rank, one program per rank (as per-rank profiler files)',
     topology: { topology: 'ring:8,switch:128' },
     trace: () => syntheticTrace({ ranks: 1024, tp: 8, layers: 250, dpEvery: 25 }),
+    spec: { model: 'analytical' },
   },
   {
     name: 'synthetic-1024-spmd',
     description: 'the same step with one program shared by every rank (SPMD)',
     topology: { topology: 'ring:8,switch:128' },
     trace: () => syntheticTrace({ ranks: 1024, tp: 8, layers: 250, dpEvery: 25, shared: true }),
-  },
-  {
-    name: 'gpt3-175b-tp8-pp8-dp16',
-    description: 'GPT-3 175B training step from workloads/gpt3-175b.json (TP 8, PP 8 1F1B, DP 16, 96 microbatches), A100 roofline',
-    // DGX A100-like: NVSwitch in a node (300 GB/s, 350 ns), InfiniBand between nodes (25 GB/s per GPU, 1 µs)
-    topology: { topology: 'switch:8,switch:128', bandwidthGBps: [300, 25], latencyNs: [350, 1000] },
-    trace: () => generateWorkload('gpt3-175b', { dims: [8, 128] }),
-    spec: { device: 'A100-SXM4-80GB', model: 'analytical' },
-    targetMs: 10_000,
+    spec: { model: 'analytical' },
   },
 ];
 
 interface Result {
-  name: string;
+  [k: string]: number;
   ranks: number;
   ops: number;
   collectives: number;
   events: number;
   buildMs: number;
   wallMs: number;
-  /** CPU time of the same span (user + system): steadier than wall time on a shared machine. */
+  /** CPU time of the same span (user + system). */
   cpuMs: number;
-  eventsPerSec: number;
-  peakRssMB: number;
+  rssMB: number;
   stepTimeNs: number;
 }
 
@@ -68,40 +98,56 @@ function child(name: string): Result {
   const buildMs = performance.now() - t0;
   const { topology } = resolveTopology(c.topology);
   const c0 = process.cpuUsage();
-  const r = runTrace({ topology, trace, model: 'analytical', ...c.spec });
+  const r = runTrace({ topology, trace, ...c.spec });
   const cpu = process.cpuUsage(c0);
   return {
-    name, ranks: r.trace.ranks, ops: r.trace.ops, collectives: r.trace.collectives, events: r.events, buildMs,
-    wallMs: r.wallMs, cpuMs: (cpu.user + cpu.system) / 1000, eventsPerSec: r.events / (r.wallMs / 1000), peakRssMB: process.resourceUsage().maxRSS / 1024,
+    ranks: r.trace.ranks, ops: r.trace.ops, collectives: r.trace.collectives, events: r.events, buildMs,
+    wallMs: r.wallMs, cpuMs: (cpu.user + cpu.system) / 1000, rssMB: process.resourceUsage().maxRSS / 1024,
     stepTimeNs: r.stepTimeNs,
   };
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-if (process.argv[2] === '--child') {
+if (isChild()) {
   console.log(JSON.stringify(child(process.argv[3]!)));
 } else {
-  const only = arg('case');
-  const runs = Number(arg('runs') ?? 1);
-  const cases = CASES.filter((c) => !only || c.name === only);
-  if (cases.length === 0) throw new Error(`unknown case ${only}; cases: ${CASES.map((c) => c.name).join(', ')}`);
-  console.log(`bench/replay (node ${process.version}, analytical model; wall = validation + compilation + run, trace building excluded)`);
-  for (const c of cases) {
-    const bw = c.topology.bandwidthGBps ? ` (${c.topology.bandwidthGBps.join(', ')} GB/s, ${c.topology.latencyNs?.join(', ') ?? 500} ns)` : '';
-    console.log(`\n${c.name}: ${c.description}, on ${c.topology.topology}${bw}`);
-    for (let k = 0; k < runs; k++) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', c.name], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      const r = JSON.parse(out.trim().split('\n').pop()!) as Result;
-      console.log(
-        `  ${r.ops.toLocaleString('en-US')} ops, ${r.collectives.toLocaleString('en-US')} collectives, ${r.events.toLocaleString('en-US')} events; ` +
-          `wall ${(r.wallMs / 1000).toFixed(2)} s (${(r.eventsPerSec / 1e6).toFixed(2)} M events/s), CPU ${(r.cpuMs / 1000).toFixed(2)} s, peak RSS ${r.peakRssMB.toFixed(0)} MB; ` +
-          `trace built in ${(r.buildMs / 1000).toFixed(2)} s; step ${(r.stepTimeNs / 1e6).toFixed(3)} ms` +
-          (c.targetMs ? `; target < ${(c.targetMs / 1000).toFixed(0)} s: ${r.wallMs < c.targetMs ? 'met' : 'MISSED'}` : ''),
-      );
-    }
+  const quick = isQuick();
+  const runs = quick ? 1 : Number(arg('runs', '3'));
+  const only = arg('case', quick ? 'gpt-13b-128' : '').split(',').filter(Boolean);
+  const unknown = only.filter((n) => !CASES.some((c) => c.name === n));
+  if (unknown.length > 0) {
+    console.error(`bench/replay: unknown case ${unknown.join(', ')}; cases: ${CASES.map((c) => c.name).join(', ')}`);
+    process.exit(2);
   }
+  const cases = CASES.filter((c) => only.length === 0 || only.includes(c.name));
+  console.log(`Trace replay, end to end: wall = validation + compilation + run (building the trace excluded, shown apart); median of ${runs} fresh-process run${runs > 1 ? 's' : ''}.\n`);
+  const rows: string[][] = [];
+  const saved: Record<string, unknown>[] = [];
+  const summary: string[] = [];
+  for (const c of cases) {
+    process.stderr.write(`bench/replay: ${c.name} ×${runs}\n`);
+    const rs = Array.from({ length: runs }, () => runChild<Result>(import.meta.filename, [c.name]));
+    const steps = new Set(rs.map((r) => r.stepTimeNs));
+    if (steps.size !== 1) throw new Error(`${c.name}: runs disagree on the step time (${[...steps].join(', ')} ns): replay is not deterministic`);
+    const r = rs[0]!;
+    const wallMs = median(rs.map((x) => x.wallMs));
+    const cpuMs = median(rs.map((x) => x.cpuMs));
+    const rssMB = Math.max(...rs.map((x) => x.rssMB));
+    const target = c.targetMs === undefined ? '' : `< ${c.targetMs / 1000} s: ${wallMs < c.targetMs ? 'met' : 'MISSED'}`;
+    const bw = c.topology.bandwidthGBps ? ` (${c.topology.bandwidthGBps.join('/')} GB/s)` : '';
+    rows.push([
+      c.name, `${c.topology.topology}${bw}`, c.spec.model, r.ranks.toLocaleString('en-US'), r.ops.toLocaleString('en-US'),
+      r.collectives.toLocaleString('en-US'), r.events.toLocaleString('en-US'), fmt(median(rs.map((x) => x.buildMs)) / 1000, 2),
+      fmt(wallMs / 1000, 2), fmt(cpuMs / 1000, 2), fmt(r.events / (wallMs / 1000) / 1e6, 2), fmt(rssMB, 0),
+      fmt(r.stepTimeNs / 1e6, 3), target,
+    ]);
+    if (c.id) saved.push({ id: c.id, name: c.name, model: c.spec.model, ranks: r.ranks, ops: r.ops, events: r.events, wallMs, cpuMs, rssMB, stepTimeNs: r.stepTimeNs });
+    summary.push(`Replay ${c.name} (${r.ranks.toLocaleString('en-US')} ranks, ${r.ops.toLocaleString('en-US')} ops, ${c.spec.model}): ${fmt(wallMs / 1000, 2)} s wall, ${fmt(rssMB, 0)} MB peak RSS, step ${fmt(r.stepTimeNs / 1e6, 3)} ms${target ? `; target ${target}` : ''}.`);
+  }
+  console.log(markdownTable(
+    ['case', 'topology', 'model', 'ranks', 'ops', 'collectives', 'events', 'build s', 'wall s', 'CPU s', 'M events/s', 'peak RSS MB', 'step ms', 'target'],
+    rows, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+  ));
+  console.log('');
+  for (const c of cases) console.log(`- \`${c.name}\`: ${c.description}.`);
+  saveResult('replay', { summary, cases: saved });
 }
