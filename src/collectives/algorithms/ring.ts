@@ -77,9 +77,12 @@ export class RingRun extends PhaseRun {
   }
 
   reset(): void {
-    this.step.fill(0);
-    this.early.fill(0);
-    this.since.fill(IDLE);
+    const step = this.step, early = this.early, since = this.since;
+    for (let m = 0; m < step.length; m++) { // (a loop: fill() is a builtin call per array, dear for a group's few members)
+      step[m] = 0;
+      early[m] = 0;
+      since[m] = IDLE;
+    }
     this.arrived?.fill(0);
   }
 
