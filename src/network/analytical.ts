@@ -110,7 +110,7 @@ export class AnalyticalNetwork implements NetworkModel {
       this.lastDst[src] = dst;
       this.lastBytes[src] = bytes;
     }
-    this.engine.scheduleAt(this.engine.now + delay + extraNs, handler, a, b, c);
+    this.engine.schedule(delay + extraNs, handler, a, b, c); // (a delay, not a time: see Engine.schedule)
   }
 
   stats(): NetworkStats {
