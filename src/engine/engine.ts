@@ -87,20 +87,35 @@ export class Engine {
     return this.queue.size;
   }
 
-  /** Schedules `handlers[handler].onEvent(a, b, c)` at now + delay (a non-negative integer number of ns). */
+  /**
+   * Schedules `handlers[handler].onEvent(a, b, c)` at now + delay (a non-negative integer number of ns). Prefer it
+   * to {@link scheduleAt} on hot paths: a delay below 2^31 ns is a small integer, while an absolute time past 2.1 s
+   * is a double that V8 boxes (allocates) whenever it is passed to a call it did not inline.
+   */
   schedule(delay: number, handler: number, a = 0, b = 0, c = 0): void {
-    this.put(this.now + delay, handler, a, b, c);
+    // (the time is stored here, not passed on: every call below takes small integers only)
+    const at = this.now + delay;
+    if (!(at >= this.now)) this.timeError(at);
+    const slot = this.take();
+    this.time[slot] = at;
+    this.put(slot, handler, a, b, c);
   }
 
   /** Schedules an event at absolute time `at` (integer ns, not before now). */
   scheduleAt(at: number, handler: number, a = 0, b = 0, c = 0): void {
-    this.put(at, handler, a, b, c);
+    if (!(at >= this.now)) this.timeError(at);
+    const slot = this.take();
+    this.time[slot] = at;
+    this.put(slot, handler, a, b, c);
   }
 
   /** Like {@link scheduleAt}, and returns an id for {@link cancel}. */
   scheduleCancellable(at: number, handler: number, a = 0, b = 0, c = 0): EventId {
     this.cancellable = true;
-    const slot = this.put(at, handler, a, b, c);
+    if (!(at >= this.now)) this.timeError(at);
+    const slot = this.take();
+    this.time[slot] = at;
+    this.put(slot, handler, a, b, c);
     return this.gen[slot]! * SLOT_BITS + slot;
   }
 
@@ -160,12 +175,16 @@ export class Engine {
     return { events, wallMs: performance.now() - t0, endNs: this.now };
   }
 
-  // Kept small (errors and growth out of line) so that V8 inlines it into its callers: it runs once per event.
-  private put(at: number, handler: number, a: number, b: number, c: number): number {
-    if (!(at >= this.now)) this.timeError(at);
+  // take and put run once per event: kept small (errors and growth out of line) so that V8 inlines them.
+
+  /** A free pool slot for a new event. */
+  private take(): number {
     if (this.nFree === 0) this.grow();
-    const slot = this.free[--this.nFree]!;
-    this.time[slot] = at;
+    return this.free[--this.nFree]!;
+  }
+
+  /** Fills slot's payload (its time is already set) and queues it. */
+  private put(slot: number, handler: number, a: number, b: number, c: number): void {
     if (this.seqKeyed) this.seqs[slot] = this.seq++;
     const ev = this.ev, k = 4 * slot;
     ev[k] = handler;
@@ -173,7 +192,6 @@ export class Engine {
     ev[k + 2] = b;
     ev[k + 3] = c;
     this.queue.push(slot);
-    return slot;
   }
 
   private timeError(at: number): never {

@@ -185,7 +185,7 @@ class Instance {
     this.seq = seq;
     this.tmpl = tmpl;
     this.joined = 0;
-    this.ops.fill(-1);
+    for (let m = 0; m < this.ops.length; m++) this.ops[m] = -1; // (a group's few members: a loop is cheaper than fill())
     return this;
   }
 }

@@ -662,16 +662,20 @@ function pairPointToPoint(
   const R = t.ranks;
   const total = base[R]!;
   const partner = new Int32Array(total).fill(-1);
-  // channel (src*R + dst) → tag → global op indices in program order
-  const sends = new Map<number, Map<number, number[]>>();
-  const recvs = new Map<number, Map<number, number[]>>();
-  const push = (m: Map<number, Map<number, number[]>>, ch: number, tag: number, g: number) => {
+  // channel (src*R + dst) → tag → global op indices in program order: a lone index as a number, more as a list (most
+  // tags name one message, and a list each was most of this function's time in a 344k-message trace)
+  const sends = new Map<number, Map<number, number | number[]>>();
+  const recvs = new Map<number, Map<number, number | number[]>>();
+  const push = (m: Map<number, Map<number, number | number[]>>, ch: number, tag: number, g: number) => {
     let byTag = m.get(ch);
     if (!byTag) m.set(ch, (byTag = new Map()));
-    let l = byTag.get(tag);
-    if (!l) byTag.set(tag, (l = []));
-    l.push(g);
+    const l = byTag.get(tag);
+    if (l === undefined) byTag.set(tag, g);
+    else if (typeof l === 'number') byTag.set(tag, [l, g]);
+    else l.push(g);
   };
+  const len = (l: number | number[] | undefined) => (l === undefined ? 0 : typeof l === 'number' ? 1 : l.length);
+  const nth = (l: number | number[], k: number) => (typeof l === 'number' ? l : l[k]!);
   let count = 0;
   // per program, its send and recv ops (found once: ranks that share a program share the list)
   const p2pOps = programs.map((g) => {
@@ -683,39 +687,40 @@ function pairPointToPoint(
     const ops = programs[rankProgram[r]!]!.program.ops;
     for (const i of p2pOps[rankProgram[r]!]!) {
       const op = ops[i] as Extract<Op, { kind: 'send' | 'recv' }>;
-      const at = `${where}rank ${r}, op ${op.id}`;
+      const at = () => `${where}rank ${r}, op ${op.id}`; // (made only for an error)
       const peer = globalPeer(op, r, groups, at, R);
-      if (peer === r) throw new TraceError(`${at}: field "peer": a ${op.kind} to itself (rank ${r}); peers must differ`);
+      if (peer === r) throw new TraceError(`${at()}: field "peer": a ${op.kind} to itself (rank ${r}); peers must differ`);
       count++;
       const tag = op.tag ?? 0;
       if (op.kind === 'send') push(sends, r * R + peer, tag, base[r]! + i);
       else push(recvs, peer * R + r, tag, base[r]! + i);
     }
   }
-  const describe = (gIdx: number) => {
-    let r = rankOfGlobal(base, gIdx);
-    const op = programs[rankProgram[r]!]!.program.ops[gIdx - base[r]!]!;
-    return { r, op: op as Extract<Op, { kind: 'send' | 'recv' }> };
+  const opAt = (gIdx: number) => {
+    const r = rankOfGlobal(base, gIdx);
+    return programs[rankProgram[r]!]!.program.ops[gIdx - base[r]!] as Extract<Op, { kind: 'send' | 'recv' }>;
   };
+  const describe = (gIdx: number) => ({ r: rankOfGlobal(base, gIdx), op: opAt(gIdx) });
   for (const [ch, byTag] of sends) {
     const src = Math.floor(ch / R), dst = ch % R;
     for (const [tag, ss] of byTag) {
-      const rr = recvs.get(ch)?.get(tag) ?? [];
-      const n = Math.min(ss.length, rr.length);
+      const rr = recvs.get(ch)?.get(tag);
+      const n = Math.min(len(ss), len(rr));
       for (let k = 0; k < n; k++) {
-        const s = describe(ss[k]!), v = describe(rr[k]!);
-        if (s.op.bytes !== v.op.bytes) {
+        const sk = nth(ss, k), rk = nth(rr!, k);
+        if (opAt(sk).bytes !== opAt(rk).bytes) {
+          const s = describe(sk), v = describe(rk);
           throw new TraceError(
             `${where}rank ${src}, op ${s.op.id}: sends ${s.op.bytes} B to rank ${dst} (tag ${tag}), but the matching recv (#${k + 1} from rank ${src} with tag ${tag}), rank ${dst} op ${v.op.id}, expects ${v.op.bytes} B`,
           );
         }
-        partner[ss[k]!] = rr[k]!;
-        partner[rr[k]!] = ss[k]!;
+        partner[sk] = rk;
+        partner[rk] = sk;
       }
-      if (ss.length > rr.length) {
-        const s = describe(ss[n]!);
+      if (len(ss) > n) {
+        const s = describe(nth(ss, n));
         throw new TraceError(
-          `${where}rank ${src}, op ${s.op.id}: send of ${s.op.bytes} B to rank ${dst} (tag ${tag}) has no matching recv: rank ${dst} posts ${rr.length} recv${rr.length === 1 ? '' : 's'} from rank ${src} with tag ${tag} but rank ${src} sends ${ss.length}`,
+          `${where}rank ${src}, op ${s.op.id}: send of ${s.op.bytes} B to rank ${dst} (tag ${tag}) has no matching recv: rank ${dst} posts ${n} recv${n === 1 ? '' : 's'} from rank ${src} with tag ${tag} but rank ${src} sends ${len(ss)}`,
         );
       }
     }
@@ -723,11 +728,11 @@ function pairPointToPoint(
   for (const [ch, byTag] of recvs) {
     const src = Math.floor(ch / R), dst = ch % R;
     for (const [tag, rr] of byTag) {
-      const ss = sends.get(ch)?.get(tag) ?? [];
-      if (rr.length > ss.length) {
-        const v = describe(rr[ss.length]!);
+      const nSends = len(sends.get(ch)?.get(tag));
+      if (len(rr) > nSends) {
+        const v = describe(nth(rr, nSends));
         throw new TraceError(
-          `${where}rank ${dst}, op ${v.op.id}: recv of ${v.op.bytes} B from rank ${src} (tag ${tag}) has no matching send: rank ${src} sends ${ss.length} to rank ${dst} with tag ${tag} but rank ${dst} posts ${rr.length} recvs`,
+          `${where}rank ${dst}, op ${v.op.id}: recv of ${v.op.bytes} B from rank ${src} (tag ${tag}) has no matching send: rank ${src} sends ${nSends} to rank ${dst} with tag ${tag} but rank ${dst} posts ${len(rr)} recvs`,
         );
       }
     }
@@ -739,18 +744,18 @@ function pairPointToPoint(
  * The global rank a send/recv on rank r talks to: `peer` itself, or with `group`, the rank at index `peer` of r's
  * block of that group.
  */
-export function globalPeer(op: { peer: number; group?: string }, r: number, groups: GroupTable, at: string, R: number): number {
+export function globalPeer(op: { peer: number; group?: string }, r: number, groups: GroupTable, at: () => string, R: number): number {
   if (op.group === undefined) {
-    if (op.peer >= R) throw new TraceError(`${at}: field "peer": rank ${op.peer} does not exist in this ${R}-rank trace`);
+    if (op.peer >= R) throw new TraceError(`${at()}: field "peer": rank ${op.peer} does not exist in this ${R}-rank trace`);
     return op.peer;
   }
   const gi = groups.index.get(op.group);
-  if (gi === undefined) throw new TraceError(`${at}: field "group": unknown group "${op.group}"; the trace defines: ${groups.names.join(', ')}`);
+  if (gi === undefined) throw new TraceError(`${at()}: field "group": unknown group "${op.group}"; the trace defines: ${groups.names.join(', ')}`);
   const b = groups.blockOf[gi]![r]!;
-  if (b < 0) throw new TraceError(`${at}: field "group": rank ${r} is not a member of group "${op.group}"`);
+  if (b < 0) throw new TraceError(`${at()}: field "group": rank ${r} is not a member of group "${op.group}"`);
   const block = groups.blocks[gi]![b]!;
   if (op.peer >= block.length) {
-    throw new TraceError(`${at}: field "peer": index ${op.peer} is past the end of rank ${r}'s block of group "${op.group}" (${block.length} members: ${compactRanges(block)})`);
+    throw new TraceError(`${at()}: field "peer": index ${op.peer} is past the end of rank ${r}'s block of group "${op.group}" (${block.length} members: ${compactRanges(block)})`);
   }
   return block[op.peer]!;
 }

@@ -77,9 +77,12 @@ export class RingRun extends PhaseRun {
   }
 
   reset(): void {
-    this.step.fill(0);
-    this.early.fill(0);
-    this.since.fill(IDLE);
+    const step = this.step, early = this.early, since = this.since;
+    for (let m = 0; m < step.length; m++) { // (a loop: fill() is a builtin call per array, dear for a group's few members)
+      step[m] = 0;
+      early[m] = 0;
+      since[m] = IDLE;
+    }
     this.arrived?.fill(0);
   }
 
@@ -131,23 +134,26 @@ export class RingRun extends PhaseRun {
     this.post(m);
   }
 
+  /** Member m posts the receive for its current step (kept small: it runs once per message). */
   private post(m: number): void {
-    const arrived = this.arrived;
-    if (arrived !== undefined) {
-      const s = this.step[m]!;
-      const k = m * this.steps + s;
-      if (arrived[k] === 1) {
-        arrived[k] = 0;
-        this.since[m] = TAKING;
-        this.receive(m, s, this.size(s), false);
-      } else this.since[m] = this.engine.now;
-      return;
-    }
+    if (this.arrived !== undefined) return this.postSized(m);
     if (this.early[m]! > 0) {
       this.early[m]!--;
       const s = this.step[m]!;
       this.since[m] = TAKING;
       this.receive(m, s, this.size(s), this.reduces(s));
+    } else this.since[m] = this.engine.now;
+  }
+
+  /** {@link post} for the native all-to-all, whose early messages are kept per step. */
+  private postSized(m: number): void {
+    const arrived = this.arrived!;
+    const s = this.step[m]!;
+    const k = m * this.steps + s;
+    if (arrived[k] === 1) {
+      arrived[k] = 0;
+      this.since[m] = TAKING;
+      this.receive(m, s, this.size(s), false);
     } else this.since[m] = this.engine.now;
   }
 
@@ -177,14 +183,17 @@ export class RingRun extends PhaseRun {
 
   /** Member m has taken in and processed step s. */
   private next(m: number, s: number): void {
-    if (this.kind === Kind.BCAST || this.kind === Kind.REDUCE) {
-      if (this.chainPos(m) !== this.p - 1) this.send(m, this.successor(m), this.unit, 0, this.kind === Kind.REDUCE);
-      return this.done(m);
-    }
+    if (this.kind === Kind.BCAST || this.kind === Kind.REDUCE) return this.nextInChain(m);
     const next = s + 1;
     this.step[m] = next;
     if (next === this.steps) return this.done(m);
     this.sendStep(m, this.phase.next[m]!, this.size(next), next, this.delay(next));
     this.post(m);
+  }
+
+  /** Broadcast / reduce: member m has its data; it passes it on unless it ends the chain. */
+  private nextInChain(m: number): void {
+    if (this.chainPos(m) !== this.p - 1) this.send(m, this.successor(m), this.unit, 0, this.kind === Kind.REDUCE);
+    this.done(m);
   }
 }
