@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSweep, sweepChart } from '../src/api/index.ts';
-import { logTicks } from '../src/io/index.ts';
+import { logTicks, renderChart, textWidth, wrapText } from '../src/io/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'orrery-plot-'));
 
@@ -47,5 +47,22 @@ describe('sweep plot', () => {
     expect(logTicks(8, 4096, 2, 5)).toEqual([8, 32, 128, 512, 2048]);
     expect(logTicks(3, 700, 10, 9)).toEqual([5, 10, 20, 50, 100, 200, 500]);
     expect(logTicks(40, 55, 10, 9)).toEqual([40, 45, 50, 55]); // too narrow for 1-2-5 steps: evenly spaced
+  });
+
+  it('wraps notes wider than the chart at spaces, so no line runs off the picture', () => {
+    // textWidth is 0.6·size per character: at 11 px, 100 px holds 15 characters
+    expect(wrapText('aaaa bbbb cccc dddd', 11, 100)).toEqual(['aaaa bbbb cccc', 'dddd']);
+    expect(wrapText('short', 11, 100)).toEqual(['short']);
+    expect(wrapText('averyveryverylongword x', 11, 100)).toEqual(['averyveryverylongword', 'x']); // a word is never split
+    const note = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
+    const svg = renderChart({
+      title: 't', xLabel: 'x', xFormat: String, xBase: 10, notes: [note],
+      panels: [{ title: 'p', yLabel: 'y', yFormat: String, series: [{ label: 's', color: '#000', dash: '', marker: 'circle', points: [{ x: 1, y: 1 }, { x: 2, y: 2 }] }] }],
+    });
+    const lines = [...svg.matchAll(/<text[^>]*fill="#666">([^<]*)<\/text>/g)].map((m) => m[1]!);
+    expect(lines.join(' ')).toBe(note);
+    expect(lines.length).toBeGreaterThan(1);
+    // the default width is 1100 and notes start at the left margin, 78; the right margin is 24
+    for (const l of lines) expect(78 + textWidth(l, 11)).toBeLessThanOrEqual(1100 - 24);
   });
 });

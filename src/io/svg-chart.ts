@@ -58,6 +58,23 @@ export function textWidth(s: string, size: number): number {
   return s.length * size * 0.6;
 }
 
+/** Splits `s` at spaces into lines no wider than `width` (by {@link textWidth}); a single longer word stays whole. */
+export function wrapText(s: string, size: number, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of s.split(' ')) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && textWidth(next, size) > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = next;
+    }
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines;
+}
+
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
 /** Ticks for a log axis over [lo, hi]: powers of `base` (thinned), or 1-2-5 steps, or finer when the range is narrow. */
@@ -131,7 +148,8 @@ export function renderChart(chart: Chart): string {
   const legendTop = axisBottom + 64;
   const legendTitleH = chart.legendTitle ? 20 : 0;
   const notesTop = legendTop + legendTitleH + legendRows * 20 + 10;
-  const H = notesTop + (chart.notes?.length ?? 0) * 16 + 12;
+  const noteLines = (chart.notes ?? []).flatMap((n) => wrapText(n, 11, W - legendX - margin.right));
+  const H = notesTop + noteLines.length * 16 + 12;
 
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Math.ceil(H)}" viewBox="0 0 ${W} ${Math.ceil(H)}" ${FONT}>`);
@@ -203,7 +221,7 @@ export function renderChart(chart: Chart): string {
     out.push(markerPath(e.marker, cx + 18, cy - 4, 3.6, e.color));
     out.push(`<text x="${cx + 44}" y="${cy}" font-size="12" fill="#222">${esc(e.label)}</text>`);
   });
-  (chart.notes ?? []).forEach((n, i) => {
+  noteLines.forEach((n, i) => {
     out.push(`<text x="${legendX}" y="${notesTop + i * 16}" font-size="11" fill="#666">${esc(n)}</text>`);
   });
   out.push('</svg>');
