@@ -11,9 +11,9 @@
  *
  * | scheduler  | push                  | pop                      | memory / event | notes                             |
  * |------------|-----------------------|--------------------------|----------------|-----------------------------------|
- * | `bucket`   | O(1) if the time has  | O(1) within a time;      | ~8 B + ~60 B   | default: simulations of collectives |
- * |            | pending events, else  | O(log4 T) to open the    | per distinct   | schedule many events at one time   |
- * |            | O(log4 T) (T = times) | next time                | time           |                                    |
+ * | `calendar` | O(1) at the time of   | O(1) within a time;      | 4 B + 24 B     | default: simulations of collectives |
+ * |            | the previous push,    | expected O(1) to open    | per distinct   | schedule many events at one time   |
+ * |            | else expected O(1)    | the next time            | time + buckets |                                    |
  * | `heap4`    | O(log4 N)             | O(log4 N)                | 24 B           | 4-ary heap on typed arrays          |
  * | `heap-js`  | O(log2 N)             | O(log2 N)                | ~110 B (object)| reference implementation (heap-js)  |
  */
