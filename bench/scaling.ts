@@ -165,7 +165,7 @@ if (isChild()) {
   console.log(`\nWrote ${svgPath.replace(`${process.cwd()}/`, '')}.`);
 
   saveResult('scaling', {
-    summary: fits.filter((f) => String(f.id).startsWith('npus-')).map((f) => `${f.model}, ${TOPOLOGIES.find((t) => t.family === f.topology)!.label}, ${(f.from as number).toLocaleString('en-US')}-${(f.to as number).toLocaleString('en-US')} NPUs: wall time ∝ NPUs^${fk(f.wallExp)}, memory ∝ NPUs^${fk(f.memExp)}, events ∝ NPUs^${fk(f.eventsExp)}.`)
+    summary: fits.filter((f) => String(f.id).startsWith('npus-')).map((f) => `${f.model}, ${TOPOLOGIES.find((t) => t.family === f.topology)!.label}, ${(f.from as number).toLocaleString('en-US')}-${(f.to as number).toLocaleString('en-US')} NPUs: wall time ∝ NPUs^${fk(f.wallExp)}, ${Number.isFinite(f.memExp) ? `memory ∝ NPUs^${fk(f.memExp)}` : 'memory not fitted (within 1 MB of the baseline)'}, events ∝ NPUs^${fk(f.eventsExp)}.`)
       .concat(fits.filter((f) => String(f.id).startsWith('bytes-')).map((f) => `${f.model}, message size 1 KiB-1 GiB on ${sizeNpus} NPUs: wall time ∝ size^${fmt(f.wallExp as number, 3)}.`)),
     cases: [...results.map((r) => ({ id: `${r.family}-${r.npus}@${r.model}`, ...r })), ...fits],
   });
