@@ -218,8 +218,8 @@ export class HeapJsScheduler implements Scheduler {
  * scan too far. Sparse, narrow buckets (unlike Brown's 2 per bucket and 3 × the gap) mean a push almost never walks
  * a bucket list and a pop's scan over empty buckets is a sequential read of `head`: measured 1.2× faster on the hold
  * model at 1e3 and 1e5 resident events, and 1.6× on the queue alone with 16 distinct delays, where Brown's wide
- * buckets held several times each and the walks triggered a resize every few dozen operations. Expected O(1) per push and pop for stationary workloads; O(T) worst case for one
- * operation, T = distinct pending times.
+ * buckets held several times each and the walks triggered a resize every few dozen operations. Expected O(1) per
+ * push and pop for stationary workloads; O(T) worst case for one operation, T = distinct pending times.
  */
 export class CalendarScheduler implements Scheduler {
   readonly name = 'calendar' as const;

@@ -12,7 +12,7 @@
  */
 import type { Engine } from '../engine/index.ts';
 import type { NetworkModel, NetworkStats } from './model.ts';
-import type { Topology } from './topology.ts';
+import { dimensionTables, type Topology } from './topology.ts';
 
 /** Topologies up to this many NPUs get a coordinate table (D × npus int32); larger ones compute coordinates. */
 const COORD_TABLE_MAX_NPUS = 2 ** 20;
@@ -40,10 +40,7 @@ export class AnalyticalNetwork implements NetworkModel {
 
   constructor(private readonly engine: Engine, readonly topology: Topology) {
     const dims = topology.dims;
-    this.kinds = Int32Array.from(dims, (d) => (d.kind === 'ring' ? 0 : d.kind === 'fullyConnected' ? 1 : 2));
-    this.sizes = Int32Array.from(dims, (d) => d.npus);
-    this.lat = Float64Array.from(dims, (d) => d.latencyNs);
-    this.bw = Float64Array.from(dims, (d) => d.bandwidthGBps);
+    ({ kinds: this.kinds, sizes: this.sizes, lat: this.lat, bw: this.bw } = dimensionTables(topology));
     this.npus = topology.npus;
     this.lastDst = new Int32Array(topology.npus).fill(-1);
     this.lastBytes = new Float64Array(topology.npus);

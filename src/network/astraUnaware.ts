@@ -18,7 +18,7 @@
  */
 import type { Engine } from '../engine/index.ts';
 import type { NetworkModel, NetworkStats } from './model.ts';
-import type { Topology } from './topology.ts';
+import { dimensionTables, type Topology } from './topology.ts';
 
 export class AstraUnawareNetwork implements NetworkModel {
   readonly name = 'astra-unaware';
@@ -36,10 +36,7 @@ export class AstraUnawareNetwork implements NetworkModel {
 
   constructor(private readonly engine: Engine, readonly topology: Topology) {
     const dims = topology.dims;
-    this.kinds = Int32Array.from(dims, (d) => (d.kind === 'ring' ? 0 : d.kind === 'fullyConnected' ? 1 : 2));
-    this.sizes = Int32Array.from(dims, (d) => d.npus);
-    this.lat = Float64Array.from(dims, (d) => d.latencyNs);
-    this.bw = Float64Array.from(dims, (d) => d.bandwidthGBps);
+    ({ kinds: this.kinds, sizes: this.sizes, lat: this.lat, bw: this.bw } = dimensionTables(topology));
     this.oneDim = dims.length === 1;
   }
 

@@ -60,6 +60,21 @@ export function makeTopology(dims: readonly Dimension[], name = describeDims(dim
 const SHORT: Record<DimensionKind, string> = { ring: 'ring', fullyConnected: 'fc', switch: 'switch' };
 
 /** `ring:8,switch:16` style description. */
+/**
+ * Per-dimension tables the α-β models read on their hot path, indexed by dimension: `kinds` as a code (the index of
+ * the kind in {@link DIMENSION_KINDS}: 0 ring, 1 fully connected, 2 switch), `sizes` in NPUs, `lat` in ns and `bw` in
+ * bytes per ns (1 GB/s = 1 B/ns).
+ */
+export function dimensionTables(topo: Topology): { kinds: Int32Array; sizes: Int32Array; lat: Float64Array; bw: Float64Array } {
+  const dims = topo.dims;
+  return {
+    kinds: Int32Array.from(dims, (d) => DIMENSION_KINDS.indexOf(d.kind)),
+    sizes: Int32Array.from(dims, (d) => d.npus),
+    lat: Float64Array.from(dims, (d) => d.latencyNs),
+    bw: Float64Array.from(dims, (d) => d.bandwidthGBps),
+  };
+}
+
 export function describeDims(dims: readonly Dimension[]): string {
   return dims.map((d) => `${SHORT[d.kind]}:${d.npus}`).join(',');
 }
