@@ -47,9 +47,9 @@ export class RingRun extends PhaseRun {
   private readonly delayPlain: number;
   private readonly sizesVary: boolean; // native all-to-all: the message shrinks every step
   /**
-   * Native all-to-all only: which early messages arrived, per (member, step). Its messages shrink every step, so a
-   * later step's message can overtake an earlier one; equal-size messages on one route never do, and a count
-   * suffices for them.
+   * Native all-to-all only: which early messages arrived, per (member, step). Its messages shrink every step, so
+   * they are not interchangeable; equal-size messages are, and a count suffices for them even when they overtake
+   * one another (see {@link processed}).
    */
   private readonly arrived: Uint8Array | undefined;
 
@@ -139,10 +139,19 @@ export class RingRun extends PhaseRun {
     if (this.arrived !== undefined) return this.postSized(m);
     if (this.early[m]! > 0) {
       this.early[m]!--;
-      const s = this.step[m]!;
-      this.since[m] = TAKING;
-      this.receive(m, s, this.size(s), this.reduces(s));
+      this.take(m, this.step[m]!);
     } else this.since[m] = this.engine.now;
+  }
+
+  /**
+   * Member m takes in a message for step s that had arrived before it waited for it: done after the processing
+   * delay, signalled by a step of ~s (negative), so that the end of processing is never mistaken for a message.
+   */
+  private take(m: number, s: number): void {
+    const delay = this.delay(s);
+    if (delay === 0) return this.next(m, s);
+    this.since[m] = TAKING;
+    this.engine.schedule(delay, this.system.hProcessed, this.id, m, ~s);
   }
 
   /** {@link post} for the native all-to-all, whose early messages are kept per step. */
@@ -152,8 +161,7 @@ export class RingRun extends PhaseRun {
     const k = m * this.steps + s;
     if (arrived[k] === 1) {
       arrived[k] = 0;
-      this.since[m] = TAKING;
-      this.receive(m, s, this.size(s), false);
+      this.take(m, s);
     } else this.since[m] = this.engine.now;
   }
 
@@ -163,18 +171,30 @@ export class RingRun extends PhaseRun {
   }
 
   /**
-   * Either a message delivered at arrival + processing delay, or the end of the processing of a message taken in
-   * late (`taking`).
+   * Either a message for step s delivered at arrival + processing delay, or (s < 0) the end of the processing of
+   * the message for step ~s, taken in late.
+   *
+   * Messages from the predecessor may arrive out of step order: flows that share links and finish at one instant
+   * are delivered in whatever order the network scheduled them, and a reduced step's message carries a longer
+   * processing delay than the plain one after it. Equal-size messages are interchangeable, so a member counts them:
+   * one for a later step waits (early) until the member gets there; one for a step it already took a stand-in for
+   * is the data of its current step, taken at once if it is waiting. (Taking it as early instead left the member
+   * waiting beside its own data for ever: the flow model's deadlock of GPT-3 on the SuperPOD.) The native
+   * all-to-all's messages differ in size and are matched by step exactly.
    */
   processed(m: number, s: number): void {
     const since = this.since[m]!;
-    if (since !== IDLE && this.step[m] === s) {
+    if (s < 0) {
       this.since[m] = IDLE;
-      if (since === TAKING) return this.next(m, s);
-      const delay = this.delay(s);
-      if (since <= this.engine.now - delay) return this.next(m, s); // it was waiting when the message arrived
+      return this.next(m, ~s);
+    }
+    const cur = this.step[m]!;
+    if (since >= 0 && (cur === s || (s < cur && this.arrived === undefined))) {
+      this.since[m] = IDLE;
+      const delay = this.delay(cur);
+      if (since <= this.engine.now - delay) return this.next(m, cur); // it was waiting when the message arrived
       this.since[m] = TAKING;
-      this.engine.scheduleAt(since + delay, this.system.hProcessed, this.id, m, s);
+      this.engine.scheduleAt(since + delay, this.system.hProcessed, this.id, m, ~cur);
       return;
     }
     if (this.arrived !== undefined) this.arrived[m * this.steps + s] = 1;
