@@ -98,6 +98,10 @@ export interface MemoryReport {
   zero: 0 | 1 | 2 | 3;
   recompute: RecomputeMode;
   attention: AttentionKind;
+  /** Model chunks per stage (> 1: interleaved; `inFlight` then counts chunks). */
+  virtualStages: number;
+  /** Microbatches per step. */
+  microbatches: number;
   stages: StageMemory[];
   /** The stage with the largest peak (the first such). */
   peakStage: number;
@@ -289,7 +293,10 @@ export function trainingMemory(spec: WorkloadSpec, opts: MemoryOptions = {}): Me
   }
   let peakStage = 0;
   for (const st of stages) if (st.peakBytes > stages[peakStage]!.peakBytes) peakStage = st.stage;
-  return { zero, recompute, attention: opts.attention ?? 'flash', stages, peakStage, peakBytes: stages[peakStage]!.peakBytes };
+  return {
+    zero, recompute, attention: opts.attention ?? 'flash', virtualStages: V, microbatches: tr.globalBatch / (tr.microBatch * D),
+    stages, peakStage, peakBytes: stages[peakStage]!.peakBytes,
+  };
 }
 
 /** The parts of a stage's memory, largest first (for messages). */
