@@ -89,6 +89,21 @@ describe('activations per layer (Korthikanti et al. 2022, Table 2), GPT-3 175B s
     // + K and V 2·2·n·(g/t)·d + SwiGLU's gate, up and product 3·2·n·f/t + log-sum-exp 4·(a/t)·s
     const expected = 10 * n * 8192 * r + 4 * n * 1024 + 4 * n * 128 + 6 * n * 3584 + 4 * 8 * 8192;
     expect(layerActivationBytes(spec('llama-70b'), 'none')).toBe(expected); // 298,057,728
+    // selective recomputes the attention core: no log-sum-exp either
+    expect(layerActivationBytes(spec('llama-70b', {}, 'selective'), 'selective')).toBe(expected - 4 * 8 * 8192);
+  });
+
+  it('mixture of experts: the MLP terms carry topK tokens, plus the permuted input and router probabilities (mixtral-8x7b)', () => {
+    // t 2 with SP (r = 1/2), s 4096, b 1, h 4096, 32 heads (16 per rank), 8 KV heads of 128 (4 per rank: kvd 512),
+    // f 14336 (7168 per rank), 8 experts, top-2
+    const n = 4096, h = 4096, r = 1 / 2, k = 2;
+    const expected =
+      10 * n * h * r + // norm inputs, attention and MLP inputs, masks
+      4 * n * 2048 + 4 * n * 512 + // Q and output-projection inputs; K and V
+      4 * 16 * 4096 + // flash log-sum-exp
+      3 * 2 * n * k * 7168 + // SwiGLU gate, up and product for 2 token copies
+      2 * n * k * h * r + 4 * n * 8 * r; // permuted expert input; fp32 router probabilities
+    expect(layerActivationBytes(spec('mixtral-8x7b'), 'none')).toBe(expected);
   });
 });
 

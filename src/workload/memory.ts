@@ -145,8 +145,8 @@ function widths(spec: WorkloadSpec, t: number): { h: number; hq: number; kvd: nu
  *   3·e·sb·fr (gate, up, their product), MLP dropout mask sbh·r.
  * With e = 2, g = a, f = 4h, GeLU: 10sbh·r + 24sbh/t + 5as²b/t, the paper's Table 2. MoE: the inner terms carry
  * top-k tokens each, plus the permuted expert input e·sb·topK·h·r and the fp32 router probabilities 4·sb·E·r.
- * `selective` drops the three s² terms; `flash` replaces them with the fp32 log-sum-exp, 4·(a/t)·s·b; `full`
- * keeps only the layer input e·sbh·r.
+ * `selective` drops the three s² terms (and flash's statistics); `flash` replaces them with the fp32 log-sum-exp,
+ * 4·(a/t)·s·b; `full` keeps only the layer input e·sbh·r.
  */
 export function layerActivationBytes(spec: WorkloadSpec, recompute: RecomputeMode, opts: MemoryOptions = {}): number {
   const tr = spec.training!;
@@ -162,9 +162,10 @@ export function layerActivationBytes(spec: WorkloadSpec, recompute: RecomputeMod
   const inner = (spec.model.mlp === 'swiglu' ? 3 : 2) * e * n * k * fr;
   const moeExtra = moe ? e * n * k * h * r + 4 * n * moe.experts * r : 0;
   const attention = opts.attention ?? 'flash';
+  // selective recomputes the whole attention core, so it stores neither the s² terms nor flash's statistics
   const scores =
-    attention === 'flash' ? 4 * headsPerRank * s * tr.microBatch
-    : recompute === 'selective' ? 0
+    recompute === 'selective' ? 0
+    : attention === 'flash' ? 4 * headsPerRank * s * tr.microBatch
     : (2 * e + 1) * headsPerRank * s * s * tr.microBatch;
   const replicated = (2 * e + e + 1 + e + 1) * n * h * r; // layernorm inputs, attention input, 2 masks, MLP input
   return replicated + e * n * hq + 2 * e * n * kvd + scores + e * n * hq + inner + moeExtra;
