@@ -52,6 +52,27 @@ describe('model state: mixed-precision Adam by ZeRO stage (Rajbhandari et al. 20
   });
 });
 
+describe('model state of experts and ZeRO-3 buffers', () => {
+  it('mixtral-8x7b: dense state shards over DP 32, expert state over the expert-data-parallel group (32 / EP 8 = 4)', () => {
+    // per TP rank (t 2): attention h·(h/t + 2·kvd) + (h/t)·h with kvd = (8/2)·128 = 512 → 4096·3072 + 2048·4096;
+    // router h·E = 4096·8; one local expert (8 / EP 8) of 3·h·f/t = 3·4096·7168; embedding and head V·h/t each
+    const dense = 32 * (4096 * 3072 + 2048 * 4096 + 4096 * 8) + 2 * (32000 * 4096) / 2;
+    const experts = 32 * 3 * 4096 * 7168;
+    const st = trainingMemory(spec('mixtral-8x7b')).stages[0]!; // ZeRO 1
+    expect(st.params).toBe(dense + experts);
+    expect(st.weights).toBe(2 * (dense + experts));
+    expect(st.gradients).toBe(2 * (dense + experts));
+    expect(st.optimizer).toBe((12 * dense) / 32 + (12 * experts) / 4);
+  });
+
+  it('ZeRO-3 holds two gathered layers and one layer\'s unsharded gradients (gpt-13b: a layer is 12h²/8 per TP rank)', () => {
+    const layer = (12 * 5120 * 5120) / 8;
+    const t = trainingMemory(spec('gpt-13b', { 'training.parallel.zero': 3 })).stages[1]!.temporaryParts;
+    expect(t.zero3GatheredWeights).toBe(2 * layer * 2);
+    expect(t.zero3LayerGradients).toBe(layer * 2);
+  });
+});
+
 describe('activations per layer (Korthikanti et al. 2022, Table 2), GPT-3 175B shapes: s 2048, b 1, h 12288, a 96, t 8', () => {
   const sbh = 2048 * 1 * 12288; // 25,165,824
   const as_h = (96 * 2048) / 12288; // 5as/h = 80, 5as/(ht) = 10
