@@ -38,8 +38,8 @@ describe('orrery run: memory per GPU', () => {
     // output layer 2·2·sbh + fp32 logits 4·s·b·V/t (one stage holds both ends)
     const s = 2048, b = 64, h = 5120;
     const sbh = s * b * h;
-    expect(st.activations).toBe(40 * (13 * sbh + 4 * 5 * s * b) + 8 * s * b + sbh + 4 * sbh + (4 * s * b * 50257) / 8);
-    expect(j.memory.peakBytes).toBe(st.weights + st.gradients + st.optimizer + st.activations + st.temporary);
+    expect(st.activationBytes).toBe(40 * (13 * sbh + 4 * 5 * s * b) + 8 * s * b + sbh + 4 * sbh + (4 * s * b * 50257) / 8);
+    expect(j.memory.peakBytes).toBe(st.weightBytes + st.gradientBytes + st.optimizerBytes + st.activationBytes + st.temporaryBytes);
     expect(j.stepTimeNs).toBeGreaterThan(0);
   });
 

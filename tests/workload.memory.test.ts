@@ -20,7 +20,7 @@ describe('model state: mixed-precision Adam by ZeRO stage (Rajbhandari et al. 20
   it('reproduces the ZeRO paper\'s Figure 1 example: Ψ = 7.5B, N_d = 64, K = 12 → 120, 31.4, 16.6, 1.9 GB', () => {
     const total = (z: 0 | 1 | 2 | 3) => {
       const m = modelStateBytes(7.5e9, z, 64, 2, 2);
-      return m.weights + m.gradients + m.optimizer;
+      return m.weightBytes + m.gradientBytes + m.optimizerBytes;
     };
     expect(total(0)).toBe(120e9); // (2 + 2 + 12)Ψ
     expect(total(1)).toBe(31.40625e9); // 4Ψ + 12Ψ/64
@@ -32,7 +32,7 @@ describe('model state: mixed-precision Adam by ZeRO stage (Rajbhandari et al. 20
     // Megatron theoretical_memory_usage.py: num_bytes_per_parameter = 18 if not distributed else 6 + 12/dp
     const per = (z: 0 | 1, d: number) => {
       const m = modelStateBytes(1, z, d, 2, 4);
-      return m.weights + m.gradients + m.optimizer;
+      return m.weightBytes + m.gradientBytes + m.optimizerBytes;
     };
     expect(per(0, 16)).toBe(18);
     expect(per(1, 16)).toBe(6 + 12 / 16);
@@ -46,9 +46,9 @@ describe('model state: mixed-precision Adam by ZeRO stage (Rajbhandari et al. 20
     const params = 10 * (12 * h * h) / 8 + (50257 * h) / 8;
     const z1 = trainingMemory(spec('gpt-13b', { 'training.parallel.zero': 1 })).stages[0]!;
     expect(z1.params).toBe(params);
-    expect(z1.weights).toBe(2 * params);
-    expect(z1.gradients).toBe(2 * params);
-    expect(z1.optimizer).toBe((12 * params) / 4);
+    expect(z1.weightBytes).toBe(2 * params);
+    expect(z1.gradientBytes).toBe(2 * params);
+    expect(z1.optimizerBytes).toBe((12 * params) / 4);
   });
 });
 
@@ -60,14 +60,14 @@ describe('model state of experts and ZeRO-3 buffers', () => {
     const experts = 32 * 3 * 4096 * 7168;
     const st = trainingMemory(spec('mixtral-8x7b')).stages[0]!; // ZeRO 1
     expect(st.params).toBe(dense + experts);
-    expect(st.weights).toBe(2 * (dense + experts));
-    expect(st.gradients).toBe(2 * (dense + experts));
-    expect(st.optimizer).toBe((12 * dense) / 32 + (12 * experts) / 4);
+    expect(st.weightBytes).toBe(2 * (dense + experts));
+    expect(st.gradientBytes).toBe(2 * (dense + experts));
+    expect(st.optimizerBytes).toBe((12 * dense) / 32 + (12 * experts) / 4);
   });
 
   it('ZeRO-3 holds two gathered layers and one layer\'s unsharded gradients (gpt-13b: a layer is 12h²/8 per TP rank)', () => {
     const layer = (12 * 5120 * 5120) / 8;
-    const t = trainingMemory(spec('gpt-13b', { 'training.parallel.zero': 3 })).stages[1]!.temporaryParts;
+    const t = trainingMemory(spec('gpt-13b', { 'training.parallel.zero': 3 })).stages[1]!.temporaryBytesByPart;
     expect(t.zero3GatheredWeights).toBe(2 * layer * 2);
     expect(t.zero3LayerGradients).toBe(layer * 2);
   });
@@ -150,7 +150,7 @@ describe('microbatches in flight per pipeline stage', () => {
     const s = 2048, h = 12288, p = 8, t = 8;
     const megatron = (s * h * (18 + 4 * 4) * 96 + 8 * s * p + s * h * p) / t;
     const st = trainingMemory(spec('gpt3-175b', { 'training.parallel.sp': true }, 'selective'), { attention: 'unfused' }).stages[0]!;
-    expect(st.activations).toBe(megatron + 8 * s * p * (1 - 1 / t));
+    expect(st.activationBytes).toBe(megatron + 8 * s * p * (1 - 1 / t));
   });
 });
 
@@ -161,10 +161,10 @@ describe('GPT-3 175B on A100/H100 80 GB (TP 8, PP 8, DP 16, microbatch 1)', () =
   it('as shipped (no SP, no recompute, ZeRO 0, flash attention) stage 0 needs 71.2 GiB: 16 B/param + 8 × 12 layers', () => {
     const st = trainingMemory(spec('gpt3-175b')).stages[0]!;
     expect(st.params).toBe(params);
-    expect(st.weights + st.gradients + st.optimizer).toBe(16 * params); // 44,721,659,904 B = 41.65 GiB
+    expect(st.weightBytes + st.gradientBytes + st.optimizerBytes).toBe(16 * params); // 44,721,659,904 B = 41.65 GiB
     // 8 microbatches × (12 layers × (13sbh + 4·12·2048) + embedding 8sb + sbh)
     const sbh = 2048 * 12288;
-    expect(st.activations).toBe(8 * (12 * (13 * sbh + 4 * 12 * 2048) + 8 * 2048 + sbh));
+    expect(st.activationBytes).toBe(8 * (12 * (13 * sbh + 4 * 12 * 2048) + 8 * 2048 + sbh));
     expect(st.peakBytes / GiB).toBeCloseTo(71.17, 2);
   });
 
@@ -174,7 +174,7 @@ describe('GPT-3 175B on A100/H100 80 GB (TP 8, PP 8, DP 16, microbatch 1)', () =
     expect(unfused.peakBytes / GiB).toBeCloseTo(93.66, 2);
     const full = trainingMemory(spec('gpt3-175b', { 'training.parallel.recompute': 'full' }), { attention: 'unfused' });
     expect(full.peakBytes).toBeLessThan(80 * GiB);
-    expect(full.stages[0]!.temporaryParts.recomputedLayer).toBe(23 * 2048 * 12288); // one layer, sbh(10 + 24/8 + 10)
+    expect(full.stages[0]!.temporaryBytesByPart.recomputedLayer).toBe(23 * 2048 * 12288); // one layer, sbh(10 + 24/8 + 10)
   });
 });
 
@@ -184,7 +184,7 @@ describe('shipped workloads', () => {
     for (const [n, m] of Object.entries(peaks)) {
       expect(m.peakBytes, n).toBeLessThan(80 * GiB);
       expect(m.stages[m.peakStage]!.peakBytes).toBe(Math.max(...m.stages.map((s) => s.peakBytes)));
-      for (const s of m.stages) expect(s.peakBytes).toBe(s.weights + s.gradients + s.optimizer + s.activations + s.temporary);
+      for (const s of m.stages) expect(s.peakBytes).toBe(s.weightBytes + s.gradientBytes + s.optimizerBytes + s.activationBytes + s.temporaryBytes);
     }
   });
 });

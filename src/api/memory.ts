@@ -5,7 +5,7 @@
  * the memory.
  */
 import { InputError } from '../io/index.ts';
-import { largestParts, type DevicePreset, type MemoryReport, type StageMemory } from '../workload/index.ts';
+import { largestParts, type DevicePreset, type MemoryParts, type MemoryReport, type StageMemory } from '../workload/index.ts';
 
 export const GiB = 2 ** 30;
 
@@ -20,11 +20,15 @@ export interface RunMemory extends MemoryReport {
 
 const gib = (b: number): string => `${(b / GiB).toFixed(1)} GiB`;
 
+const LABELS: Record<keyof MemoryParts, string> = {
+  weightBytes: 'weights', gradientBytes: 'gradients', optimizerBytes: 'optimizer', activationBytes: 'activations', temporaryBytes: 'temporary',
+};
+
 /** The parts of one stage, largest first: "activations 51.9 GiB (8 microbatches in flight, …), optimizer 31.2 GiB, …". */
 export function describeParts(st: StageMemory, m: MemoryReport): string {
   return largestParts(st)
     .filter(([, b]) => b > 0)
-    .map(([k, b]) => (k === 'activations' ? `activations ${gib(b)} (${inFlightLabel(st, m)} in flight, recompute ${m.recompute}, ${m.attention} attention)` : `${k} ${gib(b)}`))
+    .map(([k, b]) => `${LABELS[k]} ${gib(b)}${k === 'activationBytes' ? ` (${inFlightLabel(st, m)} in flight, recompute ${m.recompute}, ${m.attention} attention)` : ''}`)
     .join(', ');
 }
 

@@ -69,13 +69,13 @@ export interface MemoryOptions {
 
 /** Bytes of one rank's memory by part. Parts sum to `peakBytes`. */
 export interface MemoryParts {
-  weights: number;
-  gradients: number;
-  optimizer: number;
+  weightBytes: number;
+  gradientBytes: number;
+  optimizerBytes: number;
   /** Stored activations at the stage's peak (microbatches in flight). */
-  activations: number;
+  activationBytes: number;
   /** Communication buffers and other transients (item 4 above). */
-  temporary: number;
+  temporaryBytes: number;
 }
 
 export interface StageMemory extends MemoryParts {
@@ -90,7 +90,7 @@ export interface StageMemory extends MemoryParts {
   layersPerChunk: number;
   peakBytes: number;
   /** The temporary part, term by term (names as in item 4). */
-  temporaryParts: Record<string, number>;
+  temporaryBytesByPart: Record<string, number>;
 }
 
 export interface MemoryReport {
@@ -109,13 +109,13 @@ export interface MemoryReport {
 }
 
 /** The bytes of mixed-precision Adam state for `params` parameters, ZeRO stage `zero` over `shards` ranks (ZeRO §3.1). */
-export function modelStateBytes(params: number, zero: 0 | 1 | 2 | 3, shards: number, weightBytes: number, gradBytes: number): { weights: number; gradients: number; optimizer: number } {
+export function modelStateBytes(params: number, zero: 0 | 1 | 2 | 3, shards: number, bytesPerWeight: number, bytesPerGradient: number): { weightBytes: number; gradientBytes: number; optimizerBytes: number } {
   // K = 12: fp32 master weights (4) + Adam momentum (4) + variance (4); no master copy when the weights are fp32.
-  const K = weightBytes >= 4 ? 8 : 12;
+  const K = bytesPerWeight >= 4 ? 8 : 12;
   return {
-    weights: (params * weightBytes) / (zero >= 3 ? shards : 1),
-    gradients: (params * gradBytes) / (zero >= 2 ? shards : 1),
-    optimizer: (params * K) / (zero >= 1 ? shards : 1),
+    weightBytes: (params * bytesPerWeight) / (zero >= 3 ? shards : 1),
+    gradientBytes: (params * bytesPerGradient) / (zero >= 2 ? shards : 1),
+    optimizerBytes: (params * K) / (zero >= 1 ? shards : 1),
   };
 }
 
@@ -280,16 +280,16 @@ export function trainingMemory(spec: WorkloadSpec, opts: MemoryOptions = {}): Me
     const temporary = Object.values(temp).reduce((a, x) => a + x, 0);
 
     const parts: MemoryParts = {
-      weights: ds.weights + es.weights,
-      gradients: ds.gradients + es.gradients,
-      optimizer: ds.optimizer + es.optimizer,
-      activations: act.bytes,
-      temporary,
+      weightBytes: ds.weightBytes + es.weightBytes,
+      gradientBytes: ds.gradientBytes + es.gradientBytes,
+      optimizerBytes: ds.optimizerBytes + es.optimizerBytes,
+      activationBytes: act.bytes,
+      temporaryBytes: temporary,
     };
-    const peakBytes = parts.weights + parts.gradients + parts.optimizer + parts.activations + parts.temporary;
+    const peakBytes = parts.weightBytes + parts.gradientBytes + parts.optimizerBytes + parts.activationBytes + parts.temporaryBytes;
     stages.push({
       stage, ranks: T * D, params: dense + experts, inFlight: act.inFlight, layersPerChunk: lpc, ...parts, peakBytes,
-      temporaryParts: temp,
+      temporaryBytesByPart: temp,
     });
   }
   let peakStage = 0;
@@ -302,6 +302,6 @@ export function trainingMemory(spec: WorkloadSpec, opts: MemoryOptions = {}): Me
 
 /** The parts of a stage's memory, largest first (for messages). */
 export function largestParts(st: MemoryParts): [keyof MemoryParts, number][] {
-  const keys: (keyof MemoryParts)[] = ['weights', 'gradients', 'optimizer', 'activations', 'temporary'];
+  const keys: (keyof MemoryParts)[] = ['weightBytes', 'gradientBytes', 'optimizerBytes', 'activationBytes', 'temporaryBytes'];
   return keys.map((k): [keyof MemoryParts, number] => [k, st[k]]).sort((a, b) => b[1] - a[1]);
 }
