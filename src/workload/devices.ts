@@ -43,7 +43,7 @@ export const DEVICES: Record<string, DevicePreset> = {
   // SXM": FP64 9.7 / FP64 Tensor Core 19.5, FP32 19.5, TF32 Tensor Core 156, BF16 and FP16 Tensor Core 312,
   // INT8 Tensor Core 624 TOPS (the datasheet's starred values, 312/624/624/1248, are with sparsity); GPU memory
   // bandwidth 2,039 GB/s (HBM2e). No FP8. We use the tensor-core FP64 figure for fp64. GPU memory "80GB HBM2e":
-  // five 16 GiB stacks, 80 GiB (nvidia-smi reports 81,920 MiB).
+  // five 16 GiB stacks, 80 GiB.
   'A100-SXM4-80GB': {
     name: 'A100-SXM4-80GB',
     peakTFLOPS: { fp64: 19.5, fp32: 19.5, tf32: 156, bf16: 312, fp16: 312, int8: 624 },
