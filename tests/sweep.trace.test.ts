@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateWorkload, resolveTopology, runSweep, runTrace } from '../src/api/index.ts';
+import { generateWorkload, resolveTopology, runSweep, runTrace, workloadMemory } from '../src/api/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'orrery-sweep-run-'));
 
@@ -29,7 +29,14 @@ describe('sweep run', () => {
       const direct = runTrace({ topology, trace, model: 'analytical', device: 'H100-SXM5-80GB' });
       expect(r.stepTimeNs).toBe(direct.stepTimeNs);
       expect(r.ranks).toBe(8 * 4 * r.dp);
+      // the memory column is the plan's memory per GPU (workload/memory.ts), checked against the H100's 80 GiB
+      const set = { 'training.parallel.tp': 8, 'training.parallel.pp': 4, 'training.parallel.dp': r.dp, 'training.globalBatch': 16 };
+      expect(r.memPeakBytes).toBe(workloadMemory('gpt-13b', { mode: 'train', set })!.peakBytes);
+      expect(r.memFits).toBe('yes');
     }
+    // dp 2 halves the microbatches (16 → 8) but 1F1B keeps min(p − i, m) = 4 in flight either way, and ZeRO 0 shards
+    // nothing: the only difference is the data-parallel gradient bucket in flight (bucketMB 25 = 25 MiB)
+    expect(rows[2].memPeakBytes - rows[0].memPeakBytes).toBe(25 * 2 ** 20);
     // twice the data parallelism, half the microbatches per pipeline: the step gets shorter
     expect(rows[2].stepTimeNs).toBeLessThan(rows[0].stepTimeNs);
   });

@@ -22,7 +22,7 @@ export {
 } from '../workload/index.ts';
 export { TRACE_ENCODINGS, type TraceEncoding } from '../io/index.ts';
 export {
-  loadChakra, loadAstraWorkload, generateWorkload, exportChakra, loadWorkloadSpec, namedWorkloads, workloadPath, WORKLOADS_DIR,
+  loadChakra, loadAstraWorkload, generateWorkload, workloadMemory, exportChakra, loadWorkloadSpec, namedWorkloads, workloadPath, WORKLOADS_DIR,
   type LoadChakraOptions, type LoadAstraOptions, type GenerateWorkloadOptions, type ExportChakraOptions,
 } from './workloads.ts';
 export { parseSetArg } from '../io/index.ts';
@@ -37,3 +37,8 @@ export {
 } from './sweep.ts';
 export { sweepChart, sweepPlotSvg } from './sweep-plot.ts';
 export { runCollectiveOptions, type CollectiveOptions } from './collective-options.ts';
+export { checkMemory, describeParts, inFlightLabel, GiB, type RunMemory } from './memory.ts';
+export {
+  trainingMemory, modelStateBytes, layerActivationBytes, RECOMPUTE_MODES, type MemoryReport, type StageMemory, type MemoryParts,
+  type MemoryOptions, type RecomputeMode, type AttentionKind,
+} from '../workload/index.ts';

@@ -19,8 +19,10 @@ import {
   type Precision, type Trace,
 } from '../workload/index.ts';
 import { algorithmLabel, systemFor } from './collective.ts';
+import { checkMemory, type RunMemory } from './memory.ts';
+import type { MemoryReport } from '../workload/index.ts';
 import {
-  exportChakra, generateWorkload, loadAstraWorkload, loadChakra, workloadPath, type GenerateWorkloadOptions, type LoadAstraOptions,
+  exportChakra, generateWorkload, loadAstraWorkload, loadChakra, workloadMemory, workloadPath, type GenerateWorkloadOptions, type LoadAstraOptions,
   type LoadChakraOptions,
 } from './workloads.ts';
 
@@ -61,6 +63,8 @@ export interface LoadedWorkload {
   /** Encoding and size on disk, for trace files. */
   encoding?: TraceEncoding;
   fileBytes?: number;
+  /** Memory per GPU, for generated training steps (`workload`). */
+  memory?: MemoryReport;
 }
 
 export type WorkloadLoader = (arg: string, opts: LoadOptions) => LoadedWorkload;
@@ -73,7 +77,12 @@ export const WORKLOAD_LOADERS: Partial<Record<keyof WorkloadInput, WorkloadLoade
   },
   chakra: (prefix, opts) => imported(loadChakra(prefix, withTopology(opts.chakra, opts)), `chakra:${prefix}`),
   astraWorkload: (file, opts) => imported(loadAstraWorkload(file, withTopology(opts.astra, opts)), file),
-  workload: (arg, opts) => imported(generateWorkload(arg, withTopology(opts.generate, opts)), workloadPath(arg)),
+  workload: (arg, opts) => {
+    const g = withTopology(opts.generate, opts);
+    const loaded = imported(generateWorkload(arg, g), workloadPath(arg));
+    const memory = workloadMemory(arg, g);
+    return memory ? { ...loaded, memory } : loaded;
+  },
 };
 
 /** Importer options plus the run's topology (for the NPUs per dimension), unless the options name their own. */
@@ -148,6 +157,10 @@ export interface RunSpec {
   jitter?: number;
   seed?: number;
   timeline?: TimelineSpec;
+  /** Memory per GPU of the workload (from the loader): checked against the device's HBM before the replay. */
+  memory?: MemoryReport;
+  /** Run a plan that does not fit the device's memory, with a warning, instead of refusing it. */
+  allowOom?: boolean;
 }
 
 /** Where one rank's step went. compute + exposedComm + other + idle = step time; overlappedComm ≤ compute. */
@@ -224,6 +237,8 @@ export interface RunReport {
   /** Validation + replay wall time (not loading). */
   wallMs: number;
   warnings: string[];
+  /** Memory per GPU by pipeline stage, and whether the peak fits the device (generated training steps). */
+  memory?: RunMemory;
   timeline?: { path: string; slices: number; flows: number; events: number; bytes: number; cut?: string };
 }
 
@@ -240,6 +255,12 @@ export function runTrace(spec: RunSpec): RunReport {
   if (spec.trace.ranks < topo.npus) warnings.push(`the trace has ${spec.trace.ranks} ranks on ${topo.npus} NPUs: NPUs ${spec.trace.ranks}..${topo.npus - 1} stay idle`);
   const deviceName = spec.device ?? (typeof spec.trace.meta?.device === 'string' ? spec.trace.meta.device : undefined);
   const device: DevicePreset | undefined = deviceName !== undefined ? getDevice(deviceName) : undefined;
+  let memory: RunMemory | undefined;
+  if (spec.memory) {
+    const checked = checkMemory(spec.memory, device, spec.allowOom === true, spec.trace.meta?.name ?? spec.source ?? 'the workload');
+    memory = checked.memory;
+    if (checked.warning) warnings.push(checked.warning);
+  }
   const algorithms = (spec.algorithms ?? ['ring']).map((a) => (typeof a === 'string' ? parseAlgorithm(a, '--algo') : a));
   const model = spec.model ?? DEFAULT_NETWORK_MODEL;
   const stragglers = spec.stragglers instanceof Map ? spec.stragglers : new Map(Object.entries(spec.stragglers ?? {}).map(([k, f]) => [Number(k), f as number]));
@@ -298,7 +319,7 @@ export function runTrace(spec: RunSpec): RunReport {
     ...(device ? { device: device.name } : {}),
     computeScale: spec.computeScale ?? 1, jitter: spec.jitter ?? 0, seed,
     stepTimeNs: step, ranks, collectives, collectiveSummary: summarize(collectives),
-    events: stats.events, messages: network.stats().messages, wallMs, warnings,
+    events: stats.events, messages: network.stats().messages, wallMs, warnings, ...(memory ? { memory } : {}),
   };
   if (spec.timeline) {
     const tl = buildTimeline(res, {

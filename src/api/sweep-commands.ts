@@ -17,8 +17,9 @@ import { buildFamily, familyNames, TOPOLOGY_FAMILIES } from './families.ts';
 import type { ParamValue, SweepParam } from './sweep-params.ts';
 import { resolveTopology } from './topology.ts';
 import { runTrace } from './run.ts';
-import { generateWorkload, loadWorkloadSpec, namedWorkloads } from './workloads.ts';
-import { deviceNames, ISSUE_POLICIES, type IssuePolicy } from '../workload/index.ts';
+import { generateWorkload, loadWorkloadSpec, namedWorkloads, workloadMemory } from './workloads.ts';
+import { deviceNames, getDevice, ISSUE_POLICIES, type IssuePolicy } from '../workload/index.ts';
+import { GiB } from './memory.ts';
 
 /** A row's parameter cells by column: a value, or '' for "not given" (the command's own default applies). */
 export type ParamRow = Record<string, ParamValue | ''>;
@@ -263,6 +264,8 @@ const RUN: SweepCommand = {
     { column: 'overlappedCommNs', type: 'number', help: 'communication during compute, mean over ranks, ns' },
     { column: 'idleNs', type: 'number', help: 'nothing running (bubbles, waits), mean over ranks, ns' },
     { column: 'ranks', type: 'number', help: 'ranks of the generated trace (tp · pp · dp)' },
+    { column: 'memPeakBytes', type: 'number', help: 'memory per GPU of the fullest rank (weights, gradients, optimizer, activations, buffers), bytes' },
+    { column: 'memFits', type: 'string', help: 'yes when memPeakBytes fits the device\'s HBM; the point runs either way' },
     { column: 'events', type: 'number', help: 'events the engine processed' },
     { column: 'messages', type: 'number', help: 'messages the network delivered' },
   ],
@@ -296,6 +299,7 @@ const RUN: SweepCommand = {
       if (v !== undefined && v !== '') set[path] = k === 'schedule' ? String(v) : Number(v);
     }
     const trace = generateWorkload(String(row.workload), { mode: 'train', set, dims: topology.dims.map((d) => d.npus) });
+    const memory = workloadMemory(String(row.workload), { mode: 'train', set })!;
     const r = runTrace({
       topology,
       trace,
@@ -308,7 +312,9 @@ const RUN: SweepCommand = {
     const mean = (k: 'computeNs' | 'exposedCommNs' | 'overlappedCommNs' | 'idleNs') => Math.round(r.ranks.reduce((a, x) => a + x[k], 0) / r.ranks.length);
     return {
       stepTimeNs: r.stepTimeNs, computeNs: mean('computeNs'), exposedCommNs: mean('exposedCommNs'),
-      overlappedCommNs: mean('overlappedCommNs'), idleNs: mean('idleNs'), ranks: r.trace.ranks, events: r.events, messages: r.messages,
+      overlappedCommNs: mean('overlappedCommNs'), idleNs: mean('idleNs'), ranks: r.trace.ranks,
+      memPeakBytes: memory.peakBytes, memFits: memory.peakBytes <= getDevice(String(row.device)).memGiB * GiB ? 'yes' : 'no',
+      events: r.events, messages: r.messages,
     };
   },
   plot: {

@@ -14,6 +14,7 @@ import {
   type AstraTextOptions, type ChakraExportOptions, type ChakraImportOptions,
 } from '../io/index.ts';
 import { generateTrace, WorkloadError } from '../workload/generators/transformer.ts';
+import { trainingMemory, type MemoryOptions, type MemoryReport } from '../workload/memory.ts';
 import type { WorkloadSpec } from '../workload/generators/spec.ts';
 import type { Trace } from '../workload/trace.ts';
 import { resolveTopology } from './topology.ts';
@@ -100,6 +101,21 @@ export function generateWorkload(fileOrSpec: string | object, opts: GenerateWork
   } catch (e) {
     if (e instanceof WorkloadError) throw new InputError(e.message);
     throw e;
+  }
+}
+
+/**
+ * Memory per GPU of the training step a workload description generates (workload/memory.ts), or undefined when
+ * the options select inference (not modelled). Same arguments as {@link generateWorkload}.
+ */
+export function workloadMemory(fileOrSpec: string | object, opts: GenerateWorkloadOptions & MemoryOptions = {}): MemoryReport | undefined {
+  const spec = loadWorkloadSpec(fileOrSpec, opts.set);
+  const mode = opts.mode ?? (spec.training ? 'train' : 'infer');
+  if (mode !== 'train' || !spec.training) return undefined;
+  try {
+    return trainingMemory(spec, opts.attention ? { attention: opts.attention } : {});
+  } catch (e) {
+    throw new InputError((e as Error).message);
   }
 }
 

@@ -4,6 +4,7 @@ import {
   DEFAULT_TIMELINE_MAX_EVENTS, deviceNames, ISSUE_POLICIES, loadWorkload, PRECISIONS, runTrace, type IssuePolicy,
   type Precision, type RunReport,
 } from '../api/index.ts';
+import { printMemory } from './memory.ts';
 import { formatBytes, formatCount, formatGBps, formatTime } from './format.ts';
 import {
   choiceOpt, intOpt, nonNegativeNumberOpt, positiveNumberOpt, rankListOpt, stragglerOpt, windowOpt,
@@ -28,6 +29,7 @@ interface RunCliOptions extends SystemCliOptions, AstraCliOptions, Omit<Workload
   timelineMaxEvents: number;
   top: number;
   collectives: number;
+  allowOom?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -41,7 +43,7 @@ export function registerRun(program: Command): void {
         'communication / idle, and per collective time and bus bandwidth.\n\n' +
         'Examples:\n' +
         '  orrery run -t ring:4 --trace traces/dp-overlap-4.json\n' +
-        '  orrery run -t dgx-h100-superpod-4su --workload gpt3-175b --device H100\n' +
+        '  orrery run -t dgx-h100-superpod-4su --workload gpt3-175b --device H100   (memory per GPU checked against its HBM)\n' +
         '  orrery run -t ring:8 --chakra ../shared/data/astra-sim/v2/microbenchmarks/all_reduce/8npus_1MB/all_reduce\n' +
         '  orrery run -t ring:4,ring:4 --astra-workload Resnet50_DataParallel.txt\n' +
         '  orrery run -t ring:8,switch:16 --trace step.msgpack --device H100 --json\n' +
@@ -60,6 +62,7 @@ export function registerRun(program: Command): void {
     .option('--straggler <rank:factor,...>', 'slow ranks: e.g. 3:1.5 makes rank 3\'s compute take 1.5× as long', stragglerOpt('--straggler'))
     .option('--jitter <sd>', 'per-op compute noise: time × max(0, 1 + sd·z), z ~ N(0,1), seeded', nonNegativeNumberOpt('--jitter'), 0)
     .option('--seed <n>', 'seed for --jitter (same seed, same result)', intOpt('--seed', 0), 1)
+    .option('--allow-oom', 'run a generated training step whose memory per GPU exceeds the device\'s HBM (with a warning) instead of refusing it')
     .option('--json', 'print one JSON object (every rank and every collective) instead of the tables')
     .option('--timeline <file>', 'write a Chrome trace (open it in ui.perfetto.dev or chrome://tracing)')
     .option('--timeline-ranks <list>', 'only these ranks in the timeline, e.g. 0-7,64', rankListOpt('--timeline-ranks'))
@@ -87,6 +90,8 @@ export function registerRun(program: Command): void {
         ...(opts.straggler ? { stragglers: opts.straggler } : {}),
         jitter: opts.jitter,
         seed: opts.seed,
+        ...(loaded.memory ? { memory: loaded.memory } : {}),
+        allowOom: opts.allowOom === true,
         ...(opts.timeline !== undefined
           ? {
               timeline: {
@@ -165,6 +170,7 @@ function printHuman(r: RunReport, top: number, ncoll: number): void {
     console.log(cols(crow, ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'r']));
     if (r.collectiveSummary.length > ncoll) console.log(`  … ${r.collectiveSummary.length - ncoll} more groups (--collectives N, or --json for every collective)`);
   }
+  if (r.memory) printMemory(r.memory);
   if (r.timeline) {
     console.log(
       `\n  timeline  ${r.timeline.path}: ${formatCount(r.timeline.slices)} slices, ${formatCount(r.timeline.flows)} flows, ${formatBytes(r.timeline.bytes)}; open it in ui.perfetto.dev`,

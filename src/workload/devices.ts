@@ -21,6 +21,8 @@ export interface DevicePreset {
   peakTFLOPS: Partial<Record<Precision, number>>;
   /** HBM bandwidth, GB/s (10^9 B/s). */
   memBwGBps: number;
+  /** HBM capacity, GiB (2^30 B): what a training plan's memory per GPU is checked against (workload/memory.ts). */
+  memGiB: number;
   /** Fraction of peak FLOPS a well-shaped kernel reaches (an assumption, not a measurement; override per run). */
   computeEfficiency: number;
   /** Fraction of HBM bandwidth a streaming kernel reaches (an assumption; override per run). */
@@ -40,22 +42,26 @@ export const DEVICES: Record<string, DevicePreset> = {
   // NVIDIA A100 Tensor Core GPU datasheet (nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf), column "A100 80GB
   // SXM": FP64 9.7 / FP64 Tensor Core 19.5, FP32 19.5, TF32 Tensor Core 156, BF16 and FP16 Tensor Core 312,
   // INT8 Tensor Core 624 TOPS (the datasheet's starred values, 312/624/624/1248, are with sparsity); GPU memory
-  // bandwidth 2,039 GB/s (HBM2e). No FP8. We use the tensor-core FP64 figure for fp64.
+  // bandwidth 2,039 GB/s (HBM2e). No FP8. We use the tensor-core FP64 figure for fp64. GPU memory "80GB HBM2e":
+  // five 16 GiB stacks, 80 GiB.
   'A100-SXM4-80GB': {
     name: 'A100-SXM4-80GB',
     peakTFLOPS: { fp64: 19.5, fp32: 19.5, tf32: 156, bf16: 312, fp16: 312, int8: 624 },
     memBwGBps: 2039,
+    memGiB: 80,
     computeEfficiency: EFF_COMPUTE,
     memoryEfficiency: EFF_MEMORY,
     source: 'NVIDIA A100 datasheet (80GB SXM column), dense figures',
   },
   // NVIDIA H100 Tensor Core GPU datasheet, column "H100 SXM": FP64 34 / FP64 Tensor Core 67, FP32 67, and with
   // sparsity TF32 989, BF16 1,979, FP16 1,979, FP8 3,958 TFLOPS, INT8 3,958 TOPS; the dense figures are half of
-  // those (494.5, 989.5, 989.5, 1,979, 1,979). GPU memory bandwidth 3.35 TB/s (HBM3).
+  // those (494.5, 989.5, 989.5, 1,979, 1,979). GPU memory bandwidth 3.35 TB/s (HBM3). GPU memory "80GB" HBM3:
+  // five active 16 GiB stacks, 80 GiB.
   'H100-SXM5-80GB': {
     name: 'H100-SXM5-80GB',
     peakTFLOPS: { fp64: 67, fp32: 67, tf32: 494.5, bf16: 989.5, fp16: 989.5, fp8: 1979, int8: 1979 },
     memBwGBps: 3350,
+    memGiB: 80,
     computeEfficiency: EFF_COMPUTE,
     memoryEfficiency: EFF_MEMORY,
     source: 'NVIDIA H100 datasheet (SXM column), dense figures (half the with-sparsity values)',

@@ -6,3 +6,7 @@ export {
   type CollectiveRecord, type ComputeOptions,
 } from './replay.ts';
 export { buildTimeline, DEFAULT_TIMELINE_MAX_EVENTS, type TimelineModel, type TimelineOptions, type TimelineProcess, type TimelineThread } from './timeline.ts';
+export {
+  trainingMemory, modelStateBytes, layerActivationBytes, largestParts, RECOMPUTE_MODES, type MemoryReport, type StageMemory,
+  type MemoryParts, type MemoryOptions, type RecomputeMode, type AttentionKind,
+} from './memory.ts';
