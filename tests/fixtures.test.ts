@@ -1,11 +1,13 @@
 // The repository stands alone: a user's clone has no sibling `shared` folder (the development machine's reference
 // data), so no test, script or source file may name it, and the data the tests read lives in tests/fixtures/ with
 // its upstream licenses (tests/fixtures/README.md).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.ts';
-import { FIXTURES } from './helpers/fixtures.ts';
+import { FIXTURES, untarGz } from './helpers/fixtures.ts';
 
 /** Folders scanned, relative to the repository root. */
 const SCANNED = ['tests', 'bin', 'src'];
@@ -106,5 +108,21 @@ describe('tests/fixtures/', () => {
   it('stays small: under 3 MB in all (the target of issue 15; it is about 0.65 MB)', () => {
     const size = (p: string): number => (statSync(p).isDirectory() ? readdirSync(p).reduce((a, f) => a + size(join(p, f)), 0) : statSync(p).size);
     expect(size(FIXTURES)).toBeLessThan(3e6);
+  });
+});
+
+describe('untarGz (the tests unpack the Chakra PyTorch trace with Node alone, no system tar)', () => {
+  it('unpacks feeder_tests_trace.tar.gz to the file GNU tar gives', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orrery-untar-'));
+    try {
+      const out = untarGz(join(FIXTURES, 'chakra/feeder_tests_trace.tar.gz'), dir);
+      expect(out.map((p) => relative(dir, p).split('\\').join('/'))).toEqual(['tests/data/chakra.0.et']);
+      const bytes = readFileSync(out[0]!);
+      // size and SHA-256 of the file `tar xzf` extracts (GNU tar 1.34; `tar tvzf` lists 2978371 bytes)
+      expect(bytes.length).toBe(2978371);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe('e4ae8172ef0d18f94cb12371b28c8d78095bac13b0375986cf56c86e2ba2d4ed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

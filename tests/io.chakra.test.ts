@@ -2,7 +2,6 @@
 // collective, MIT, astra-sim/astra-sim@518bd51; the PyTorch trace of mlcommons/chakra@21585d8, Apache-2.0: see
 // tests/fixtures/README.md). Expected values: tests/fixtures/chakra/decoded/ (protoc --decode of the same files)
 // and FORMATS.md §3.3 / §6.6.
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import {
 import { writeChakraTrace } from '../src/io/chakraWrite.ts';
 import { PbWriter } from '../src/io/protobuf.ts';
 import type { Trace } from '../src/workload/trace.ts';
-import { FIXTURES } from './helpers/fixtures.ts';
+import { FIXTURES, untarGz } from './helpers/fixtures.ts';
 import { parseDecoded, type TextMessage, type TextValue } from './helpers/protoText.ts';
 import { freeCommSchedule, opCounts, programOf, rankView } from './helpers/traceTools.ts';
 
@@ -208,7 +207,7 @@ describe('Chakra import: the real PyTorch trace (feeder_tests_trace.tar.gz, 3,66
   let prefix = '';
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'orrery-chakra-'));
-    execFileSync('tar', ['xzf', join(FIXTURES, 'chakra/feeder_tests_trace.tar.gz'), '-C', dir]);
+    untarGz(join(FIXTURES, 'chakra/feeder_tests_trace.tar.gz'), dir);
     prefix = join(dir, 'tests/data/chakra');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -394,7 +393,7 @@ describe('Chakra export', () => {
     const c = readChakraTrace(CUSTOM);
     sameRanks(c, roundTrip(c, 'custom'));
     const tmp = mkdtempSync(join(tmpdir(), 'orrery-pt-'));
-    execFileSync('tar', ['xzf', join(FIXTURES, 'chakra/feeder_tests_trace.tar.gz'), '-C', tmp]);
+    untarGz(join(FIXTURES, 'chakra/feeder_tests_trace.tar.gz'), tmp);
     const p = readChakraTrace(join(tmp, 'tests/data/chakra'), { keepIo: false });
     rmSync(tmp, { recursive: true, force: true });
     sameRanks(p, roundTrip(p, 'pytorch'));
