@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportChakra, generateWorkload, InputError, loadAstraWorkload, loadChakra } from '../src/api/index.ts';
-import { SHARED } from './helpers/cli.ts';
+import { FIXTURES } from './helpers/fixtures.ts';
 import { rankView } from './helpers/traceTools.ts';
 
-const V1 = join(SHARED, 'data/astra-sim/v1/workload');
+const V1 = join(FIXTURES, 'astra-sim/v1/workload');
 
 describe('api: workloads with a --topology argument', () => {
   const dir = mkdtempSync(join(tmpdir(), 'orrery-api-'));

@@ -1,5 +1,5 @@
 // bench/chakra-et.ts writes the Chakra ET workloads bench/astra.ts feeds the ASTRA-sim binary: its bytes must be
-// exactly those of ASTRA-sim's shipped microbenchmarks (shared/data/astra-sim/v2/microbenchmarks/).
+// exactly those of ASTRA-sim's shipped microbenchmarks (tests/fixtures/astra-sim/v2/microbenchmarks/).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

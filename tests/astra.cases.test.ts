@@ -1,4 +1,4 @@
-// The configurations in shared/data/astra-sim/v2/cases/ (ASTRA-sim 2.0 format, 8 to 16,384 NPUs, 1-D/2-D/3-D),
+// The configurations in tests/fixtures/astra-sim/v2/cases/ (ASTRA-sim 2.0 format, 8 to 16,384 NPUs, 1-D/2-D/3-D),
 // run from their files through the API, congestion-unaware, 1 MiB per rank. Expected values: the closed forms of
 // tests/helpers/astra.ts where they exist (1-D ring, direct on switch and fully connected, halving-doubling);
 // otherwise "model": predictions of the executable model /work/notes/astra-system-model.py (written from ASTRA-sim's

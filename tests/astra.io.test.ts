@@ -1,5 +1,5 @@
 // Reading ASTRA-sim's files (src/io/astra.ts) and cross-checking them (src/api/astra.ts): every file of
-// shared/data/astra-sim/v2/{network,system,cases,regression} and the 1.0 samples load (or fail with a clear error
+// tests/fixtures/astra-sim/v2/{network,system,cases,regression} and the 1.0 samples load (or fail with a clear error
 // where the file itself is unusable), bad inputs name the file and key, and what ASTRA-sim would do differently is
 // a warning.
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';

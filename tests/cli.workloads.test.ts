@@ -4,10 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { orrery, SHARED } from './helpers/cli.ts';
+import { orrery } from './helpers/cli.ts';
+import { FIXTURES } from './helpers/fixtures.ts';
 
-const MICRO = join(SHARED, 'data/astra-sim/v2/microbenchmarks/all_reduce/8npus_1MB/all_reduce');
-const RESNET = join(SHARED, 'data/astra-sim/v1/workload/Resnet50_DataParallel.txt');
+const MICRO = join(FIXTURES, 'astra-sim/v2/microbenchmarks/all_reduce/8npus_1MB/all_reduce');
+const RESNET = join(FIXTURES, 'astra-sim/v1/workload/Resnet50_DataParallel.txt');
 const json = (args: string[]) => {
   const r = orrery(args);
   expect(r.stderr.replace(/orrery: warning: .*\n/g, '')).toBe('');
@@ -75,7 +76,7 @@ describe('orrery convert with importers', () => {
 });
 
 describe('orrery run on ASTRA-sim\'s own inputs (Chakra ET workload + network YAML + system JSON)', () => {
-  const D = join(SHARED, 'data/astra-sim/v2');
+  const D = join(FIXTURES, 'astra-sim/v2');
   const run = (net: string, sys: string | undefined, et: string, extra: string[] = []) =>
     json(['run', '--astra-network', join(D, net), ...(sys ? ['--astra-system', join(D, sys)] : []), '--chakra', join(D, et), '--json', ...extra]);
 

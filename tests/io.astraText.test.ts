@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { astraTextToTrace, breakDimension, type AstraTextOptions } from '../src/io/astraText.ts';
 import type { Op, Trace } from '../src/workload/trace.ts';
-import { SHARED } from './helpers/cli.ts';
+import { FIXTURES } from './helpers/fixtures.ts';
 import { freeCommSchedule, programOf } from './helpers/traceTools.ts';
 
-const V1 = join(SHARED, 'data/astra-sim/v1/workload');
-const SIMAI = join(SHARED, 'data/simai/example');
+const V1 = join(FIXTURES, 'astra-sim/v1/workload');
+const SIMAI = join(FIXTURES, 'simai/example');
 const load = (file: string, opts: AstraTextOptions = {}): Trace => astraTextToTrace(readFileSync(file, 'utf8'), file, opts);
 const v1 = (name: string, opts: AstraTextOptions = { ranks: 16 }): Trace => load(join(V1, name), opts);
 const ops = (t: Trace): Op[] => programOf(t, 0);
@@ -193,7 +193,7 @@ describe('SimAI dialect (labelled header, _EP / _DP_EP suffixes)', () => {
   });
 });
 
-describe('ASTRA-sim text: every shared file imports, or fails precisely', () => {
+describe('ASTRA-sim text: every fixture file imports, or fails precisely', () => {
   const files = readdirSync(V1).filter((f) => f.endsWith('.txt'));
   it('covers the 10 ASTRA-sim 1.0 workloads', () => expect(files).toHaveLength(10));
   for (const f of files) {

@@ -1,8 +1,7 @@
-// Chakra ET importer and exporter, on every .et file in shared/data (ASTRA-sim's microbenchmarks and custom
+// Chakra ET importer and exporter, on every .et file in tests/fixtures (ASTRA-sim's microbenchmarks and custom
 // collective, MIT, astra-sim/astra-sim@518bd51; the PyTorch trace of mlcommons/chakra@21585d8, Apache-2.0: see
-// shared/data/MANIFEST.md). Expected values: shared/data/chakra/decoded/ (protoc --decode of the same files) and
-// FORMATS.md §3.3 / §6.6.
-import { execFileSync } from 'node:child_process';
+// tests/fixtures/README.md). Expected values: tests/fixtures/chakra/decoded/ (protoc --decode of the same files)
+// and FORMATS.md §3.3 / §6.6.
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +15,12 @@ import {
 import { writeChakraTrace } from '../src/io/chakraWrite.ts';
 import { PbWriter } from '../src/io/protobuf.ts';
 import type { Trace } from '../src/workload/trace.ts';
-import { SHARED } from './helpers/cli.ts';
+import { FIXTURES, untarGz } from './helpers/fixtures.ts';
 import { parseDecoded, type TextMessage, type TextValue } from './helpers/protoText.ts';
 import { freeCommSchedule, opCounts, programOf, rankView } from './helpers/traceTools.ts';
 
-const DATA = join(SHARED, 'data');
-const MICRO = join(DATA, 'astra-sim/v2/microbenchmarks');
-const CUSTOM = join(DATA, 'astra-sim/v2/custom_collectives/custom_ring_allreduce_8npus_1MB/custom_allreduce');
+const MICRO = join(FIXTURES, 'astra-sim/v2/microbenchmarks');
+const CUSTOM = join(FIXTURES, 'astra-sim/v2/custom_collectives/custom_ring_allreduce_8npus_1MB/custom_allreduce');
 
 function findFiles(dir: string, pred: (p: string) => boolean): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -30,9 +28,9 @@ function findFiles(dir: string, pred: (p: string) => boolean): string[] {
     return statSync(p).isDirectory() ? findFiles(p, pred) : pred(p) ? [p] : [];
   });
 }
-const ALL_ET = findFiles(DATA, (p) => p.endsWith('.et'));
+const ALL_ET = findFiles(FIXTURES, (p) => p.endsWith('.et'));
 
-/** Our decoded structures in protoc's text form, to compare with the decodings in data/chakra/decoded/. */
+/** Our decoded structures in protoc's text form, to compare with the decodings in tests/fixtures/chakra/decoded/. */
 function attrText(a: ChakraAttr): TextMessage {
   const m: TextMessage = { name: [a.name] };
   if (a.docString) m.doc_string = [a.docString];
@@ -60,8 +58,8 @@ function nodeText(n: ChakraNode): TextMessage {
   return m;
 }
 
-describe('Chakra decoder against protoc --decode (data/chakra/decoded/)', () => {
-  const decodedDir = join(DATA, 'chakra/decoded');
+describe('Chakra decoder against protoc --decode (tests/fixtures/chakra/decoded/)', () => {
+  const decodedDir = join(FIXTURES, 'chakra/decoded');
   const cases = readdirSync(decodedDir).filter((f) => f.endsWith('.et.txt'));
 
   it('has decodings to compare with', () => {
@@ -94,7 +92,7 @@ describe('Chakra decoder against protoc --decode (data/chakra/decoded/)', () => 
 });
 
 describe('Chakra decode → encode is byte-exact', () => {
-  it('on every .et file in shared/data (56 files)', () => {
+  it('on every .et file in tests/fixtures (56 files)', () => {
     expect(ALL_ET.length).toBe(56);
     for (const f of ALL_ET) {
       const raw = readFileSync(f);
@@ -209,7 +207,7 @@ describe('Chakra import: the real PyTorch trace (feeder_tests_trace.tar.gz, 3,66
   let prefix = '';
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'orrery-chakra-'));
-    execFileSync('tar', ['xzf', join(DATA, 'chakra/feeder_tests_trace.tar.gz'), '-C', dir]);
+    untarGz(join(FIXTURES, 'chakra/feeder_tests_trace.tar.gz'), dir);
     prefix = join(dir, 'tests/data/chakra');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -395,7 +393,7 @@ describe('Chakra export', () => {
     const c = readChakraTrace(CUSTOM);
     sameRanks(c, roundTrip(c, 'custom'));
     const tmp = mkdtempSync(join(tmpdir(), 'orrery-pt-'));
-    execFileSync('tar', ['xzf', join(DATA, 'chakra/feeder_tests_trace.tar.gz'), '-C', tmp]);
+    untarGz(join(FIXTURES, 'chakra/feeder_tests_trace.tar.gz'), tmp);
     const p = readChakraTrace(join(tmp, 'tests/data/chakra'), { keepIo: false });
     rmSync(tmp, { recursive: true, force: true });
     sameRanks(p, roundTrip(p, 'pytorch'));

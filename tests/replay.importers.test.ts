@@ -3,7 +3,6 @@
 // nanosecond, the free-communication schedule that tests/helpers/traceTools.ts computes independently (a collective
 // finishes when its last member issues it, a recv when it and its send have issued), and the closed forms the
 // importer tests use.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWorkload, loadAstraWorkload, loadChakra } from '../src/api/index.ts';
 import { makeTopology } from '../src/network/index.ts';
 import type { Op, Trace } from '../src/workload/trace.ts';
-import { SHARED } from './helpers/cli.ts';
+import { FIXTURES, untarGz } from './helpers/fixtures.ts';
 import { run } from './helpers/trace.ts';
 import { freeCommSchedule } from './helpers/traceTools.ts';
 
@@ -28,7 +27,7 @@ function noWaits(t: Trace): Trace {
   return { ...t, programs: t.programs.map((p) => ({ ranks: p.ranks, ops: p.ops.map((o) => (o.kind === 'wait' ? { ...o, durationNs: 0 } : o)) })) };
 }
 
-const V1 = join(SHARED, 'data/astra-sim/v1/workload');
+const V1 = join(FIXTURES, 'astra-sim/v1/workload');
 
 describe('ASTRA-sim 1.0 text workloads (collectives with stream: null, concurrent)', () => {
   it('Resnet50_DataParallel.txt on a free network: compute-only 1,082,450 ns (data/MANIFEST.md), + the last update', () => {
@@ -106,7 +105,7 @@ describe('Chakra ET: the real PyTorch trace (feeder_tests_trace.tar.gz, 3,664 no
   let dir = '';
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'orrery-chakra-replay-'));
-    execFileSync('tar', ['xzf', join(SHARED, 'data/chakra/feeder_tests_trace.tar.gz'), '-C', dir]);
+    untarGz(join(FIXTURES, 'chakra/feeder_tests_trace.tar.gz'), dir);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -6,9 +6,9 @@
  */
 import { join } from 'node:path';
 import { makeTopology, type DimensionKind, type Topology } from '../../src/network/index.ts';
-import { SHARED } from './cli.ts';
+import { FIXTURES } from './fixtures.ts';
 
-export const ASTRA = join(SHARED, 'data', 'astra-sim');
+export const ASTRA = join(FIXTURES, 'astra-sim');
 export const CASES = join(ASTRA, 'v2', 'cases');
 export const MiB = 2 ** 20;
 export const GiB = 2 ** 30;

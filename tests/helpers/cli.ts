@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const SHARED = join(ROOT, '..', 'shared');
 
 export interface CliResult { code: number; stdout: string; stderr: string }
 

@@ -1,5 +1,5 @@
 /**
- * Reads the `protoc --decode` text dumps in shared/data/chakra/decoded/ (the expected output of a Chakra decoder):
+ * Reads the `protoc --decode` text dumps in tests/fixtures/chakra/decoded/ (the expected output of a Chakra decoder):
  * `# message N (ChakraProtoMsg.Type, B bytes)` headers, then text-format fields (`key: value`, `key { … }`).
  * Every field becomes an array of values (repeated or not), strings are unescaped, enums stay identifiers.
  */
