@@ -13,8 +13,9 @@
  * Run by `npm ci` / `npm install` (the `prepare` script), by `npm pack`, and by the test suite's global setup
  * (`--js`, esbuild only, well under a second, so tests never run a stale build).
  *
- *   node scripts/build.mjs        # everything
- *   node scripts/build.mjs --js   # the JavaScript only (no declarations)
+ *   node scripts/build.mjs          # everything (declarations only when src/ changed since they were written)
+ *   node scripts/build.mjs --force  # everything, declarations too
+ *   node scripts/build.mjs --js     # the JavaScript only
  *
  * Every output file is written to a temporary name and renamed, so a process starting the CLI while a build runs
  * sees the old file or the new one, never half of one; chunks are named by a hash of their contents, and those of
@@ -22,7 +23,7 @@
  * itself).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,18 +95,42 @@ export async function buildJs() {
   return performance.now() - t0;
 }
 
-export function buildTypes() {
+/** Newest modification time of the files the declarations come from (src/, the tsconfigs, package.json). */
+function newestInput() {
+  let newest = 0;
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  walk(join(ROOT, 'src'));
+  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json']) newest = Math.max(newest, statSync(join(ROOT, f)).mtimeMs);
+  return newest;
+}
+
+/**
+ * Declarations with tsc (several seconds: it type-checks the whole API), skipped when dist/types/ is newer than
+ * every input (a stamp file written after tsc succeeds), unless `force`.
+ * @returns milliseconds spent, or undefined when skipped
+ */
+export function buildTypes(force = false) {
   const t0 = performance.now();
+  const stamp = join(DIST, 'types', '.built');
+  if (!force && existsSync(stamp) && statSync(stamp).mtimeMs > newestInput()) return undefined;
   rmSync(join(DIST, 'types'), { recursive: true, force: true });
   const tsc = require.resolve('typescript/bin/tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) fail(`tsc could not write the declarations (exit ${r.status ?? r.signal})`);
+  writeFileSync(stamp, `${new Date().toISOString()}\n`);
   return performance.now() - t0;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const jsOnly = process.argv.includes('--js');
   const jsMs = await buildJs();
-  const typesMs = jsOnly ? 0 : buildTypes();
-  console.log(`orrery build: ${relative(process.cwd(), DIST) || '.'}/ (JavaScript ${Math.round(jsMs)} ms${jsOnly ? '' : `, declarations ${Math.round(typesMs)} ms`})`);
+  const typesMs = jsOnly ? 0 : buildTypes(process.argv.includes('--force'));
+  const types = jsOnly ? '' : typesMs === undefined ? ', declarations up to date' : `, declarations ${Math.round(typesMs)} ms`;
+  console.error(`orrery build: ${relative(process.cwd(), DIST) || '.'}/ (JavaScript ${Math.round(jsMs)} ms${types})`);
 }
