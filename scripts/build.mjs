@@ -129,7 +129,8 @@ export function buildTypes(force = false) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const jsOnly = process.argv.includes('--js');
-  const jsMs = await buildJs();
+  // esbuild has already printed what failed (file, line, message)
+  const jsMs = await buildJs().catch(() => fail('esbuild could not compile src/ (see above)'));
   const typesMs = jsOnly ? 0 : buildTypes(process.argv.includes('--force'));
   const types = jsOnly ? '' : typesMs === undefined ? ', declarations up to date' : `, declarations ${Math.round(typesMs)} ms`;
   console.error(`orrery build: ${relative(process.cwd(), DIST) || '.'}/ (JavaScript ${Math.round(jsMs)} ms${types})`);
