@@ -14,8 +14,8 @@ const built = new Map<string, string>();
 
 /**
  * Bundles a bench script into plain JavaScript (bench/out/*.mjs) once per process. Children run the bundle with
- * plain `node`: the same code the CLI runs through tsx, without tsx's loader thread (about 30 MB of RSS that is
- * not the simulator's) and without its startup time.
+ * plain `node`, as the CLI runs its esbuild bundle (dist/, scripts/build.mjs): no tsx loader thread (about 30 MB of
+ * RSS that is not the simulator's) and no transform at start. bench/startup.ts times the CLI itself.
  */
 export function bundle(script: string, opts: BundleOptions = {}): string {
   const key = `${script}${opts.inline ? ' inline' : ''}`;

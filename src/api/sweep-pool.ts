@@ -10,6 +10,10 @@
  *
  * Set ORRERY_SWEEP_WORKER=tsx to force the second (for comparison, or should esbuild be missing).
  *
+ * Both are for the sources (tests, benchmarks, development). The compiled package (dist/, scripts/build.mjs) ships
+ * the worker prebuilt as dist/sweep-worker.js beside the bundle this file is compiled into, and uses it: no esbuild
+ * or tsx at run time.
+ *
  * Points are dispatched in the order given, one at a time per worker; each result is handed to `onResult` as it
  * arrives (completion order), and the caller puts results back in point order. A worker that dies (out of memory,
  * a crash) or runs past the timeout fails its point and is replaced; a worker that cannot even start is an internal
@@ -40,9 +44,11 @@ function sourceFiles(dir: string): string[] {
 
 let cached: Promise<WorkerSource> | undefined;
 
-/** How workers load the sources: a cached esbuild bundle, or tsx (see the file comment). */
+/** How workers load the sources: the compiled worker, a cached esbuild bundle, or tsx (see the file comment). */
 export function workerSource(): Promise<WorkerSource> {
   cached ??= (async (): Promise<WorkerSource> => {
+    // compiled into dist/*.js: the worker was built beside it
+    if (!import.meta.url.endsWith('.ts')) return { kind: 'bundle', url: new URL('./sweep-worker.js', import.meta.url) };
     if (process.env.ORRERY_SWEEP_WORKER !== 'tsx') {
       try {
         return { kind: 'bundle', url: pathToFileURL(await bundle()) };

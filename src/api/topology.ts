@@ -3,15 +3,15 @@
  * repository's `topologies/` folder (`torus-4x4x4` for `topologies/torus-4x4x4.json`).
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   InputError, isTopologyShorthand, parseTopologyShorthand, readTopologyFile, type TopologyData,
 } from '../io/index.ts';
 import { makeTopology, withPhysical, type Topology } from '../network/index.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 
 /** The repository's `topologies/` folder. */
-export const TOPOLOGIES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../topologies');
+export const TOPOLOGIES_DIR = join(PACKAGE_ROOT, 'topologies');
 
 /** Names of the topology files shipped in `topologies/`. */
 export function namedTopologies(): string[] {

@@ -7,8 +7,7 @@
  * them (involved_dim masks, ASTRA-sim's per-dimension policies, TP placement); `dims` gives them directly.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   astraTextToTrace, InputError, parseWorkloadSpec, readChakraTrace, readWorkloadSpec, writeChakraTrace,
   type AstraTextOptions, type ChakraExportOptions, type ChakraImportOptions,
@@ -17,10 +16,11 @@ import { generateTrace, WorkloadError } from '../workload/generators/transformer
 import { trainingMemory, type MemoryOptions, type MemoryReport } from '../workload/memory.ts';
 import type { WorkloadSpec } from '../workload/generators/spec.ts';
 import type { Trace } from '../workload/trace.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 import { resolveTopology } from './topology.ts';
 
 /** The repository's `workloads/` folder. */
-export const WORKLOADS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../workloads');
+export const WORKLOADS_DIR = join(PACKAGE_ROOT, 'workloads');
 
 /** Names of the workload descriptions shipped in `workloads/`. */
 export function namedWorkloads(): string[] {

@@ -3,34 +3,14 @@
  * Known input errors print one line and exit 1; anything else is a bug and says so (set ORRERY_DEBUG=1 for the
  * stack).
  */
-import { Command, CommanderError } from 'commander';
-import { registerCollective } from './collective.ts';
-import { registerConvert } from './convert.ts';
-import { registerRun } from './run.ts';
-import { registerTopologies } from './topologies.ts';
-import { registerSweep } from './sweep.ts';
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.ts';
 
 const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError']);
 
-export function buildProgram(): Command {
-  const program = new Command();
-  program
-    .name('orrery')
-    .description('A fast, deterministic discrete-event simulator for distributed ML training and inference.')
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  registerCollective(program);
-  registerRun(program);
-  registerConvert(program);
-  registerTopologies(program);
-  registerSweep(program);
-  return program;
-}
-
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0; // a command may set its own (sweep: 3)
   } catch (e) {
