@@ -41,6 +41,10 @@ if (( need_install )); then
 fi
 [[ $(id -u) -eq 0 ]] || fail "the one-node cluster runs its daemons as root (SlurmUser=root); run as root"
 
+if [[ -e "$DIR" && ! -f "$DIR/slurm.conf" && -n "$(ls -A "$DIR" 2>/dev/null)" ]]; then
+  fail "$DIR exists and is not a cluster state directory of this script; give another (empty or new) directory"
+fi
+"$(dirname "$0")/slurm-down.sh" "$DIR" 2>/dev/null || true # daemons of an earlier run from this directory
 rm -rf "$DIR"
 mkdir -p "$DIR"/{ctld,spool,munge,log}
 chmod 700 "$DIR/munge"
