@@ -9,7 +9,7 @@
  *
  * Needs a Slurm cluster (`.ci/slurm-up.sh` starts a one-node one); without one it says so and measures nothing.
  *
- *   node --import tsx bench/slurm.ts [--shards 10] [--quick]
+ *   node --import tsx bench/slurm.ts [--shards 10] [--runs 2] [--quick]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withoutTiming } from '../tests/helpers/sweep.ts';
 import { findCluster } from '../tests/slurm/cluster.ts';
-import { arg, fmt, isQuick, printTable, saveResult } from './lib.ts';
+import { arg, fmt, isQuick, median, printTable, saveResult } from './lib.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const quick = isQuick();
@@ -28,6 +28,7 @@ const SWEEP = [
 ];
 const POINTS = quick ? 5 * 2 * 2 * 5 : 1000;
 const shards = Number(arg('shards', quick ? '4' : '10'));
+const runs = Number(arg('runs', quick ? '1' : '2'));
 
 function orrery(args: string[], env: NodeJS.ProcessEnv): { code: number; stderr: string; stdout: string; wallS: number } {
   const t0 = performance.now();
@@ -45,32 +46,43 @@ if (!cluster.ok) {
   try {
     const env = { ...cluster.env, NO_COLOR: '1' };
     const cores = availableParallelism();
-    const serial = orrery([...SWEEP, '--jobs', String(cores), '--out', join(tmp, 'serial.csv'), '-q'], env);
-    if (serial.code !== 0 && serial.code !== 3) throw new Error(`serial sweep failed: ${serial.stderr}`);
-    const dir = join(tmp, 'slurm');
-    const slurm = orrery([...SWEEP, '--slurm', dir, '--shards', String(shards), '--poll', '2'], env);
-    if (slurm.code !== 0 && slurm.code !== 3) throw new Error(`Slurm sweep failed: ${slurm.stderr}`);
-    // every column but wallMs and peakMemMB, row for row
-    const a = withoutTiming(join(tmp, 'serial.csv'));
-    const equal = a.split('\n').length === POINTS + 1 && a === withoutTiming(join(dir, 'sweep.csv'));
+    // serial and Slurm runs alternate, so both see the same load on a shared machine; medians over the runs
+    const serialS: number[] = [];
+    const slurmS: number[] = [];
+    let equal = true;
+    for (let i = 0; i < runs; i++) {
+      const out = join(tmp, `serial-${i}.csv`);
+      const serial = orrery([...SWEEP, '--jobs', String(cores), '--out', out, '-q'], env);
+      if (serial.code !== 0 && serial.code !== 3) throw new Error(`serial sweep failed: ${serial.stderr}`); // 3: some points failed; their rows are compared too
+      const dir = join(tmp, `slurm-${i}`);
+      const slurm = orrery([...SWEEP, '--slurm', dir, '--shards', String(shards), '--poll', '2'], env);
+      if (slurm.code !== 0 && slurm.code !== 3) throw new Error(`Slurm sweep failed: ${slurm.stderr}`);
+      // every column but wallMs and peakMemMB, row for row
+      const a = withoutTiming(out);
+      equal &&= a.split('\n').length === POINTS + 1 && a === withoutTiming(join(dir, 'sweep.csv'));
+      serialS.push(serial.wallS);
+      slurmS.push(slurm.wallS);
+    }
     const cpus = spawnSync('sinfo', ['-h', '-o', '%c'], { env, encoding: 'utf8' }).stdout.trim();
-    const perPointMs = ((slurm.wallS - serial.wallS) / POINTS) * 1000;
+    const ser = median(serialS);
+    const slu = median(slurmS);
+    const perPointMs = ((slu - ser) / POINTS) * 1000;
     console.log(
       `One sweep of ${POINTS} points (\`orrery ${SWEEP.join(' ')}\`), serially with --jobs ${cores} and through Slurm with ` +
-        `--slurm DIR --shards ${shards} (one CPU per task; the node has ${cpus} CPUs, so ${cpus} tasks run at once), wall time of the whole command. ` +
-        'Overhead per point = (Slurm wall − serial wall) / points.\n',
+        `--slurm DIR --shards ${shards} (one CPU per task; the node has ${cpus} CPUs, so ${cpus} tasks run at once), wall time of the whole command, ` +
+        `${runs} runs of each, alternating; medians. Overhead per point = (Slurm wall − serial wall) / points.\n`,
     );
     printTable(
-      ['run', 'points', 'tasks', 'wall s', 'per point ms', 'rows equal serial'],
+      ['run', 'points', 'tasks', 'wall s (each run)', 'wall s (median)', 'per point ms', 'rows equal serial'],
       [
-        ['serial', POINTS, '-', fmt(serial.wallS, 1), fmt((serial.wallS / POINTS) * 1000, 1), '-'],
-        ['Slurm', POINTS, shards, fmt(slurm.wallS, 1), fmt((slurm.wallS / POINTS) * 1000, 1), equal ? 'yes' : 'NO'],
+        ['serial', POINTS, '-', serialS.map((x) => fmt(x, 1)).join(', '), fmt(ser, 1), fmt((ser / POINTS) * 1000, 1), '-'],
+        ['Slurm', POINTS, shards, slurmS.map((x) => fmt(x, 1)).join(', '), fmt(slu, 1), fmt((slu / POINTS) * 1000, 1), equal ? 'yes' : 'NO'],
       ],
     );
-    console.log(`\nOverhead: ${fmt(slurm.wallS - serial.wallS, 1)} s in all, ${fmt(perPointMs, 1)} ms per point, ${fmt((slurm.wallS - serial.wallS) / shards, 1)} s per task.`);
+    console.log(`\nOverhead (medians): ${fmt(slu - ser, 1)} s in all, ${fmt(perPointMs, 1)} ms per point, ${fmt((slu - ser) / shards, 1)} s per task.`);
     saveResult('slurm', {
-      summary: [`Sweep through Slurm, ${POINTS} points in ${shards} tasks on a one-node cluster: ${fmt(slurm.wallS, 1)} s against ${fmt(serial.wallS, 1)} s serial (${fmt(perPointMs, 1)} ms overhead per point); merged rows ${equal ? 'equal' : 'DIFFER FROM'} the serial run's.`],
-      cases: [{ id: 'slurm-sweep', points: POINTS, shards, serialS: serial.wallS, slurmS: slurm.wallS, perPointOverheadMs: perPointMs, equal }],
+      summary: [`Sweep through Slurm, ${POINTS} points in ${shards} tasks on a one-node cluster: ${fmt(slu, 1)} s against ${fmt(ser, 1)} s serial (medians of ${runs}; ${fmt(perPointMs, 1)} ms overhead per point); merged rows ${equal ? 'equal' : 'DIFFER FROM'} the serial run's.`],
+      cases: [{ id: 'slurm-sweep', points: POINTS, shards, runs, serialS, slurmS, perPointOverheadMs: perPointMs, equal }],
     });
     if (!equal) process.exitCode = 1;
   } finally {

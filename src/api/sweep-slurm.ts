@@ -193,16 +193,15 @@ export function arraySpec(tasks: readonly number[]): string {
 
 function sbatch(dir: string, state: SlurmState, tasks: number[], run: SlurmRunner): SlurmSubmission {
   const array = `${arraySpec(tasks)}${state.maxRunning !== undefined ? `%${state.maxRunning}` : ''}`;
+  // the exit status of an earlier attempt goes first, so it can never be read as the new attempt's
+  for (const k of tasks) rmSync(slurmPaths(dir).exit(k), { force: true });
   const r = run('sbatch', ['--parsable', `--array=${array}`, ...state.sbatchArgs, slurmPaths(dir).script]);
   const jobId = r.stdout.trim().split(';')[0] ?? '';
   if (r.code !== 0 || !/^\d+$/.test(jobId)) {
     const why = (r.stderr.trim() || r.stdout.trim()).split('\n').pop() ?? '';
     throw new InputError(`sbatch failed (exit ${r.code}): ${why || 'no message'}`);
   }
-  for (const k of tasks) {
-    rmSync(slurmPaths(dir).exit(k), { force: true }); // the exit status of an earlier attempt
-    state.attempts[k] = (state.attempts[k] ?? 0) + 1;
-  }
+  for (const k of tasks) state.attempts[k] = (state.attempts[k] ?? 0) + 1;
   const sub = { jobId, tasks: [...tasks], at: new Date().toISOString() };
   state.submissions.push(sub);
   writeState(dir, state);
