@@ -2,7 +2,7 @@
 // it follows tasks (a task gone from the queue is confirmed on a second poll, resubmitted once, then given up),
 // against a scripted squeue/sbatch. tests/slurm/ runs the same code against a real Slurm.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   arraySpec, followSlurmSweep, slurmPaths, submitSlurmSweep, taskRows, type SlurmRunner, type SlurmSubmitOptions,
 } from '../src/api/index.ts';
 import { ROOT } from './helpers/cli.ts';
+import { withoutTiming } from './helpers/sweep.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'orrery-slurm-unit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -132,4 +133,56 @@ describe('sweep --slurm: following', () => {
     expect(final.tasks.map((t) => [t.state, t.attempts, t.jobId])).toEqual([['done', 1, '100'], ['done', 2, '101'], ['lost', 2, '101']]);
     expect(existsSync(p.exit(2))).toBe(false);
   });
+});
+
+describe('sweep --slurm: the CLI end to end, with stand-ins for sbatch and squeue', () => {
+  // sbatch runs the array's tasks at once, in order, as Slurm would (SLURM_ARRAY_TASK_ID, the log file), and answers
+  // job id 42, 43, …; squeue shows nothing queued. The real thing is in tests/slurm/.
+  const bin = join(tmp, 'fakebin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'sbatch'), `#!/bin/bash
+n=$(cat "${bin}/next" 2>/dev/null || echo 42); echo $((n + 1)) > "${bin}/next"
+for a in "$@"; do case $a in --array=*) spec=\${a#--array=};; --output=*) out=\${a#--output=};; esac; script=$a; done
+for part in \${spec//,/ }; do
+  for k in $(seq \${part%-*} \${part#*-}); do
+    SLURM_ARRAY_TASK_ID=$k SLURM_ARRAY_JOB_ID=$n bash "$script" >> "\${out//%a/$k}" 2>&1
+  done
+done
+echo $n
+`, { mode: 0o755 });
+  writeFileSync(join(bin, 'squeue'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1' };
+  const cli = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'orrery.mjs'), ...args], { encoding: 'utf8', env, cwd: tmp });
+  const SW = ['sweep', 'collective', '--family', 'ring,switch', '--npus', '4,8,16', '--op', 'allreduce,allgather', '--size', '1MiB'];
+
+  it('submits, merges the file a serial run writes, and resubmits a task whose run was cut off; it resumes its rows', () => {
+    const serial = cli([...SW, '--out', join(tmp, 'serial.csv'), '-q']);
+    expect(serial.status).toBe(0);
+    const dir = join(tmp, 'e2e');
+    const r = cli([...SW, '--slurm', dir, '--shards', '3', '--poll', '0.05']);
+    expect(r.stderr).toContain('sweep collective: 12 points in 3 Slurm tasks (job 42), none failed; wrote');
+    expect(r.status).toBe(0);
+    expect(withoutTiming(join(dir, 'sweep.csv'))).toBe(withoutTiming(join(tmp, 'serial.csv')));
+
+    const st = cli(['sweep', 'status', dir]);
+    expect(st.stdout).toContain('3 tasks: 3 done, 0 running, 0 pending; 12/12 points written; jobs 42');
+    expect(st.status).toBe(0);
+
+    // task 1 "killed" after its first two rows (header + 2 of its 4): no exit status, a partial output
+    const p = slurmPaths(dir);
+    const lines = readFileSync(p.output(1, 'csv'), 'utf8').split('\n');
+    writeFileSync(p.output(1, 'csv'), `${lines.slice(0, 3).join('\n')}\n`);
+    rmSync(p.exit(1));
+    rmSync(join(dir, 'sweep.csv'));
+    const merge = cli(['sweep', 'merge', dir]);
+    expect(merge.stderr).toContain('1 of 3 tasks are not done (1: lost)');
+    expect(merge.status).toBe(1);
+
+    const w = cli(['sweep', 'status', dir, '--wait', '--poll', '0.05']);
+    expect(w.stderr).toContain('resubmitted task 1 (left the queue without an exit status');
+    expect(w.stderr).toContain('as job 43');
+    expect(w.status).toBe(0);
+    expect(readFileSync(p.log(1), 'utf8')).toContain('2 already done'); // it continued its own two rows
+    expect(withoutTiming(join(dir, 'sweep.csv'))).toBe(withoutTiming(join(tmp, 'serial.csv')));
+  }, 120_000);
 });
