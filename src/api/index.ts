@@ -36,6 +36,12 @@ export {
   type SweepParam, type RawValue, type ParamValue, type TopologyFamily, type MergeSummary,
 } from './sweep.ts';
 export { sweepChart, sweepPlotSvg } from './sweep-plot.ts';
+export {
+  submitSlurmSweep, slurmStatus, followSlurmSweep, mergeSlurmSweep, slurmReason, slurmPaths, batchScript, arraySpec, taskRows,
+  SLURM_MAX_ATTEMPTS, type SlurmSubmitOptions, type SlurmState, type SlurmStatus, type TaskStatus, type TaskState,
+  type SlurmRunner, type FollowEvent,
+} from './sweep-slurm.ts';
+export type { TableFormat } from '../io/index.ts';
 export { runCollectiveOptions, type CollectiveOptions } from './collective-options.ts';
 export { checkMemory, describeParts, inFlightLabel, GiB, type RunMemory } from './memory.ts';
 export {

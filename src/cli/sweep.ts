@@ -2,13 +2,14 @@
  * `orrery sweep <command>`: runs a single-run command over lists and ranges of its options (one subcommand per
  * sweepable command, generated from the api's parameter tables), plus `sweep merge` and `sweep plot`.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   defaultJobs, familyTable, getSweepCommand, InputError, mergeSweepFiles, outputFormat, parseShard, readSweepFile,
   readSweepSpec, runSweep, sweepCommandNames, sweepPlotSvg, type RawValue, type SweepRequest,
 } from '../api/index.ts';
 import { createProgress } from './progress.ts';
+import { addSlurmOptions, checkSlurmFlags, mergeSlurmDir, registerSlurmStatus, runSlurmSweep, type SlurmCliOptions } from './sweep-slurm.ts';
 
 /** Exit status when the sweep finished but some points failed (their rows say why). */
 export const EXIT_POINTS_FAILED = 3;
@@ -41,7 +42,7 @@ export function registerSweep(program: Command): void {
     .description(
       'Run a command over the cross product of option values (lists 1,2,4; ranges 8..4096 doubling, 1KiB..1GiBx4, ' +
         '1..8+1), on worker threads, writing one CSV or JSON-lines row per point in a stable order. ' +
-        `Sweepable: ${sweepCommandNames().join(', ')}. Also: sweep merge (join shards), sweep plot (draw a result file).`,
+        `Sweepable: ${sweepCommandNames().join(', ')}. Also: sweep merge (join shards), sweep plot (draw a result file), sweep status (a sweep submitted with --slurm).`,
     );
 
   for (const name of sweepCommandNames()) {
@@ -54,7 +55,7 @@ export function registerSweep(program: Command): void {
           '(8..4096 doubles; 1KiB..1GiBx4; 1..8+1), and may be repeated; the sweep runs every combination, the first ' +
           'option varying slowest, and writes one row per point in that order.',
       )
-      .addHelpText('after', `\nTopology families (--family, with --npus):\n${familyTable().map((f) => `  ${f.name}\n      ${f.summary}\n      default links: ${f.defaults}`).join('\n')}\n\nExit status: 0 all points ran; 3 some failed (their rows say why); 1 bad input.`);
+      .addHelpText('after', `\nTopology families (--family, with --npus):\n${familyTable().map((f) => `  ${f.name}\n      ${f.summary}\n      default links: ${f.defaults}`).join('\n')}\n\nExit status: 0 all points ran; 3 some failed (their rows say why); 4 (--slurm) some tasks failed every attempt; 1 bad input.`);
     for (const p of cmd.params) sub.option(p.flags, p.help, collect);
     sub
       .option('--spec <file>', 'read the parameters from a sweep JSON file (options given here replace the file\'s)')
@@ -66,8 +67,11 @@ export function registerSweep(program: Command): void {
       .option('--shard <i/n>', 'run only shard i of n (points whose number is i-1 mod n); join shards with sweep merge')
       .option('--plot <file.svg>', 'also draw the results (time and bus bandwidth against cluster size)')
       .option('--timeout <seconds>', 'fail a point that runs longer than this')
-      .option('-q, --quiet', 'no summary line')
-      .action(async (opts: Record<string, string[] | undefined> & CommonOptions) => {
+      .option('-q, --quiet', 'no summary line');
+    addSlurmOptions(sub);
+    sub
+      .action(async (opts: Record<string, string[] | undefined> & CommonOptions & SlurmCliOptions) => {
+        checkSlurmFlags(opts);
         const given: Record<string, RawValue> = {};
         for (const p of cmd.params) {
           const v = opts[p.key] as string[] | undefined;
@@ -81,6 +85,7 @@ export function registerSweep(program: Command): void {
           request = { command: name, grids: [given] };
         }
         const format = outputFormat(opts.out, opts.format);
+        if (opts.slurm !== undefined) return runSlurmSweep(request, opts, format);
         const progress = opts.out !== undefined || !process.stdout.isTTY ? createProgress(process.stderr) : undefined;
         const summary = await runSweep(request, {
           output: opts.out !== undefined ? { path: opts.out, format } : { format },
@@ -112,13 +117,17 @@ export function registerSweep(program: Command): void {
   sweep
     .command('merge')
     .summary('join shard outputs into the file one run would write')
-    .description('Join the outputs of `--shard i/n` runs (CSV or JSON lines) into one file in point order, checking that no point is missing or repeated.')
-    .argument('<out>', 'the merged file (.csv or .jsonl)')
-    .argument('<shards...>', 'the shard files')
+    .description(
+      'Join the outputs of `--shard i/n` runs (CSV or JSON lines) into one file in point order, checking that no point is missing or repeated. ' +
+        'With only a directory, merge the tasks of a sweep submitted with --slurm DIR into its result file.',
+    )
+    .argument('<out>', 'the merged file (.csv or .jsonl), or a --slurm sweep directory')
+    .argument('[shards...]', 'the shard files')
     .option('--force', 'overwrite <out> if it exists')
     .option('--allow-gaps', 'merge even if some points are in no shard')
     .option('-q, --quiet', 'no summary line')
     .action((out: string, shards: string[], opts: { force?: boolean; allowGaps?: boolean; quiet?: boolean }) => {
+      if (shards.length === 0 && existsSync(out) && statSync(out).isDirectory()) return mergeSlurmDir(out, opts.quiet === true);
       const s = mergeSweepFiles(out, shards, { ...(opts.force ? { force: true } : {}), ...(opts.allowGaps ? { allowGaps: true } : {}) });
       if (!opts.quiet) console.error(`sweep merge: ${s.rows} rows from ${s.inputs} files into ${out}${s.failed > 0 ? `; ${s.failed} failed points` : ''}`);
       if (s.failed > 0) process.exitCode = EXIT_POINTS_FAILED;
@@ -133,6 +142,8 @@ export function registerSweep(program: Command): void {
       const t = readSweepFile(file);
       writeFileSync(opts.out, sweepPlotSvg(t.columns, t.rows, file));
     });
+
+  registerSlurmStatus(sweep);
 }
 
 function positiveSeconds(v: string): number {
