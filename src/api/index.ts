@@ -37,3 +37,8 @@ export {
 } from './sweep.ts';
 export { sweepChart, sweepPlotSvg } from './sweep-plot.ts';
 export { runCollectiveOptions, type CollectiveOptions } from './collective-options.ts';
+export {
+  runServe, buildRequests, buildReplicas, modelShape, parseLength, parseSlo, requestRows, DEVICE_MEMORY_BYTES, SERVING_TRACES_DIR,
+  type ServeOptions, type ServeReport, type ServeRun,
+} from './serve.ts';
+export { SCHEDULER_KINDS, ROUTERS, ServingError } from '../serving/index.ts';

@@ -9,8 +9,9 @@ import { registerConvert } from './convert.ts';
 import { registerRun } from './run.ts';
 import { registerTopologies } from './topologies.ts';
 import { registerSweep } from './sweep.ts';
+import { registerServe } from './serve.ts';
 
-const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError']);
+const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError', 'ServingError']);
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerConvert(program);
   registerTopologies(program);
   registerSweep(program);
+  registerServe(program);
   return program;
 }
 
