@@ -56,7 +56,7 @@ export interface ServeSimResult {
   preemptions: number;
   /** When the last request finished, ns. */
   endNs: number;
-  kv: { blocksPerReplica: number; meanUtilization: number[]; peakBlocks: number[] };
+  kv: { blocksPerReplica: number; meanUtilization: number[]; peakBlocks: number[]; freeAtEnd: number[] };
   stepLog?: StepRecord[];
 }
 
@@ -204,6 +204,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
       blocksPerReplica: spec.kvBlocks,
       meanUtilization: replicas.map((r) => r.kv.meanUtilization(endNs)),
       peakBlocks: replicas.map((r) => r.kv.peak),
+      freeAtEnd: replicas.map((r) => r.kv.freeBlocks),
     },
   };
   if (stepLog) result.stepLog = stepLog;
