@@ -57,3 +57,18 @@ describe('memory plan', () => {
     );
   });
 });
+
+describe('TP all-reduce table', () => {
+  it('interpolating between powers of two matches a direct run of the analytical model within 2(p − 1) = 6 ns (its per-message rounding)', async () => {
+    const { InterpolatedAllReduce } = await import('../src/api/serve-comm.ts');
+    const { resolveTopology, runCollective } = await import('../src/api/index.ts');
+    const { topology } = resolveTopology({ topology: 'dgx-a100' });
+    const group = [4, 5, 6, 7];
+    const comm = new InterpolatedAllReduce(topology, group, 'analytical');
+    for (const bytes of [16_384 * 3, 1_000_000, 8192 * 2 * 777, 123_456_789]) {
+      const direct = runCollective({ topology, op: 'allreduce', bytes, group, model: 'analytical' }).timeNs;
+      expect(Math.abs(comm.allReduceNs(bytes) - direct)).toBeLessThanOrEqual(6);
+    }
+    expect(new InterpolatedAllReduce(topology, [3], 'analytical').allReduceNs(1e6)).toBe(0); // TP 1: no collective
+  });
+});

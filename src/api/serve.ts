@@ -9,7 +9,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCollective } from './collective.ts';
+import { InterpolatedAllReduce } from './serve-comm.ts';
 import { resolveTopology } from './topology.ts';
 import { loadWorkloadSpec, WORKLOADS_DIR } from './workloads.ts';
 import { InputError, readRequestTrace, requestsCsv, type RequestRow } from '../io/index.ts';
@@ -213,19 +213,18 @@ export function buildReplicas(opts: ServeOptions): { stepTimes: StepTimeModel[];
   if (!(util > 0 && util <= 1)) throw new InputError(`--gpu-memory-utilization: expected a fraction in (0, 1], got ${util}`);
   const memory = planMemory(shapes, gpuMem, util, opts.blockSize ?? 16);
   const networkModel = opts.networkModel ?? DEFAULT_NETWORK_MODEL;
+  // replicas whose TP groups are translates of one another inside the first dimension of a logical topology (all
+  // of whose dimension kinds are symmetric) share one all-reduce table; otherwise each replica has its own
+  const d0 = topology.dims[0]!.npus;
+  const shared = topology.physical === undefined && d0 % T === 0;
+  const comms = new Map<number, InterpolatedAllReduce>();
   const stepTimes = Array.from({ length: R }, (_, r) => {
-    const group = Array.from({ length: T }, (_, i) => r * T + i);
-    const memo = new Map<number, number>();
-    const comm = {
-      allReduceNs(bytes: number): number {
-        let t = memo.get(bytes);
-        if (t === undefined) {
-          t = runCollective({ topology, op: 'allreduce', bytes, group, model: networkModel }).timeNs;
-          memo.set(bytes, t);
-        }
-        return t;
-      },
-    };
+    const key = shared ? 0 : r;
+    let comm = comms.get(key);
+    if (!comm) {
+      comm = new InterpolatedAllReduce(topology, Array.from({ length: T }, (_, i) => r * T + i), networkModel);
+      comms.set(key, comm);
+    }
     return new RooflineStepTime(shapes, device, comm);
   });
   return { stepTimes, memory, model, device, topologyName: topology.name, networkModel };

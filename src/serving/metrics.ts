@@ -82,7 +82,8 @@ function histPercentile(counts: readonly number[], total: number, p: number): nu
 export function serveMetrics(res: ServeSimResult, slo?: Slo): ServeMetrics {
   const n = res.seqs.length;
   const ttft = new Float64Array(n), e2e = new Float64Array(n);
-  const tpot: number[] = [];
+  const tpot = new Float64Array(n);
+  let nt = 0;
   let promptTokens = 0, outputTokens = 0, met = 0;
   let first = Infinity;
   for (let i = 0; i < n; i++) {
@@ -94,7 +95,7 @@ export function serveMetrics(res: ServeSimResult, slo?: Slo): ServeMetrics {
     promptTokens += s.req.promptTokens;
     outputTokens += s.req.outputTokens;
     const tp = s.req.outputTokens > 1 ? (s.doneNs - s.firstTokenNs) / (s.req.outputTokens - 1) : undefined;
-    if (tp !== undefined) tpot.push(tp);
+    if (tp !== undefined) tpot[nt++] = tp;
     if (slo && meetsSlo(s, slo)) met++;
   }
   const spanNs = n > 0 ? res.endNs - first : 0;
@@ -111,8 +112,8 @@ export function serveMetrics(res: ServeSimResult, slo?: Slo): ServeMetrics {
     throughputTokensPerS: perS(outputTokens),
     throughputRequestsPerS: perS(n),
     ttftNs: percentiles(ttft),
-    tbtNs: percentiles(Float64Array.from(res.tbtNs)),
-    tpotNs: percentiles(Float64Array.from(tpot)),
+    tbtNs: percentiles(res.tbtNs.slice()),
+    tpotNs: percentiles(tpot.subarray(0, nt)),
     e2eNs: percentiles(e2e),
     kv: {
       blocksPerReplica: res.kv.blocksPerReplica,

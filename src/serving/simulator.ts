@@ -123,7 +123,8 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     r.busy = false;
     r.kv.advance(t);
     const b = r.batch;
-    for (let i = 0; i < b.size; i++) {
+    const n = b.seqs.length;
+    for (let i = 0; i < n; i++) {
       const s = b.seqs[i]!, q = b.tokens[i]!;
       if (q === 0) continue;
       const wasPrefill = inPrefill(s);
@@ -145,7 +146,8 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     }
     shape.prefillTokens.length = shape.prefillContext.length = shape.decodeKv.length = 0;
     let samples = 0, prefillTokens = 0;
-    for (let i = 0; i < b.size; i++) {
+    const n = b.seqs.length;
+    for (let i = 0; i < n; i++) {
       const s = b.seqs[i]!, q = b.tokens[i]!;
       if (q > 0 && inPrefill(s)) {
         shape.prefillTokens.push(q);
@@ -164,8 +166,8 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     r.stepEndNs = t + dur;
     steps++;
     events++;
-    batchSizeCounts[b.size] = (batchSizeCounts[b.size] ?? 0) + 1;
-    stepLog?.push({ replica: r.index, startNs: t, durNs: dur, requests: b.size, prefillTokens, decodes: shape.decodeKv.length, kvBlocksUsed: r.kv.usedBlocks });
+    batchSizeCounts[n] = (batchSizeCounts[n] ?? 0) + 1;
+    stepLog?.push({ replica: r.index, startNs: t, durNs: dur, requests: n, prefillTokens, decodes: shape.decodeKv.length, kvBlocksUsed: r.kv.usedBlocks });
   };
 
   let next = 0;
