@@ -39,6 +39,8 @@ export const DEVICE_MEMORY_BYTES: Record<string, number> = {
 export interface ServeOptions {
   /** Workload name (`workloads/NAME.json`) or file; its `model` section is served. */
   workload: string;
+  /** Workload field overrides by dotted path (`{"model.precision": "fp8"}`; CLI `--set`). */
+  set?: Record<string, unknown>;
   topology: string;
   bandwidthGBps?: number[];
   latencyNs?: number[];
@@ -136,11 +138,12 @@ export function parseSlo(text: string): Slo {
   return out;
 }
 
-function traceFile(arg: string): string {
-  if (existsSync(arg)) return arg;
+/** The trace's path and how to name it in reports (as given, or `traces/serving/NAME.csv` for a shipped one). */
+function traceFile(arg: string): { path: string; label: string } {
+  if (existsSync(arg)) return { path: arg, label: arg };
   for (const ext of ['.csv', '.jsonl']) {
     const p = join(SERVING_TRACES_DIR, `${arg}${ext}`);
-    if (existsSync(p)) return p;
+    if (existsSync(p)) return { path: p, label: `traces/serving/${arg}${ext}` };
   }
   throw new InputError(`--trace: "${arg}" is neither a file nor a trace in traces/serving/ (splitwise_conv, splitwise_code, arxiv_summarization, llmservingsim_example)`);
 }
@@ -155,8 +158,8 @@ function deviceFor(opts: ServeOptions, topologyName: string): DevicePreset {
   }
 }
 
-export function modelShape(opts: Pick<ServeOptions, 'workload'>): ModelShape {
-  const spec = loadWorkloadSpec(opts.workload);
+export function modelShape(opts: Pick<ServeOptions, 'workload' | 'set'>): ModelShape {
+  const spec = loadWorkloadSpec(opts.workload, opts.set);
   const m = spec.model;
   return {
     name: spec.name, layers: m.layers, hidden: m.hidden, heads: m.heads, kvHeads: m.kvHeads, ffn: m.ffn, mlp: m.mlp, vocab: m.vocab,
@@ -171,11 +174,11 @@ export function buildRequests(opts: ServeOptions): { requests: Request[]; source
     : undefined;
   if (opts.trace !== undefined) {
     if (opts.promptTokens !== undefined || opts.outputTokens !== undefined) throw new InputError('--prompt-tokens and --output-tokens are for synthetic requests; a --trace gives the lengths');
-    const path = traceFile(opts.trace);
+    const { path, label } = traceFile(opts.trace);
     const requests = traceRequests(readRequestTrace(path), {
       ...(opts.requests !== undefined ? { count: opts.requests } : {}), ...(arrival ? { arrival } : {}), seed: opts.seed, source: path,
     });
-    return { requests, source: `${path}${arrival ? ` (lengths; ${arrival.kind}${arrival.kind !== 'burst' ? ` at ${opts.qps} QPS` : ''})` : ''}` };
+    return { requests, source: `${label}${arrival ? ` (lengths; ${arrival.kind}${arrival.kind !== 'burst' ? ` at ${opts.qps} QPS` : ''})` : ''}` };
   }
   if (opts.requests === undefined) throw new InputError('--requests: required without --trace (how many synthetic requests)');
   const prompt = parseLength(opts.promptTokens ?? '512', '--prompt-tokens');

@@ -1,13 +1,14 @@
 /** `orrery serve`: request-level simulation of LLM inference serving; prints metrics (table or JSON). */
 import type { Command } from 'commander';
 import {
-  ROUTERS, SCHEDULER_KINDS, runServe, NETWORK_MODELS, type ServeOptions, type ServeReport,
+  ROUTERS, SCHEDULER_KINDS, runServe, NETWORK_MODELS, parseSetArg, type ServeOptions, type ServeReport,
 } from '../api/index.ts';
 import { formatCount, formatTime, table } from './format.ts';
 import { choiceOpt, intOpt, numberListOpt, positiveNumberOpt, sizeOpt } from './options.ts';
 
 interface ServeCliOptions {
   workload: string;
+  set?: Record<string, unknown>;
   topology: string;
   bandwidth?: number[];
   latency?: number[];
@@ -49,6 +50,7 @@ export function registerServe(program: Command): void {
         '      --prompt-tokens uniform:256-4096 --output-tokens zipf:1024 --slo ttft=2s,tbt=200ms --seed 7 --json',
     )
     .requiredOption('--workload <name|file>', 'model: a name in workloads/ (llama-2-70b, llama-70b, …) or a workload JSON file')
+    .option('--set <key=value>', 'override a workload field by dotted path, e.g. model.precision=fp8 (repeatable)', collectSet)
     .requiredOption('-t, --topology <shorthand|file|name>', 'cluster: shorthand (switch:8), a topology file, or a name in topologies/')
     .option('--bandwidth <GBps,...>', 'link bandwidth per dimension (shorthand topologies)', numberListOpt('--bandwidth', false))
     .option('--latency <ns,...>', 'per-hop latency per dimension (shorthand topologies)', numberListOpt('--latency', true))
@@ -79,6 +81,7 @@ export function registerServe(program: Command): void {
       const opts: ServeOptions = {
         workload: o.workload, topology: o.topology, replicas: o.replicas, tp: o.tp, scheduler: o.scheduler, router: o.router, seed: o.seed,
         gpuMemoryUtilization: o.gpuMemoryUtilization, blockSize: o.blockSize,
+        ...(o.set ? { set: o.set } : {}),
         ...(o.bandwidth ? { bandwidthGBps: o.bandwidth } : {}),
         ...(o.latency ? { latencyNs: o.latency } : {}),
         ...(o.device !== undefined ? { device: o.device } : {}),
@@ -101,6 +104,11 @@ export function registerServe(program: Command): void {
       if (o.json) console.log(JSON.stringify(report, null, 2));
       else printHuman(report);
     });
+}
+
+function collectSet(v: string, prev: Record<string, unknown> = {}): Record<string, unknown> {
+  const [k, x] = parseSetArg(v);
+  return { ...prev, [k]: x };
 }
 
 const ms = (ns: number) => formatTime(Math.round(ns));
