@@ -2,6 +2,7 @@
 // 1000 ns + 10 ns per prefill token + 100 ns per decoding request, so each TTFT and TBT below follows from the
 // schedulers' rules by hand (the derivation is in each test's comments).
 import { describe, expect, it } from 'vitest';
+import { serveTimeline } from '../src/api/serve-timeline.ts';
 import { serveMetrics, simulateServing, type BatchShape, type Request, type StepTimeModel } from '../src/serving/index.ts';
 
 const toy: StepTimeModel = {
@@ -89,5 +90,22 @@ describe('hand-computed schedules (one replica)', () => {
     const reqs = [0, 1, 2].map((id) => ({ id, arrivalNs: 0, promptTokens: 3, outputTokens: 1 }));
     const r = run('vllm', reqs, { config: { maxBatchTokens: 5 } });
     expect(times(r)).toEqual([[1030, 1030, 0], [2060, 2060, 0], [3090, 3090, 0]]);
+  });
+});
+
+describe('timeline', () => {
+  it('one slice per step, named by what it did (the vllm schedule above)', () => {
+    const r = simulateServing({
+      requests: AB, replicas: 1, stepTime: toy, kvBlocks: 1000, blockSize: 16, scheduler: 'vllm', router: 'round-robin', seed: 1, recordSteps: true,
+    });
+    const tl = serveTimeline(r.stepLog!, 1, 4, 1000);
+    expect(tl.slices.n).toBe(4);
+    expect([0, 1, 2, 3].map((i) => tl.name(i))).toEqual(['prefill 1 (4 tok)', 'prefill 1 (2 tok)', 'decode 2', 'decode 1']);
+    expect(Array.from(tl.slices.ts)).toEqual([0, 1040, 2060, 3260]);
+    expect(Array.from(tl.slices.dur)).toEqual([1040, 1020, 1200, 1100]);
+    expect(tl.processes[0]!.name).toBe('replica 0 (NPUs 0-3)');
+    const capped = serveTimeline(r.stepLog!, 1, 4, 2);
+    expect(capped.slices.n).toBe(2);
+    expect(capped.cut).toBe('kept the first 2 of 4 steps; fewer --requests shows a whole run');
   });
 });

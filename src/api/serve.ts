@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { InterpolatedAllReduce } from './serve-comm.ts';
 import { resolveTopology } from './topology.ts';
 import { loadWorkloadSpec, WORKLOADS_DIR } from './workloads.ts';
-import { InputError, readRequestTrace, requestsCsv, type RequestRow } from '../io/index.ts';
+import { InputError, readRequestTrace, requestsCsv, writeChromeTrace, type RequestRow } from '../io/index.ts';
+import { serveTimeline } from './serve-timeline.ts';
+import { DEFAULT_TIMELINE_MAX_EVENTS } from '../workload/timeline.ts';
 import { DEFAULT_NETWORK_MODEL } from '../network/index.ts';
 import {
   planMemory, rankShapes, RooflineStepTime, serveMetrics, simulateServing, syntheticRequests, traceRequests, ServingError,
@@ -75,6 +77,10 @@ export interface ServeOptions {
   networkModel?: string;
   /** Write the per-request CSV here. */
   csv?: string;
+  /** Write a Perfetto (Chrome trace) timeline of every replica's steps here. */
+  timeline?: string;
+  /** Most steps in the timeline (default 1,000,000). */
+  timelineMaxEvents?: number;
 }
 
 export interface ServeReport {
@@ -95,6 +101,8 @@ export interface ServeReport {
   steps: number;
   batchSize: ServeMetrics['batchSize'];
   events: number;
+  /** The Perfetto timeline written, when asked for. */
+  timeline?: { file: string; steps: number; bytes: number; cut?: string };
   setup: {
     workload: string;
     topology: string;
@@ -251,14 +259,26 @@ export function runServe(opts: ServeOptions): ServeRun {
   try {
     result = simulateServing({
       requests, replicas: opts.replicas, stepTime: stepTimes, kvBlocks: memory.blocks, blockSize: memory.blockSize,
-      scheduler: opts.scheduler, schedulerConfig, router, seed: opts.seed,
+      scheduler: opts.scheduler, schedulerConfig, router, seed: opts.seed, recordSteps: opts.timeline !== undefined,
     });
   } catch (e) {
     if (e instanceof ServingError) throw new InputError(e.message);
     throw e;
   }
   const m = serveMetrics(result, slo);
-  if (opts.csv !== undefined) writeFileSync(opts.csv, requestsCsv(requestRows(result, slo)));
+  if (opts.csv !== undefined) {
+    try {
+      writeFileSync(opts.csv, requestsCsv(requestRows(result, slo)));
+    } catch (e) {
+      throw new InputError(`--csv ${opts.csv}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+  let timeline: ServeReport['timeline'];
+  if (opts.timeline !== undefined) {
+    const tl = serveTimeline(result.stepLog!, opts.replicas, opts.tp, opts.timelineMaxEvents ?? DEFAULT_TIMELINE_MAX_EVENTS);
+    const info = writeChromeTrace(opts.timeline, tl, { tool: 'orrery serve', workload: model.name, scheduler: opts.scheduler, replicas: opts.replicas, tp: opts.tp });
+    timeline = { file: opts.timeline, steps: tl.slices.n, bytes: info.bytes, ...(tl.cut ? { cut: tl.cut } : {}) };
+  }
   const report: ServeReport = {
     requests: m.requests,
     throughputTokensPerS: m.throughputTokensPerS,
@@ -277,6 +297,7 @@ export function runServe(opts: ServeOptions): ServeRun {
     steps: m.steps,
     batchSize: m.batchSize,
     events: m.events,
+    ...(timeline ? { timeline } : {}),
     setup: {
       workload: model.name, topology: topologyName, device: device.name, replicas: opts.replicas, tp: opts.tp, scheduler: opts.scheduler, router,
       requestSource: source, seed: opts.seed, memory, schedulerConfig, networkModel,

@@ -34,6 +34,8 @@ interface ServeCliOptions {
   chunkSize?: number;
   model?: string;
   csv?: string;
+  timeline?: string;
+  timelineMaxEvents?: number;
   json?: boolean;
 }
 
@@ -76,6 +78,8 @@ export function registerServe(program: Command): void {
     .option('--chunk-size <n>', 'sarathi: token budget per step (default 512)', intOpt('--chunk-size', 1))
     .option('-m, --model <name>', `network model for the TP all-reduces: ${Object.keys(NETWORK_MODELS).join(', ')}`)
     .option('--csv <file>', 'write one CSV row per request')
+    .option('--timeline <file.json>', 'write a Perfetto timeline of every replica\'s steps (open at ui.perfetto.dev)')
+    .option('--timeline-max-events <n>', 'most steps in the timeline (default 1,000,000)', intOpt('--timeline-max-events', 1))
     .option('--json', 'print one JSON object instead of the table')
     .action((o: ServeCliOptions) => {
       const opts: ServeOptions = {
@@ -99,6 +103,8 @@ export function registerServe(program: Command): void {
         ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}),
         ...(o.model !== undefined ? { networkModel: o.model } : {}),
         ...(o.csv !== undefined ? { csv: o.csv } : {}),
+        ...(o.timeline !== undefined ? { timeline: o.timeline } : {}),
+        ...(o.timelineMaxEvents !== undefined ? { timelineMaxEvents: o.timelineMaxEvents } : {}),
       };
       const { report } = runServe(opts);
       if (o.json) console.log(JSON.stringify(report, null, 2));
@@ -143,5 +149,6 @@ function printHuman(r: ServeReport): void {
     ['batches', `${formatCount(r.steps)} steps; requests per batch mean ${r.batchSize.mean.toFixed(1)}, p50 ${r.batchSize.p50}, p90 ${r.batchSize.p90}, max ${r.batchSize.max}`],
     ['wall', `${r.wallMs.toFixed(1)} ms (${formatCount(r.events)} events)`],
   );
+  if (r.timeline) out.push(['timeline', `${r.timeline.file}: ${formatCount(r.timeline.steps)} steps${r.timeline.cut ? ` (${r.timeline.cut})` : ''}; open it at ui.perfetto.dev`]);
   console.log(table(out));
 }
