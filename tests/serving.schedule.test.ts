@@ -109,3 +109,35 @@ describe('timeline', () => {
     expect(capped.cut).toBe('kept the first 2 of 4 steps; fewer --requests shows a whole run');
   });
 });
+
+describe('disaggregated prefill/decode', () => {
+  it('prefill on replica 0, KV moved to replica 1, decode there (hand-computed)', () => {
+    // replica 0 prefills, replica 1 decodes; the transfer takes 1 ns per byte per GPU, 10 B of KV per token.
+    // t=0: A prefills on 0: 1040 → A's 1st token at 1040; its 4 tokens of KV (40 B) leave: lands on 1 at 1080.
+    // t=1040: B (arrived 500) prefills on 0: 1020 → 2060 (TTFT 1560); 2 tokens → 20 B → lands at 2080.
+    // t=1080: A joins replica 1 and decodes: 1100 → 2180 (2nd token, gap 1140).
+    // t=2180: A and B (landed at 2080) decode: 1200 → 3380: A's 3rd and last (gap 1200), B's 2nd and last (gap 1320).
+    const sent: number[][] = [];
+    const r = simulateServing({
+      requests: AB, replicas: 2, stepTime: toy, kvBlocks: 1000, blockSize: 16, scheduler: 'vllm', router: 'round-robin', seed: 1,
+      disaggregation: { prefillReplicas: 1, kvBytesPerToken: 10, transferNs: (from, to, bytes) => (sent.push([from, to, bytes]), bytes) },
+    });
+    expect(times(r)).toEqual([[1040, 3380, 1200], [2060, 3380, 1320]]);
+    expect(sent).toEqual([[0, 1, 40], [0, 1, 20]]);
+    expect(r.seqs.map((s) => s.replica)).toEqual([1, 1]);
+    expect(r.transfers).toEqual({ count: 2, totalNs: 60, maxNs: 40 });
+    expect(r.kv.freeAtEnd).toEqual([1000, 1000]);
+  });
+
+  it.each(['vllm', 'sarathi', 'orca'])('%s: 300 random requests over 2 prefill + 2 decode replicas finish with every block free', (scheduler) => {
+    const reqs = Array.from({ length: 300 }, (_, id) => ({ id, arrivalNs: id * 3000, promptTokens: 1 + ((id * 37) % 50), outputTokens: 1 + ((id * 11) % 30) }));
+    const r = simulateServing({
+      requests: reqs, replicas: 4, stepTime: toy, kvBlocks: 30, blockSize: 4, scheduler, schedulerConfig: { chunkSize: 32 }, router: 'least-outstanding', seed: 1,
+      disaggregation: { prefillReplicas: 2, kvBytesPerToken: 1, transferNs: () => 500 },
+    });
+    expect(r.kv.freeAtEnd).toEqual([30, 30, 30, 30]);
+    for (const s of r.seqs) expect(s.generated).toBe(s.req.outputTokens);
+    // requests with one output token finish on the prefill pool; all others move
+    expect(r.transfers!.count).toBe(reqs.filter((q) => q.outputTokens > 1).length);
+  });
+});

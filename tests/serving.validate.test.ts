@@ -22,3 +22,19 @@ describe('validation suite: serving', () => {
     expect(memory.weightBytesPerGpu).toBe(126 * (16384 * (2048 + 256) + 2048 * 16384 + 3 * 16384 * 6656) + 2 * 16032 * 16384);
   });
 });
+
+describe('disaggregated serving through runServe', () => {
+  it('moves each request\'s KV over the network model: 2 hops × 700 ns + bytes / 195.1 GB/s on dgx-a100 (analytical)', async () => {
+    const { runServe } = await import('../src/api/serve.ts');
+    const { report } = runServe({
+      workload: 'llama-2-70b', topology: 'dgx-a100', replicas: 2, tp: 4, prefillReplicas: 1, scheduler: 'vllm', requests: 1,
+      promptTokens: '100', outputTokens: '2', seed: 1, networkModel: 'analytical',
+    });
+    // 100 cached tokens × 81,920 B per token per GPU (Llama-2-70B at TP 4) = 8,192,000 B from each GPU of replica 0
+    // to its peer in replica 1, all four at once on separate NVSwitch ports (dgx-a100: switch, 195.1 GB/s, 700 ns a hop)
+    const expected = 2 * 700 + 8_192_000 / 195.1;
+    expect(report.kvTransfers!.count).toBe(1);
+    expect(Math.abs(report.kvTransfers!.maxNs - expected)).toBeLessThanOrEqual(1);
+    expect(report.setup.prefillReplicas).toBe(1);
+  });
+});

@@ -9,7 +9,8 @@
  * the same. Sizes below 1 KiB use the 1 KiB time.
  */
 import { runCollective } from './collective.ts';
-import type { Topology } from '../network/index.ts';
+import { Engine } from '../engine/index.ts';
+import { createNetworkModel, type Topology } from '../network/index.ts';
 import type { TpComm } from '../serving/index.ts';
 
 const MIN_LOG2 = 10;
@@ -39,5 +40,45 @@ export class InterpolatedAllReduce implements TpComm {
     if (bytes <= lo) return this.at(k);
     const a = this.at(k), b = this.at(k + 1);
     return a + ((b - a) * (bytes - lo)) / lo;
+  }
+}
+
+/**
+ * KV-cache transfer from a prefill replica to a decode replica (disaggregated serving): TP rank i of the prefill
+ * replica sends its shard to TP rank i of the decode replica, all T at once on the network model; the transfer ends
+ * when the last shard has arrived. Timed at powers of two of bytes per GPU and interpolated, per pair of replicas.
+ */
+export class InterpolatedKvTransfer {
+  private readonly tables = new Map<string, Map<number, number>>();
+  runs = 0;
+
+  constructor(readonly topology: Topology, readonly tp: number, readonly model: string) {}
+
+  private at(from: number, to: number, k: number): number {
+    const key = `${from}>${to}`;
+    let table = this.tables.get(key);
+    if (!table) this.tables.set(key, (table = new Map()));
+    let t = table.get(k);
+    if (t === undefined) {
+      this.runs++;
+      const engine = new Engine();
+      const net = createNetworkModel(this.model, engine, this.topology);
+      let last = 0;
+      const h = engine.register({ onEvent: () => (last = Math.max(last, engine.now)) });
+      for (let i = 0; i < this.tp; i++) net.send(from * this.tp + i, to * this.tp + i, 2 ** k, h, 0, 0, 0, 0);
+      engine.run();
+      t = last;
+      table.set(k, t);
+    }
+    return t;
+  }
+
+  transferNs(from: number, to: number, bytesPerGpu: number): number {
+    if (bytesPerGpu <= 0) return 0;
+    const k = Math.max(MIN_LOG2, Math.floor(Math.log2(bytesPerGpu)));
+    const lo = 2 ** k;
+    if (bytesPerGpu <= lo) return this.at(from, to, k);
+    const a = this.at(from, to, k), b = this.at(from, to, k + 1);
+    return a + ((b - a) * (bytesPerGpu - lo)) / lo;
   }
 }

@@ -9,7 +9,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InterpolatedAllReduce } from './serve-comm.ts';
+import { InterpolatedAllReduce, InterpolatedKvTransfer } from './serve-comm.ts';
 import { resolveTopology } from './topology.ts';
 import { loadWorkloadSpec, WORKLOADS_DIR } from './workloads.ts';
 import { InputError, readRequestTrace, requestsCsv, writeChromeTrace, type RequestRow } from '../io/index.ts';
@@ -50,6 +50,8 @@ export interface ServeOptions {
   device?: string;
   replicas: number;
   tp: number;
+  /** Disaggregated serving: replicas 0 … P−1 prefill, the rest decode, KV moved over the network model. */
+  prefillReplicas?: number;
   scheduler: string;
   router?: string;
   /** Requests to simulate (a trace: its first N; default all of a trace). */
@@ -101,6 +103,8 @@ export interface ServeReport {
   steps: number;
   batchSize: ServeMetrics['batchSize'];
   events: number;
+  /** Disaggregated serving: KV transfers from the prefill to the decode pool (count, total and largest ns). */
+  kvTransfers?: { count: number; totalNs: number; maxNs: number };
   /** The Perfetto timeline written, when asked for. */
   timeline?: { file: string; steps: number; bytes: number; cut?: string };
   setup: {
@@ -109,6 +113,7 @@ export interface ServeReport {
     device: string;
     replicas: number;
     tp: number;
+    prefillReplicas?: number;
     scheduler: string;
     router: string;
     requestSource: string;
@@ -205,7 +210,10 @@ export interface ServeRun {
 }
 
 /** Everything but the request stream: the per-replica step-time models and the KV plan. */
-export function buildReplicas(opts: ServeOptions): { stepTimes: StepTimeModel[]; memory: MemoryPlan; model: ModelShape; device: DevicePreset; topologyName: string; networkModel: string } {
+export function buildReplicas(opts: ServeOptions): {
+  stepTimes: StepTimeModel[]; memory: MemoryPlan; model: ModelShape; device: DevicePreset; topologyName: string; networkModel: string;
+  kvTransfer: InterpolatedKvTransfer;
+} {
   const model = modelShape(opts);
   const { topology } = resolveTopology({
     topology: opts.topology,
@@ -238,7 +246,8 @@ export function buildReplicas(opts: ServeOptions): { stepTimes: StepTimeModel[];
     }
     return new RooflineStepTime(shapes, device, comm);
   });
-  return { stepTimes, memory, model, device, topologyName: topology.name, networkModel };
+  const kvTransfer = new InterpolatedKvTransfer(topology, T, networkModel);
+  return { stepTimes, memory, model, device, topologyName: topology.name, networkModel, kvTransfer };
 }
 
 export function runServe(opts: ServeOptions): ServeRun {
@@ -247,7 +256,7 @@ export function runServe(opts: ServeOptions): ServeRun {
   const router = opts.router ?? 'round-robin';
   if (!(ROUTERS as readonly string[]).includes(router)) throw new InputError(`--router "${router}": expected one of: ${ROUTERS.join(', ')}`);
   const slo = opts.slo !== undefined ? parseSlo(opts.slo) : undefined;
-  const { stepTimes, memory, model, device, topologyName, networkModel } = buildReplicas(opts);
+  const { stepTimes, memory, model, device, topologyName, networkModel, kvTransfer } = buildReplicas(opts);
   const { requests, source } = buildRequests(opts);
   const schedulerConfig: SchedulerConfig = {
     ...DEFAULT_SCHEDULER_CONFIG,
@@ -260,6 +269,12 @@ export function runServe(opts: ServeOptions): ServeRun {
     result = simulateServing({
       requests, replicas: opts.replicas, stepTime: stepTimes, kvBlocks: memory.blocks, blockSize: memory.blockSize,
       scheduler: opts.scheduler, schedulerConfig, router, seed: opts.seed, recordSteps: opts.timeline !== undefined,
+      ...(opts.prefillReplicas !== undefined ? {
+        disaggregation: {
+          prefillReplicas: opts.prefillReplicas, kvBytesPerToken: memory.kvBytesPerToken,
+          transferNs: (from: number, to: number, bytes: number) => kvTransfer.transferNs(from, to, bytes),
+        },
+      } : {}),
     });
   } catch (e) {
     if (e instanceof ServingError) throw new InputError(e.message);
@@ -298,8 +313,10 @@ export function runServe(opts: ServeOptions): ServeRun {
     batchSize: m.batchSize,
     events: m.events,
     ...(timeline ? { timeline } : {}),
+    ...(result.transfers ? { kvTransfers: result.transfers } : {}),
     setup: {
       workload: model.name, topology: topologyName, device: device.name, replicas: opts.replicas, tp: opts.tp, scheduler: opts.scheduler, router,
+      ...(opts.prefillReplicas !== undefined ? { prefillReplicas: opts.prefillReplicas } : {}),
       requestSource: source, seed: opts.seed, memory, schedulerConfig, networkModel,
     },
   };

@@ -15,6 +15,7 @@ interface ServeCliOptions {
   device?: string;
   replicas: number;
   tp: number;
+  prefillReplicas?: number;
   scheduler: string;
   router: string;
   qps?: number;
@@ -59,6 +60,7 @@ export function registerServe(program: Command): void {
     .option('--device <name>', 'GPU preset (a100, h100); default from the topology name')
     .option('--replicas <R>', 'model replicas', intOpt('--replicas', 1), 1)
     .option('--tp <T>', 'tensor-parallel GPUs per replica', intOpt('--tp', 1), 1)
+    .option('--prefill-replicas <P>', 'disaggregated serving: the first P replicas only prefill, the rest decode; KV moves over the network', intOpt('--prefill-replicas', 1))
     .option('--scheduler <name>', `per-replica batch scheduler: ${SCHEDULER_KINDS.join(', ')}`, choiceOpt('--scheduler', SCHEDULER_KINDS), 'vllm')
     .option('--router <name>', `global router: ${ROUTERS.join(', ')}`, choiceOpt('--router', ROUTERS), 'round-robin')
     .option('--qps <X>', 'arrival rate, requests/s (with --trace: replaces the trace\'s arrival times)', positiveNumberOpt('--qps'))
@@ -86,6 +88,7 @@ export function registerServe(program: Command): void {
         workload: o.workload, topology: o.topology, replicas: o.replicas, tp: o.tp, scheduler: o.scheduler, router: o.router, seed: o.seed,
         gpuMemoryUtilization: o.gpuMemoryUtilization, blockSize: o.blockSize,
         ...(o.set ? { set: o.set } : {}),
+        ...(o.prefillReplicas !== undefined ? { prefillReplicas: o.prefillReplicas } : {}),
         ...(o.bandwidth ? { bandwidthGBps: o.bandwidth } : {}),
         ...(o.latency ? { latencyNs: o.latency } : {}),
         ...(o.device !== undefined ? { device: o.device } : {}),
@@ -122,7 +125,8 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 function printHuman(r: ServeReport): void {
   const s = r.setup;
-  console.log(`serving ${s.workload} on ${s.topology} (${s.device}): ${s.replicas} replica${s.replicas > 1 ? 's' : ''} × TP ${s.tp}, ${s.scheduler}, router ${s.router}`);
+  const pools = s.prefillReplicas !== undefined ? ` (${s.prefillReplicas} prefill, ${s.replicas - s.prefillReplicas} decode)` : '';
+  console.log(`serving ${s.workload} on ${s.topology} (${s.device}): ${s.replicas} replica${s.replicas > 1 ? 's' : ''}${pools} × TP ${s.tp}, ${s.scheduler}, router ${s.router}`);
   console.log(`  requests: ${s.requestSource}, seed ${s.seed}`);
   const mem = s.memory;
   console.log(
@@ -146,6 +150,7 @@ function printHuman(r: ServeReport): void {
   }
   out.push(
     ['KV cache', `mean ${pct(r.kv.meanUtilization)} used, peak ${pct(r.kv.peakUtilization)}; ${formatCount(r.preemptions)} preemption${r.preemptions === 1 ? '' : 's'}`],
+    ...(r.kvTransfers ? [['KV transfers', `${formatCount(r.kvTransfers.count)}, mean ${ms(r.kvTransfers.totalNs / Math.max(1, r.kvTransfers.count))}, max ${ms(r.kvTransfers.maxNs)}`] as [string, string]] : []),
     ['batches', `${formatCount(r.steps)} steps; requests per batch mean ${r.batchSize.mean.toFixed(1)}, p50 ${r.batchSize.p50}, p90 ${r.batchSize.p90}, max ${r.batchSize.max}`],
     ['wall', `${r.wallMs.toFixed(1)} ms (${formatCount(r.events)} events)`],
   );

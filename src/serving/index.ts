@@ -11,6 +11,6 @@ export {
   type BatchScheduler,
 } from './schedulers.ts';
 export { ROUTERS, createRouter, type RouterKind } from './router.ts';
-export { simulateServing, type ServeSimSpec, type ServeSimResult, type StepRecord } from './simulator.ts';
+export { simulateServing, type ServeSimSpec, type ServeSimResult, type StepRecord, type Disaggregation } from './simulator.ts';
 export { serveMetrics, percentiles, meetsSlo, type ServeMetrics, type Percentiles, type Slo } from './metrics.ts';
 export { type Seq } from './replica.ts';

@@ -7,13 +7,22 @@
  * (tokens emitted at t, finished requests retired), then the requests arriving at t are routed, in id order, then
  * every idle replica with work starts its next step at t, in replica order. Steps on different replicas are
  * independent (their TP groups share no links in the model), so no event queue is needed beyond this scan.
+ *
+ * Disaggregated prefill/decode (Splitwise, DistServe), with `disaggregation`: replicas 0 … P−1 only prefill,
+ * P … R−1 only decode. Arrivals are routed over the prefill pool; a request's first token comes from its prefill
+ * replica, which then frees its KV blocks and sends the KV cache (cached tokens × KV bytes per token, per GPU) to a
+ * decode replica chosen by the same kind of router over the decode pool (its own stream), taking `transferNs`. The
+ * transfer lands between step ends and arrivals at its time (in the order they were sent); the request then waits
+ * for KV blocks for its cached tokens on the decode replica and joins its running batch, decoding from the next
+ * step. A request preempted on the decode replica is recomputed there. Transfers are timed alone (no contention
+ * between them or with the TP all-reduces).
  */
 import { ServingError } from './errors.ts';
 import { KvCache } from './kv-cache.ts';
 import { inPrefill, newSeq, Replica, type Seq } from './replica.ts';
 import type { Request } from './requests.ts';
 import { createRouter } from './router.ts';
-import { createBatchScheduler, DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from './schedulers.ts';
+import { createBatchScheduler, DEFAULT_SCHEDULER_CONFIG, RESERVES_WHOLE_REQUEST, type SchedulerConfig } from './schedulers.ts';
 import type { BatchShape, StepTimeModel } from './step-time.ts';
 
 export interface ServeSimSpec {
@@ -31,6 +40,17 @@ export interface ServeSimSpec {
   seed: number | string;
   /** Keep every step (replica, start, duration, rows, tokens) for a timeline. */
   recordSteps?: boolean;
+  /** Separate prefill and decode pools (see above). */
+  disaggregation?: Disaggregation;
+}
+
+export interface Disaggregation {
+  /** Replicas 0 … prefillReplicas − 1 prefill; the rest decode. */
+  prefillReplicas: number;
+  /** KV bytes per token on each GPU of a replica. */
+  kvBytesPerToken: number;
+  /** ns to move `bytesPerGpu` from every GPU of replica `from` to the matching GPU of replica `to`. */
+  transferNs(from: number, to: number, bytesPerGpu: number): number;
 }
 
 /** One step, when recorded. */
@@ -58,6 +78,15 @@ export interface ServeSimResult {
   endNs: number;
   kv: { blocksPerReplica: number; meanUtilization: number[]; peakBlocks: number[]; freeAtEnd: number[] };
   stepLog?: StepRecord[];
+  /** KV transfers (disaggregated serving): count and total time, ns. */
+  transfers?: { count: number; totalNs: number; maxNs: number };
+}
+
+interface Transfer {
+  at: number;
+  order: number;
+  seq: Seq;
+  to: number;
 }
 
 class Growable {
@@ -78,7 +107,15 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   if (!(Number.isSafeInteger(R) && R >= 1)) throw new ServingError(`--replicas: expected an integer ≥ 1, got ${R}`);
   const config: SchedulerConfig = { ...DEFAULT_SCHEDULER_CONFIG, ...spec.schedulerConfig };
   const schedulers = Array.from({ length: R }, () => createBatchScheduler(spec.scheduler, config));
-  const route = createRouter(spec.router, R, spec.seed);
+  const dis = spec.disaggregation;
+  const P = dis ? dis.prefillReplicas : R;
+  if (dis && !(Number.isSafeInteger(P) && P >= 1 && P < R)) {
+    throw new ServingError(`--prefill-replicas: expected 1 … ${R - 1} (the rest decode), got ${P}`);
+  }
+  if (dis && spec.scheduler === 'static') throw new ServingError('--prefill-replicas: static batching has no disaggregated form; use vllm, orca or sarathi');
+  const reserveWhole = (RESERVES_WHOLE_REQUEST as Record<string, boolean>)[spec.scheduler] === true;
+  const route = createRouter(spec.router, P, spec.seed);
+  const routeDecode = dis ? createRouter(spec.router, R - P, `${spec.seed}/decode`) : undefined;
   const stepTimes = Array.isArray(spec.stepTime) ? (spec.stepTime as readonly StepTimeModel[]) : Array.from({ length: R }, () => spec.stepTime as StepTimeModel);
   if (stepTimes.length !== R) throw new ServingError(`${stepTimes.length} step-time models for ${R} replicas`);
   const replicas = Array.from({ length: R }, (_, i) => new Replica(i, new KvCache(spec.kvBlocks, spec.blockSize)));
@@ -101,6 +138,9 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   const stepLog: StepRecord[] | undefined = spec.recordSteps ? [] : undefined;
   const shape = { prefillTokens: [] as number[], prefillContext: [] as number[], decodeKv: [] as number[], samples: 0 } satisfies BatchShape;
   let steps = 0, events = 0, endNs = 0;
+  const transfers: Transfer[] = []; // pending, sorted by (at, order)
+  let transferOrder = 0, transferCount = 0, transferTotal = 0, transferMax = 0;
+  const kvWaiting: Seq[][] = Array.from({ length: R }, () => []);
 
   const emit = (r: Replica, s: Seq, t: number): void => {
     s.generated++;
@@ -132,10 +172,60 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
       if (!wasPrefill || s.cached === s.target) emit(r, s, t);
     }
     schedulers[r.index]!.retire(r);
+    if (dis && r.index < P) handOff(r, t);
+  };
+
+  /** Prefill pool: requests past their prefill leave for a decode replica with their KV cache. */
+  const handOff = (r: Replica, t: number): void => {
+    let j = 0;
+    for (const s of r.running) {
+      if (inPrefill(s)) {
+        r.running[j++] = s;
+        continue;
+      }
+      const tokens = s.cached;
+      r.kv.release(s.req.id, s.blocks);
+      r.outstanding--;
+      const to = P + routeDecode!((i) => replicas[P + i]!.outstanding);
+      replicas[to]!.outstanding++;
+      const dt = Math.round(dis!.transferNs(r.index, to, tokens * dis!.kvBytesPerToken));
+      transferCount++;
+      transferTotal += dt;
+      if (dt > transferMax) transferMax = dt;
+      const x: Transfer = { at: t + dt, order: transferOrder++, seq: s, to };
+      let i = transfers.length;
+      while (i > 0 && transfers[i - 1]!.at > x.at) i--;
+      transfers.splice(i, 0, x);
+    }
+    r.running.length = j;
+  };
+
+  /** Decode pool: landed requests take KV blocks for their cached tokens and join the running batch. */
+  const admitTransferred = (r: Replica): void => {
+    const q = kvWaiting[r.index]!;
+    let k = 0;
+    while (k < q.length && r.running.length < config.maxBatchSize) {
+      const s = q[k]!;
+      const tokens = reserveWhole ? s.req.promptTokens + s.req.outputTokens - 1 : s.cached;
+      if (!r.kv.allocate(s.req.id, r.kv.blocksFor(tokens), s.blocks)) break;
+      s.target = s.cached;
+      let i = r.running.length;
+      while (i > 0 && r.running[i - 1]!.req.id > s.req.id) i--;
+      r.running.splice(i, 0, s);
+      k++;
+    }
+    if (k > 0) q.splice(0, k);
   };
 
   const startStep = (r: Replica, t: number): void => {
-    if (r.waiting.size === 0 && r.running.length === 0) return;
+    if (kvWaiting[r.index]!.length > 0) {
+      r.kv.advance(t);
+      admitTransferred(r);
+    }
+    if (r.waiting.size === 0 && r.running.length === 0) {
+      if (kvWaiting[r.index]!.length > 0) throw new Error(`replica ${r.index}: a transferred request does not fit an empty KV cache (a bug)`);
+      return;
+    }
     r.kv.advance(t);
     const b = r.batch;
     b.clear();
@@ -175,8 +265,15 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   for (;;) {
     let t = next < requests.length ? requests[next]!.arrivalNs : Infinity;
     for (const r of replicas) if (r.busy && r.stepEndNs < t) t = r.stepEndNs;
+    if (transfers.length > 0 && transfers[0]!.at < t) t = transfers[0]!.at;
     if (t === Infinity) break;
     for (const r of replicas) if (r.busy && r.stepEndNs === t) finishStep(r, t);
+    while (transfers.length > 0 && transfers[0]!.at === t) {
+      const x = transfers.shift()!;
+      x.seq.replica = x.to;
+      kvWaiting[x.to]!.push(x.seq);
+      events++;
+    }
     while (next < requests.length && requests[next]!.arrivalNs === t) {
       const q = requests[next++]!;
       const i = route(outstanding);
@@ -191,7 +288,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   }
 
   for (const r of replicas) {
-    if (r.waiting.size > 0 || r.running.length > 0) throw new Error(`replica ${r.index} stopped with unfinished requests (a bug)`);
+    if (r.waiting.size > 0 || r.running.length > 0 || kvWaiting[r.index]!.length > 0) throw new Error(`replica ${r.index} stopped with unfinished requests (a bug)`);
   }
   for (let i = 0; i < batchSizeCounts.length; i++) batchSizeCounts[i] ??= 0;
   const result: ServeSimResult = {
@@ -210,5 +307,6 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     },
   };
   if (stepLog) result.stepLog = stepLog;
+  if (dis) result.transfers = { count: transferCount, totalNs: transferTotal, maxNs: transferMax };
   return result;
 }
