@@ -38,3 +38,20 @@ describe('disaggregated serving through runServe', () => {
     expect(report.setup.prefillReplicas).toBe(1);
   });
 });
+
+describe('serving SVG', () => {
+  it('draws a CDF per latency (points at (value, rank/n)) and a KV line per replica, the same bytes each run', async () => {
+    const { serveSvg } = await import('../src/io/index.ts');
+    const data = {
+      title: 't',
+      cdfs: [{ label: 'TTFT', sortedNs: Float64Array.from([1e6, 1e7]) }],
+      kv: [{ label: 'replica 0', points: [[0, 0], [5e9, 0.5], [1e10, 1]] as [number, number][] }],
+    };
+    const svg = serveSvg(data);
+    expect(svg).toBe(serveSvg(data));
+    // axis 1 ms … 10 ms over the 413 px wide panel from x = 64; y from 364 (0) up to 56 (1)
+    expect(svg).toContain('<polyline points="64,210 477,56"');
+    // KV: 0 → 0 %, 5 s → 50 %, 10 s → 100 % on the right panel (x from 547)
+    expect(svg).toContain('<polyline points="547,364 753.5,210 960,56"');
+  });
+});

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { InterpolatedAllReduce, InterpolatedKvTransfer } from './serve-comm.ts';
 import { resolveTopology } from './topology.ts';
 import { loadWorkloadSpec, WORKLOADS_DIR } from './workloads.ts';
-import { InputError, readRequestTrace, requestsCsv, writeChromeTrace, type RequestRow } from '../io/index.ts';
+import { InputError, readRequestTrace, requestsCsv, serveSvg, writeChromeTrace, type RequestRow } from '../io/index.ts';
 import { serveTimeline } from './serve-timeline.ts';
 import { DEFAULT_TIMELINE_MAX_EVENTS } from '../workload/timeline.ts';
 import { DEFAULT_NETWORK_MODEL } from '../network/index.ts';
@@ -83,6 +83,8 @@ export interface ServeOptions {
   timeline?: string;
   /** Most steps in the timeline (default 1,000,000). */
   timelineMaxEvents?: number;
+  /** Write an SVG of the latency CDFs and KV-cache use over time here. */
+  svg?: string;
 }
 
 export interface ServeReport {
@@ -268,7 +270,7 @@ export function runServe(opts: ServeOptions): ServeRun {
   try {
     result = simulateServing({
       requests, replicas: opts.replicas, stepTime: stepTimes, kvBlocks: memory.blocks, blockSize: memory.blockSize,
-      scheduler: opts.scheduler, schedulerConfig, router, seed: opts.seed, recordSteps: opts.timeline !== undefined,
+      scheduler: opts.scheduler, schedulerConfig, router, seed: opts.seed, recordSteps: opts.timeline !== undefined || opts.svg !== undefined,
       ...(opts.prefillReplicas !== undefined ? {
         disaggregation: {
           prefillReplicas: opts.prefillReplicas, kvBytesPerToken: memory.kvBytesPerToken,
@@ -286,6 +288,26 @@ export function runServe(opts: ServeOptions): ServeRun {
       writeFileSync(opts.csv, requestsCsv(requestRows(result, slo)));
     } catch (e) {
       throw new InputError(`--csv ${opts.csv}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+  if (opts.svg !== undefined) {
+    const sorted = (xs: number[]) => Float64Array.from(xs).sort();
+    const seqs = result.seqs;
+    const kv = Array.from({ length: opts.replicas }, (_, r) => ({ label: `replica ${r}`, points: [] as [number, number][] }));
+    for (const st of result.stepLog!) kv[st.replica]!.points.push([st.startNs, st.kvBlocksUsed / memory.blocks]);
+    const svg = serveSvg({
+      title: `${model.name}: ${opts.replicas} × TP ${opts.tp}, ${opts.scheduler}, ${result.seqs.length.toLocaleString('en-US')} requests`,
+      cdfs: [
+        { label: 'TTFT', sortedNs: sorted(seqs.map((q) => q.firstTokenNs - q.req.arrivalNs)) },
+        { label: 'TBT', sortedNs: result.tbtNs.slice().sort() },
+        { label: 'E2E', sortedNs: sorted(seqs.map((q) => q.doneNs - q.req.arrivalNs)) },
+      ],
+      kv,
+    });
+    try {
+      writeFileSync(opts.svg, svg);
+    } catch (e) {
+      throw new InputError(`--svg ${opts.svg}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
   }
   let timeline: ServeReport['timeline'];

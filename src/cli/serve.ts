@@ -37,6 +37,7 @@ interface ServeCliOptions {
   csv?: string;
   timeline?: string;
   timelineMaxEvents?: number;
+  svg?: string;
   json?: boolean;
 }
 
@@ -82,6 +83,7 @@ export function registerServe(program: Command): void {
     .option('--csv <file>', 'write one CSV row per request')
     .option('--timeline <file.json>', 'write a Perfetto timeline of every replica\'s steps (open at ui.perfetto.dev)')
     .option('--timeline-max-events <n>', 'most steps in the timeline (default 1,000,000)', intOpt('--timeline-max-events', 1))
+    .option('--svg <file.svg>', 'write an SVG of the latency CDFs (TTFT, TBT, E2E) and KV-cache use over time')
     .option('--json', 'print one JSON object instead of the table')
     .action((o: ServeCliOptions) => {
       const opts: ServeOptions = {
@@ -107,6 +109,7 @@ export function registerServe(program: Command): void {
         ...(o.model !== undefined ? { networkModel: o.model } : {}),
         ...(o.csv !== undefined ? { csv: o.csv } : {}),
         ...(o.timeline !== undefined ? { timeline: o.timeline } : {}),
+        ...(o.svg !== undefined ? { svg: o.svg } : {}),
         ...(o.timelineMaxEvents !== undefined ? { timelineMaxEvents: o.timelineMaxEvents } : {}),
       };
       const { report } = runServe(opts);
