@@ -109,7 +109,7 @@ export function syntheticRequests(spec: SyntheticSpec): Request[] {
 }
 
 /**
- * Trace records to requests: the first `count` (all when undefined), arrival order (stable for equal times), ids
+ * Trace records to requests: the first `count` (all when undefined; more than the trace has is an error), arrival order (stable for equal times), ids
  * renumbered. Records without arrival times (`arrivalNs` undefined) get synthetic arrivals from `arrival`;
  * with `arrival` given, the trace's times are replaced too (the trace then only supplies lengths).
  */
@@ -117,8 +117,11 @@ export function traceRequests(
   records: readonly { arrivalNs?: number; promptTokens: number; outputTokens: number }[],
   opts: { count?: number; arrival?: ArrivalSpec; seed: number | string; source: string },
 ): Request[] {
-  const n = Math.min(opts.count ?? records.length, records.length);
-  if (n === 0) throw new ServingError(`${opts.source}: no requests`);
+  if (records.length === 0) throw new ServingError(`${opts.source}: no requests`);
+  if (opts.count !== undefined && opts.count > records.length) {
+    throw new ServingError(`--requests ${opts.count}: ${opts.source} has only ${records.length} requests`);
+  }
+  const n = opts.count ?? records.length;
   const rows = records.slice(0, n);
   const synthetic = opts.arrival !== undefined || rows.some((r) => r.arrivalNs === undefined);
   if (synthetic && opts.arrival === undefined) {
