@@ -55,3 +55,21 @@ describe('serving SVG', () => {
     expect(svg).toContain('<polyline points="547,364 753.5,210 960,56"');
   });
 });
+
+describe('--find-max-qps', () => {
+  it('brackets the capacity: the rate it returns meets the SLO target, the one above it does not', async () => {
+    const { findMaxQps, runServe } = await import('../src/api/index.ts');
+    const opts = {
+      workload: 'llama-2-70b', topology: 'dgx-a100', replicas: 1, tp: 4, scheduler: 'sarathi', requests: 60,
+      promptTokens: 'uniform:200-2000', outputTokens: '32', seed: 2, slo: 'ttft=500ms', qps: 1, networkModel: 'analytical',
+    };
+    const c = findMaxQps(opts, 0.9, 6);
+    expect(c.maxQps).toBeGreaterThan(0);
+    expect(c.failQps).toBeGreaterThan(c.maxQps);
+    // the bracket starts as [q, 2q] and halves 6 times: width q / 64
+    expect((c.failQps - c.maxQps) / c.maxQps).toBeLessThanOrEqual(1 / 64 + 1e-12);
+    expect(runServe({ ...opts, qps: c.maxQps }).report.slo!.attainment).toBeGreaterThanOrEqual(0.9);
+    expect(runServe({ ...opts, qps: c.failQps }).report.slo!.attainment).toBeLessThan(0.9);
+    expect(() => findMaxQps({ ...opts, slo: undefined } as never)).toThrow('--find-max-qps: needs --slo');
+  });
+});

@@ -42,3 +42,4 @@ export {
   type ServeOptions, type ServeReport, type ServeRun,
 } from './serve.ts';
 export { SCHEDULER_KINDS, ROUTERS, ServingError } from '../serving/index.ts';
+export { findMaxQps, type CapacityResult } from './serve-capacity.ts';

@@ -1,7 +1,7 @@
 /** `orrery serve`: request-level simulation of LLM inference serving; prints metrics (table or JSON). */
 import type { Command } from 'commander';
 import {
-  ROUTERS, SCHEDULER_KINDS, runServe, NETWORK_MODELS, parseSetArg, type ServeOptions, type ServeReport,
+  ROUTERS, SCHEDULER_KINDS, runServe, findMaxQps, NETWORK_MODELS, parseSetArg, type ServeOptions, type ServeReport,
 } from '../api/index.ts';
 import { formatCount, formatTime, table } from './format.ts';
 import { choiceOpt, intOpt, numberListOpt, positiveNumberOpt, sizeOpt } from './options.ts';
@@ -38,6 +38,8 @@ interface ServeCliOptions {
   timeline?: string;
   timelineMaxEvents?: number;
   svg?: string;
+  findMaxQps?: boolean;
+  sloAttainment: number;
   json?: boolean;
 }
 
@@ -84,6 +86,8 @@ export function registerServe(program: Command): void {
     .option('--timeline <file.json>', 'write a Perfetto timeline of every replica\'s steps (open at ui.perfetto.dev)')
     .option('--timeline-max-events <n>', 'most steps in the timeline (default 1,000,000)', intOpt('--timeline-max-events', 1))
     .option('--svg <file.svg>', 'write an SVG of the latency CDFs (TTFT, TBT, E2E) and KV-cache use over time')
+    .option('--find-max-qps', 'search the highest --qps (starting from the given one) at which --slo-attainment of requests meet --slo')
+    .option('--slo-attainment <f>', 'fraction of requests that must meet the SLO for --find-max-qps', positiveNumberOpt('--slo-attainment'), 0.9)
     .option('--json', 'print one JSON object instead of the table')
     .action((o: ServeCliOptions) => {
       const opts: ServeOptions = {
@@ -112,6 +116,16 @@ export function registerServe(program: Command): void {
         ...(o.svg !== undefined ? { svg: o.svg } : {}),
         ...(o.timelineMaxEvents !== undefined ? { timelineMaxEvents: o.timelineMaxEvents } : {}),
       };
+      if (o.findMaxQps) {
+        const c = findMaxQps(opts, o.sloAttainment);
+        if (o.json) console.log(JSON.stringify(c, null, 2));
+        else {
+          console.log(`highest rate meeting ${o.slo} for ${(100 * c.attainmentTarget).toFixed(0)} % of requests: ${c.maxQps.toPrecision(4)} QPS ` +
+            `(${c.failQps.toPrecision(4)} QPS misses it; ${c.runs} runs)\n`);
+          if (c.report) printHuman(c.report);
+        }
+        return;
+      }
       const { report } = runServe(opts);
       if (o.json) console.log(JSON.stringify(report, null, 2));
       else printHuman(report);
