@@ -121,3 +121,17 @@ describe('trace files', () => {
     expect(r[1]!.arrivalNs).toBeGreaterThan(0);
   });
 });
+
+describe('percentiles', () => {
+  it('nearest rank by selection equals the sorted array\'s ⌈p·n/100⌉-th value, for many sizes and duplicates', async () => {
+    const { percentiles } = await import('../src/serving/index.ts');
+    const { createRng } = await import('../src/engine/index.ts');
+    const rng = createRng(5, 'pct');
+    for (const n of [1, 2, 3, 10, 99, 100, 101, 1000, 4321]) {
+      const xs = Float64Array.from({ length: n }, () => Math.floor(rng.next() * (n < 50 ? 5 : 1e6)));
+      const sorted = xs.slice().sort();
+      const at = (p: number) => sorted[Math.max(0, Math.ceil((p * n) / 100) - 1)];
+      expect(percentiles(xs)).toEqual({ p50: at(50), p90: at(90), p99: at(99), max: sorted[n - 1] });
+    }
+  });
+});
