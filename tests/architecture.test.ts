@@ -1,11 +1,11 @@
-// The dependency direction of DESIGN.md: cli → api → workload → collectives → network → engine → units, with io/
+// The dependency direction of DESIGN.md: cli → api → {serving, workload} → collectives → network → engine → units, with io/
 // beside the chain (only api imports it; it imports units and, as types only, the domain modules).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '..', 'src');
-const RANK: Record<string, number> = { units: 0, engine: 1, network: 2, collectives: 3, workload: 4, api: 5, cli: 6 };
+const RANK: Record<string, number> = { units: 0, engine: 1, network: 2, collectives: 3, workload: 4, serving: 4, api: 5, cli: 6 };
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

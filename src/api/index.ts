@@ -48,3 +48,9 @@ export {
   trainingMemory, modelStateBytes, layerActivationBytes, RECOMPUTE_MODES, type MemoryReport, type StageMemory, type MemoryParts,
   type MemoryOptions, type RecomputeMode, type AttentionKind,
 } from '../workload/index.ts';
+export {
+  runServe, buildRequests, buildReplicas, modelShape, parseLength, parseSlo, requestRows, DEVICE_MEMORY_BYTES, SERVING_TRACES_DIR,
+  type ServeOptions, type ServeReport, type ServeRun,
+} from './serve.ts';
+export { SCHEDULER_KINDS, ROUTERS, ServingError } from '../serving/index.ts';
+export { findMaxQps, type CapacityResult } from './serve-capacity.ts';

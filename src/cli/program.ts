@@ -37,6 +37,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'sweep', term: 'sweep', summary: 'run a command over lists and ranges of its options, in parallel',
     register: async () => (await import('./sweep.ts')).registerSweep,
   },
+  {
+    name: 'serve', term: 'serve [options]',
+    summary: 'simulate LLM inference serving: requests, replicas, schedulers, KV cache, latency metrics',
+    register: async () => (await import('./serve.ts')).registerServe,
+  },
 ];
 
 /** The command `argv` runs or asks help for (`orrery help <command>`), if it names one of {@link COMMANDS}. */

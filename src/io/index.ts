@@ -10,3 +10,5 @@ export { parseWorkloadSpec, readWorkloadSpec, parseSetArg } from './workloadSpec
 export * from './astra.ts';
 export * from './table.ts';
 export * from './svg-chart.ts';
+export { parseVidurCsv, parseLlmServingSimJsonl, readRequestTrace, requestsCsv, REQUEST_CSV_COLUMNS, type TraceRequestRecord, type RequestRow } from './serving.ts';
+export { serveSvg, type ServeSvgData } from './serve-svg.ts';

@@ -1,0 +1,355 @@
+/**
+ * `orrery serve` as an API: a model (workload description), a cluster (topology and device), replicas × TP, a
+ * scheduler and router, and requests (synthetic or a trace) in; serving metrics out.
+ *
+ * Composition: the model's shapes come from `workloads/*.json`; each replica r takes the NPUs r·T … r·T + T − 1
+ * of the topology (so TP groups sit in its fastest dimension); its step time is the serving roofline
+ * (serving/step-time.ts) on the device preset, with the TP all-reduces timed by the collective model on exactly
+ * those NPUs (memoized by size). HBM per GPU comes from the device table below (or `gpuMemoryBytes`).
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InterpolatedAllReduce, InterpolatedKvTransfer } from './serve-comm.ts';
+import { resolveTopology } from './topology.ts';
+import { loadWorkloadSpec, WORKLOADS_DIR } from './workloads.ts';
+import { InputError, readRequestTrace, requestsCsv, serveSvg, writeChromeTrace, type RequestRow } from '../io/index.ts';
+import { serveTimeline } from './serve-timeline.ts';
+import { DEFAULT_TIMELINE_MAX_EVENTS } from '../workload/timeline.ts';
+import { DEFAULT_NETWORK_MODEL } from '../network/index.ts';
+import {
+  planMemory, rankShapes, RooflineStepTime, serveMetrics, simulateServing, syntheticRequests, traceRequests, ServingError,
+  meetsSlo, DEFAULT_SCHEDULER_CONFIG, SCHEDULER_KINDS, ROUTERS,
+  type ArrivalSpec, type LengthSpec, type MemoryPlan, type ModelShape, type Request, type SchedulerConfig, type ServeMetrics,
+  type ServeSimResult, type Slo, type StepTimeModel,
+} from '../serving/index.ts';
+import { getDevice, type DevicePreset } from '../workload/devices.ts';
+import { BYTES_PER_ELEMENT } from '../workload/generators/spec.ts';
+import { parseTime } from '../units/index.ts';
+
+/** The repository's serving traces (`traces/serving/`), for `--trace NAME`. */
+export const SERVING_TRACES_DIR = join(WORKLOADS_DIR, '..', 'traces', 'serving');
+
+/**
+ * HBM per GPU, bytes. Both parts have 80 GiB: nvidia-smi reports 81,920 MiB for the A100 80GB and the H100 SXM
+ * 80GB (the datasheets say "80GB"). Override with `gpuMemoryBytes`.
+ */
+export const DEVICE_MEMORY_BYTES: Record<string, number> = {
+  'A100-SXM4-80GB': 80 * 2 ** 30,
+  'H100-SXM5-80GB': 80 * 2 ** 30,
+};
+
+export interface ServeOptions {
+  /** Workload name (`workloads/NAME.json`) or file; its `model` section is served. */
+  workload: string;
+  /** Workload field overrides by dotted path (`{"model.precision": "fp8"}`; CLI `--set`). */
+  set?: Record<string, unknown>;
+  topology: string;
+  bandwidthGBps?: number[];
+  latencyNs?: number[];
+  /** Device preset; default from the topology's name (a100 / h100) when it names one. */
+  device?: string;
+  replicas: number;
+  tp: number;
+  /** Disaggregated serving: replicas 0 … P−1 prefill, the rest decode, KV moved over the network model. */
+  prefillReplicas?: number;
+  scheduler: string;
+  router?: string;
+  /** Requests to simulate (a trace: its first N; default all of a trace). */
+  requests?: number;
+  /** Arrival rate, requests/s (Poisson unless `arrival` says gamma). With a trace, replaces its arrival times. */
+  qps?: number;
+  arrival?: 'poisson' | 'gamma' | 'burst';
+  /** Coefficient of variation of gamma inter-arrival gaps. */
+  cv?: number;
+  /** A request trace: a path, or a name in traces/serving/ (`splitwise_conv`). */
+  trace?: string;
+  /** Prompt and output lengths for synthetic requests: `512`, `uniform:100-1000`, `zipf:4096:1.1`. */
+  promptTokens?: string;
+  outputTokens?: string;
+  seed: number;
+  /** `ttft=2s,tbt=200ms` (also tpot=, e2e=). */
+  slo?: string;
+  gpuMemoryBytes?: number;
+  gpuMemoryUtilization?: number;
+  blockSize?: number;
+  maxBatchSize?: number;
+  maxBatchTokens?: number;
+  chunkSize?: number;
+  /** Network model for the TP collectives (default: the project's default model). */
+  networkModel?: string;
+  /** Write the per-request CSV here. */
+  csv?: string;
+  /** Write a Perfetto (Chrome trace) timeline of every replica's steps here. */
+  timeline?: string;
+  /** Most steps in the timeline (default 1,000,000). */
+  timelineMaxEvents?: number;
+  /** Write an SVG of the latency CDFs and KV-cache use over time here. */
+  svg?: string;
+}
+
+export interface ServeReport {
+  requests: number;
+  throughputTokensPerS: number;
+  ttftNs: ServeMetrics['ttftNs'];
+  tbtNs: ServeMetrics['tbtNs'];
+  e2eNs: ServeMetrics['e2eNs'];
+  wallMs: number;
+  tpotNs: ServeMetrics['tpotNs'];
+  throughputRequestsPerS: number;
+  promptTokens: number;
+  outputTokens: number;
+  spanNs: number;
+  slo?: ServeMetrics['slo'];
+  kv: ServeMetrics['kv'];
+  preemptions: number;
+  steps: number;
+  batchSize: ServeMetrics['batchSize'];
+  events: number;
+  /** Disaggregated serving: KV transfers from the prefill to the decode pool (count, total and largest ns). */
+  kvTransfers?: { count: number; totalNs: number; maxNs: number };
+  /** The Perfetto timeline written, when asked for. */
+  timeline?: { file: string; steps: number; bytes: number; cut?: string };
+  setup: {
+    workload: string;
+    topology: string;
+    device: string;
+    replicas: number;
+    tp: number;
+    prefillReplicas?: number;
+    scheduler: string;
+    router: string;
+    requestSource: string;
+    seed: number;
+    memory: MemoryPlan;
+    schedulerConfig: SchedulerConfig;
+    networkModel: string;
+  };
+}
+
+/** `512` | `fixed:512` | `uniform:100-1000` | `zipf:MAX[:S]` (S default 1). */
+export function parseLength(text: string, flag: string): LengthSpec {
+  const t = text.trim();
+  let m: RegExpExecArray | null;
+  if ((m = /^(?:fixed:)?(\d+)$/.exec(t))) return { kind: 'fixed', tokens: Number(m[1]) };
+  if ((m = /^uniform:(\d+)-(\d+)$/.exec(t))) return { kind: 'uniform', min: Number(m[1]), max: Number(m[2]) };
+  if ((m = /^zipf:(\d+)(?::([0-9]*\.?[0-9]+))?$/.exec(t))) return { kind: 'zipf', max: Number(m[1]), s: m[2] ? Number(m[2]) : 1 };
+  throw new InputError(`${flag} "${text}": expected a token count (512), uniform:MIN-MAX or zipf:MAX[:S]`);
+}
+
+/** `ttft=2s,tbt=200ms,tpot=50ms,e2e=30s` (any subset). */
+export function parseSlo(text: string): Slo {
+  const out: Slo = {};
+  const keys: Record<string, keyof Slo> = { ttft: 'ttftNs', tbt: 'tbtNs', tpot: 'tpotNs', e2e: 'e2eNs' };
+  for (const part of text.split(',')) {
+    const m = /^\s*([a-z0-9]+)\s*=\s*(\S+)\s*$/i.exec(part);
+    const key = m ? keys[m[1]!.toLowerCase()] : undefined;
+    if (!m || !key) throw new InputError(`--slo "${text}": "${part}" is not NAME=TIME with NAME one of: ${Object.keys(keys).join(', ')} (e.g. ttft=2s,tbt=200ms)`);
+    try {
+      out[key] = parseTime(m[2]!, `--slo ${m[1]}`);
+    } catch (e) {
+      throw new InputError((e as Error).message);
+    }
+  }
+  return out;
+}
+
+/** The trace's path and how to name it in reports (as given, or `traces/serving/NAME.csv` for a shipped one). */
+function traceFile(arg: string): { path: string; label: string } {
+  if (existsSync(arg)) return { path: arg, label: arg };
+  for (const ext of ['.csv', '.jsonl']) {
+    const p = join(SERVING_TRACES_DIR, `${arg}${ext}`);
+    if (existsSync(p)) return { path: p, label: `traces/serving/${arg}${ext}` };
+  }
+  throw new InputError(`--trace: "${arg}" is neither a file nor a trace in traces/serving/ (splitwise_conv, splitwise_code, arxiv_summarization, llmservingsim_example)`);
+}
+
+function deviceFor(opts: ServeOptions, topologyName: string): DevicePreset {
+  const name = opts.device ?? (/a100/i.test(topologyName) ? 'a100' : /h100/i.test(topologyName) ? 'h100' : undefined);
+  if (name === undefined) throw new InputError(`--device: required, the topology "${topologyName}" does not name one (a100, h100)`);
+  try {
+    return getDevice(name);
+  } catch (e) {
+    throw new InputError(`--device: ${(e as Error).message}`);
+  }
+}
+
+export function modelShape(opts: Pick<ServeOptions, 'workload' | 'set'>): ModelShape {
+  const spec = loadWorkloadSpec(opts.workload, opts.set);
+  const m = spec.model;
+  return {
+    name: spec.name, layers: m.layers, hidden: m.hidden, heads: m.heads, kvHeads: m.kvHeads, ffn: m.ffn, mlp: m.mlp, vocab: m.vocab,
+    precision: m.precision, bytesPerElement: BYTES_PER_ELEMENT[m.precision], ...(m.moe ? { moe: { ...m.moe } } : {}),
+  };
+}
+
+export function buildRequests(opts: ServeOptions): { requests: Request[]; source: string } {
+  const arrival: ArrivalSpec | undefined = opts.arrival === 'burst' ? { kind: 'burst' }
+    : opts.qps !== undefined ? (opts.arrival === 'gamma' ? { kind: 'gamma', qps: opts.qps, cv: opts.cv ?? 1 } : { kind: 'poisson', qps: opts.qps })
+    : opts.arrival !== undefined ? (() => { throw new InputError(`--arrival ${opts.arrival}: needs --qps`); })()
+    : undefined;
+  if (opts.trace !== undefined) {
+    if (opts.promptTokens !== undefined || opts.outputTokens !== undefined) throw new InputError('--prompt-tokens and --output-tokens are for synthetic requests; a --trace gives the lengths');
+    const { path, label } = traceFile(opts.trace);
+    const requests = traceRequests(readRequestTrace(path), {
+      ...(opts.requests !== undefined ? { count: opts.requests } : {}), ...(arrival ? { arrival } : {}), seed: opts.seed, source: path,
+    });
+    return { requests, source: `${label}${arrival ? ` (lengths; ${arrival.kind}${arrival.kind !== 'burst' ? ` at ${opts.qps} QPS` : ''})` : ''}` };
+  }
+  if (opts.requests === undefined) throw new InputError('--requests: required without --trace (how many synthetic requests)');
+  const prompt = parseLength(opts.promptTokens ?? '512', '--prompt-tokens');
+  const output = parseLength(opts.outputTokens ?? '128', '--output-tokens');
+  const a = arrival ?? { kind: 'burst' as const };
+  return {
+    requests: syntheticRequests({ count: opts.requests, arrival: a, prompt, output, seed: opts.seed }),
+    source: `synthetic: ${a.kind}${a.kind !== 'burst' ? ` at ${opts.qps} QPS` : ''}, prompt ${opts.promptTokens ?? '512'}, output ${opts.outputTokens ?? '128'}`,
+  };
+}
+
+export interface ServeRun {
+  report: ServeReport;
+  result: ServeSimResult;
+  requests: Request[];
+}
+
+/** Everything but the request stream: the per-replica step-time models and the KV plan. */
+export function buildReplicas(opts: ServeOptions): {
+  stepTimes: StepTimeModel[]; memory: MemoryPlan; model: ModelShape; device: DevicePreset; topologyName: string; networkModel: string;
+  kvTransfer: InterpolatedKvTransfer;
+} {
+  const model = modelShape(opts);
+  const { topology } = resolveTopology({
+    topology: opts.topology,
+    ...(opts.bandwidthGBps ? { bandwidthGBps: opts.bandwidthGBps } : {}),
+    ...(opts.latencyNs ? { latencyNs: opts.latencyNs } : {}),
+  });
+  const device = deviceFor(opts, topology.name);
+  const { replicas: R, tp: T } = opts;
+  if (!(Number.isSafeInteger(R) && R >= 1)) throw new InputError(`--replicas: expected an integer ≥ 1, got ${R}`);
+  if (!(Number.isSafeInteger(T) && T >= 1)) throw new InputError(`--tp: expected an integer ≥ 1, got ${T}`);
+  if (R * T > topology.npus) throw new InputError(`--replicas ${R} × --tp ${T} needs ${R * T} GPUs; the topology ${topology.name} has ${topology.npus}`);
+  const shapes = rankShapes(model, T);
+  const gpuMem = opts.gpuMemoryBytes ?? DEVICE_MEMORY_BYTES[device.name];
+  if (gpuMem === undefined) throw new InputError(`--gpu-memory: required for ${device.name} (no HBM size on record)`);
+  const util = opts.gpuMemoryUtilization ?? 0.9;
+  if (!(util > 0 && util <= 1)) throw new InputError(`--gpu-memory-utilization: expected a fraction in (0, 1], got ${util}`);
+  const memory = planMemory(shapes, gpuMem, util, opts.blockSize ?? 16);
+  const networkModel = opts.networkModel ?? DEFAULT_NETWORK_MODEL;
+  // replicas whose TP groups are translates of one another inside the first dimension of a logical topology (all
+  // of whose dimension kinds are symmetric) share one all-reduce table; otherwise each replica has its own
+  const d0 = topology.dims[0]!.npus;
+  const shared = topology.physical === undefined && d0 % T === 0;
+  const comms = new Map<number, InterpolatedAllReduce>();
+  const stepTimes = Array.from({ length: R }, (_, r) => {
+    const key = shared ? 0 : r;
+    let comm = comms.get(key);
+    if (!comm) {
+      comm = new InterpolatedAllReduce(topology, Array.from({ length: T }, (_, i) => r * T + i), networkModel);
+      comms.set(key, comm);
+    }
+    return new RooflineStepTime(shapes, device, comm);
+  });
+  const kvTransfer = new InterpolatedKvTransfer(topology, T, networkModel);
+  return { stepTimes, memory, model, device, topologyName: topology.name, networkModel, kvTransfer };
+}
+
+export function runServe(opts: ServeOptions): ServeRun {
+  const t0 = performance.now();
+  if (!(SCHEDULER_KINDS as readonly string[]).includes(opts.scheduler)) throw new InputError(`--scheduler "${opts.scheduler}": expected one of: ${SCHEDULER_KINDS.join(', ')}`);
+  const router = opts.router ?? 'round-robin';
+  if (!(ROUTERS as readonly string[]).includes(router)) throw new InputError(`--router "${router}": expected one of: ${ROUTERS.join(', ')}`);
+  const slo = opts.slo !== undefined ? parseSlo(opts.slo) : undefined;
+  const { stepTimes, memory, model, device, topologyName, networkModel, kvTransfer } = buildReplicas(opts);
+  const { requests, source } = buildRequests(opts);
+  const schedulerConfig: SchedulerConfig = {
+    ...DEFAULT_SCHEDULER_CONFIG,
+    ...(opts.maxBatchSize !== undefined ? { maxBatchSize: opts.maxBatchSize } : {}),
+    ...(opts.maxBatchTokens !== undefined ? { maxBatchTokens: opts.maxBatchTokens } : {}),
+    ...(opts.chunkSize !== undefined ? { chunkSize: opts.chunkSize } : {}),
+  };
+  let result: ServeSimResult;
+  try {
+    result = simulateServing({
+      requests, replicas: opts.replicas, stepTime: stepTimes, kvBlocks: memory.blocks, blockSize: memory.blockSize,
+      scheduler: opts.scheduler, schedulerConfig, router, seed: opts.seed, recordSteps: opts.timeline !== undefined || opts.svg !== undefined,
+      ...(opts.prefillReplicas !== undefined ? {
+        disaggregation: {
+          prefillReplicas: opts.prefillReplicas, kvBytesPerToken: memory.kvBytesPerToken,
+          transferNs: (from: number, to: number, bytes: number) => kvTransfer.transferNs(from, to, bytes),
+        },
+      } : {}),
+    });
+  } catch (e) {
+    if (e instanceof ServingError) throw new InputError(e.message);
+    throw e;
+  }
+  const m = serveMetrics(result, slo);
+  if (opts.csv !== undefined) {
+    try {
+      writeFileSync(opts.csv, requestsCsv(requestRows(result, slo)));
+    } catch (e) {
+      throw new InputError(`--csv ${opts.csv}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+  if (opts.svg !== undefined) {
+    const sorted = (xs: number[]) => Float64Array.from(xs).sort();
+    const seqs = result.seqs;
+    const kv = Array.from({ length: opts.replicas }, (_, r) => ({ label: `replica ${r}`, points: [] as [number, number][] }));
+    for (const st of result.stepLog!) kv[st.replica]!.points.push([st.startNs, st.kvBlocksUsed / memory.blocks]);
+    const svg = serveSvg({
+      title: `${model.name}: ${opts.replicas} × TP ${opts.tp}, ${opts.scheduler}, ${result.seqs.length.toLocaleString('en-US')} requests`,
+      cdfs: [
+        { label: 'TTFT', sortedNs: sorted(seqs.map((q) => q.firstTokenNs - q.req.arrivalNs)) },
+        { label: 'TBT', sortedNs: result.tbtNs.slice().sort() },
+        { label: 'E2E', sortedNs: sorted(seqs.map((q) => q.doneNs - q.req.arrivalNs)) },
+      ],
+      kv,
+    });
+    try {
+      writeFileSync(opts.svg, svg);
+    } catch (e) {
+      throw new InputError(`--svg ${opts.svg}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+  }
+  let timeline: ServeReport['timeline'];
+  if (opts.timeline !== undefined) {
+    const tl = serveTimeline(result.stepLog!, opts.replicas, opts.tp, opts.timelineMaxEvents ?? DEFAULT_TIMELINE_MAX_EVENTS);
+    const info = writeChromeTrace(opts.timeline, tl, { tool: 'orrery serve', workload: model.name, scheduler: opts.scheduler, replicas: opts.replicas, tp: opts.tp });
+    timeline = { file: opts.timeline, steps: tl.slices.n, bytes: info.bytes, ...(tl.cut ? { cut: tl.cut } : {}) };
+  }
+  const report: ServeReport = {
+    requests: m.requests,
+    throughputTokensPerS: m.throughputTokensPerS,
+    ttftNs: m.ttftNs,
+    tbtNs: m.tbtNs,
+    e2eNs: m.e2eNs,
+    wallMs: performance.now() - t0,
+    tpotNs: m.tpotNs,
+    throughputRequestsPerS: m.throughputRequestsPerS,
+    promptTokens: m.promptTokens,
+    outputTokens: m.outputTokens,
+    spanNs: m.spanNs,
+    ...(m.slo ? { slo: m.slo } : {}),
+    kv: m.kv,
+    preemptions: m.preemptions,
+    steps: m.steps,
+    batchSize: m.batchSize,
+    events: m.events,
+    ...(timeline ? { timeline } : {}),
+    ...(result.transfers ? { kvTransfers: result.transfers } : {}),
+    setup: {
+      workload: model.name, topology: topologyName, device: device.name, replicas: opts.replicas, tp: opts.tp, scheduler: opts.scheduler, router,
+      ...(opts.prefillReplicas !== undefined ? { prefillReplicas: opts.prefillReplicas } : {}),
+      requestSource: source, seed: opts.seed, memory, schedulerConfig, networkModel,
+    },
+  };
+  return { report, result, requests };
+}
+
+export function requestRows(result: ServeSimResult, slo?: Slo): RequestRow[] {
+  return result.seqs.map((s) => ({
+    id: s.req.id, replica: s.replica, arrivalNs: s.req.arrivalNs, promptTokens: s.req.promptTokens, outputTokens: s.req.outputTokens,
+    ttftNs: s.firstTokenNs - s.req.arrivalNs, e2eNs: s.doneNs - s.req.arrivalNs, maxTbtNs: s.maxTbtNs,
+    tpotNs: s.req.outputTokens > 1 ? (s.doneNs - s.firstTokenNs) / (s.req.outputTokens - 1) : 0,
+    preemptions: s.preemptions, ...(slo ? { meetsSlo: meetsSlo(s, slo) } : {}),
+  }));
+}
