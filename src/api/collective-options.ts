@@ -29,7 +29,7 @@ export interface CollectiveOptions {
   op: CollectiveOp;
   /** `--size`, bytes per rank. */
   bytes: number;
-  /** `--algo`: one name for every dimension, or one per dimension. Default ring. */
+  /** `--algo`: one name for every dimension, or one per dimension, or `auto` (native models only). Default ring. */
   algorithms?: string[];
   chunks?: number;
   activeChunks?: number;
@@ -102,7 +102,7 @@ export function runCollectiveOptions(o: CollectiveOptions): CollectiveOptionsRes
     topology: topology!,
     op: o.op,
     bytes: o.bytes,
-    algorithms: algorithms!.map((a) => parseAlgorithm(a, '--algo')),
+    algorithms: algorithms!.length === 1 && algorithms![0] === 'auto' ? ['auto'] : algorithms!.map((a) => parseAlgorithm(a, '--algo')),
     model: o.model ?? DEFAULT_NETWORK_MODEL,
     system: knobs,
     ...(o.root !== undefined ? { root: o.root } : {}),

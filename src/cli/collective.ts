@@ -23,7 +23,7 @@ export function registerCollective(program: Command): void {
       'Simulate one collective (every rank of the topology takes part) and report its time and the nccl-tests ' +
         'bandwidths. Sizes are bytes per rank; for all-gather, each rank\'s input.',
     );
-  addAstraOptions(addSystemOptions(cmd, 'algorithm', 'required unless --astra-network'))
+  addAstraOptions(addSystemOptions(cmd, 'algorithm', 'required unless --astra-network', 'auto'))
     .requiredOption('-o, --op <op>', `operation: ${COLLECTIVE_OPS.join(', ')}`, choiceOpt('--op', COLLECTIVE_OPS))
     .requiredOption('-s, --size <bytes>', 'bytes per rank: 1GiB, 64MB, 4096 …', sizeOpt('--size'))
     .option('--root <npu>', 'root NPU for broadcast and reduce (default 0)', intOpt('--root', 0))
@@ -43,7 +43,8 @@ export function registerCollective(program: Command): void {
         ...(astraSystem ? { astraSystem: opts.astraSystem! } : {}),
         op: opts.op,
         bytes: opts.size,
-        ...(given('algo') ? { algorithms: opts.algo.split(',') } : {}),
+        // --algo auto (the default) is NCCL's choice on native models; ASTRA-sim inputs keep their own default
+        ...(command.getOptionValueSource('algo') === 'cli' || (!astra && given('algo')) ? { algorithms: opts.algo.split(',') } : {}),
         ...(given('chunks') ? { chunks: opts.chunks } : {}),
         ...(given('endpointDelay') ? { endpointDelayNs: opts.endpointDelay } : {}),
         ...(given('scheduling') ? { scheduling: opts.scheduling } : {}),

@@ -10,3 +10,4 @@ export { parseWorkloadSpec, readWorkloadSpec, parseSetArg } from './workloadSpec
 export * from './astra.ts';
 export * from './table.ts';
 export * from './svg-chart.ts';
+export * from './cluster.ts';
