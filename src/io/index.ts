@@ -11,3 +11,4 @@ export * from './astra.ts';
 export * from './table.ts';
 export * from './svg-chart.ts';
 export * from './cluster.ts';
+export * from './vidur-network.ts';

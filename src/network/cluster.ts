@@ -34,6 +34,11 @@ export interface ClusterInfo {
   collnet?: boolean;
   /** Fixed time added to every collective: kernel launch and what the measurement includes, ns. */
   overheadNs?: number;
+  /**
+   * Extra fixed time of collectives (not of send/recv), ns: what a measurement adds around collective kernels
+   * beyond point-to-point ones (Vidur's all-reduce floor is ~40 µs above its send/recv floor). Fitted; default 0.
+   */
+  collectiveOverheadNs?: number;
   /** Multiplier on NCCL's latency table (base and per-hop latencies), fitted per system; default 1. */
   latencyScale?: number;
   /** Where each figure comes from, by key. */
@@ -53,6 +58,7 @@ export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefin
   if (c.nicsPerNode !== undefined && (!Number.isInteger(c.nicsPerNode) || c.nicsPerNode < 1)) return `nicsPerNode: expected a positive integer, got ${JSON.stringify(c.nicsPerNode)}`;
   if (c.nvlsEfficiency !== undefined && !(c.nvlsEfficiency > 0 && c.nvlsEfficiency <= 1)) return `nvlsEfficiency: expected a number in (0, 1], got ${JSON.stringify(c.nvlsEfficiency)}`;
   if (c.overheadNs !== undefined && !(c.overheadNs >= 0)) return `overheadNs: expected a non-negative number, got ${JSON.stringify(c.overheadNs)}`;
+  if (c.collectiveOverheadNs !== undefined && !(c.collectiveOverheadNs >= 0)) return `collectiveOverheadNs: expected a non-negative number, got ${JSON.stringify(c.collectiveOverheadNs)}`;
   if (c.latencyScale !== undefined && !(c.latencyScale > 0)) return `latencyScale: expected a positive number, got ${JSON.stringify(c.latencyScale)}`;
   return undefined;
 }

@@ -37,6 +37,7 @@ export interface NcclShape {
   arch: GpuArch;
   channels: number;
   overheadNs: number;
+  collectiveOverheadNs: number;
   latencyScale: number;
 }
 
@@ -101,6 +102,7 @@ export function ncclShape(topology: Topology, cluster: ClusterInfo, group: reado
     arch: cluster.arch,
     channels: cluster.channels,
     overheadNs: cluster.overheadNs ?? 0,
+    collectiveOverheadNs: cluster.collectiveOverheadNs ?? 0,
     latencyScale: cluster.latencyScale ?? 1,
   };
 }
@@ -115,7 +117,7 @@ export function ncclCandidates(op: NcclOp, bytes: number, s: NcclShape): NcclCan
   if (n < 2) return [{ algo: 'ring', proto: 'Simple', timeNs: 0, latencyNs: 0, algBwGBps: Infinity }];
   const push = (algo: NcclCandidate['algo'], proto: NcclProto, latUs: number, algBw: number) => {
     if (!(algBw > 0)) return;
-    const latencyNs = s.overheadNs + s.latencyScale * latUs * 1e3;
+    const latencyNs = s.overheadNs + (algo === 'p2p' ? 0 : s.collectiveOverheadNs) + s.latencyScale * latUs * 1e3;
     out.push({ algo, proto, latencyNs, algBwGBps: algBw, timeNs: latencyNs + bytes / algBw });
   };
   const multi = s.nNodes > 1;
