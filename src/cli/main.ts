@@ -8,6 +8,7 @@ import { registerCollective } from './collective.ts';
 import { registerConvert } from './convert.ts';
 import { registerRun } from './run.ts';
 import { registerTopologies } from './topologies.ts';
+import { registerCalibrate } from './calibrate.ts';
 import { registerSweep } from './sweep.ts';
 
 const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError']);
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerConvert(program);
   registerTopologies(program);
   registerSweep(program);
+  registerCalibrate(program);
   return program;
 }
 

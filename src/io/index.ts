@@ -12,3 +12,4 @@ export * from './table.ts';
 export * from './svg-chart.ts';
 export * from './cluster.ts';
 export * from './vidur-network.ts';
+export * from './nccl-tests-log.ts';
