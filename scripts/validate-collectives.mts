@@ -15,3 +15,9 @@ if (process.argv[3]) {
   for (const c of cases.filter((c) => c.group === process.argv[3])) { const k = c.id.split('/')[2]!; (by.get(k) ?? by.set(k, []).get(k)!).push(errorPct(c)); }
   for (const [k, e] of by) console.log(k.padEnd(40), e.map((x) => x.toFixed(0)).join(' '));
 }
+// --plot DIR: one SVG per configuration
+const at = process.argv.indexOf('--plot');
+if (at > 0) {
+  const { writeCollectivesPlots } = await import('../src/api/validate/collectives-plot.ts');
+  console.log(writeCollectivesPlots(cases, process.argv[at + 1]!).join('\n'));
+}
