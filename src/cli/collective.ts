@@ -46,7 +46,8 @@ export function registerCollective(program: Command): void {
         op: opts.op,
         bytes: opts.size,
         // --algo auto (the default) is NCCL's choice on native models; ASTRA-sim inputs keep their own default
-        ...(command.getOptionValueSource('algo') === 'cli' || (!astra && given('algo')) ? { algorithms: opts.algo.split(',') } : {}),
+        ...(command.getOptionValueSource('algo') === 'cli' || (!astra && !opts.model.startsWith('astra-'))
+          ? { algorithms: opts.algo.split(',') } : {}),
         ...(given('chunks') ? { chunks: opts.chunks } : {}),
         ...(given('endpointDelay') ? { endpointDelayNs: opts.endpointDelay } : {}),
         ...(given('scheduling') ? { scheduling: opts.scheduling } : {}),
