@@ -71,7 +71,10 @@ export function resolveTopology(args: TopologyArgs): ResolvedTopology {
   let data: TopologyData;
   let source: string;
   const sized = /^(.+):(\d+)$/.exec(arg);
-  const presetName = sized && !isTopologyShorthand(arg) ? sized[1]! : undefined;
+  // a preset's bare name is its default size, unless topologies/ has a file of that name (dgx-a100, dgx-h100)
+  const bare = !sized && !isTopologyShorthand(arg) && !existsSync(arg) && !existsSync(join(TOPOLOGIES_DIR, `${arg}.json`)) &&
+    clusterPresetNames().includes(arg);
+  const presetName = sized && !isTopologyShorthand(arg) ? sized[1]! : bare ? arg : undefined;
   if (presetName !== undefined || (arg.endsWith('.json') && existsSync(arg) && isClusterFile(arg))) {
     const { preset, path } = loadClusterPreset(presetName ?? arg);
     if ((args.bandwidthGBps?.length ?? 0) > 0 || (args.latencyNs?.length ?? 0) > 0) {
@@ -88,7 +91,8 @@ export function resolveTopology(args: TopologyArgs): ResolvedTopology {
       const names = namedTopologies();
       throw new InputError(
         `--topology: "${arg}" is neither shorthand (e.g. ring:8, switch:64, fc:8, torus:4x4x4, ring:8,switch:16), a file, nor a named topology` +
-          (names.length > 0 ? `; named topologies: ${names.join(', ')}` : ''),
+          (names.length > 0 ? `; named topologies: ${names.join(', ')}` : '') +
+          `; cluster presets (NAME:<nodes>): ${clusterPresetNames().join(', ')}`,
       );
     }
     if ((args.bandwidthGBps?.length ?? 0) > 0 || (args.latencyNs?.length ?? 0) > 0) {
