@@ -29,7 +29,7 @@ export interface CollectiveOptions {
   op: CollectiveOp;
   /** `--size`, bytes per rank. */
   bytes: number;
-  /** `--algo`: one name for every dimension, or one per dimension. Default ring. */
+  /** `--algo`: one name for every dimension, or one per dimension, or `auto` (native models only). Default ring. */
   algorithms?: string[];
   chunks?: number;
   activeChunks?: number;
@@ -41,6 +41,8 @@ export interface CollectiveOptions {
   /** `--flavor`: native, or ASTRA-sim's arithmetic (default: astra with ASTRA-sim files or an astra-* model). */
   flavor?: SystemOptions['flavor'];
   root?: number;
+  /** `--npus`: only the first n NPUs of the topology take part (nccl-tests `-g n`). */
+  npus?: number;
   scheduler?: SchedulerName;
 }
 
@@ -83,6 +85,7 @@ export function runCollectiveOptions(o: CollectiveOptions): CollectiveOptionsRes
   set('localMemBwGBps', o.localMemBwGBps);
   set('flavor', o.flavor);
   const algorithms = o.algorithms ?? (dflt ? ['ring'] : undefined);
+  if (astra && o.npus !== undefined) throw new InputError('--npus applies to --topology runs, not to ASTRA-sim inputs');
   if (astra) {
     const r = runAstraCollective({
       ...(o.astraNetwork !== undefined ? { networkFile: o.astraNetwork } : {}),
@@ -98,11 +101,18 @@ export function runCollectiveOptions(o: CollectiveOptions): CollectiveOptionsRes
     });
     return { report: r.report, topology: r.topology, warnings: r.warnings };
   }
+  if (o.npus !== undefined && (o.npus < 1 || o.npus > topology!.npus)) {
+    throw new InputError(`--npus: ${o.npus} is not between 1 and the topology's ${topology!.npus} NPUs`);
+  }
+  if (o.npus !== undefined && o.root !== undefined && o.root >= o.npus) {
+    throw new InputError(`--root ${o.root} is not among the first ${o.npus} NPUs (--npus)`);
+  }
   const report = runCollective({
     topology: topology!,
+    ...(o.npus !== undefined && o.npus < topology!.npus ? { group: Array.from({ length: o.npus }, (_, i) => i) } : {}),
     op: o.op,
     bytes: o.bytes,
-    algorithms: algorithms!.map((a) => parseAlgorithm(a, '--algo')),
+    algorithms: algorithms!.length === 1 && algorithms![0] === 'auto' ? ['auto'] : algorithms!.map((a) => parseAlgorithm(a, '--algo')),
     model: o.model ?? DEFAULT_NETWORK_MODEL,
     system: knobs,
     ...(o.root !== undefined ? { root: o.root } : {}),

@@ -3,8 +3,8 @@
  * for each point.
  */
 import {
-  busBwFactor, CollectiveSystem, COLLECTIVE_OPS, CollectiveError, DEFAULT_SYSTEM, describeStall, parseAlgorithm,
-  type AlgorithmSpec, type CollectiveOp, type SystemOptions,
+  busBwFactor, CollectiveSystem, COLLECTIVE_OPS, CollectiveError, DEFAULT_SYSTEM, describeStall, ncclChoose, ncclShape,
+  ncclCandidates, ncclTestsBytes, parseAlgorithm, type AlgorithmSpec, type CollectiveOp, type NcclCandidate, type SystemOptions,
 } from '../collectives/index.ts';
 import { Engine, type SchedulerName } from '../engine/index.ts';
 import { createNetworkModel, DEFAULT_NETWORK_MODEL, type Topology } from '../network/index.ts';
@@ -14,7 +14,10 @@ export interface CollectiveSpec {
   op: CollectiveOp;
   /** Bytes per rank (all-gather: each rank's input). */
   bytes: number;
-  /** One algorithm for every dimension, or one per dimension. Default: ring. */
+  /**
+   * One algorithm for every dimension, or one per dimension. Default: ring. `auto` (alone): NCCL's choice from the
+   * NCCL-like model on a cluster preset (topology.cluster); on a topology without cluster facts, ring.
+   */
   algorithms?: readonly (AlgorithmSpec | string)[];
   /** Network model name. Default: DEFAULT_NETWORK_MODEL (flow). */
   model?: string;
@@ -50,6 +53,24 @@ export interface CollectiveReport {
   wallMs: number;
   /** Finish time of each rank, in group order. */
   perRankNs: number[];
+  /** With `auto` on a cluster preset: what the NCCL-like model chose and why (docs/collectives-nccl.md). */
+  nccl?: {
+    algorithm: string;
+    protocol: string;
+    channels: number;
+    latencyNs: number;
+    nodes: number;
+    ranksPerNode: number;
+    /** Every candidate's predicted time, ns, by `algorithm/protocol`. */
+    candidates: Record<string, number>;
+  };
+  /** With in-network reduction (NVLS, CollNet): algBw × (p−1)/(p+1), nccl-tests' factor for it. GB/s. */
+  inNetworkBusBwGBps?: number;
+}
+
+/** True when `algorithms` asks for NCCL's automatic choice. */
+export function isAuto(algorithms: readonly (AlgorithmSpec | string)[] | undefined): boolean {
+  return algorithms !== undefined && algorithms.length === 1 && algorithms[0] === 'auto';
 }
 
 export function algorithmLabel(a: AlgorithmSpec): string {
@@ -69,8 +90,15 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
   if (!COLLECTIVE_OPS.includes(spec.op)) {
     throw new CollectiveError(`unknown operation "${spec.op}"; expected one of: ${COLLECTIVE_OPS.join(', ')}`);
   }
-  const algorithms = (spec.algorithms ?? ['ring']).map((a) => (typeof a === 'string' ? parseAlgorithm(a) : a));
   const model = spec.model ?? DEFAULT_NETWORK_MODEL;
+  if (isAuto(spec.algorithms)) {
+    if (model.startsWith('astra-')) {
+      throw new CollectiveError(`--algo auto applies to the native models (analytical, flow); ${model} takes explicit algorithms (ring, direct, halvingDoubling, doubleBinaryTree)`);
+    }
+    if (spec.topology.cluster) return runNcclCollective(spec, model);
+  }
+  const algorithms = (isAuto(spec.algorithms) ? ['ring'] : spec.algorithms ?? ['ring'])
+    .map((a) => (typeof a === 'string' ? parseAlgorithm(a) : a));
   const t0 = performance.now();
   const engine = new Engine(spec.scheduler ? { scheduler: spec.scheduler } : {});
   const network = createNetworkModel(model, engine, spec.topology);
@@ -117,5 +145,54 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
     messages: network.stats().messages,
     wallMs,
     perRankNs: Array.from(c.doneAt),
+  };
+}
+
+/**
+ * `auto` on a cluster preset: the NCCL-like model's time for the collective, decided once for its shape. The model
+ * is closed-form (NCCL's tuner arithmetic on the preset's achieved link figures), so it runs no events: an isolated
+ * collective has no contention to simulate, and analytical and flow give the same figure.
+ */
+function runNcclCollective(spec: CollectiveSpec, model: string): CollectiveReport {
+  const t0 = performance.now();
+  const cluster = spec.topology.cluster!;
+  const group = spec.group ?? Array.from({ length: spec.topology.npus }, (_, i) => i);
+  const p = group.length;
+  const shape = ncclShape(spec.topology, cluster, group);
+  const bytes = ncclTestsBytes(spec.op, spec.bytes, p);
+  const candidates: Record<string, number> = {};
+  if (spec.op === 'barrier') throw new CollectiveError('--algo auto: barrier is not modelled by the NCCL-like model; give an explicit algorithm');
+  for (const c of ncclCandidates(spec.op, bytes, shape)) candidates[`${c.algo}/${c.proto}`] = Math.round(c.timeNs);
+  const best: NcclCandidate = ncclChoose(spec.op, bytes, shape);
+  const timeNs = Math.round(best.timeNs);
+  const algBw = timeNs > 0 ? bytes / timeNs : 0;
+  const inNetwork = best.algo === 'nvls' || best.algo === 'nvlsTree' || best.algo === 'collnet';
+  return {
+    op: spec.op,
+    bytes: spec.bytes,
+    npus: p,
+    topology: spec.topology.name,
+    model,
+    algorithms: [`auto: ${best.algo}/${best.proto}`],
+    chunks: 1,
+    composition: 'nccl',
+    timeNs,
+    minTimeNs: timeNs,
+    algBwGBps: algBw,
+    busBwGBps: algBw * busBwFactor(spec.op, p),
+    events: 0,
+    messages: 0,
+    wallMs: performance.now() - t0,
+    perRankNs: group.map(() => timeNs),
+    nccl: {
+      algorithm: best.algo,
+      protocol: best.proto,
+      channels: cluster.channels,
+      latencyNs: Math.round(best.latencyNs),
+      nodes: shape.nNodes,
+      ranksPerNode: shape.ranksPerNode,
+      candidates,
+    },
+    ...(inNetwork ? { inNetworkBusBwGBps: (algBw * (p - 1)) / (p + 1) } : {}),
   };
 }

@@ -3,7 +3,7 @@ export { runCollective, algorithmLabel, type CollectiveSpec, type CollectiveRepo
 export {
   runAstraCollective, loadAstraSetup, loadAstraRunSetup, type AstraCollectiveSpec, type AstraCollectiveResult, type AstraSetup,
 } from './astra.ts';
-export { resolveTopology, namedTopologies, TOPOLOGIES_DIR, type ResolvedTopology, type TopologyArgs } from './topology.ts';
+export { resolveTopology, namedTopologies, clusterPresetNames, loadClusterPreset, CLUSTERS_DIR, TOPOLOGIES_DIR, type ResolvedTopology, type TopologyArgs } from './topology.ts';
 export {
   COLLECTIVE_OPS, ALGORITHM_NAMES, COMPOSITIONS, DEFAULT_SYSTEM, CollectiveError, parseAlgorithm,
   type CollectiveOp, type SystemOptions, type AlgorithmSpec,
@@ -54,3 +54,4 @@ export {
 } from './serve.ts';
 export { SCHEDULER_KINDS, ROUTERS, ServingError } from '../serving/index.ts';
 export { findMaxQps, type CapacityResult } from './serve-capacity.ts';
+export { calibrate, type CalibrateSpec, type CalibrateResult, type CalibrationRow } from './calibrate/index.ts';

@@ -11,6 +11,7 @@ interface CollectiveCliOptions extends SystemCliOptions, AstraCliOptions {
   op: CollectiveOp;
   size: number;
   root?: number;
+  npus?: number;
   json?: boolean;
   perRank?: boolean;
 }
@@ -23,10 +24,11 @@ export function registerCollective(program: Command): void {
       'Simulate one collective (every rank of the topology takes part) and report its time and the nccl-tests ' +
         'bandwidths. Sizes are bytes per rank; for all-gather, each rank\'s input.',
     );
-  addAstraOptions(addSystemOptions(cmd, 'algorithm', 'required unless --astra-network'))
+  addAstraOptions(addSystemOptions(cmd, 'algorithm', 'required unless --astra-network', 'auto'))
     .requiredOption('-o, --op <op>', `operation: ${COLLECTIVE_OPS.join(', ')}`, choiceOpt('--op', COLLECTIVE_OPS))
     .requiredOption('-s, --size <bytes>', 'bytes per rank: 1GiB, 64MB, 4096 …', sizeOpt('--size'))
     .option('--root <npu>', 'root NPU for broadcast and reduce (default 0)', intOpt('--root', 0))
+    .option('--npus <n>', 'run on the first n NPUs of the topology only (as nccl-tests -g n); default: all', intOpt('--npus', 1))
     .option('--json', 'print one JSON object instead of the table')
     .option('--per-rank', 'also print each rank\'s finish time')
     .action((opts: CollectiveCliOptions, command: Command) => {
@@ -43,7 +45,9 @@ export function registerCollective(program: Command): void {
         ...(astraSystem ? { astraSystem: opts.astraSystem! } : {}),
         op: opts.op,
         bytes: opts.size,
-        ...(given('algo') ? { algorithms: opts.algo.split(',') } : {}),
+        // --algo auto (the default) is NCCL's choice on native models; ASTRA-sim inputs keep their own default
+        ...(command.getOptionValueSource('algo') === 'cli' || (!astra && !opts.model.startsWith('astra-'))
+          ? { algorithms: opts.algo.split(',') } : {}),
         ...(given('chunks') ? { chunks: opts.chunks } : {}),
         ...(given('endpointDelay') ? { endpointDelayNs: opts.endpointDelay } : {}),
         ...(given('scheduling') ? { scheduling: opts.scheduling } : {}),
@@ -53,6 +57,7 @@ export function registerCollective(program: Command): void {
         ...(!astra || modelGiven ? { model: opts.model } : {}),
         ...(opts.flavor !== undefined ? { flavor: opts.flavor } : {}),
         ...(opts.root !== undefined ? { root: opts.root } : {}),
+        ...(opts.npus !== undefined ? { npus: opts.npus } : {}),
         ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
       });
       for (const w of warnings) console.error(`warning: ${w}`);
@@ -71,11 +76,14 @@ function printHuman(r: CollectiveReport, perRank: boolean, dims: number): void {
   const algos = flat ? `${r.algorithms[0]} (one phase over all NPUs)`
     : r.algorithms.length === 1 && dims > 1 ? `${r.algorithms[0]} (every dimension)` : r.algorithms.join(', ');
   console.log(`${r.op} of ${formatBytes(r.bytes)} per rank on ${r.topology} (${formatCount(r.npus)} NPUs), model ${r.model}`);
+  const n = r.nccl;
   const rows: [string, string][] = [
-    ['algorithm', `${algos}; ${r.chunks} chunk${r.chunks === 1 ? '' : 's'}${dims > 1 ? `; ${r.composition}` : ''}`],
+    n ? ['algorithm', `${n.algorithm}, protocol ${n.protocol} (NCCL's choice for ${n.nodes} node${n.nodes === 1 ? '' : 's'} × ${n.ranksPerNode} ranks, ${n.channels} channels; closed form, no events)`]
+      : ['algorithm', `${algos}; ${r.chunks} chunk${r.chunks === 1 ? '' : 's'}${dims > 1 ? `; ${r.composition}` : ''}`],
     ['time', r.minTimeNs !== r.timeNs ? `${formatTime(r.timeNs)} (first rank done at ${formatTime(r.minTimeNs)})` : formatTime(r.timeNs)],
     ['algBw', formatGBps(r.algBwGBps)],
     ['busBw', formatGBps(r.busBwGBps)],
+    ...(r.inNetworkBusBwGBps !== undefined ? [['busBw (in-network)', `${formatGBps(r.inNetworkBusBwGBps)}  (algBw × (p−1)/(p+1), nccl-tests' factor for in-network reduction)`] as [string, string]] : []),
     ['events', `${formatCount(r.events)} (${formatCount(r.messages)} messages)`],
     ['wall', `${r.wallMs.toFixed(1)} ms (${(r.events / Math.max(r.wallMs, 1e-3) / 1e3).toFixed(2)} M events/s)`],
   ];

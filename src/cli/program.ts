@@ -42,6 +42,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'simulate LLM inference serving: requests, replicas, schedulers, KV cache, latency metrics',
     register: async () => (await import('./serve.ts')).registerServe,
   },
+  {
+    name: 'calibrate', term: 'calibrate [options]',
+    summary: 'fit a cluster preset\'s link and protocol figures to measured collectives',
+    register: async () => (await import('./calibrate.ts')).registerCalibrate,
+  },
 ];
 
 /** The command `argv` runs or asks help for (`orrery help <command>`), if it names one of {@link COMMANDS}. */

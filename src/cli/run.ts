@@ -1,7 +1,7 @@
 /** `orrery run`: replay a workload (a training or inference step) and report its step time and breakdown. */
 import type { Command } from 'commander';
 import {
-  DEFAULT_TIMELINE_MAX_EVENTS, deviceNames, ISSUE_POLICIES, loadWorkload, PRECISIONS, runTrace, type IssuePolicy,
+  DEFAULT_TIMELINE_MAX_EVENTS, deviceNames, ISSUE_POLICIES, loadWorkload, loadWorkloadSpec, PRECISIONS, runTrace, type IssuePolicy,
   type Precision, type RunReport,
 } from '../api/index.ts';
 import { printMemory } from './memory.ts';
@@ -71,9 +71,16 @@ export function registerRun(program: Command): void {
     .option('--top <n>', 'how many of the slowest ranks to list when there are many', intOpt('--top', 0), 5)
     .option('--collectives <n>', 'how many collective groups to list (busiest first)', intOpt('--collectives', 0), 10)
     .action((opts: RunCliOptions, command: Command) => {
+      // a workload description may name the cluster it was published on: it is the topology when none is given
+      if (opts.topology === undefined && opts.astraNetwork === undefined && opts.workload !== undefined) {
+        const cluster = loadWorkloadSpec(opts.workload, opts.set ?? {}).cluster;
+        if (cluster !== undefined) opts.topology = cluster;
+      }
       const { input, load } = workloadFromOptions(opts);
       const loaded = loadWorkload(input, load);
       const { warnings: setupWarnings, ...sys } = systemFromOptions(opts, command);
+      // a cluster preset names its GPUs: the roofline's device unless --device says otherwise
+      const device = opts.device ?? sys.topology.cluster?.device;
       for (const w of setupWarnings) console.error(`orrery: warning: ${w}`);
       const report = runTrace({
         ...sys,
@@ -82,7 +89,7 @@ export function registerRun(program: Command): void {
         loadWarnings: loaded.warnings,
         policy: opts.policy,
         lenient: opts.lenient === true,
-        ...(opts.device !== undefined ? { device: opts.device } : {}),
+        ...(device !== undefined ? { device } : {}),
         ...(opts.precision !== undefined ? { precision: opts.precision } : {}),
         computeScale: opts.computeScale,
         ...(opts.computeEfficiency !== undefined ? { computeEfficiency: opts.computeEfficiency } : {}),

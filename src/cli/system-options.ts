@@ -32,14 +32,14 @@ const TOPOLOGY_HELP = 'shorthand (ring:8, switch:64, fc:8, torus:4x4x4, ring:8,s
  * Adds the shared options; `algoHelp` says what --algo applies to in this command. With `topologyOptional`,
  * --topology may be missing (the command reads the topology elsewhere; {@link systemFromOptions} then needs it).
  */
-export function addSystemOptions(cmd: Command, algoHelp = 'algorithm', topologyOptional?: string): Command {
+export function addSystemOptions(cmd: Command, algoHelp = 'algorithm', topologyOptional?: string, algoDefault = 'ring'): Command {
   const withTopology = topologyOptional
     ? cmd.option('-t, --topology <topo>', `${TOPOLOGY_HELP} (${topologyOptional})`)
     : cmd.requiredOption('-t, --topology <topo>', TOPOLOGY_HELP);
   return withTopology
     .option('--bandwidth <GBps,...>', 'link bandwidth per dimension in GB/s (1 GB = 1e9 B), one value or one per dimension (shorthand only; default 50)', numberListOpt('--bandwidth', false))
     .option('--latency <ns,...>', 'per-hop latency per dimension in ns, one value or one per dimension (shorthand only; default 500)', numberListOpt('--latency', true))
-    .option('-a, --algo <names>', `${algoHelp}, one for all dimensions or one per dimension: ring, direct[W], halvingDoubling, doubleBinaryTree`, 'ring')
+    .option('-a, --algo <names>', `${algoHelp}, one for all dimensions or one per dimension: ring, direct[W], halvingDoubling, doubleBinaryTree${algoDefault === 'auto' ? '; or auto: NCCL\'s choice on a cluster preset (ring on other topologies)' : ''}`, algoDefault)
     .option('-c, --chunks <n>', 'split each collective into n chunks that pipeline across dimensions', intOpt('--chunks', 1), DEFAULT_SYSTEM.chunks)
     .option('--active-chunks <n>', 'chunks a rank runs at once per dimension (default 1)', intOpt('--active-chunks', 1))
     .option('--endpoint-delay <ns>', 'delay per received message and per phase start', timeOpt('--endpoint-delay'), DEFAULT_SYSTEM.endpointDelayNs)

@@ -5,3 +5,4 @@ export {
 } from './system.ts';
 export { ALGORITHMS, parseAlgorithm, checkAlgorithm } from './algorithms/registry.ts';
 export { doubleBinaryTrees, type Tree } from './algorithms/doubleBinaryTree.ts';
+export * from './nccl/index.ts';

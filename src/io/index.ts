@@ -12,3 +12,6 @@ export * from './table.ts';
 export * from './svg-chart.ts';
 export { parseVidurCsv, parseLlmServingSimJsonl, readRequestTrace, requestsCsv, REQUEST_CSV_COLUMNS, type TraceRequestRecord, type RequestRow } from './serving.ts';
 export { serveSvg, type ServeSvgData } from './serve-svg.ts';
+export * from './cluster.ts';
+export * from './vidur-network.ts';
+export * from './nccl-tests-log.ts';

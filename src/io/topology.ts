@@ -30,6 +30,8 @@ export interface TopologyData {
   extra?: Record<string, unknown>;
   /** The optional `physical` section, unchecked here: network/physical/spec.ts checks it against the dimensions. */
   physical?: unknown;
+  /** GPU-cluster facts for the NCCL-like model (a cluster preset's, or a topology file's `cluster` section), unchecked. */
+  cluster?: unknown;
 }
 
 const KIND_ALIASES: Record<string, DimensionKind | 'torus'> = {
@@ -127,7 +129,7 @@ export function parseTopologyDocument(doc: unknown, where: string): TopologyData
     if (unknown.length > 0) throw new InputError(`${at}: unknown key "${unknown[0]}"; expected kind, npus, bandwidthGBps, latencyNs (and an optional note)`);
     return { kind, npus: x.npus as number, bandwidthGBps: x.bandwidthGBps as number, latencyNs: x.latencyNs as number };
   });
-  const known = ['format', 'version', 'name', 'description', 'dimensions', 'physical'];
+  const known = ['format', 'version', 'name', 'description', 'dimensions', 'physical', 'cluster'];
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (!known.includes(k)) extra[k] = v;
   return {
@@ -136,5 +138,6 @@ export function parseTopologyDocument(doc: unknown, where: string): TopologyData
     dims,
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
     ...(o.physical !== undefined ? { physical: o.physical } : {}),
+    ...(o.cluster !== undefined ? { cluster: o.cluster } : {}),
   };
 }

@@ -184,7 +184,7 @@ export function parseWorkloadSpec(doc: unknown, source: string, set: Record<stri
   const c = new Checker(source);
   const root = structuredClone(c.obj(doc, '(top level)'));
   for (const [k, v] of Object.entries(set)) setPath(root, k, v, source);
-  c.known(root, '', ['format', 'version', 'name', 'description', 'source', 'model', 'training', 'inference']);
+  c.known(root, '', ['format', 'version', 'name', 'description', 'source', 'cluster', 'model', 'training', 'inference']);
   if (root.format !== 'orrery-workload') c.fail('format', `expected "orrery-workload", got ${JSON.stringify(root.format)}`);
   if (root.version !== 1) c.fail('version', `expected 1 (the only version so far), got ${JSON.stringify(root.version)}`);
   const model = parseModel(c, root.model);
@@ -193,6 +193,8 @@ export function parseWorkloadSpec(doc: unknown, source: string, set: Record<stri
   if (description) spec.description = description;
   const src = c.str(root, 'source', '', false);
   if (src) spec.source = src;
+  const cluster = c.str(root, 'cluster', '', false);
+  if (cluster) spec.cluster = cluster;
   if (root.training !== undefined) spec.training = parseTraining(c, root.training, model);
   if (root.inference !== undefined) spec.inference = parseInference(c, root.inference, model);
   if (!spec.training && !spec.inference) c.fail('(top level)', 'expected a "training" or an "inference" section (or both)');

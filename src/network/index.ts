@@ -1,4 +1,5 @@
 export * from './topology.ts';
+export * from './cluster.ts';
 export type { NetworkModel, NetworkStats, NetworkModelFactory } from './model.ts';
 export { AnalyticalNetwork } from './analytical.ts';
 export { AstraUnawareNetwork } from './astraUnaware.ts';

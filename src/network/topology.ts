@@ -3,6 +3,7 @@
  * bidirectional `ring`, a `fullyConnected` clique or a `switch`, with its own link bandwidth and latency.
  * NPU ids are mixed-radix numbers over the dimensions: id = c0 + n0·(c1 + n1·(c2 + …)).
  */
+import type { ClusterInfo } from './cluster.ts';
 import type { PhysicalSpec } from './physical/spec.ts';
 
 export type DimensionKind = 'ring' | 'fullyConnected' | 'switch';
@@ -28,6 +29,8 @@ export interface Topology {
    * Attach with `withPhysical`, which checks it.
    */
   physical?: PhysicalSpec;
+  /** GPU-cluster facts (link types, efficiencies, NICs, NVLS) for the NCCL-like model; absent on abstract topologies. */
+  cluster?: ClusterInfo;
 }
 
 /** An input that does not describe a valid topology. */

@@ -38,6 +38,49 @@ export interface DevicePreset {
 const EFF_COMPUTE = 0.8;
 const EFF_MEMORY = 0.85;
 
+/**
+ * The PCIe parts of the cluster presets (topologies/clusters/: the NVLink-pair nodes and the bridged H100 PCIe pair).
+ * One self-contained table, so it moves with the others if devices move to compute/.
+ */
+const PCIE_DEVICES: Record<string, DevicePreset> = {
+  // NVIDIA A100 Tensor Core GPU datasheet, column "A100 80GB PCIe": the same dense peaks as the SXM part (FP64 Tensor
+  // Core 19.5, TF32 156, BF16/FP16 312, INT8 624 TOPS; the starred values are with sparsity); GPU memory bandwidth
+  // 1,935 GB/s (HBM2e).
+  'A100-PCIe-80GB': {
+    name: 'A100-PCIe-80GB',
+    peakTFLOPS: { fp64: 19.5, fp32: 19.5, tf32: 156, bf16: 312, fp16: 312, int8: 624 },
+    memBwGBps: 1935,
+    computeEfficiency: EFF_COMPUTE,
+    memoryEfficiency: EFF_MEMORY,
+    memGiB: 80, // datasheet: GPU memory "80GB HBM2e"
+    source: 'NVIDIA A100 datasheet (80GB PCIe column), dense figures',
+  },
+  // NVIDIA H100 Tensor Core GPU datasheet, column "H100 PCIe": FP64 26 / FP64 Tensor Core 51, FP32 51, and with
+  // sparsity TF32 756, BF16/FP16 1,513, FP8 3,026 TFLOPS, INT8 3,026 TOPS; dense = half (378, 756.5, 1,513).
+  // GPU memory bandwidth 2 TB/s (HBM2e).
+  'H100-PCIe-80GB': {
+    name: 'H100-PCIe-80GB',
+    peakTFLOPS: { fp64: 51, fp32: 51, tf32: 378, bf16: 756.5, fp16: 756.5, fp8: 1513, int8: 1513 },
+    memBwGBps: 2000,
+    computeEfficiency: EFF_COMPUTE,
+    memoryEfficiency: EFF_MEMORY,
+    memGiB: 80, // datasheet: GPU memory "80GB"
+    source: 'NVIDIA H100 datasheet (PCIe column), dense figures (half the with-sparsity values)',
+  },
+  // NVIDIA A40 datasheet: FP32 37.4 TFLOPS; tensor TF32 74.8, BF16/FP16 149.7, INT8 299.3 TOPS (dense; the datasheet's
+  // second figures, 149.6 / 299.4 / 598.6, are with sparsity); FP64 is 1/64 of FP32 on GA102 (0.58); GPU memory
+  // bandwidth 696 GB/s (GDDR6). No FP8.
+  A40: {
+    name: 'A40',
+    peakTFLOPS: { fp64: 0.58, fp32: 37.4, tf32: 74.8, bf16: 149.7, fp16: 149.7, int8: 299.3 },
+    memBwGBps: 696,
+    computeEfficiency: EFF_COMPUTE,
+    memoryEfficiency: EFF_MEMORY,
+    memGiB: 48, // datasheet: GPU memory "48 GB GDDR6 with ECC"
+    source: 'NVIDIA A40 datasheet, dense figures',
+  },
+};
+
 export const DEVICES: Record<string, DevicePreset> = {
   // NVIDIA A100 Tensor Core GPU datasheet (nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf), column "A100 80GB
   // SXM": FP64 9.7 / FP64 Tensor Core 19.5, FP32 19.5, TF32 Tensor Core 156, BF16 and FP16 Tensor Core 312,
@@ -66,9 +109,10 @@ export const DEVICES: Record<string, DevicePreset> = {
     memoryEfficiency: EFF_MEMORY,
     source: 'NVIDIA H100 datasheet (SXM column), dense figures (half the with-sparsity values)',
   },
+  ...PCIE_DEVICES,
 };
 
-const ALIASES: Record<string, string> = { a100: 'A100-SXM4-80GB', h100: 'H100-SXM5-80GB' };
+const ALIASES: Record<string, string> = { a100: 'A100-SXM4-80GB', h100: 'H100-SXM5-80GB', a40: 'A40' };
 
 export function deviceNames(): string[] {
   return Object.keys(DEVICES);

@@ -86,6 +86,11 @@ export interface WorkloadSpec {
   description?: string;
   /** Where the model's numbers come from. */
   source?: string;
+  /**
+   * The cluster the workload was published on, as a `--topology` argument (`dgx-a100:128`): `orrery run
+   * --workload NAME` runs on it when no topology is given.
+   */
+  cluster?: string;
   model: ModelSpec;
   training?: TrainingSpec;
   inference?: InferenceSpec;

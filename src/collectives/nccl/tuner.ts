@@ -1,0 +1,215 @@
+/**
+ * An NCCL-like collective model: NCCL's own tuner arithmetic (src/graph/tuning.cc) applied to a cluster preset's
+ * links. For a collective shape (operation, ranks, nodes, ranks per node) it predicts, for every algorithm and
+ * protocol NCCL would consider, time = latency + bytes / bandwidth, and picks the fastest, as NCCL does.
+ * docs/collectives-nccl.md explains each choice.
+ *
+ * Units: NCCL's tables are in µs and GB/s; predictions here are in ns (1 GB/s = 1 B/ns), rounded once by the caller.
+ */
+import type { CollectiveOp } from '../types.ts';
+import {
+  coordinates, INTRA_NODE_LINKS, type ClusterInfo, type GpuArch, type Topology,
+} from '../../network/index.ts';
+import {
+  BASE_LAT_US, HW_LAT_US, LL_MAX_BW, NCCL_PROTOS, NET_OVERHEAD_US, PROTO_FACTOR, RING_LL128_MAX_BW_PER_CH,
+  TREE_LL128_MAX_BW_PER_CH, TREE_MAX_BW_PER_CH, type HwClass, type NcclAlgo, type NcclProto,
+} from './constants.ts';
+
+/** Operations the model covers: the collectives, plus point-to-point send/recv between two ranks. */
+export type NcclOp = CollectiveOp | 'sendrecv';
+
+/** What the tuner needs to know about a group on a cluster. Bandwidths are achieved (efficiency applied), GB/s. */
+export interface NcclShape {
+  nRanks: number;
+  nNodes: number;
+  /** Most ranks of the group on one node. */
+  ranksPerNode: number;
+  /** Ring edge bandwidth inside a node: the slowest link type the group spans there (Infinity: none spanned). */
+  intraBwGBps: number;
+  intraClass: 'nvlink' | 'pci';
+  /** One NIC's bandwidth (Infinity: one node). */
+  nicBwGBps: number;
+  /** A node's network bandwidth for the group: min(ranks on the node, NICs per node) × one NIC. */
+  nodeNetBwGBps: number;
+  /** NVLS algorithm bandwidth when the group can use NVLink SHARP (else undefined). */
+  nvlsBwGBps?: number;
+  collnet: boolean;
+  arch: GpuArch;
+  channels: number;
+  overheadNs: number;
+  collectiveOverheadNs: number;
+  latencyScale: number;
+}
+
+export interface NcclCandidate {
+  algo: NcclAlgo | 'p2p';
+  proto: NcclProto;
+  /** Predicted time, ns (unrounded). */
+  timeNs: number;
+  latencyNs: number;
+  /** The model's algorithm bandwidth (nccl-tests size / transfer time), GB/s. */
+  algBwGBps: number;
+}
+
+const log2i = (n: number) => Math.floor(Math.log2(n));
+const col = (nNodes: number) => (nNodes <= 1 ? 0 : nNodes === 2 ? 1 : 2);
+
+/** The tuner's view of `group` (global NPU ids) on a cluster topology. */
+export function ncclShape(topology: Topology, cluster: ClusterInfo, group: readonly number[]): NcclShape {
+  const dims = topology.dims;
+  const seen = dims.map(() => new Set<number>());
+  const nodes = new Map<string, number>();
+  for (const npu of group) {
+    const c = coordinates(topology, npu);
+    let key = '';
+    c.forEach((x, d) => {
+      seen[d]!.add(x);
+      if (!INTRA_NODE_LINKS.includes(cluster.links[d]!)) key += `${x},`;
+    });
+    nodes.set(key, (nodes.get(key) ?? 0) + 1);
+  }
+  let intraBw = Infinity;
+  let nicBw = Infinity;
+  let pci = false;
+  let nvlinkRaw = Infinity;
+  let gpusPerNode = 1;
+  dims.forEach((d, i) => {
+    const link = cluster.links[i]!;
+    const intra = INTRA_NODE_LINKS.includes(link);
+    if (intra) gpusPerNode *= d.npus;
+    if (seen[i]!.size < 2) return;
+    const bw = d.bandwidthGBps * (cluster.linkEfficiency[link] ?? 1);
+    if (intra) {
+      intraBw = Math.min(intraBw, bw);
+      if (link === 'pcie') pci = true;
+      else nvlinkRaw = Math.min(nvlinkRaw, d.bandwidthGBps);
+    } else nicBw = Math.min(nicBw, bw);
+  });
+  let ranksPerNode = 0;
+  for (const n of nodes.values()) ranksPerNode = Math.max(ranksPerNode, n);
+  const nics = cluster.nicsPerNode ?? gpusPerNode;
+  const nvls = cluster.nvls === true && !pci && ranksPerNode >= 2 && Number.isFinite(nvlinkRaw);
+  return {
+    nRanks: group.length,
+    nNodes: nodes.size,
+    ranksPerNode,
+    intraBwGBps: intraBw,
+    intraClass: pci ? 'pci' : 'nvlink',
+    nicBwGBps: nicBw,
+    nodeNetBwGBps: Math.min(ranksPerNode, nics) * nicBw,
+    ...(nvls ? { nvlsBwGBps: nvlinkRaw * (cluster.nvlsEfficiency ?? 1) } : {}),
+    collnet: cluster.collnet === true,
+    arch: cluster.arch,
+    channels: cluster.channels,
+    overheadNs: cluster.overheadNs ?? 0,
+    collectiveOverheadNs: cluster.collectiveOverheadNs ?? 0,
+    latencyScale: cluster.latencyScale ?? 1,
+  };
+}
+
+/**
+ * Every (algorithm, protocol) NCCL would consider for `op` of `bytes` (the nccl-tests size: all-gather and
+ * reduce-scatter the whole buffer, all-to-all the bytes each rank sends in total) on `s`, with its predicted time.
+ */
+export function ncclCandidates(op: NcclOp, bytes: number, s: NcclShape): NcclCandidate[] {
+  const out: NcclCandidate[] = [];
+  const n = s.nRanks;
+  if (n < 2) return [{ algo: 'ring', proto: 'Simple', timeNs: 0, latencyNs: 0, algBwGBps: Infinity }];
+  const push = (algo: NcclCandidate['algo'], proto: NcclProto, latUs: number, algBw: number) => {
+    if (!(algBw > 0)) return;
+    const latencyNs = s.overheadNs + (algo === 'p2p' ? 0 : s.collectiveOverheadNs) + s.latencyScale * latUs * 1e3;
+    out.push({ algo, proto, latencyNs, algBwGBps: algBw, timeNs: latencyNs + bytes / algBw });
+  };
+  const multi = s.nNodes > 1;
+  const intraLat = (a: NcclAlgo, p: NcclProto) => HW_LAT_US[s.intraClass as HwClass][a][p];
+  const interLat = (a: NcclAlgo, p: NcclProto) => HW_LAT_US.net[a][p];
+  // the ring's bus bandwidth: the slowest of a node's ring edges and its network share
+  const ringBus = Math.min(s.ranksPerNode > 1 ? s.intraBwGBps : Infinity, multi ? s.nodeNetBwGBps : Infinity);
+  const c = col(s.nNodes);
+
+  if (op === 'sendrecv' || op === 'alltoall') {
+    // point-to-point: a peer on the node over the node's links, a peer elsewhere over the GPU's own NIC
+    const perGpuNic = multi ? s.nodeNetBwGBps / s.ranksPerNode : Infinity;
+    for (const p of ['LL', 'Simple'] as const) {
+      const factor = p === 'LL' ? PROTO_FACTOR.ringLLOther : 1;
+      const hop = multi ? interLat('ring', p) : intraLat('ring', p);
+      let transfer: number; // ns per byte of `bytes`
+      if (op === 'sendrecv') {
+        const bw = multi ? s.nicBwGBps : s.intraBwGBps;
+        transfer = 1 / (p === 'LL' ? Math.min(bw * factor, LL_MAX_BW[s.arch][c]) : bw);
+      } else {
+        // each rank sends bytes/n to every other rank: (rpn-1)/n of it inside the node, the rest over its NIC
+        const intraShare = (s.ranksPerNode - 1) / n;
+        const interShare = (n - s.ranksPerNode) / n;
+        const f = p === 'LL' ? factor : 1;
+        transfer = Math.max(intraShare / (s.intraBwGBps * f), interShare / (perGpuNic * f));
+      }
+      push('p2p', p, BASE_LAT_US.ring[p] + hop, 1 / transfer);
+    }
+    return out;
+  }
+
+  // ring: every operation
+  const nsteps = op === 'allreduce' ? 2 * (n - 1) : op === 'reducescatter' || op === 'allgather' ? n - 1 : n;
+  const nInter = op === 'allreduce' ? 2 * (s.nNodes - 1) : s.nNodes - 1;
+  const ratio = op === 'broadcast' || op === 'reduce' ? 1 : n / nsteps;
+  for (const p of NCCL_PROTOS) {
+    let bus = ringBus;
+    if (p === 'LL') {
+      const f = multi || op === 'allreduce' || op === 'reduce' ? PROTO_FACTOR.ringLLAllReduceOrMultiNode : PROTO_FACTOR.ringLLOther;
+      bus = Math.min(LL_MAX_BW[s.arch][c], bus * f);
+    } else if (p === 'LL128') {
+      const f = s.ranksPerNode < 2 ? PROTO_FACTOR.ringLL128OneRankPerNode : PROTO_FACTOR.ringLL128;
+      bus = Math.min(bus * f, s.channels * RING_LL128_MAX_BW_PER_CH[s.arch][c]);
+    }
+    let intra = intraLat('ring', p);
+    const inter = interLat('ring', p);
+    if (multi) intra = Math.max(intra, NET_OVERHEAD_US * (p === 'Simple' ? 3 : 1));
+    const lat = op === 'broadcast' || op === 'reduce'
+      ? BASE_LAT_US.ring[p] + (n - 1) * (multi ? Math.max(intra, inter) : intra)
+      : BASE_LAT_US.ring[p] + (nsteps - nInter) * intra + nInter * inter;
+    push('ring', p, lat, bus * ratio);
+  }
+  if (op !== 'allreduce') return out;
+
+  // tree: all-reduce across nodes (a chain inside each node, double binary trees between nodes)
+  if (multi) {
+    const treeBus = Math.min(ringBus * PROTO_FACTOR.tree, s.channels * TREE_MAX_BW_PER_CH[s.arch][c]);
+    for (const p of NCCL_PROTOS) {
+      let bus = treeBus;
+      if (p === 'LL') bus = Math.min(bus * PROTO_FACTOR.treeLL, LL_MAX_BW[s.arch][c]);
+      else if (p === 'LL128') bus = Math.min(bus * PROTO_FACTOR.treeLL128MultiNode, s.channels * TREE_LL128_MAX_BW_PER_CH[s.arch][c]);
+      const lat = BASE_LAT_US.tree[p] + 2 * ((s.ranksPerNode - 1) * intraLat('tree', p) + log2i(s.nNodes) * interLat('tree', p));
+      push('tree', p, lat, bus * 0.5);
+    }
+  }
+  // NVLS: the NVSwitch reduces (one node), or NVLS inside nodes and trees between them
+  if (s.nvlsBwGBps !== undefined) {
+    if (!multi) push('nvls', 'Simple', HW_LAT_US.nvlink.nvls.Simple, s.nvlsBwGBps);
+    else {
+      const lat = HW_LAT_US.nvlink.nvlsTree.Simple + 2 * log2i(s.nNodes) * interLat('nvlsTree', 'Simple');
+      push('nvlsTree', 'Simple', lat, Math.min(s.nvlsBwGBps, s.nodeNetBwGBps * 0.5));
+    }
+  }
+  // CollNet: the inter-node fabric reduces (SHARP): each node's data crosses its NICs once each way
+  if (s.collnet && multi) {
+    const rpn = s.ranksPerNode;
+    const intraAlg = rpn > 1 ? s.intraBwGBps * rpn / (2 * (rpn - 1)) : Infinity;
+    const lat = 2 * (Math.min(1, rpn - 1) * intraLat('collnet', 'Simple') + (rpn - 1) * 0.4) + interLat('collnet', 'Simple');
+    push('collnet', 'Simple', lat, Math.min(intraAlg, s.nodeNetBwGBps));
+  }
+  return out;
+}
+
+/** NCCL's choice: the candidate with the least predicted time (ties: the order above, ring before tree). */
+export function ncclChoose(op: NcclOp, bytes: number, s: NcclShape): NcclCandidate {
+  const all = ncclCandidates(op, bytes, s);
+  let best = all[0]!;
+  for (const c of all) if (c.timeNs < best.timeNs) best = c;
+  return best;
+}
+
+/** nccl-tests' size for a collective given Orrery's bytes per rank (all-gather: the per-rank input). */
+export function ncclTestsBytes(op: NcclOp, bytesPerRank: number, ranks: number): number {
+  return op === 'allgather' ? bytesPerRank * ranks : bytesPerRank;
+}

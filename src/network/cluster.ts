@@ -1,0 +1,64 @@
+/**
+ * What a GPU cluster preset says beyond its logical dimensions: the physical link type of each dimension, the
+ * achieved fraction of each link type's bandwidth, NICs per node, and the NCCL features the machine has (NVLS,
+ * CollNet). Plain data: the NCCL-like collective model (collectives/nccl/) reads it; the network models do not.
+ *
+ * Dimensions whose link type is `nvlink` or `pcie` are inside a node; `infiniband`, `roce` and `ethernet` dimensions
+ * connect nodes, and their `bandwidthGBps` is per NIC per direction.
+ */
+export type LinkType = 'nvlink' | 'pcie' | 'infiniband' | 'roce' | 'ethernet';
+export const LINK_TYPES: readonly LinkType[] = ['nvlink', 'pcie', 'infiniband', 'roce', 'ethernet'];
+export const INTRA_NODE_LINKS: readonly LinkType[] = ['nvlink', 'pcie'];
+
+export type GpuArch = 'volta' | 'ampere' | 'hopper';
+export const GPU_ARCHS: readonly GpuArch[] = ['volta', 'ampere', 'hopper'];
+
+export interface ClusterInfo {
+  /** Link type of each logical dimension, dim 0 first. */
+  links: LinkType[];
+  /** Achieved fraction of a link's bandwidth (0, 1], per link type; a type not listed reaches 1. */
+  linkEfficiency: Partial<Record<LinkType, number>>;
+  /** GPU generation: picks NCCL's per-architecture bandwidth caps. */
+  arch: GpuArch;
+  /** Device preset the cluster's GPUs are (compute/workload `getDevice` name). */
+  device?: string;
+  /** NICs per node (default: one per GPU of the node). */
+  nicsPerNode?: number;
+  /** NCCL channels (rings/trees run in parallel); caps the LL128 and tree bandwidth per channel. */
+  channels: number;
+  /** NVLink SHARP (in-switch reduction) available on the node's NVSwitch (H100 and later). */
+  nvls?: boolean;
+  /** Achieved NVLS algorithm bandwidth as a fraction of the NVLink bandwidth per GPU. */
+  nvlsEfficiency?: number;
+  /** In-network reduction on the inter-node fabric (SHARP; NCCL's CollNet). */
+  collnet?: boolean;
+  /** Fixed time added to every collective: kernel launch and what the measurement includes, ns. */
+  overheadNs?: number;
+  /**
+   * Extra fixed time of collectives (not of send/recv), ns: what a measurement adds around collective kernels
+   * beyond point-to-point ones (Vidur's all-reduce floor is ~40 µs above its send/recv floor). Fitted; default 0.
+   */
+  collectiveOverheadNs?: number;
+  /** Multiplier on NCCL's latency table (base and per-hop latencies), fitted per system; default 1. */
+  latencyScale?: number;
+  /** Where each figure comes from, by key. */
+  sources?: Record<string, string>;
+}
+
+/** Checks a cluster section against the topology's dimension count; returns an error message or undefined. */
+export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefined {
+  if (!Array.isArray(c.links) || c.links.length !== dims) return `links: expected ${dims} link types (one per dimension), got ${JSON.stringify(c.links)}`;
+  for (const l of c.links) if (!LINK_TYPES.includes(l)) return `links: unknown link type "${String(l)}"; expected one of: ${LINK_TYPES.join(', ')}`;
+  for (const [k, v] of Object.entries(c.linkEfficiency ?? {})) {
+    if (!LINK_TYPES.includes(k as LinkType)) return `linkEfficiency: unknown link type "${k}"; expected one of: ${LINK_TYPES.join(', ')}`;
+    if (typeof v !== 'number' || !(v > 0 && v <= 1)) return `linkEfficiency.${k}: expected a number in (0, 1], got ${JSON.stringify(v)}`;
+  }
+  if (!GPU_ARCHS.includes(c.arch)) return `arch: expected one of ${GPU_ARCHS.join(', ')}, got ${JSON.stringify(c.arch)}`;
+  if (!Number.isInteger(c.channels) || c.channels < 1) return `channels: expected a positive integer, got ${JSON.stringify(c.channels)}`;
+  if (c.nicsPerNode !== undefined && (!Number.isInteger(c.nicsPerNode) || c.nicsPerNode < 1)) return `nicsPerNode: expected a positive integer, got ${JSON.stringify(c.nicsPerNode)}`;
+  if (c.nvlsEfficiency !== undefined && !(c.nvlsEfficiency > 0 && c.nvlsEfficiency <= 1)) return `nvlsEfficiency: expected a number in (0, 1], got ${JSON.stringify(c.nvlsEfficiency)}`;
+  if (c.overheadNs !== undefined && !(c.overheadNs >= 0)) return `overheadNs: expected a non-negative number, got ${JSON.stringify(c.overheadNs)}`;
+  if (c.collectiveOverheadNs !== undefined && !(c.collectiveOverheadNs >= 0)) return `collectiveOverheadNs: expected a non-negative number, got ${JSON.stringify(c.collectiveOverheadNs)}`;
+  if (c.latencyScale !== undefined && !(c.latencyScale > 0)) return `latencyScale: expected a positive number, got ${JSON.stringify(c.latencyScale)}`;
+  return undefined;
+}

@@ -1,0 +1,67 @@
+// The collectives validation suite (src/api/validate/collectives.ts), run directly: measured NCCL collectives
+// (Vidur's profiles, nccl-tests figures from reference/PEERS.md §6) against the NCCL-like model.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { collectivesSuite } from '../src/api/validate/collectives.ts';
+import { errorPct, type ValidationCase } from '../src/api/validate/types.ts';
+import { parseVidurNetworkCsv } from '../src/io/index.ts';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+describe('collectives validation suite', () => {
+  let cases: ValidationCase[] = [];
+  beforeAll(async () => {
+    cases = await collectivesSuite.run();
+  }, 120_000);
+  const group = (g: string) => cases.filter((c) => c.group === g);
+  const medianErr = (g: string) => median(group(g).map((c) => Math.abs(errorPct(c))));
+
+  it('has every Vidur measurement three ways and the nccl-tests figures', () => {
+    // 28 rows per configuration (27 sizes, data/profiles/vidur/network/SOURCE.md; Vidur measured one of them
+    // twice): DGX-A100 2 send/recv + 7 all-reduce configurations, A100 pairs 2 + 2, A40 pairs 2, DGX-H100 2
+    expect(group('a100-dgx fit')).toHaveLength(28 * 9);
+    expect(group('a100-dgx held-out size')).toHaveLength(28 * 9);
+    expect(group('a100-dgx all-reduce from send/recv')).toHaveLength(28 * 7);
+    expect(group('a100-pairs fit')).toHaveLength(28 * 4);
+    expect(group('a40-pairs fit')).toHaveLength(28 * 2);
+    expect(group('h100-dgx held-out size')).toHaveLength(28 * 2);
+    expect(group('nccl-tests')).toHaveLength(14);
+    for (const c of group('a100-dgx held-out size')) expect(c.inFit).toBe(false);
+    for (const c of group('a100-dgx fit')) expect(c.inFit).toBe(true);
+  });
+
+  it('nccl-tests figures not used in a fit are predicted within 10 % (A1, A2, A3, A4 at 2 and 4 GiB, A5 at 256 and 512 MiB, A11)', () => {
+    const held = group('nccl-tests').filter((c) => !c.inFit && !c.id.includes('sendrecv 128 MiB'));
+    expect(held.length).toBe(8);
+    for (const c of held) expect(Math.abs(errorPct(c)), c.id).toBeLessThanOrEqual(10);
+  });
+
+  it('A5 at 128 MiB stays an outlier: measured 110.8 GB/s, below the 195 GB/s plateau the model predicts', () => {
+    // nccl-tests' sendrecv_perf has not reached its plateau at 128 MiB on that machine; the model has no such effect
+    const c = group('nccl-tests').find((x) => x.id.includes('sendrecv 128 MiB'))!;
+    expect(errorPct(c)).toBeGreaterThan(50);
+  });
+
+  it('held-out medians as reported in docs/collectives-nccl.md (regression guards, not the 10 % target)', () => {
+    // the figures in the docs' table, rounded up by 2 points; a change to the model or the fit moves them
+    expect(medianErr('h100-dgx held-out size')).toBeLessThanOrEqual(12);
+    expect(medianErr('a40-pairs held-out size')).toBeLessThanOrEqual(18);
+    expect(medianErr('a100-pairs held-out size')).toBeLessThanOrEqual(16);
+    expect(medianErr('a100-dgx held-out size')).toBeLessThanOrEqual(24);
+  });
+});
+
+describe('Vidur network CSV reader', () => {
+  const head = ',time_stats.all_reduce.min,time_stats.all_reduce.median,rank,num_workers,size,collective,devices_per_node,max_devices_per_node';
+  it('reads the median time in ms as ns', () => {
+    const rows = parseVidurNetworkCsv(`${head}\n0,0.031,0.043,0,2,2048,all_reduce,1,8\n`, 'x.csv');
+    expect(rows).toEqual([{ collective: 'all_reduce', ranks: 2, ranksPerNode: 1, gpusPerNode: 8, bytes: 2048, timeNs: 43_000 }]);
+  });
+  it('names the file, line and field of a bad value', () => {
+    expect(() => parseVidurNetworkCsv(`${head}\n0,0.031,0.043,0,2,lots,all_reduce,1,8\n`, 'x.csv')).toThrow(/x\.csv: line 2: size "lots"/);
+    expect(() => parseVidurNetworkCsv('a,b\n1,2\n', 'y.csv')).toThrow(/y\.csv: no column "time_stats/);
+  });
+});
