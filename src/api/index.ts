@@ -37,3 +37,4 @@ export {
 } from './sweep.ts';
 export { sweepChart, sweepPlotSvg } from './sweep-plot.ts';
 export { runCollectiveOptions, type CollectiveOptions } from './collective-options.ts';
+export { createComputeModel, computeModelNames, DEFAULT_COMPUTE_MODEL, type ComputeModelSpec } from './compute.ts';

@@ -18,7 +18,9 @@ import {
   buildTimeline, getDevice, recordBusBwGBps, Replay, TraceError, validateTrace, type DevicePreset, type IssuePolicy,
   type Precision, type Trace,
 } from '../workload/index.ts';
+import { COMPUTE_MODELS, type ComputeModelName } from '../compute/index.ts';
 import { algorithmLabel, systemFor } from './collective.ts';
+import { createComputeModel, DEFAULT_COMPUTE_MODEL } from './compute.ts';
 import {
   exportChakra, generateWorkload, loadAstraWorkload, loadChakra, workloadPath, type GenerateWorkloadOptions, type LoadAstraOptions,
   type LoadChakraOptions,
@@ -138,6 +140,8 @@ export interface RunSpec {
   lenient?: boolean;
   /** Device preset name for roofline compute (else the trace's `meta.device`). */
   device?: string;
+  /** Compute model for ops with a kernel descriptor: roofline, kernel (default) or table. */
+  compute?: string;
   /** Precision of compute ops that name none. Default bf16. */
   precision?: Precision;
   computeScale?: number;
@@ -211,6 +215,8 @@ export interface RunReport {
   algorithms: string[];
   chunks: number;
   device?: string;
+  /** The compute model (when a device is set). */
+  compute?: string;
   computeScale: number;
   jitter: number;
   seed: number;
@@ -240,6 +246,16 @@ export function runTrace(spec: RunSpec): RunReport {
   if (spec.trace.ranks < topo.npus) warnings.push(`the trace has ${spec.trace.ranks} ranks on ${topo.npus} NPUs: NPUs ${spec.trace.ranks}..${topo.npus - 1} stay idle`);
   const deviceName = spec.device ?? (typeof spec.trace.meta?.device === 'string' ? spec.trace.meta.device : undefined);
   const device: DevicePreset | undefined = deviceName !== undefined ? getDevice(deviceName) : undefined;
+  const computeModel = device
+    ? createComputeModel({
+        name: spec.compute ?? DEFAULT_COMPUTE_MODEL, device, ...(spec.precision ? { precision: spec.precision } : {}),
+        ...(spec.computeEfficiency !== undefined ? { computeEfficiency: spec.computeEfficiency } : {}),
+        ...(spec.memoryEfficiency !== undefined ? { memoryEfficiency: spec.memoryEfficiency } : {}),
+      })
+    : undefined;
+  if (!device && spec.compute !== undefined && !COMPUTE_MODELS.includes(spec.compute as ComputeModelName)) {
+    throw new InputError(`unknown compute model "${spec.compute}"; expected one of: ${COMPUTE_MODELS.join(', ')}`);
+  }
   const algorithms = (spec.algorithms ?? ['ring']).map((a) => (typeof a === 'string' ? parseAlgorithm(a, '--algo') : a));
   const model = spec.model ?? DEFAULT_NETWORK_MODEL;
   const stragglers = spec.stragglers instanceof Map ? spec.stragglers : new Map(Object.entries(spec.stragglers ?? {}).map(([k, f]) => [Number(k), f as number]));
@@ -255,6 +271,7 @@ export function runTrace(spec: RunSpec): RunReport {
     record: spec.timeline !== undefined,
     compute: {
       ...(device ? { device } : {}),
+      ...(computeModel ? { model: computeModel } : {}),
       ...(spec.precision ? { precision: spec.precision } : {}),
       ...(spec.computeEfficiency !== undefined ? { computeEfficiency: spec.computeEfficiency } : {}),
       ...(spec.memoryEfficiency !== undefined ? { memoryEfficiency: spec.memoryEfficiency } : {}),
@@ -267,6 +284,7 @@ export function runTrace(spec: RunSpec): RunReport {
   replay.begin();
   const stats = engine.run();
   const res = replay.finish();
+  if (computeModel) warnings.push(...computeModel.warnings());
   const wallMs = performance.now() - t0;
 
   const step = res.stepNs;
@@ -296,6 +314,7 @@ export function runTrace(spec: RunSpec): RunReport {
     topology: topo.name, npus: topo.npus, model, policy, algorithms: algorithms.map(algorithmLabel),
     chunks: system.options.chunks ?? DEFAULT_SYSTEM.chunks,
     ...(device ? { device: device.name } : {}),
+    ...(computeModel ? { compute: computeModel.name } : {}),
     computeScale: spec.computeScale ?? 1, jitter: spec.jitter ?? 0, seed,
     stepTimeNs: step, ranks, collectives, collectiveSummary: summarize(collectives),
     events: stats.events, messages: network.stats().messages, wallMs, warnings,
