@@ -38,3 +38,4 @@ export {
 export { sweepChart, sweepPlotSvg } from './sweep-plot.ts';
 export { runCollectiveOptions, type CollectiveOptions } from './collective-options.ts';
 export { createComputeModel, computeModelNames, DEFAULT_COMPUTE_MODEL, type ComputeModelSpec } from './compute.ts';
+export { runValidation, suiteNames, VALIDATION_SUITES, summarize as summarizeValidation, type SuiteResult, type GroupResult, type ValidationCase, type ValidationSuite } from './validate/index.ts';

@@ -9,6 +9,7 @@ import { registerConvert } from './convert.ts';
 import { registerRun } from './run.ts';
 import { registerTopologies } from './topologies.ts';
 import { registerSweep } from './sweep.ts';
+import { registerValidate } from './validate.ts';
 
 const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError', 'ComputeError']);
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerConvert(program);
   registerTopologies(program);
   registerSweep(program);
+  registerValidate(program);
   return program;
 }
 

@@ -80,6 +80,14 @@ export const DEVICES: Record<string, DevicePreset> = {
     boostClockMHz: 1410,
     sramPerSmKB: 164,
     l2MB: 40,
+    // fitted by scripts/fit-kernel-constants.ts (kernel-fit.ts) on all shipped profiles of this device;
+    // `orrery validate --suite kernels-gemm` / `kernels-memory` report the leave-one-model-out error
+    kernel: {
+      gemmEfficiency: 0.781, gemmMemoryEfficiency: 0.754, gemmLatencyNs: 3890,
+      memoryEfficiency: 0.495, memoryLatencyNs: 2690,
+      memoryEfficiencyByKind: { add: 0.975, embedding: 0.157, gelu: 0.743, layernorm: 0.528, rmsnorm: 0.356, rope: 0.459, 'silu-mul': 0.495 },
+      fittedOn: 'Vidur profiles (data/profiles/vidur/a100: Llama-2-70b-hf, Llama-2-7b-hf, Meta-Llama-3-70B, Meta-Llama-3-8B, phi-2), 13866 kernels',
+    },
     source: 'NVIDIA A100 datasheet (80GB SXM column), dense figures; A100 architecture whitepaper (SMs, clock, L2, SRAM)',
   },
   // NVIDIA H100 Tensor Core GPU datasheet, column "H100 SXM": FP64 34 / FP64 Tensor Core 67, FP32 67, and with
@@ -98,6 +106,14 @@ export const DEVICES: Record<string, DevicePreset> = {
     boostClockMHz: 1830,
     sramPerSmKB: 228,
     l2MB: 50,
+    // fitted by scripts/fit-kernel-constants.ts (kernel-fit.ts) on all shipped profiles of this device;
+    // `orrery validate --suite kernels-gemm` / `kernels-memory` report the leave-one-model-out error
+    kernel: {
+      gemmEfficiency: 0.769, gemmMemoryEfficiency: 0.888, gemmLatencyNs: 5240,
+      memoryEfficiency: 0.586, memoryLatencyNs: 2000,
+      memoryEfficiencyByKind: { add: 1, embedding: 0.181, gelu: 0.762, layernorm: 0.589, rmsnorm: 0.401, rope: 0.516, 'silu-mul': 0.586 },
+      fittedOn: 'Vidur profiles (data/profiles/vidur/h100: Llama-2-70b-hf, Llama-2-7b-hf, phi-2), 6586 kernels',
+    },
     source: 'NVIDIA H100 datasheet (SXM column), dense figures (half the with-sparsity values); H100 architecture whitepaper (SMs, L2, SRAM)',
   },
   // NVIDIA A40 datasheet (nvidia-a40-datasheet.pdf): FP32 37.4 TFLOPS, TF32 Tensor 74.8, BF16 and FP16 Tensor 149.7,
@@ -114,6 +130,14 @@ export const DEVICES: Record<string, DevicePreset> = {
     boostClockMHz: 1740,
     sramPerSmKB: 100,
     l2MB: 6,
+    // fitted by scripts/fit-kernel-constants.ts (kernel-fit.ts) on all shipped profiles of this device;
+    // `orrery validate --suite kernels-gemm` / `kernels-memory` report the leave-one-model-out error
+    kernel: {
+      gemmEfficiency: 0.815, gemmMemoryEfficiency: 0.756, gemmLatencyNs: 2780,
+      memoryEfficiency: 0.784, memoryLatencyNs: 1900,
+      memoryEfficiencyByKind: { add: 0.858, embedding: 0.508, gelu: 0.846, layernorm: 0.713, rmsnorm: 0.591, rope: 0.794, 'silu-mul': 0.784 },
+      fittedOn: 'Vidur profiles (data/profiles/vidur/a40: Llama-2-70b-hf, Llama-2-7b-hf, phi-2), 6586 kernels',
+    },
     source: 'NVIDIA A40 datasheet, dense figures; GA102 architecture whitepaper (SMs, clock, L2, SRAM)',
   },
 };
