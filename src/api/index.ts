@@ -39,3 +39,5 @@ export { sweepChart, sweepPlotSvg } from './sweep-plot.ts';
 export { runCollectiveOptions, type CollectiveOptions } from './collective-options.ts';
 export { createComputeModel, computeModelNames, DEFAULT_COMPUTE_MODEL, type ComputeModelSpec } from './compute.ts';
 export { runValidation, suiteNames, VALIDATION_SUITES, summarize as summarizeValidation, type SuiteResult, type GroupResult, type ValidationCase, type ValidationSuite } from './validate/index.ts';
+export { predictKernel, predictKernelCsv, kernelFromFields, kernelWarnings, KERNEL_RESULT_COLUMNS, type KernelQuery, type KernelResult } from './kernel.ts';
+export { KERNEL_TYPES, PRECISIONS as COMPUTE_PRECISIONS } from '../compute/index.ts';

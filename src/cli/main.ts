@@ -8,6 +8,7 @@ import { registerCollective } from './collective.ts';
 import { registerConvert } from './convert.ts';
 import { registerRun } from './run.ts';
 import { registerTopologies } from './topologies.ts';
+import { registerKernel } from './kernel.ts';
 import { registerSweep } from './sweep.ts';
 import { registerValidate } from './validate.ts';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerTopologies(program);
   registerSweep(program);
   registerValidate(program);
+  registerKernel(program);
   return program;
 }
 

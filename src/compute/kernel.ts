@@ -106,7 +106,7 @@ function attention(d: DevicePreset, c: KernelConstants, k: AttentionKernel, p: P
     // the work of one wave, as a fraction of the whole, times the number of waves: quantization over the SMs
     const quant = (waves * S) / ctas;
     const tc = (flops * quant) / (P * (ATTENTION_EFFICIENCY[d.name] ?? 0.65));
-    const bytes = attentionBytes(k, p, d.sramPerSmKB);
+    const bytes = attentionBytes(k, p, d);
     const tmem = bytes / (d.memBwGBps * c.gemmMemoryEfficiency);
     const t = Math.max(tc, tmem);
     return { timeNs: c.gemmLatencyNs + t, flops, bytes, bound: c.gemmLatencyNs > t ? 'latency' : tc >= tmem ? 'compute' : 'memory' };

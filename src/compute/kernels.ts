@@ -114,23 +114,29 @@ export function matmulBytes(k: MatmulKernel, p: Precision): number {
 /**
  * HBM bytes of attention.
  * - flash (Dao et al. 2022, FlashAttention, Theorem 2: Θ(N²d²/M) accesses for SRAM of M elements): Q is read and O
- *   written once; K and V are read once per block of Br query rows, Br = min(⌈M/(4d)⌉, d) with M the SRAM per SM in
- *   elements. Per batch·head: w·(2·seqQ·d + 2·⌈seqQ/Br⌉·seqKv·d) with K/V heads shared by heads/kvHeads query heads
- *   counted once per query head (each reads them). Backward reads Q, K, V, O, dO and writes dQ, dK, dV, and again
- *   streams K and V per query block: 2x the forward's bytes plus the three gradients.
+ *   written once; K and V are streamed once per block of Br query rows, Br = min(⌈M/(4d)⌉, d) with M the SRAM per
+ *   SM in elements. Those re-reads reach HBM only when the K/V of the heads in flight do not fit in L2: with
+ *   ⌈seqQ/Br⌉ blocks per head and one block per SM, about S/⌈seqQ/Br⌉ heads run at once (at least one), and if
+ *   that many heads' K and V (2·seqKv·d·w each) fit in L2 they are read from HBM once per head. Per batch·head:
+ *   w·(2·seqQ·d + 2·seqKv·d·passes), passes = 1 or ⌈seqQ/Br⌉ (halved when causal). Backward reads Q, K, V, O, dO
+ *   and writes dQ, dK, dV, and streams K and V the same way: 2x the forward's bytes plus the three gradients.
  * - unfused: the s² matrices go through HBM: Q·Kᵀ writes S; scale/mask/softmax reads S and writes P; dropout reads
  *   P, writes P' and a 1-byte mask; P'·V reads P': 6w + 1 bytes per score, plus Q, K, V read and O written.
  *   Backward moves about twice that (each step's gradient reads its saved input and the incoming gradient).
  */
-export function attentionBytes(k: AttentionKernel, p: Precision, sramPerSmKB: number): number {
+export function attentionBytes(k: AttentionKernel, p: Precision, dev: { sramPerSmKB: number; l2MB: number; sms: number }): number {
   const w = ELEMENT_BYTES[p];
   const bh = k.batch * k.heads, d = k.headDim;
   const qo = 2 * k.seqQ * d * w;
   let perHead: number;
   if (k.flash) {
-    const M = (sramPerSmKB * 1024) / w;
+    const M = (dev.sramPerSmKB * 1024) / w;
     const br = Math.max(1, Math.min(Math.ceil(M / (4 * d)), d));
-    const kv = 2 * Math.ceil(k.seqQ / br) * k.seqKv * d * w * (k.causal ? 0.5 : 1);
+    const blocks = Math.ceil(k.seqQ / br);
+    const headsInFlight = Math.max(1, Math.min(bh, Math.floor(dev.sms / blocks)));
+    const kvHead = 2 * k.seqKv * d * w;
+    const passes = headsInFlight * kvHead <= dev.l2MB * 2 ** 20 ? 1 : Math.max(1, blocks * (k.causal ? 0.5 : 1));
+    const kv = kvHead * passes;
     perHead = k.backward ? 2 * (qo + kv) + (k.seqQ + 2 * k.seqKv) * d * w : qo + kv;
   } else {
     const scores = k.seqQ * k.seqKv * (6 * w + 1);

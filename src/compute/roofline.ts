@@ -43,7 +43,7 @@ export function rooflineNs(m: RooflineSettings, flops: number, bytes: number, pr
 export function kernelBytes(k: KernelDesc, p: Precision, d: DevicePreset): number {
   switch (k.type) {
     case 'matmul': return matmulBytes(k, p);
-    case 'attention': return attentionBytes(k, p, d.sramPerSmKB);
+    case 'attention': return attentionBytes(k, p, d);
     default: return memoryKernelBytes(k, p);
   }
 }
