@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predictKernel, summarizeValidation } from '../src/api/index.ts';
 import { fitDevice } from '../src/api/validate/kernels.ts';
-import { getDevice, KernelModel, roundConstants } from '../src/compute/index.ts';
+import { getDevice, KernelModel, roundConstants, TableModel, type TableEntry } from '../src/compute/index.ts';
 import { decodeTrace, encodeTrace } from '../src/io/index.ts';
 import type { Op, Trace } from '../src/workload/trace.ts';
 import { orrery } from './helpers/cli.ts';
@@ -107,5 +107,39 @@ describe('orrery validate summary', () => {
     const r = orrery(['validate', '--suite', 'nope']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('orrery: error: --suite: unknown suite "nope"; expected one of: kernels-gemm, kernels-memory');
+  });
+});
+
+describe('table model', () => {
+  const dev = getDevice('a100');
+  const fallback = new KernelModel({ device: dev, precision: 'fp16', computeEfficiency: 0.8, memoryEfficiency: 0.85 });
+  const entries = [
+    { kernel: { type: 'matmul', m: 100, n: 64, k: 32 }, precision: 'fp16', timeNs: 1000 },
+    { kernel: { type: 'matmul', m: 100, n: 64, k: 32 }, precision: 'fp16', timeNs: 3000 },
+    { kernel: { type: 'matmul', m: 300, n: 64, k: 32 }, precision: 'fp16', timeNs: 6000 },
+  ] as const;
+  const t = new TableModel(dev, entries as unknown as TableEntry[], fallback);
+
+  it('measured shapes take their mean time (bf16 shares fp16 entries); between two m, linear interpolation', () => {
+    expect(t.kernel({ type: 'matmul', m: 100, n: 64, k: 32 }, 'fp16').timeNs).toBe(2000); // (1000 + 3000) / 2
+    expect(t.kernel({ type: 'matmul', m: 100, n: 64, k: 32 }, 'bf16').timeNs).toBe(2000);
+    expect(t.kernel({ type: 'matmul', m: 150, n: 64, k: 32 }, 'fp16').timeNs).toBe(3000); // 2000 + (6000 − 2000)·50/200
+    expect(t.warnings()).toEqual([]);
+  });
+
+  it('outside the range or for an unmeasured shape: the kernel model, with a warning', () => {
+    const k = { type: 'matmul', m: 400, n: 64, k: 32 } as const;
+    expect(t.kernel(k, 'fp16').timeNs).toBe(fallback.kernel(k, 'fp16').timeNs);
+    expect(t.warnings()).toEqual(['table model: matmul outside the measured range (100..300) on A100-SXM4-80GB fp16; using the kernel model']);
+  });
+
+  it('reads an Orrery table CSV and the shipped Vidur profiles for --compute table', () => {
+    const f = join(dir, 'table.csv');
+    writeFileSync(f, 'kind,m,n,k,elements,device,precision,timeNs\nmatmul,7,9,11,,a100,bf16,4242\nrmsnorm,,,,1000,h100,bf16,99\n');
+    const r = predictKernel({ kernel: { type: 'matmul', m: 7, n: 9, k: 11 }, device: 'a100', precision: 'bf16', compute: 'table', tables: [f] });
+    expect(r).toMatchObject({ model: 'table', timeNs: 4242 });
+    // Vidur, a100, Llama-2-7b, TP 1, 512 tokens: attn_pre_proj (QKV, 512 x 4096 x 12288) measured 0.259 ms
+    const v = predictKernel({ kernel: { type: 'matmul', m: 512, n: 12288, k: 4096 }, device: 'a100', precision: 'fp16', compute: 'table' });
+    expect(v.timeNs).toBe(259_000);
   });
 });

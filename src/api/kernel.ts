@@ -9,17 +9,22 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  checkKernel, ComputeError, KERNEL_TYPES, PRECISIONS, type ComputeModel, type ComputeModelName, type KernelDesc, type Precision,
+  checkKernel, ComputeError, PRECISIONS, type ComputeModel, type ComputeModelName, type KernelDesc, type Precision,
 } from '../compute/index.ts';
 import { InputError } from '../io/index.ts';
 import { parseSimpleCsv } from '../io/profiles.ts';
 import { createComputeModel, DEFAULT_COMPUTE_MODEL } from './compute.ts';
+import { CSV_COLUMNS, kernelFromFields } from './kernel-fields.ts';
+
+export { kernelFromFields };
 
 export interface KernelQuery {
   kernel: KernelDesc;
   device: string;
   precision: Precision;
   compute?: ComputeModelName | string;
+  /** Orrery measured-kernel CSVs for the `table` model. */
+  tables?: string[];
 }
 
 export interface KernelResult {
@@ -44,11 +49,11 @@ export function predictKernel(q: KernelQuery, where = 'kernel'): KernelResult {
   if (e) throw new InputError(`${where}: ${e.replace(/field "kernel\.(\w+)"/, (_, f: string) => `field "${f}"`)}`);
   if (!PRECISIONS.includes(q.precision)) throw new InputError(`${where}: precision "${q.precision}" is unknown; expected one of: ${PRECISIONS.join(', ')}`);
   const name = q.compute ?? DEFAULT_COMPUTE_MODEL;
-  const key = `${name}\u0000${q.device}\u0000${q.precision}`;
+  const key = `${name}\u0000${q.device}\u0000${q.precision}\u0000${(q.tables ?? []).join('\u0000')}`;
   let m: ComputeModel | undefined, r;
   try {
     m = models.get(key);
-    if (!m) models.set(key, (m = createComputeModel({ name, device: q.device, precision: q.precision })));
+    if (!m) models.set(key, (m = createComputeModel({ name, device: q.device, precision: q.precision, ...(q.tables ? { tables: q.tables } : {}) })));
     r = m.kernel(q.kernel, q.precision);
   } catch (err) {
     if (err instanceof InputError) throw new InputError(`${where}: ${err.message}`);
@@ -67,36 +72,8 @@ export function kernelWarnings(): string[] {
   return [...new Set([...models.values()].flatMap((m) => m.warnings()))];
 }
 
-const NUM_FIELDS = ['m', 'n', 'k', 'batch', 'elements', 'heads', 'kvHeads', 'seqQ', 'seqKv', 'headDim'] as const;
-const BOOL_FIELDS = ['flash', 'causal', 'backward'] as const;
-const CSV_COLUMNS = ['kind', 'device', 'precision', 'compute', ...NUM_FIELDS, ...BOOL_FIELDS];
-
-/** Builds a kernel descriptor from named string fields (CLI flags or CSV cells); blank/absent fields are left out. */
-export function kernelFromFields(kind: string, f: Record<string, string | number | boolean | undefined>, where: string): KernelDesc {
-  if (!(KERNEL_TYPES as readonly string[]).includes(kind)) {
-    throw new InputError(`${where}: kind "${kind}" is not a kernel kind; expected one of: ${KERNEL_TYPES.join(', ')}`);
-  }
-  const k: Record<string, unknown> = { type: kind };
-  for (const n of NUM_FIELDS) {
-    const v = f[n];
-    if (v === undefined || v === '') continue;
-    const x = Number(v);
-    if (!Number.isSafeInteger(x) || x < 1) throw new InputError(`${where}: field "${n}": expected a positive integer, got ${JSON.stringify(v)}`);
-    k[n] = x;
-  }
-  for (const n of BOOL_FIELDS) {
-    const v = f[n];
-    if (v === undefined || v === '') continue;
-    if (v === true || v === 'true' || v === '1') k[n] = true;
-    else if (v === false || v === 'false' || v === '0') k[n] = false;
-    else throw new InputError(`${where}: field "${n}": expected true or false, got ${JSON.stringify(v)}`);
-  }
-  // fields that do not belong to the kind are refused by checkKernel with the list of those that do
-  return k as unknown as KernelDesc;
-}
-
 /** Reads and predicts a batch CSV, in row order. */
-export function predictKernelCsv(path: string, defaults: { compute?: string; precision?: Precision } = {}): KernelResult[] {
+export function predictKernelCsv(path: string, defaults: { compute?: string; precision?: Precision; tables?: string[] } = {}): KernelResult[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -112,6 +89,9 @@ export function predictKernelCsv(path: string, defaults: { compute?: string; pre
     const where = `${path}: row ${i + 2}`;
     const precision = (r.precision || defaults.precision || 'bf16') as Precision;
     const compute = r.compute || defaults.compute;
-    return predictKernel({ kernel: kernelFromFields(r.kind ?? '', r, where), device: r.device ?? '', precision, ...(compute ? { compute } : {}) }, where);
+    return predictKernel({
+      kernel: kernelFromFields(r.kind ?? '', r, where), device: r.device ?? '', precision, ...(compute ? { compute } : {}),
+      ...(defaults.tables ? { tables: defaults.tables } : {}),
+    }, where);
   });
 }

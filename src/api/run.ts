@@ -142,6 +142,8 @@ export interface RunSpec {
   device?: string;
   /** Compute model for ops with a kernel descriptor: roofline, kernel (default) or table. */
   compute?: string;
+  /** Orrery measured-kernel CSVs for the `table` model. */
+  computeTables?: string[];
   /** Precision of compute ops that name none. Default bf16. */
   precision?: Precision;
   computeScale?: number;
@@ -249,6 +251,7 @@ export function runTrace(spec: RunSpec): RunReport {
   const computeModel = device
     ? createComputeModel({
         name: spec.compute ?? DEFAULT_COMPUTE_MODEL, device, ...(spec.precision ? { precision: spec.precision } : {}),
+        ...(spec.computeTables ? { tables: spec.computeTables } : {}),
         ...(spec.computeEfficiency !== undefined ? { computeEfficiency: spec.computeEfficiency } : {}),
         ...(spec.memoryEfficiency !== undefined ? { memoryEfficiency: spec.memoryEfficiency } : {}),
       })

@@ -10,7 +10,7 @@ import { formatTime } from './format.ts';
 interface KernelCliOptions {
   m?: number; n?: number; k?: number; elements?: number; batchSize?: number; heads?: number; kvHeads?: number; seqQ?: number; seqKv?: number;
   seq?: number; headDim?: number; flash?: boolean; causal?: boolean; backward?: boolean;
-  device?: string; precision?: string; compute?: string; batch?: string; json?: boolean;
+  device?: string; precision?: string; compute?: string; batch?: string; json?: boolean; table?: string[];
 }
 
 function csvLine(r: KernelResult): string {
@@ -49,12 +49,15 @@ export function registerKernel(program: Command): void {
     .option('--device <name>', `device preset: ${deviceNames().join(', ')} (or a100, h100, a40)`)
     .option('--precision <p>', `precision: ${COMPUTE_PRECISIONS.join(', ')} (default bf16)`, choiceOpt('--precision', COMPUTE_PRECISIONS))
     .option('--compute <model>', `compute model: ${computeModelNames().join(', ')} (default kernel)`, choiceOpt('--compute', computeModelNames()))
+    .option('--table <files...>', 'Orrery measured-kernel CSVs for --compute table (kind, kernel fields, device, precision, timeNs)')
     .option('--batch <file>', 'a CSV of kernels to predict (see above)')
     .option('--json', 'JSON (one object; with --batch, JSON lines)')
     .action((kind: string | undefined, o: KernelCliOptions) => {
       if (o.batch !== undefined) {
         if (kind !== undefined) throw new InputError(`give a kernel kind or --batch ${o.batch}, not both`);
-        const rows = predictKernelCsv(o.batch, { ...(o.compute ? { compute: o.compute } : {}), ...(o.precision ? { precision: o.precision as never } : {}) });
+        const rows = predictKernelCsv(o.batch, {
+          ...(o.compute ? { compute: o.compute } : {}), ...(o.precision ? { precision: o.precision as never } : {}), ...(o.table ? { tables: o.table } : {}),
+        });
         for (const w of kernelWarnings()) console.error(`orrery: warning: ${w}`);
         if (o.json) for (const r of rows) console.log(JSON.stringify(r));
         else {
@@ -72,7 +75,7 @@ export function registerKernel(program: Command): void {
       };
       const r = predictKernel({
         kernel: kernelFromFields(kind, fields, 'orrery kernel'), device: o.device, precision: (o.precision ?? 'bf16') as never,
-        ...(o.compute ? { compute: o.compute } : {}),
+        ...(o.compute ? { compute: o.compute } : {}), ...(o.table ? { tables: o.table } : {}),
       }, 'orrery kernel');
       for (const w of kernelWarnings()) console.error(`orrery: warning: ${w}`);
       if (o.json) console.log(JSON.stringify(r, null, 2));

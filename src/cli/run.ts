@@ -16,6 +16,7 @@ interface RunCliOptions extends SystemCliOptions, AstraCliOptions, Omit<Workload
   device?: string;
   precision?: Precision;
   compute?: string;
+  computeTable?: string[];
   computeScale: number;
   computeEfficiency?: number;
   memoryEfficiency?: number;
@@ -55,6 +56,7 @@ export function registerRun(program: Command): void {
     .option('--lenient', 'drop dependencies on op ids that do not exist, with a warning (real Chakra traces need it)')
     .option('--device <name>', `device preset for compute ops given as FLOPs/bytes (roofline): ${deviceNames().join(', ')}`)
     .option('--compute <model>', `compute model for ops with a kernel descriptor: ${computeModelNames().join(', ')} (default kernel; ops with only FLOPs/bytes always use the roofline)`, choiceOpt('--compute', computeModelNames()))
+    .option('--compute-table <files...>', 'Orrery measured-kernel CSVs for --compute table (kind, kernel fields, device, precision, timeNs)')
     .option('--precision <p>', `precision of compute ops that name none: ${PRECISIONS.join(', ')} (default bf16)`, choiceOpt('--precision', PRECISIONS))
     .option('--compute-scale <x>', 'multiply every compute time by x (like ASTRA-sim\'s compute scale)', nonNegativeNumberOpt('--compute-scale'), 1)
     .option('--compute-efficiency <f>', 'fraction of peak FLOPS the roofline assumes (default: the preset\'s)', positiveNumberOpt('--compute-efficiency'))
@@ -84,6 +86,7 @@ export function registerRun(program: Command): void {
         ...(opts.device !== undefined ? { device: opts.device } : {}),
         ...(opts.precision !== undefined ? { precision: opts.precision } : {}),
         ...(opts.compute !== undefined ? { compute: opts.compute } : {}),
+        ...(opts.computeTable !== undefined ? { computeTables: opts.computeTable } : {}),
         computeScale: opts.computeScale,
         ...(opts.computeEfficiency !== undefined ? { computeEfficiency: opts.computeEfficiency } : {}),
         ...(opts.memoryEfficiency !== undefined ? { memoryEfficiency: opts.memoryEfficiency } : {}),

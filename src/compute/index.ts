@@ -14,3 +14,4 @@ export { RooflineModel, kernelBytes, rooflineNs, type RooflineSettings } from '.
 export { KernelModel, defaultConstants, gemm } from './kernel.ts';
 export { fitKernelConstants, roundConstants } from './kernel-fit.ts';
 export { vidurKernels, vidurSamples, type KernelSample, type VidurRow } from './profiles.ts';
+export { TableModel, type TableEntry } from './table.ts';

@@ -6,21 +6,12 @@
  * models' kernels (compute/kernel-fit.ts) and the held-out model's kernels are predicted with them. Every case is
  * therefore held out (`inFit: false`). Groups are device x kernel kind (`a100 matmul`, `h100 rmsnorm`, …).
  */
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { fitKernelConstants, getDevice, KernelModel, vidurSamples, type KernelConstants, type KernelSample } from '../../compute/index.ts';
-import { readVidurProfiles } from '../../io/profiles.ts';
+import { fitKernelConstants, getDevice, KernelModel, type KernelConstants, type KernelSample } from '../../compute/index.ts';
+import { vidurProfileSamples } from '../compute.ts';
 import type { ValidationCase, ValidationSuite } from './types.ts';
 
-export const VIDUR_PROFILES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../data/profiles/vidur');
 const SOURCE = 'microsoft/vidur data/profiling/compute (MIT), subset in data/profiles/vidur';
 
-let cache: KernelSample[] | undefined;
-/** Every sample of the shipped profiles (read once). */
-export function vidurProfileSamples(): KernelSample[] {
-  cache ??= readVidurProfiles(VIDUR_PROFILES_DIR).flatMap((p) => vidurSamples(p.rows, p.device, p.model, p.source));
-  return cache;
-}
 
 /** Constants fitted on every profiled model of a device (what the presets ship, rounded). */
 export function fitDevice(device: string, samples = vidurProfileSamples()): KernelConstants {
