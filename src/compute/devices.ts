@@ -20,6 +20,8 @@ export interface KernelConstants {
   gemmEfficiency: number;
   /** Fraction of HBM bandwidth a GEMM reaches streaming its operands (small-M GEMMs are bound by it). */
   gemmMemoryEfficiency: number;
+  /** How much tiles smaller than 128x128 lose: throughput x (reuse / reuse of 128x128)^this (absent: 1). */
+  gemmTileExponent?: number;
   /** Fixed cost of a GEMM: launch, prologue and epilogue, ns. */
   gemmLatencyNs: number;
   /** Fraction of HBM bandwidth an element-wise or reduction kernel of a kind without its own figure reaches. */
@@ -83,7 +85,7 @@ export const DEVICES: Record<string, DevicePreset> = {
     // fitted by scripts/fit-kernel-constants.ts (kernel-fit.ts) on all shipped profiles of this device;
     // `orrery validate --suite kernels-gemm` / `kernels-memory` report the leave-one-model-out error
     kernel: {
-      gemmEfficiency: 0.781, gemmMemoryEfficiency: 0.754, gemmLatencyNs: 3890,
+      gemmEfficiency: 0.756, gemmMemoryEfficiency: 0.767, gemmLatencyNs: 5130, gemmTileExponent: 0.132,
       memoryEfficiency: 0.495, memoryLatencyNs: 2690,
       memoryEfficiencyByKind: { add: 0.975, embedding: 0.157, gelu: 0.743, layernorm: 0.528, rmsnorm: 0.356, rope: 0.459, 'silu-mul': 0.495 },
       fittedOn: 'Vidur profiles (data/profiles/vidur/a100: Llama-2-70b-hf, Llama-2-7b-hf, Meta-Llama-3-70B, Meta-Llama-3-8B, phi-2), 13866 kernels',
@@ -109,7 +111,7 @@ export const DEVICES: Record<string, DevicePreset> = {
     // fitted by scripts/fit-kernel-constants.ts (kernel-fit.ts) on all shipped profiles of this device;
     // `orrery validate --suite kernels-gemm` / `kernels-memory` report the leave-one-model-out error
     kernel: {
-      gemmEfficiency: 0.769, gemmMemoryEfficiency: 0.888, gemmLatencyNs: 5240,
+      gemmEfficiency: 0.769, gemmMemoryEfficiency: 0.886, gemmLatencyNs: 5170, gemmTileExponent: 1.23,
       memoryEfficiency: 0.586, memoryLatencyNs: 2000,
       memoryEfficiencyByKind: { add: 1, embedding: 0.181, gelu: 0.762, layernorm: 0.589, rmsnorm: 0.401, rope: 0.516, 'silu-mul': 0.586 },
       fittedOn: 'Vidur profiles (data/profiles/vidur/h100: Llama-2-70b-hf, Llama-2-7b-hf, phi-2), 6586 kernels',
@@ -133,7 +135,7 @@ export const DEVICES: Record<string, DevicePreset> = {
     // fitted by scripts/fit-kernel-constants.ts (kernel-fit.ts) on all shipped profiles of this device;
     // `orrery validate --suite kernels-gemm` / `kernels-memory` report the leave-one-model-out error
     kernel: {
-      gemmEfficiency: 0.815, gemmMemoryEfficiency: 0.756, gemmLatencyNs: 2780,
+      gemmEfficiency: 0.799, gemmMemoryEfficiency: 0.767, gemmLatencyNs: 4360, gemmTileExponent: 0.185,
       memoryEfficiency: 0.784, memoryLatencyNs: 1900,
       memoryEfficiencyByKind: { add: 0.858, embedding: 0.508, gelu: 0.846, layernorm: 0.713, rmsnorm: 0.591, rope: 0.794, 'silu-mul': 0.784 },
       fittedOn: 'Vidur profiles (data/profiles/vidur/a40: Llama-2-70b-hf, Llama-2-7b-hf, phi-2), 6586 kernels',

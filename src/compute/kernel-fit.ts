@@ -1,7 +1,7 @@
 /**
  * Fitting the `kernel` model's constants (devices.ts KernelConstants) on measured kernel times, and scoring it.
  *
- * GEMM constants (e_gemm, e_gemm_mem, latency_gemm) are fitted on the matmul samples, the memory-bound ones (e_mem,
+ * GEMM constants (e_gemm, e_gemm_mem, latency_gemm, the small-tile exponent) are fitted on the matmul samples, the memory-bound ones (e_mem,
  * latency_mem) on the other samples, each by Nelder-Mead on the mean |ln(predicted/measured)| (relative error,
  * symmetric, robust to the many tiny kernels timed at µs resolution). Efficiencies are kept in (0, 1], latencies
  * in [0, 50 µs]. Deterministic: fixed start, fixed iteration count.
@@ -59,9 +59,11 @@ export function fitKernelConstants(d: DevicePreset, samples: readonly KernelSamp
   const gemms = samples.filter(isGemmSample), mems = samples.filter((s) => s.kernel.type !== 'matmul' && s.kernel.type !== 'attention');
   const c: KernelConstants = { gemmEfficiency: 0.8, gemmMemoryEfficiency: 0.85, gemmLatencyNs: 5000, memoryEfficiency: 0.85, memoryEfficiencyByKind: {}, memoryLatencyNs: 3000, fittedOn };
   if (gemms.length > 0) {
-    const toC = (x: number[]): KernelConstants => ({ ...c, gemmEfficiency: sig(x[0]!), gemmMemoryEfficiency: sig(x[1]!), gemmLatencyNs: LAT_MAX * sig(x[2]!) });
+    const toC = (x: number[]): KernelConstants => ({
+      ...c, gemmEfficiency: sig(x[0]!), gemmMemoryEfficiency: sig(x[1]!), gemmLatencyNs: LAT_MAX * sig(x[2]!), gemmTileExponent: 2 * sig(x[3]!),
+    });
     const f = (x: number[]) => { const k = toC(x); return meanAbsLog((s) => gemm(d, k, s.kernel as MatmulKernel, s.precision).timeNs, gemms); };
-    const x = nelderMead(f, [logit(0.8), logit(0.85), logit(5000 / LAT_MAX)], [0.5, 0.5, 0.5], 120);
+    const x = nelderMead(f, [logit(0.8), logit(0.85), logit(5000 / LAT_MAX), 0], [0.5, 0.5, 0.5, 0.5], 160);
     Object.assign(c, toC(x));
   }
   if (mems.length > 0) {
@@ -86,6 +88,7 @@ export function roundConstants(c: KernelConstants): KernelConstants {
   const r3 = (v: number) => Number(v.toPrecision(3));
   return {
     gemmEfficiency: r3(c.gemmEfficiency), gemmMemoryEfficiency: r3(c.gemmMemoryEfficiency), gemmLatencyNs: Math.round(c.gemmLatencyNs / 10) * 10,
+    ...(c.gemmTileExponent !== undefined ? { gemmTileExponent: r3(c.gemmTileExponent) } : {}),
     memoryEfficiency: r3(c.memoryEfficiency),
     memoryEfficiencyByKind: Object.fromEntries(Object.entries(c.memoryEfficiencyByKind).map(([k, v]) => [k, r3(v)])), memoryLatencyNs: Math.round(c.memoryLatencyNs / 10) * 10, fittedOn: c.fittedOn,
   };

@@ -4,8 +4,9 @@
  *
  * GEMM [m x k]·[k x n] (x batch), on a device with S SMs and tensor-core peak P (FLOP/ns) at the precision:
  * - candidate CTA tiles tm x tn of 256x128, 128x256, 128x128, 128x64, 64x128, 64x64 (CUTLASS/cuBLAS's tensor-core
- *   tiles); a tile's throughput is P/S · e_gemm · min(1, I/I₁₂₈), I = tm·tn/(tm+tn) its operand reuse (a tile
- *   smaller than 128x128 loads more operand bytes per FLOP and is bound by shared-memory/L2 bandwidth);
+ *   tiles); a tile's throughput is P/S · e_gemm · min(1, (I/I₁₂₈)^x), I = tm·tn/(tm+tn) its operand reuse (a tile
+ *   smaller than 128x128 loads more operand bytes per FLOP and is bound by shared-memory/L2 bandwidth; x, fitted per
+ *   device, says how much: 0 not at all, 1 in proportion);
  * - tiles = batch·⌈m/tm⌉·⌈n/tn⌉ (tile quantization: a partial tile costs a full one); when tiles < S the k loop
  *   is split over s = min(⌊S/tiles⌋, ⌊k/256⌋) CTAs (split-K), whose fp32 partial outputs add 8·s·m·n bytes;
  * - waves = ⌈tiles·s/S⌉ (wave quantization); compute time = waves · 2·tm·tn·(k/s) / (P/S · tile efficiency);
@@ -79,7 +80,7 @@ export function gemm(d: DevicePreset, c: KernelConstants, k: MatmulKernel, p: Pr
     const tiles = b * Math.ceil(k.m / tm) * Math.ceil(k.n / tn);
     const split = tiles < S ? Math.max(1, Math.min(Math.floor(S / tiles), Math.floor(k.k / MIN_SPLIT_K))) : 1;
     const waves = Math.ceil((tiles * split) / S);
-    const eff = Math.min(1, (tm * tn) / (tm + tn) / I128);
+    const eff = Math.min(1, ((tm * tn) / (tm + tn) / I128) ** (c.gemmTileExponent ?? 1));
     const tc = (waves * 2 * tm * tn * (k.k / split)) / (perSm * eff);
     const bytes = base + (split > 1 ? 8 * split * b * k.m * k.n : 0);
     const tmem = bytes / bw;
