@@ -849,14 +849,23 @@ export class Replay implements EventHandler, CollectiveListener {
   }
 }
 
+const kernelTimeCache = new WeakMap<object, { engine: ComputeEngine; precision: string; timeNs: number }>();
+
 /**
  * A compute op's base time without `durationNs`: the compute model's for an op with a `kernel` (the roofline uses
  * the op's own FLOPs and bytes when it has them, so v1 traces replay as before), else the roofline.
  */
 function computeTime(op: ComputeOp, model: ComputeModel, engine: ComputeEngine | undefined, fail: (msg: string) => never): number {
   if (op.kernel && engine && (engine.name !== 'roofline' || (op.flops === undefined && op.bytes === undefined))) {
+    const p = op.precision ?? model.precision;
+    // generators share one descriptor object among all layers: time it once per object and precision
+    const key = op.kernel;
+    const hit = kernelTimeCache.get(key);
+    if (hit && hit.engine === engine && hit.precision === p) return hit.timeNs;
     try {
-      return engine.kernel(op.kernel, op.precision ?? model.precision).timeNs;
+      const t = engine.kernel(op.kernel, p).timeNs;
+      kernelTimeCache.set(key, { engine, precision: p, timeNs: t });
+      return t;
     } catch (e) {
       if ((e as Error).name === 'ComputeError') return fail((e as Error).message);
       throw e;

@@ -298,6 +298,15 @@ function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOptions): 
   // Megatron's pipeline scatter/gather: without sequence parallelism each TP rank sends 1/T of the activation and
   // the receivers all-gather it over NVLink (with it, the activation is already split)
   const scatter = mega && T > 1 && !sp;
+  // one set of descriptor objects shared by every layer (the replay caches a kernel's time by its object)
+  const megaAt = attentionForward(shape), megaMl = mlpForward(shape);
+  const megaSteps = {
+    at: megaAt, ml: megaMl, core: attentionCore(shape, false),
+    bwd: {
+      mlpPost: backwardOf(megaMl.post), mlpMid: backwardOf(megaMl.mid), between: backwardOf([...megaAt.post, ...megaMl.pre]),
+      attnMid: backwardOf(megaAt.mid), attnPre: backwardOf(megaAt.pre),
+    },
+  };
   // LM head: logits GEMM t x h x V'/T and the vocab-parallel cross-entropy over t·V'/T logits, V' the vocabulary
   // padded as Megatron pads it (to a multiple of 128·T)
   const vocabPerRank = Math.ceil(model.vocab / (128 * T)) * 128;
@@ -366,7 +375,7 @@ function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOptions): 
 
     /** Megatron's forward of one layer: 10 kernels and the TP collectives between them. */
     const megaForward = (n: string): number => {
-      const at = attentionForward(shape), ml = mlpForward(shape);
+      const { at, ml } = megaSteps;
       kernels(n, at.pre);
       if (sp) tpColl(`${n}.attn.in`, 'allgather', layerAct / T);
       const attn = kernels(n, at.mid);
@@ -381,17 +390,17 @@ function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOptions): 
 
     /** Megatron's backward of one layer: 14 kernels (each GEMM twice), mirrored collectives; returns the last op. */
     const megaBackward = (n: string): number => {
-      const at = attentionForward(shape), ml = mlpForward(shape);
-      if (par.recompute === 'selective') B.kernel(`${n}.core.recompute`, attentionCore(shape, false), prec);
-      kernels(n, backwardOf(ml.post));
+      const bw = megaSteps.bwd;
+      if (par.recompute === 'selective') B.kernel(`${n}.core.recompute`, megaSteps.core, prec);
+      kernels(n, bw.mlpPost);
       if (sp) tpColl(`${n}.mlp.bwd.in`, 'allgather', layerAct / T);
-      kernels(n, backwardOf(ml.mid));
+      kernels(n, bw.mlpMid);
       tpColl(`${n}.mlp.bwd.out`, sp ? 'reducescatter' : 'allreduce', layerAct);
-      kernels(n, backwardOf([...at.post, ...ml.pre]));
+      kernels(n, bw.between);
       if (sp) tpColl(`${n}.attn.bwd.in`, 'allgather', layerAct / T);
-      kernels(n, backwardOf(at.mid));
+      kernels(n, bw.attnMid);
       tpColl(`${n}.attn.bwd.out`, sp ? 'reducescatter' : 'allreduce', layerAct);
-      return kernels(n, backwardOf(at.pre));
+      return kernels(n, bw.attnPre);
     };
 
     const layerForward = (mb: number, l: number, tagName: string): void => {
