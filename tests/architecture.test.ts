@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '..', 'src');
-const RANK: Record<string, number> = { units: 0, engine: 1, network: 2, collectives: 3, workload: 4, serving: 4, api: 5, cli: 6 };
+const RANK: Record<string, number> = { units: 0, compute: 0.5, engine: 1, network: 2, collectives: 3, workload: 4, serving: 4, api: 5, cli: 6 };
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -53,5 +53,12 @@ describe('architecture', () => {
     expect(intoIo.map((e) => `${e.file} imports ${e.spec}`)).toEqual([]);
     const fromIo = all.filter((e) => e.from === 'io' && e.to !== 'units' && !e.typeOnly);
     expect(fromIo.map((e) => `${e.file} imports ${e.spec}`)).toEqual([]);
+  });
+});
+
+describe('architecture: compute', () => {
+  it('compute/ imports only units (DESIGN.md: beside collectives, uses only units)', () => {
+    const bad = edges().filter((e) => e.from === 'compute' && e.to !== 'units');
+    expect(bad.map((e) => `${e.file} imports ${e.spec}`)).toEqual([]);
   });
 });

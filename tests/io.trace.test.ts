@@ -105,7 +105,7 @@ describe('malformed files', () => {
 
   it.each([
     ['bad.json', '{"format": "orrery-trace", "version": 1,', /bad\.json: not valid JSON/],
-    ['v2.json', '{"format": "orrery-trace", "version": 2}', /v2\.json: trace "version" 2 is not supported; this Orrery reads version 1/],
+    ["v3.json", "{\"format\": \"orrery-trace\", \"version\": 3}", /v3\.json: trace "version" 3 is not supported; this Orrery reads versions 1 and 2/],
     ['other.json', '{"format": "chakra"}', /other\.json: "format" is "chakra"; expected "orrery-trace"/],
     ['arr.json', '[1, 2]', /arr\.json: expected a trace object, got an array/],
     ['bad.yaml', 'a: [1,', /bad\.yaml: not valid YAML/],

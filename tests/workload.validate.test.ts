@@ -25,7 +25,7 @@ describe('op fields', () => {
     [[{ id: 0, kind: 'comput', durationNs: 5 }], /^x\.json: rank 0, op 0: unknown kind "comput"; expected one of: compute, coll, send, recv, wait, marker$/],
     [[{ id: 0, kind: 'compute', durationNs: -5 }], /rank 0, op 0: field "durationNs": expected a duration ≥ 0 \(it is negative\), got -5/],
     [[{ id: 0, kind: 'compute', durationNs: 1.5 }], /field "durationNs": expected a whole number of ns ≥ 0, got 1.5/],
-    [[{ id: 0, kind: 'compute' }], /a compute op needs "durationNs", or "flops" and\/or "bytes"/],
+    [[{ id: 0, kind: 'compute' }], /a compute op needs "durationNs", a "kernel", or "flops" and\/or "bytes"/],
     [[{ id: 0, kind: 'compute', durationNs: 5, deps: 3 }], /op 0: field "deps": expected a list of op ids, got 3/],
     [[{ id: 0, kind: 'compute', durationNs: 5, deps: ['a'] }], /field "deps": "a" is not an op id/],
     [[{ id: 0, kind: 'compute', dur: 5 }], /unknown field "dur" for a compute op; expected: id, kind, name, deps, stream, ext, durationNs/],
@@ -50,7 +50,7 @@ describe('op fields', () => {
 
 describe('header, ranks and groups', () => {
   it('rejects an unknown version and format', () => {
-    rejects({ ...one([]), version: 2 } as unknown as Trace, /"version" 2 is not supported; this Orrery reads version 1/);
+    rejects({ ...one([]), version: 3 } as unknown as Trace, /"version" 3 is not supported; this Orrery reads versions 1 and 2/);
     rejects({ ...one([]), format: 'chakra' } as unknown as Trace, /"format" is "chakra"; expected "orrery-trace"/);
   });
 

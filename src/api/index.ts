@@ -55,3 +55,7 @@ export {
 export { SCHEDULER_KINDS, ROUTERS, ServingError } from '../serving/index.ts';
 export { findMaxQps, type CapacityResult } from './serve-capacity.ts';
 export { calibrate, type CalibrateSpec, type CalibrateResult, type CalibrationRow } from './calibrate/index.ts';
+export { createComputeModel, computeModelNames, DEFAULT_COMPUTE_MODEL, type ComputeModelSpec } from './compute.ts';
+export { runValidation, suiteNames, VALIDATION_SUITES, summarize as summarizeValidation, type SuiteResult, type GroupResult, type ValidationCase, type ValidationSuite } from './validate/index.ts';
+export { predictKernel, predictKernelCsv, kernelFromFields, kernelWarnings, KERNEL_RESULT_COLUMNS, type KernelQuery, type KernelResult } from './kernel.ts';
+export { KERNEL_TYPES, PRECISIONS as COMPUTE_PRECISIONS } from '../compute/index.ts';

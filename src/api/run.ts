@@ -18,9 +18,11 @@ import {
   buildTimeline, getDevice, recordBusBwGBps, Replay, TraceError, validateTrace, type DevicePreset, type IssuePolicy,
   type Precision, type Trace,
 } from '../workload/index.ts';
+import { COMPUTE_MODELS, type ComputeModelName } from '../compute/index.ts';
 import { algorithmLabel, systemFor } from './collective.ts';
 import { checkMemory, type RunMemory } from './memory.ts';
 import type { MemoryReport } from '../workload/index.ts';
+import { createComputeModel, DEFAULT_COMPUTE_MODEL } from './compute.ts';
 import {
   exportChakra, generateWorkload, loadAstraWorkload, loadChakra, workloadMemory, workloadPath, type GenerateWorkloadOptions, type LoadAstraOptions,
   type LoadChakraOptions,
@@ -147,6 +149,10 @@ export interface RunSpec {
   lenient?: boolean;
   /** Device preset name for roofline compute (else the trace's `meta.device`). */
   device?: string;
+  /** Compute model for ops with a kernel descriptor: roofline, kernel (default) or table. */
+  compute?: string;
+  /** Orrery measured-kernel CSVs for the `table` model. */
+  computeTables?: string[];
   /** Precision of compute ops that name none. Default bf16. */
   precision?: Precision;
   computeScale?: number;
@@ -224,6 +230,8 @@ export interface RunReport {
   algorithms: string[];
   chunks: number;
   device?: string;
+  /** The compute model (when a device is set). */
+  compute?: string;
   computeScale: number;
   jitter: number;
   seed: number;
@@ -261,6 +269,17 @@ export function runTrace(spec: RunSpec): RunReport {
     memory = checked.memory;
     if (checked.warning) warnings.push(checked.warning);
   }
+  const computeModel = device
+    ? createComputeModel({
+        name: spec.compute ?? DEFAULT_COMPUTE_MODEL, device, ...(spec.precision ? { precision: spec.precision } : {}),
+        ...(spec.computeTables ? { tables: spec.computeTables } : {}),
+        ...(spec.computeEfficiency !== undefined ? { computeEfficiency: spec.computeEfficiency } : {}),
+        ...(spec.memoryEfficiency !== undefined ? { memoryEfficiency: spec.memoryEfficiency } : {}),
+      })
+    : undefined;
+  if (!device && spec.compute !== undefined && !COMPUTE_MODELS.includes(spec.compute as ComputeModelName)) {
+    throw new InputError(`unknown compute model "${spec.compute}"; expected one of: ${COMPUTE_MODELS.join(', ')}`);
+  }
   const algorithms = (spec.algorithms ?? ['ring']).map((a) => (typeof a === 'string' ? parseAlgorithm(a, '--algo') : a));
   const model = spec.model ?? DEFAULT_NETWORK_MODEL;
   const stragglers = spec.stragglers instanceof Map ? spec.stragglers : new Map(Object.entries(spec.stragglers ?? {}).map(([k, f]) => [Number(k), f as number]));
@@ -276,6 +295,7 @@ export function runTrace(spec: RunSpec): RunReport {
     record: spec.timeline !== undefined,
     compute: {
       ...(device ? { device } : {}),
+      ...(computeModel ? { model: computeModel } : {}),
       ...(spec.precision ? { precision: spec.precision } : {}),
       ...(spec.computeEfficiency !== undefined ? { computeEfficiency: spec.computeEfficiency } : {}),
       ...(spec.memoryEfficiency !== undefined ? { memoryEfficiency: spec.memoryEfficiency } : {}),
@@ -288,6 +308,7 @@ export function runTrace(spec: RunSpec): RunReport {
   replay.begin();
   const stats = engine.run();
   const res = replay.finish();
+  if (computeModel) warnings.push(...computeModel.warnings());
   const wallMs = performance.now() - t0;
 
   const step = res.stepNs;
@@ -317,6 +338,7 @@ export function runTrace(spec: RunSpec): RunReport {
     topology: topo.name, npus: topo.npus, model, policy, algorithms: algorithms.map(algorithmLabel),
     chunks: system.options.chunks ?? DEFAULT_SYSTEM.chunks,
     ...(device ? { device: device.name } : {}),
+    ...(computeModel ? { compute: computeModel.name } : {}),
     computeScale: spec.computeScale ?? 1, jitter: spec.jitter ?? 0, seed,
     stepTimeNs: step, ranks, collectives, collectiveSummary: summarize(collectives),
     events: stats.events, messages: network.stats().messages, wallMs, warnings, ...(memory ? { memory } : {}),

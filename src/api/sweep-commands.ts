@@ -7,6 +7,8 @@
  * parallelism plan: tensor/pipeline/data/expert degrees, microbatches, schedule, ZeRO stage) over clusters, with
  * the step-time metrics of the replay. The CLI registers `orrery sweep <name>` for every entry.
  */
+import { COMPUTE_MODELS } from '../compute/index.ts';
+import { DEFAULT_COMPUTE_MODEL } from './compute.ts';
 import { COLLECTIVE_OPS, COMPOSITIONS, parseAlgorithm } from '../collectives/index.ts';
 import { SCHEDULER_NAMES, type SchedulerName } from '../engine/index.ts';
 import { InputError, readAstraNetwork } from '../io/index.ts';
@@ -249,7 +251,8 @@ const RUN: SweepCommand = {
     { key: 'schedule', flags: '--schedule <names>', column: 'schedule', kind: 'choice', choices: () => ['1f1b', 'gpipe'], help: 'pipeline schedule' },
     { key: 'microBatch', flags: '--micro-batch <n>', column: 'microBatch', kind: 'int', min: 1, help: 'sequences per microbatch' },
     { key: 'globalBatch', flags: '--global-batch <n>', column: 'globalBatch', kind: 'int', min: 1, help: 'sequences per step' },
-    { key: 'device', flags: '--device <names>', column: 'device', kind: 'choice', choices: deviceNames, default: 'H100-SXM5-80GB', help: `device preset for the roofline: ${deviceNames().join(', ')}` },
+    { key: 'device', flags: '--device <names>', column: 'device', kind: 'choice', choices: deviceNames, default: 'H100-SXM5-80GB', help: `device preset for compute: ${deviceNames().join(', ')}` },
+    { key: 'compute', flags: '--compute <names>', column: 'compute', kind: 'choice', choices: () => COMPUTE_MODELS, default: DEFAULT_COMPUTE_MODEL, help: `compute model for ops with a kernel descriptor: ${COMPUTE_MODELS.join(', ')}` },
     {
       key: 'algo', flags: '-a, --algo <names>', column: 'algo', kind: 'text', canonical: canonicalAlgorithms, default: 'ring',
       help: 'algorithm for the collectives: ring, direct[W], halvingDoubling, doubleBinaryTree; one per dimension joined by "/"',
@@ -307,6 +310,7 @@ const RUN: SweepCommand = {
       algorithms: String(row.algo).split('/'),
       system: { chunks: Number(row.chunks) },
       device: String(row.device),
+      compute: String(row.compute),
       policy: String(row.policy) as IssuePolicy,
     });
     const mean = (k: 'computeNs' | 'exposedCommNs' | 'overlappedCommNs' | 'idleNs') => Math.round(r.ranks.reduce((a, x) => a + x[k], 0) / r.ranks.length);
@@ -319,7 +323,7 @@ const RUN: SweepCommand = {
   },
   plot: {
     x: ['npus', 'globalBatch'],
-    series: ['workload', 'family', 'model', 'tp', 'pp', 'ep', 'zero', 'schedule', 'microBatch', 'globalBatch', 'device', 'algo', 'chunks', 'policy', 'nodeSize', 'bandwidthGBps', 'latencyNs'],
+    series: ['workload', 'family', 'model', 'tp', 'pp', 'ep', 'zero', 'schedule', 'microBatch', 'globalBatch', 'device', 'compute', 'algo', 'chunks', 'policy', 'nodeSize', 'bandwidthGBps', 'latencyNs'],
     panels: [
       { column: 'stepTimeNs', label: 'step time', unit: 'ns' },
       { column: 'exposedCommNs', label: 'exposed communication per rank', unit: 'ns' },

@@ -6,7 +6,7 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.ts';
 
-const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError', 'ServingError']);
+const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError', 'ServingError', 'ComputeError']);
 
 export async function main(argv: string[]): Promise<number> {
   try {

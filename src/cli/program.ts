@@ -47,6 +47,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'fit a cluster preset\'s link and protocol figures to measured collectives',
     register: async () => (await import('./calibrate.ts')).registerCalibrate,
   },
+  {
+    name: 'validate', term: 'validate [options]',
+    summary: 'compare predictions with measured data shipped in the repository (kernel fits, …)',
+    register: async () => (await import('./validate.ts')).registerValidate,
+  },
+  {
+    name: 'kernel', term: 'kernel [options] [kind]',
+    summary: 'predict one kernel\'s time (GEMM, attention, memory-bound) on a device, or a CSV of them',
+    register: async () => (await import('./kernel.ts')).registerKernel,
+  },
 ];
 
 /** The command `argv` runs or asks help for (`orrery help <command>`), if it names one of {@link COMMANDS}. */

@@ -1,7 +1,7 @@
 /** `orrery run`: replay a workload (a training or inference step) and report its step time and breakdown. */
 import type { Command } from 'commander';
 import {
-  DEFAULT_TIMELINE_MAX_EVENTS, deviceNames, ISSUE_POLICIES, loadWorkload, loadWorkloadSpec, PRECISIONS, runTrace, type IssuePolicy,
+  computeModelNames, DEFAULT_TIMELINE_MAX_EVENTS, deviceNames, ISSUE_POLICIES, loadWorkload, loadWorkloadSpec, PRECISIONS, runTrace, type IssuePolicy,
   type Precision, type RunReport,
 } from '../api/index.ts';
 import { printMemory } from './memory.ts';
@@ -16,6 +16,8 @@ interface RunCliOptions extends SystemCliOptions, AstraCliOptions, Omit<Workload
   policy: IssuePolicy;
   device?: string;
   precision?: Precision;
+  compute?: string;
+  computeTable?: string[];
   computeScale: number;
   computeEfficiency?: number;
   memoryEfficiency?: number;
@@ -55,6 +57,8 @@ export function registerRun(program: Command): void {
     .option('--policy <policy>', 'issue policy: streams (each stream runs its ops in order) or astra (ASTRA-sim: one op in flight per cpu / gpu compute / communication class, any ready op)', choiceOpt('--policy', ISSUE_POLICIES), 'streams')
     .option('--lenient', 'drop dependencies on op ids that do not exist, with a warning (real Chakra traces need it)')
     .option('--device <name>', `device preset for compute ops given as FLOPs/bytes (roofline): ${deviceNames().join(', ')}`)
+    .option('--compute <model>', `compute model for ops with a kernel descriptor: ${computeModelNames().join(', ')} (default kernel; ops with only FLOPs/bytes always use the roofline)`, choiceOpt('--compute', computeModelNames()))
+    .option('--compute-table <files...>', 'Orrery measured-kernel CSVs for --compute table (kind, kernel fields, device, precision, timeNs)')
     .option('--precision <p>', `precision of compute ops that name none: ${PRECISIONS.join(', ')} (default bf16)`, choiceOpt('--precision', PRECISIONS))
     .option('--compute-scale <x>', 'multiply every compute time by x (like ASTRA-sim\'s compute scale)', nonNegativeNumberOpt('--compute-scale'), 1)
     .option('--compute-efficiency <f>', 'fraction of peak FLOPS the roofline assumes (default: the preset\'s)', positiveNumberOpt('--compute-efficiency'))
@@ -91,6 +95,8 @@ export function registerRun(program: Command): void {
         lenient: opts.lenient === true,
         ...(device !== undefined ? { device } : {}),
         ...(opts.precision !== undefined ? { precision: opts.precision } : {}),
+        ...(opts.compute !== undefined ? { compute: opts.compute } : {}),
+        ...(opts.computeTable !== undefined ? { computeTables: opts.computeTable } : {}),
         computeScale: opts.computeScale,
         ...(opts.computeEfficiency !== undefined ? { computeEfficiency: opts.computeEfficiency } : {}),
         ...(opts.memoryEfficiency !== undefined ? { memoryEfficiency: opts.memoryEfficiency } : {}),
@@ -136,7 +142,7 @@ function printHuman(r: RunReport, top: number, ncoll: number): void {
     ['step time', `${formatTime(step)}  (last rank done: ${slowest[0] ? `rank ${slowest[0].rank}` : '-'})`],
     ['algorithm', `${r.algorithms.join(', ')}; ${r.chunks} chunk${r.chunks === 1 ? '' : 's'} (for collectives that name none)`],
   ];
-  if (r.device) head.push(['device', `${r.device} (roofline for ops without durationNs)`]);
+  if (r.device) head.push(['device', `${r.device} (compute model ${r.compute ?? 'roofline'} for ops with a kernel, roofline for ops with only FLOPs/bytes)`]);
   if (r.computeScale !== 1) head.push(['compute scale', `×${r.computeScale}`]);
   if (r.jitter > 0) head.push(['jitter', `sd ${r.jitter}, seed ${r.seed}`]);
   head.push(["events", `${formatCount(r.events)} (${formatCount(r.messages)} messages), wall ${formatTime(Math.round(r.wallMs * 1e6))}`]);

@@ -16,7 +16,7 @@
  * | `coll`   | per coll op            | `op`, `group`, `bytes`, `root`, `chunks`, `priority`, `durationNs` |
  * | `p2p`    | per send or recv op    | `peer`, `group`, `tag`, `bytes` |
  * | `wait`   | per wait op            | `durationNs` |
- * | `algorithms`, `ext` | sparse      | `[[op index, value], …]` (algorithms as string indices) |
+ * | `algorithms`, `ext`, `kernel` | sparse | `[[op index, value], …]` (algorithms as string indices; `kernel`: a compute op's kernel descriptor object, trace version 2) |
  *
  * A column is `[width, bytes]` with width 1, 2, 4 (int8/16/32; the type's minimum is reserved for an absent value)
  * or 8 (float64; absent is NaN). Decoding is a copy of each column into a typed array, then one object per op.
@@ -138,6 +138,7 @@ export function packTrace(t: Trace): Record<string, unknown> {
     };
     const algorithms: [number, number[]][] = [];
     const ext: [number, unknown][] = [];
+    const kernels: [number, unknown][] = [];
     let prev = -1;
     for (let i = 0; i < n; i++) {
       const op = ops[i]!;
@@ -164,6 +165,7 @@ export function packTrace(t: Trace): Record<string, unknown> {
       }
       if (op.kind === 'coll' && op.algorithms !== undefined) algorithms.push([i, op.algorithms.map((a) => strings.id(a)!)]);
       if (op.ext !== undefined) ext.push([i, op.ext]);
+      if (op.kind === 'compute' && op.kernel !== undefined) kernels.push([i, op.kernel]);
     }
     const columns: Record<string, unknown> = {
       kind: [1, kind],
@@ -178,6 +180,7 @@ export function packTrace(t: Trace): Record<string, unknown> {
     }
     if (algorithms.length > 0) columns.algorithms = algorithms;
     if (ext.length > 0) columns.ext = ext;
+    if (kernels.length > 0) columns.kernel = kernels;
     return [p.ranks, n, columns];
   });
   return {
@@ -241,6 +244,7 @@ function unpackProgram(row: unknown, pi: number, strings: string[], where: strin
   };
   const algorithms = sparse(c.algorithms, 'algorithms');
   const exts = sparse(c.ext, 'ext');
+  const kernels = sparse(c.kernel, 'kernel');
 
   const S = new Strs(strings, at);
   const ops: Op[] = new Array(n);
@@ -262,7 +266,7 @@ function unpackProgram(row: unknown, pi: number, strings: string[], where: strin
         const cpu = num(cCpu!, kc);
         op = {
           id, kind: 'compute', name: nm, stream: st, deps: depList, durationNs: num(cDur!, kc), flops: num(cFlops!, kc),
-          bytes: num(cBytes!, kc), precision: S.get(cPrec!, kc, i), cpu: cpu === undefined ? undefined : cpu === 1,
+          bytes: num(cBytes!, kc), precision: S.get(cPrec!, kc, i), kernel: kernels.get(i), cpu: cpu === undefined ? undefined : cpu === 1,
         };
         kc++;
         break;

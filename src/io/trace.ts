@@ -122,7 +122,8 @@ function checkDocument(doc: unknown, where: string, packed = false): Trace {
   if (o.format !== 'orrery-trace') {
     throw new InputError(`${where}: "format" is ${JSON.stringify(o.format)}; expected "orrery-trace" (an Orrery trace file)`);
   }
-  if (o.version !== 1) throw new InputError(`${where}: trace "version" ${JSON.stringify(o.version)} is not supported; this Orrery reads version 1`);
+  // version 2 added compute ops' `kernel`; a version 1 file is the same data model without it and reads unchanged
+  if (o.version !== 1 && o.version !== 2) throw new InputError(`${where}: trace "version" ${JSON.stringify(o.version)} is not supported; this Orrery reads versions 1 and 2`);
   if (packed && o.packing !== PACKING_VERSION) {
     throw new InputError(`${where}: msgpack trace has "packing" ${JSON.stringify(o.packing)}; this Orrery reads packing ${PACKING_VERSION}`);
   }

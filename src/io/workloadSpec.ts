@@ -110,7 +110,7 @@ function parseModel(c: Checker, v: unknown): ModelSpec {
 
 function parseTraining(c: Checker, v: unknown, model: ModelSpec): TrainingSpec {
   const t = c.obj(v, 'training');
-  c.known(t, 'training', ['microBatch', 'globalBatch', 'gradPrecision', 'parallel']);
+  c.known(t, 'training', ['microBatch', 'globalBatch', 'gradPrecision', 'kernels', 'flashAttention', 'parallel']);
   const p = c.obj(t.parallel ?? {}, 'training.parallel');
   c.known(p, 'training.parallel', ['tp', 'pp', 'dp', 'ep', 'sp', 'schedule', 'virtualStages', 'zero', 'bucketMB', 'recompute', 'order']);
   const path = 'training.parallel';
@@ -122,6 +122,8 @@ function parseTraining(c: Checker, v: unknown, model: ModelSpec): TrainingSpec {
     microBatch: c.int(t, 'microBatch', 'training', 1),
     globalBatch: c.int(t, 'globalBatch', 'training'),
     gradPrecision: c.oneOf(t, 'gradPrecision', 'training', PRECISIONS, model.precision),
+    kernels: c.oneOf(t, 'kernels', 'training', ['coarse', 'megatron'] as const, 'coarse'),
+    flashAttention: c.bool(t, 'flashAttention', 'training', true),
     parallel: {
       tp: c.int(p, 'tp', path, 1),
       pp: c.int(p, 'pp', path, 1),
@@ -132,7 +134,7 @@ function parseTraining(c: Checker, v: unknown, model: ModelSpec): TrainingSpec {
       virtualStages: c.int(p, 'virtualStages', path, 1),
       zero: c.oneOf(p, 'zero', path, [0, 1, 2, 3] as const, 0),
       bucketBytes: Math.round(c.num(p, 'bucketMB', path, 25) * 1024 * 1024),
-      recompute: c.oneOf(p, 'recompute', path, ['none', 'full'] as const, 'none'),
+      recompute: c.oneOf(p, 'recompute', path, ['none', 'selective', 'full'] as const, 'none'),
       order: order as ParallelAxis[],
     },
   };

@@ -39,15 +39,20 @@ import {
 } from '../collectives/index.ts';
 import { createRng, type Engine, type EventHandler } from '../engine/index.ts';
 import type { NetworkModel } from '../network/index.ts';
-import { rooflineNs, type ComputeModel } from './devices.ts';
+import { rooflineNs, type ComputeModel as ComputeEngine, type RooflineSettings as ComputeModel } from '../compute/index.ts';
 import { TypedPool } from './pool.ts';
-import { TraceError, type CollOp, type Op } from './trace.ts';
+import { TraceError, type CollOp, type ComputeOp, type Op } from './trace.ts';
 import { compactRanges, rankOfGlobal, type ProgramGraph, type ValidatedTrace } from './validate.ts';
 
 export type IssuePolicy = 'streams' | 'astra';
 export const ISSUE_POLICIES: readonly IssuePolicy[] = ['streams', 'astra'];
 
 export interface ComputeOptions extends Partial<ComputeModel> {
+  /**
+   * The compute model for ops without `durationNs` that carry a `kernel` (compute/). Ops known only by FLOPs and
+   * bytes, and every op when this is absent, take the roofline of `device` and the efficiencies.
+   */
+  model?: ComputeEngine;
   /** Multiplies every compute op's time (ASTRA-sim's compute scale). Default 1. */
   computeScale?: number;
   /** Per-rank time multipliers: rank → factor (1.5 = that rank's compute takes 1.5× as long). */
@@ -308,7 +313,8 @@ export class Replay implements EventHandler, CollectiveListener {
     const algoCache = new Map<string, AlgorithmSpec[]>();
     const shapes = new Map<string, number>();
     const pool = new TypedPool();
-    this.progs = v.programs.map((g) => compile(g, model, algoCache, shapes, this.astra, pool));
+    const engineModel = opts.compute?.model;
+    this.progs = v.programs.map((g) => compile(g, model, engineModel, algoCache, shapes, this.astra, pool));
     this.slotBase = new Int32Array(R);
     this.stride = new Int32Array(R);
     this.remaining = new Int32Array(total);
@@ -843,8 +849,36 @@ export class Replay implements EventHandler, CollectiveListener {
   }
 }
 
+const kernelTimeCache = new WeakMap<object, { engine: ComputeEngine; precision: string; timeNs: number }>();
+
+/**
+ * A compute op's base time without `durationNs`: the compute model's for an op with a `kernel` (the roofline uses
+ * the op's own FLOPs and bytes when it has them, so v1 traces replay as before), else the roofline.
+ */
+function computeTime(op: ComputeOp, model: ComputeModel, engine: ComputeEngine | undefined, fail: (msg: string) => never): number {
+  if (op.kernel && engine && (engine.name !== 'roofline' || (op.flops === undefined && op.bytes === undefined))) {
+    const p = op.precision ?? model.precision;
+    // generators share one descriptor object among all layers: time it once per object and precision
+    const key = op.kernel;
+    const hit = kernelTimeCache.get(key);
+    if (hit && hit.engine === engine && hit.precision === p) return hit.timeNs;
+    try {
+      const t = engine.kernel(op.kernel, p).timeNs;
+      kernelTimeCache.set(key, { engine, precision: p, timeNs: t });
+      return t;
+    } catch (e) {
+      if ((e as Error).name === 'ComputeError') return fail((e as Error).message);
+      throw e;
+    }
+  }
+  if (op.kernel && !engine && op.flops === undefined && op.bytes === undefined && model.device) {
+    return fail('has only a kernel descriptor, and no compute model was given to time it');
+  }
+  return rooflineNs(model, op.flops ?? 0, op.bytes ?? 0, op.precision, fail);
+}
+
 function compile(
-  g: ProgramGraph, model: ComputeModel, algoCache: Map<string, AlgorithmSpec[]>, shapes: Map<string, number>, astra: boolean, pool: TypedPool,
+  g: ProgramGraph, model: ComputeModel, engine: ComputeEngine | undefined, algoCache: Map<string, AlgorithmSpec[]>, shapes: Map<string, number>, astra: boolean, pool: TypedPool,
 ): Compiled {
   const n = g.n;
   const ops = g.program.ops;
@@ -866,7 +900,7 @@ function compile(
       case 'compute':
         cat[i] = op.cpu ? C_OTHER : C_COMPUTE;
         cls[i] = op.cpu ? R_CPU : R_GPU;
-        baseDur[i] = op.durationNs ?? rooflineNs(model, op.flops ?? 0, op.bytes ?? 0, op.precision, (msg) => {
+        baseDur[i] = op.durationNs ?? computeTime(op, model, engine, (msg) => {
           throw new TraceError(`${where(op)}: compute op ${msg}`);
         });
         break;

@@ -1,5 +1,5 @@
 /**
- * Orrery's trace data model (format `orrery-trace`, version 1): per-rank programs of operations with
+ * Orrery's trace data model (format `orrery-trace`, version 2): per-rank programs of operations with
  * dependencies and streams, communicator groups declared once. One model, two encodings (JSON for people, msgpack
  * for bulk); importers (Chakra ET, ASTRA-sim text workloads) and generators (workloads/) all produce it, and the
  * replay (workload/replay) consumes it.
@@ -23,14 +23,18 @@
  *   `world` (all ranks) always exists.
  */
 import type { CollectiveOp } from '../collectives/types.ts';
+import type { KernelDesc, Precision } from '../compute/index.ts';
+
+export type { KernelDesc, Precision };
 
 export const TRACE_FORMAT = 'orrery-trace';
-export const TRACE_VERSION = 1;
+/** Version 2 added compute ops' `kernel` descriptor; version 1 files read as version 2 without it. */
+export const TRACE_VERSION = 2;
+export const TRACE_VERSIONS: readonly number[] = [1, 2];
 
 export type OpKind = 'compute' | 'coll' | 'send' | 'recv' | 'wait' | 'marker';
 export const OP_KINDS: readonly OpKind[] = ['compute', 'coll', 'send', 'recv', 'wait', 'marker'];
 
-export type Precision = 'fp64' | 'fp32' | 'tf32' | 'bf16' | 'fp16' | 'fp8' | 'int8';
 
 interface OpBase {
   /** Unique within the rank's program; any order. */
@@ -54,6 +58,12 @@ export interface ComputeOp extends OpBase {
   /** Bytes moved to and from device memory (roofline's memory term). */
   bytes?: number;
   precision?: Precision;
+  /**
+   * What the op is (version 2): a GEMM, attention or a memory-bound kernel with its shape (compute/kernels.ts). The
+   * `kernel` and `table` compute models time the op from it; the roofline uses `flops`/`bytes` when given, else the
+   * kernel's.
+   */
+  kernel?: KernelDesc;
   /** A host (CPU) op: runs on the `cpu` stream and counts as not overlapping communication. */
   cpu?: boolean;
 }
@@ -123,7 +133,8 @@ export interface TraceMeta {
 
 export interface Trace {
   format: typeof TRACE_FORMAT;
-  version: typeof TRACE_VERSION;
+  /** 2 (1: the same without kernel descriptors). */
+  version: 1 | 2;
   units: { time: 'ns'; size: 'B' };
   meta?: TraceMeta;
   /** World size: ranks are 0..ranks-1; every rank appears in exactly one program. */

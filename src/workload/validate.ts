@@ -18,13 +18,14 @@
  * after a blocking op on the peer) are reported by the replay itself.
  */
 import { COLLECTIVE_OPS } from '../collectives/index.ts';
+import { checkKernel, PRECISIONS } from '../compute/index.ts';
 import {
-  OP_KINDS, streamOf, TRACE_FORMAT, TRACE_VERSION, TraceError, type CollOp, type Op, type Precision, type Program,
+  OP_KINDS, streamOf, TRACE_FORMAT, TRACE_VERSIONS, TraceError, type CollOp, type Op, type Precision, type Program,
   type Trace,
 } from './trace.ts';
 import { Scratch, TypedPool } from './pool.ts';
 
-export const PRECISIONS: readonly Precision[] = ['fp64', 'fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'int8'];
+export { PRECISIONS };
 
 export interface ValidateOptions {
   /** Prefix for messages: where the trace came from (a file name). */
@@ -182,8 +183,8 @@ function kindOf(v: unknown): string {
 function checkHeader(t: Trace, where: string): void {
   if (typeof t !== 'object' || t === null) throw new TraceError(`${where}expected a trace object, got ${kindOf(t)}`);
   if (t.format !== TRACE_FORMAT) throw new TraceError(`${where}"format" is ${JSON.stringify(t.format)}; expected "${TRACE_FORMAT}"`);
-  if (t.version !== TRACE_VERSION) {
-    throw new TraceError(`${where}"version" ${JSON.stringify(t.version)} is not supported; this Orrery reads version ${TRACE_VERSION}`);
+  if (!TRACE_VERSIONS.includes(t.version)) {
+    throw new TraceError(`${where}"version" ${JSON.stringify(t.version)} is not supported; this Orrery reads versions ${TRACE_VERSIONS.join(' and ')}`);
   }
   if (!t.units || t.units.time !== 'ns' || t.units.size !== 'B') {
     throw new TraceError(`${where}"units" must be {"time": "ns", "size": "B"}, got ${JSON.stringify(t.units)}`);
@@ -279,7 +280,7 @@ function resolveGroups(t: Trace, where: string): GroupTable {
 
 const COMMON = ['id', 'kind', 'name', 'deps', 'stream', 'ext'];
 const KEYS: Record<Op['kind'], string[]> = {
-  compute: [...COMMON, 'durationNs', 'flops', 'bytes', 'precision', 'cpu'],
+  compute: [...COMMON, 'durationNs', 'flops', 'bytes', 'precision', 'kernel', 'cpu'],
   coll: [...COMMON, 'op', 'group', 'bytes', 'root', 'algorithms', 'chunks', 'priority', 'durationNs'],
   send: [...COMMON, 'peer', 'group', 'tag', 'bytes'],
   recv: [...COMMON, 'peer', 'group', 'tag', 'bytes'],
@@ -326,8 +327,12 @@ export function checkOp(op: Op, label: (index: number) => string, index = 0): vo
       checkNonNegative(o, at, ix, 'bytes');
       if (o.precision !== undefined && !PRECISIONS.includes(o.precision as Precision)) fieldError(o, at, ix, 'precision', `one of ${PRECISIONS.join(', ')}`);
       if (o.cpu !== undefined && typeof o.cpu !== 'boolean') fieldError(o, at, ix, 'cpu', 'true or false');
-      if (o.durationNs === undefined && o.flops === undefined && o.bytes === undefined) {
-        throw new TraceError(`${at(ix)}: a compute op needs "durationNs", or "flops" and/or "bytes" for the roofline`);
+      if (o.kernel !== undefined) {
+        const e = checkKernel(o.kernel);
+        if (e) throw new TraceError(`${at(ix)}: ${e}`);
+      }
+      if (o.durationNs === undefined && o.flops === undefined && o.bytes === undefined && o.kernel === undefined) {
+        throw new TraceError(`${at(ix)}: a compute op needs "durationNs", a "kernel", or "flops" and/or "bytes" for the roofline`);
       }
       break;
     }

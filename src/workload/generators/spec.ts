@@ -11,7 +11,14 @@ export const WORKLOAD_VERSION = 1;
 
 export type MlpKind = 'gelu' | 'swiglu';
 export type PipelineSchedule = '1f1b' | 'gpipe';
-export type Recompute = 'none' | 'full';
+/** Activation recompute: none; selective (Megatron: only attention's core is recomputed); full (every layer). */
+export type Recompute = 'none' | 'selective' | 'full';
+
+/**
+ * Compute ops of a training step: `coarse` (one op per attention block and per MLP, FLOPs and bytes for the roofline)
+ * or `megatron` (Megatron-LM's kernel list per layer with kernel descriptors; megatron.ts).
+ */
+export type KernelDetail = 'coarse' | 'megatron';
 export type ParallelAxis = 'tp' | 'dp' | 'pp';
 
 export interface MoeSpec {
@@ -64,6 +71,10 @@ export interface TrainingSpec {
   globalBatch: number;
   /** Gradient precision for the data-parallel reduction (default: the model's precision). */
   gradPrecision: Precision;
+  /** Default coarse. */
+  kernels: KernelDetail;
+  /** FlashAttention (default true) or unfused attention; only with kernels: megatron. */
+  flashAttention: boolean;
   parallel: TrainParallel;
 }
 

@@ -39,7 +39,8 @@
  * program (groups are partitions; pipeline peers are stage numbers in the `pp` group).
  */
 import type { CollectiveOp } from '../../collectives/types.ts';
-import type { Op, Precision, Program, Trace } from '../trace.ts';
+import type { KernelDesc, Op, Precision, Program, Trace } from '../trace.ts';
+import { attentionCore, attentionForward, backwardOf, mlpForward, type KernelStep, type LayerShape } from './megatron.ts';
 import { BYTES_PER_ELEMENT, type InferenceSpec, type TrainingSpec, type WorkloadSpec } from './spec.ts';
 
 export interface GenerateOptions {
@@ -92,10 +93,16 @@ class Shapes {
   }
 
   /** Attention block: b sequences, s_q query tokens each, attending over s_kv keys; kvWrite: new K/V cached. */
+  /** Attention's core (Q·Kᵀ, softmax, P·V) alone: what selective recompute repeats. */
+  attentionCore(b: number, sq: number, skv: number): Cost {
+    const { hq, kvd, w } = this;
+    return { flops: 4 * b * sq * skv * hq, bytes: w * (2 * b * sq * hq + 2 * b * skv * kvd) };
+  }
+
   attention(b: number, sq: number, skv: number, kvWrite = false): Cost {
     const { h, hq, kvd, w } = this;
     const m = b * sq;
-    const core: Cost = { flops: 4 * b * sq * skv * hq, bytes: w * (2 * b * sq * hq + 2 * b * skv * kvd) };
+    const core = this.attentionCore(b, sq, skv);
     const cache: Cost = kvWrite ? { flops: 0, bytes: w * 2 * b * sq * kvd } : ZERO;
     return sum(this.mm(m, h, hq + 2 * kvd), core, this.mm(m, hq, h), cache);
   }
@@ -171,6 +178,13 @@ class Builder {
 
   compute(name: string, c: Cost, precision: Precision): number {
     const id = this.push({ id: 0, kind: 'compute', name, flops: c.flops, bytes: c.bytes, precision, ...this.deps() });
+    this.frontier = [id];
+    return id;
+  }
+
+  /** A compute op described by its kernel (no FLOPs/bytes: every compute model derives them from the kernel). */
+  kernel(name: string, kernel: KernelDesc, precision: Precision): number {
+    const id = this.push({ id: 0, kind: 'compute', name, kernel, precision, ...this.deps() });
     this.frontier = [id];
     return id;
   }
@@ -275,7 +289,32 @@ function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOptions): 
   if (moe && EDP > 1 && EP > 1) groups.edp = partition(ranks, (r) => [C[r]!.tp + T * (C[r]!.pp + P * (C[r]!.dp % EP)), Math.floor(C[r]!.dp / EP)]);
   const expertGroup = EP > 1 ? 'edp' : 'dp';
 
-  const actBytes = (b * s * model.hidden * w) / (sp ? T : 1);
+  const mega = tr.kernels === 'megatron' && !moe;
+  if (tr.kernels === 'megatron' && moe) warnings.push(`${spec.name}: kernels "megatron" is not built for mixture-of-experts layers yet; they use the coarse ops`);
+  const shape: LayerShape = {
+    b, s, h: model.hidden, heads: model.heads / T, kvHeads: sh.kvd / (model.hidden / model.heads), headDim: model.hidden / model.heads,
+    ffn: sh.fr, swiglu: model.mlp === 'swiglu', normTokens: sp ? Math.ceil((b * s) / T) : b * s, flash: tr.flashAttention,
+  };
+  // Megatron's pipeline scatter/gather: without sequence parallelism each TP rank sends 1/T of the activation and
+  // the receivers all-gather it over NVLink (with it, the activation is already split)
+  const scatter = mega && T > 1 && !sp;
+  // one set of descriptor objects shared by every layer (the replay caches a kernel's time by its object)
+  const megaAt = attentionForward(shape), megaMl = mlpForward(shape);
+  const megaSteps = {
+    at: megaAt, ml: megaMl, core: attentionCore(shape, false),
+    bwd: {
+      mlpPost: backwardOf(megaMl.post), mlpMid: backwardOf(megaMl.mid), between: backwardOf([...megaAt.post, ...megaMl.pre]),
+      attnMid: backwardOf(megaAt.mid), attnPre: backwardOf(megaAt.pre),
+    },
+  };
+  // LM head: logits GEMM t x h x V'/T and the vocab-parallel cross-entropy over t·V'/T logits, V' the vocabulary
+  // padded as Megatron pads it (to a multiple of 128·T)
+  const vocabPerRank = Math.ceil(model.vocab / (128 * T)) * 128;
+  const headSteps: KernelStep[] = [
+    { name: 'head', kernel: { type: 'matmul', m: b * s, k: model.hidden, n: vocabPerRank } },
+    { name: 'xent', kernel: { type: 'cross-entropy', elements: b * s * vocabPerRank } },
+  ];
+  const actBytes = (b * s * model.hidden * w) / (sp || scatter ? T : 1);
   const tokens = b * s;
   const layerAct = b * s * model.hidden * w; // one activation tensor, full sequence
 
@@ -328,9 +367,49 @@ function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOptions): 
       B.waitFor([id]);
     };
 
+    const kernels = (n: string, steps: readonly KernelStep[]): number => {
+      let id = -1;
+      for (const k of steps) id = B.kernel(`${n}.${k.name}`, k.kernel, prec);
+      return id;
+    };
+
+    /** Megatron's forward of one layer: 10 kernels and the TP collectives between them. */
+    const megaForward = (n: string): number => {
+      const { at, ml } = megaSteps;
+      kernels(n, at.pre);
+      if (sp) tpColl(`${n}.attn.in`, 'allgather', layerAct / T);
+      const attn = kernels(n, at.mid);
+      tpColl(`${n}.attn.out`, sp ? 'reducescatter' : 'allreduce', layerAct);
+      kernels(n, [...at.post, ...ml.pre]);
+      if (sp) tpColl(`${n}.mlp.in`, 'allgather', layerAct / T);
+      kernels(n, ml.mid);
+      tpColl(`${n}.mlp.out`, sp ? 'reducescatter' : 'allreduce', layerAct);
+      kernels(n, ml.post);
+      return attn;
+    };
+
+    /** Megatron's backward of one layer: 14 kernels (each GEMM twice), mirrored collectives; returns the last op. */
+    const megaBackward = (n: string): number => {
+      const bw = megaSteps.bwd;
+      if (par.recompute === 'selective') B.kernel(`${n}.core.recompute`, megaSteps.core, prec);
+      kernels(n, bw.mlpPost);
+      if (sp) tpColl(`${n}.mlp.bwd.in`, 'allgather', layerAct / T);
+      kernels(n, bw.mlpMid);
+      tpColl(`${n}.mlp.bwd.out`, sp ? 'reducescatter' : 'allreduce', layerAct);
+      kernels(n, bw.between);
+      if (sp) tpColl(`${n}.attn.bwd.in`, 'allgather', layerAct / T);
+      kernels(n, bw.attnMid);
+      tpColl(`${n}.attn.bwd.out`, sp ? 'reducescatter' : 'allreduce', layerAct);
+      return kernels(n, bw.attnPre);
+    };
+
     const layerForward = (mb: number, l: number, tagName: string): void => {
       const n = `mb${mb}.L${l}${tagName}`;
       zeroGather(`${n}.attn`, sh.layerDense, 'dp', D);
+      if (mega) {
+        prefetchAfter = [megaForward(n)];
+        return;
+      }
       if (sp) tpColl(`${n}.attn.in`, 'allgather', layerAct / T);
       const attn = B.compute(`${n}.attn`, sh.attention(b, s, s), prec);
       tpColl(`${n}.attn.out`, sp ? 'reducescatter' : 'allreduce', layerAct);
@@ -355,6 +434,15 @@ function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOptions): 
         zeroGather(`${n}.bwd.attn`, sh.layerDense, 'dp', D);
         if (moe) zeroGather(`${n}.bwd.experts`, sh.layerExperts, expertGroup, EDP);
       }
+      if (mega) {
+        const a = megaBackward(n);
+        if (syncs(mb)) {
+          dense.add(sh.layerDense, [a], mb, `${n}.grads`);
+          if (zero === 3) dense.flush([a], mb, `${n}.grads`);
+        }
+        return;
+      }
+      if (par.recompute === 'selective') B.compute(`${n}.core.recompute`, sh.attentionCore(b, s, s), prec);
       if (sp) tpColl(`${n}.mlp.bwd.in`, 'allgather', layerAct / T);
       if (moe) {
         if (EP > 1) B.blocking(`${n}.combine.bwd.alltoall`, 'alltoall', tokens * moe.topK * model.hidden * w, 'ep', 'ep');
@@ -380,17 +468,23 @@ function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOptions): 
 
     const forward = (mb: number, chunk: number): void => {
       const vs = vsOf(chunk);
-      if (vs > 0) B.recv(`mb${mb}.vs${vs}.act.recv`, (stage + P - 1) % P, tag(mb, vs, 0), actBytes);
+      if (vs > 0) {
+        B.recv(`mb${mb}.vs${vs}.act.recv`, (stage + P - 1) % P, tag(mb, vs, 0), actBytes);
+        if (scatter) tpColl(`mb${mb}.vs${vs}.act.gather`, 'allgather', actBytes);
+      }
       if (vs === 0) {
         zeroGather(`mb${mb}.embed`, sh.embedParams, 'dp', D);
-        B.compute(`mb${mb}.embed`, { flops: 0, bytes: 2 * layerAct }, prec);
+        if (mega) B.kernel(`mb${mb}.embed`, { type: 'embedding', elements: tokens * model.hidden }, prec);
+        else B.compute(`mb${mb}.embed`, { flops: 0, bytes: 2 * layerAct }, prec);
         tpColl(`mb${mb}.embed.out`, sp ? 'reducescatter' : 'allreduce', layerAct);
       }
       for (let i = 0; i < lpc; i++) layerForward(mb, vs * lpc + i, '');
       if (vs === lastVs) {
         if (sp) tpColl(`mb${mb}.head.in`, 'allgather', layerAct / T);
         zeroGather(`mb${mb}.head`, sh.embedParams, 'dp', D);
-        B.compute(`mb${mb}.head`, sh.mm(tokens, model.hidden, model.vocab / T), prec);
+        if (mega) {
+          kernels(`mb${mb}`, headSteps);
+        } else B.compute(`mb${mb}.head`, sh.mm(tokens, model.hidden, model.vocab / T), prec);
       } else {
         B.send(`mb${mb}.vs${vs}.act.send`, (stage + 1) % P, tag(mb, vs + 1, 0), actBytes);
       }
@@ -398,15 +492,19 @@ function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOptions): 
 
     const backward = (mb: number, chunk: number): void => {
       const vs = vsOf(chunk);
-      if (vs < lastVs) B.recv(`mb${mb}.vs${vs}.grad.recv`, (stage + 1) % P, tag(mb, vs, 1), actBytes);
-      else {
-        const hd = B.compute(`mb${mb}.head.bwd`, scale(sh.mm(tokens, model.hidden, model.vocab / T), 2), prec);
+      if (vs < lastVs) {
+        B.recv(`mb${mb}.vs${vs}.grad.recv`, (stage + 1) % P, tag(mb, vs, 1), actBytes);
+        if (scatter) tpColl(`mb${mb}.vs${vs}.grad.gather`, 'allgather', actBytes);
+      } else {
+        const hd = mega ? kernels(`mb${mb}`, backwardOf(headSteps)) : B.compute(`mb${mb}.head.bwd`, scale(sh.mm(tokens, model.hidden, model.vocab / T), 2), prec);
         if (syncs(mb)) dense.add(sh.embedParams, [hd], mb, `mb${mb}.head.grads`);
         if (sp) tpColl(`mb${mb}.head.bwd.in`, 'reducescatter', layerAct);
       }
       for (let i = lpc - 1; i >= 0; i--) layerBackward(mb, vs * lpc + i);
       if (vs === 0) {
-        const e = B.compute(`mb${mb}.embed.bwd`, { flops: 0, bytes: 2 * layerAct }, prec);
+        const e = mega
+          ? B.kernel(`mb${mb}.embed.bwd`, { type: 'embedding', elements: tokens * model.hidden, backward: true }, prec)
+          : B.compute(`mb${mb}.embed.bwd`, { flops: 0, bytes: 2 * layerAct }, prec);
         if (syncs(mb)) dense.add(sh.embedParams, [e], mb, `mb${mb}.embed.grads`);
       } else {
         B.send(`mb${mb}.vs${vs}.grad.send`, (stage + P - 1) % P, tag(mb, vs - 1, 1), actBytes);
@@ -426,7 +524,9 @@ function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOptions): 
     // the gradient and writes the weights. ZeRO ≥ 1 updates this rank's 1/DP shard only.
     const shard = (zero >= 1 ? stageDense / D : stageDense) + (zero >= 1 ? stageExperts / EDP : stageExperts);
     B.waitFor(syncIds);
-    const opt = B.compute('optimizer', { flops: 10 * shard, bytes: shard * (24 + gw + w) }, 'fp32');
+    const opt = mega
+      ? B.kernel('optimizer', { type: 'adam', elements: Math.max(1, Math.round(shard)) }, prec)
+      : B.compute('optimizer', { flops: 10 * shard, bytes: shard * (24 + gw + w) }, 'fp32');
     for (const [i, pb] of paramBuckets.entries()) {
       const g = pb.group === 'dp' ? D : EDP;
       B.async(`params${i}.allgather`, 'allgather', (pb.params * w) / g, pb.group, 'dp', [opt]);
@@ -443,7 +543,7 @@ function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOptions): 
 
   return {
     format: 'orrery-trace',
-    version: 1,
+    version: 2,
     units: { time: 'ns', size: 'B' },
     meta: {
       name: `${spec.name} train tp${T} pp${P} dp${D}${EP > 1 ? ` ep${EP}` : ''}${zero ? ` zero${zero}` : ''}`,
@@ -543,7 +643,7 @@ function inference(spec: WorkloadSpec, inf: InferenceSpec, opts: GenerateOptions
 
   return {
     format: 'orrery-trace',
-    version: 1,
+    version: 2,
     units: { time: 'ns', size: 'B' },
     meta: {
       name: `${spec.name} infer tp${T}${D > 1 ? ` dp${D}` : ''} batch${b} prompt${inf.prompt} decode${inf.decode}`,

@@ -1,0 +1,86 @@
+/**
+ * Validation suites of the `kernel` compute model on measured kernel times: Vidur's profiles shipped in
+ * data/profiles/vidur (A100, H100, A40; Llama-2 7B/70B, Llama-3 8B/70B, Phi-2; TP 1-8; fp16).
+ *
+ * Leave one model out: for each device and each profiled model, the device's constants are fitted on the other
+ * models' kernels (compute/kernel-fit.ts) and the held-out model's kernels are predicted with them. Every case is
+ * therefore held out (`inFit: false`). Groups are device x kernel kind (`a100 matmul`, `h100 rmsnorm`, …).
+ */
+import { fitKernelConstants, getDevice, KernelModel, type KernelConstants, type KernelSample } from '../../compute/index.ts';
+import { vidurProfileSamples } from '../compute.ts';
+import type { ValidationCase, ValidationSuite } from './types.ts';
+
+const SOURCE = 'microsoft/vidur data/profiling/compute (MIT), subset in data/profiles/vidur';
+
+
+/** Constants fitted on every profiled model of a device (what the presets ship, rounded). */
+export function fitDevice(device: string, samples = vidurProfileSamples()): KernelConstants {
+  const ds = samples.filter((s) => s.device === device);
+  const models = [...new Set(ds.map((s) => s.model))].sort();
+  return fitKernelConstants(getDevice(device), ds, `Vidur profiles (data/profiles/vidur/${device}: ${models.join(', ')}), ${ds.length} kernels`);
+}
+
+export interface HeldOut {
+  sample: KernelSample;
+  predictedNs: number;
+}
+
+const looCache = new Map<string, HeldOut[]>();
+
+/** Leave-one-model-out predictions for one device (the shipped profiles' are computed once per process). */
+export function leaveOneModelOut(device: string, samples?: KernelSample[]): HeldOut[] {
+  if (samples) return computeLoo(device, samples);
+  let r = looCache.get(device);
+  if (!r) looCache.set(device, (r = computeLoo(device, vidurProfileSamples())));
+  return r;
+}
+
+function computeLoo(device: string, samples: KernelSample[]): HeldOut[] {
+  const d = getDevice(device);
+  const ds = samples.filter((s) => s.device === device);
+  const models = [...new Set(ds.map((s) => s.model))].sort();
+  const out: HeldOut[] = [];
+  for (const m of models) {
+    const train = ds.filter((s) => s.model !== m);
+    const c = fitKernelConstants(d, train, `Vidur profiles without ${m}`);
+    const model = new KernelModel({ device: d, precision: 'fp16', computeEfficiency: d.computeEfficiency, memoryEfficiency: d.memoryEfficiency }, c);
+    for (const s of ds) if (s.model === m) out.push({ sample: s, predictedNs: model.kernel(s.kernel, s.precision).timeNs });
+  }
+  return out;
+}
+
+const DEVICES = ['a100', 'h100', 'a40'];
+
+function cases(filter: (s: KernelSample) => boolean): ValidationCase[] {
+  const out: ValidationCase[] = [];
+  for (const dev of DEVICES) {
+    for (const h of leaveOneModelOut(dev)) {
+      const s = h.sample;
+      if (!filter(s)) continue;
+      out.push({
+        id: `${dev}/${s.op}/${s.model}/tp${s.tp}/tokens=${s.tokens}`,
+        source: `${SOURCE}: ${s.source}`,
+        unit: 'us',
+        measured: s.measuredNs / 1e3,
+        predicted: Number((h.predictedNs / 1e3).toFixed(4)),
+        inFit: false,
+        group: `${dev} ${s.kernel.type}`,
+      });
+    }
+  }
+  return out;
+}
+
+export const kernelGemmSuite: ValidationSuite = {
+  name: 'kernels-gemm',
+  description: 'kernel model vs measured GEMM times (Vidur profiles: QKV, output projection, MLP up/down; A100, H100, A40; fp16), leave one model out',
+  target: { medianAbsErrorPct: 8, p90AbsErrorPct: 20 },
+  run: () => cases((s) => s.kernel.type === 'matmul'),
+};
+
+export const kernelMemorySuite: ValidationSuite = {
+  name: 'kernels-memory',
+  description: 'kernel model vs measured memory-bound kernel times (Vidur profiles: norms, rope, activation, residual add, embedding), leave one model out',
+  target: { medianAbsErrorPct: 15 },
+  run: () => cases((s) => s.kernel.type !== 'matmul'),
+};
