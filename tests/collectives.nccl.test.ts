@@ -118,9 +118,14 @@ describe('cluster presets', () => {
     expect(() => topo('dgx-z100:4')).toThrow(/no cluster preset "dgx-z100"; cluster presets: a100-nvlink-pairs, a40-nvlink-pairs, dgx-a100/);
   });
 
-  it.each(namedWorkloads())('workload %s names a cluster with as many GPUs as its training plan', (name) => {
+  it.each(namedWorkloads())('workload %s names a cluster with as many GPUs as its training plan (or room for its inference TP)', (name) => {
     const spec = loadWorkloadSpec(name);
-    const p = spec.training!.parallel;
-    expect(topo(spec.cluster!).npus).toBe(p.tp * p.pp * p.dp);
+    const npus = topo(spec.cluster!).npus;
+    if (spec.training) {
+      const p = spec.training.parallel;
+      expect(npus).toBe(p.tp * p.pp * p.dp);
+    } else {
+      expect(npus).toBeGreaterThanOrEqual(spec.inference!.parallel.tp);
+    }
   });
 });

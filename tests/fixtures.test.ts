@@ -96,8 +96,8 @@ describe('tests/fixtures/', () => {
   const sets = readdirSync(FIXTURES).filter((f) => statSync(join(FIXTURES, f)).isDirectory()).sort();
   const readme = readFileSync(join(FIXTURES, 'README.md'), 'utf8');
 
-  it('holds the ASTRA-sim, Chakra and SimAI sets', () => {
-    expect(sets).toEqual(['astra-sim', 'chakra', 'simai']);
+  it('holds the ASTRA-sim, Chakra and SimAI sets, and our nccl-tests logs', () => {
+    expect(sets).toEqual(['astra-sim', 'chakra', 'nccl-tests', 'simai']);
   });
 
   it.each(sets)('%s: has its upstream license beside it and a row in README.md', (set) => {

@@ -30,7 +30,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: async () => (await import('./convert.ts')).registerConvert,
   },
   {
-    name: 'topologies', term: 'topologies', summary: 'list the named topologies in topologies/',
+    name: 'topologies', term: 'topologies', summary: 'list the named topologies in topologies/ and the cluster presets (NAME:<nodes>)',
     register: async () => (await import('./topologies.ts')).registerTopologies,
   },
   {
