@@ -15,7 +15,7 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
-  InputError, kindOf, parseTable, tableFormatOf, tableHeader, tableRow, TABLE_FORMATS,
+  checkOutputPath, InputError, kindOf, parseTable, writeOrFail, tableFormatOf, tableHeader, tableRow, TABLE_FORMATS,
   type TableColumn, type TableFormat,
 } from '../io/index.ts';
 import { getSweepCommand, SWEEP_COMMANDS, type ParamRow, type SweepCommand } from './sweep-commands.ts';
@@ -252,6 +252,7 @@ export async function runSweep(req: SweepRequest, opts: RunSweepOptions): Promis
     if (existsSync(path) && !opts.resume && !opts.force) {
       throw new InputError(`${path} exists; pass --resume to continue that sweep, or --force to start it again`);
     }
+    checkOutputPath(path, '--out');
     if (opts.resume && existsSync(path)) {
       const fileFormat = tableFormatOf(path) ?? format;
       if (fileFormat !== format) throw new InputError(`${path}: is ${fileFormat}, but the sweep writes ${format}`);
@@ -283,11 +284,12 @@ export async function runSweep(req: SweepRequest, opts: RunSweepOptions): Promis
       closeSync(fd);
       fd = openSync(path, 'a');
     } else {
-      fd = openSync(path, 'w');
-      writeSync(fd, tableHeader(format, columns));
+      fd = writeOrFail(path, '--out', () => openSync(path, 'w'));
+      const f = fd;
+      writeOrFail(path, '--out', () => writeSync(f, tableHeader(format, columns)));
     }
     const f = fd;
-    write = (text) => void writeSync(f, text);
+    write = (text) => writeOrFail(path, '--out', () => void writeSync(f, text));
   } else {
     if (opts.resume) throw new InputError('--resume needs --out (a file to continue)');
     write = opts.output.write ?? ((text) => void process.stdout.write(text));
@@ -388,6 +390,7 @@ export interface MergeSummary {
 export function mergeSweepFiles(out: string, inputs: readonly string[], opts: { force?: boolean; allowGaps?: boolean } = {}): MergeSummary {
   if (inputs.length === 0) throw new InputError('sweep merge: give the output file and at least one shard file');
   if (existsSync(out) && !opts.force) throw new InputError(`${out} exists; pass --force to overwrite it`);
+  checkOutputPath(out, 'sweep merge: output');
   const format = outputFormat(out, undefined);
   let columns: string[] | undefined;
   const byPoint = new Map<number, { cells: string[]; from: string }>();
@@ -418,7 +421,8 @@ export function mergeSweepFiles(out: string, inputs: readonly string[], opts: { 
     );
   }
   const types = columnTypes(columns);
-  const fd = openSync(out, 'w');
+  const fd = writeOrFail(out, 'sweep merge: output', () => openSync(out, 'w'));
+  const writeText = (text: string) => writeOrFail(out, 'sweep merge: output', () => writeSync(fd, text));
   try {
     let text = tableHeader(format, types);
     let failed = 0;
@@ -427,11 +431,11 @@ export function mergeSweepFiles(out: string, inputs: readonly string[], opts: { 
       if (cells[cells.length - 1] !== '') failed++;
       text += tableRow(format, types, cells);
       if (text.length > 1 << 20) {
-        writeSync(fd, text);
+        writeText(text);
         text = '';
       }
     }
-    writeSync(fd, text);
+    writeText(text);
     return { rows: order.length, failed, inputs: inputs.length };
   } finally {
     closeSync(fd);

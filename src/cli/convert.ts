@@ -3,7 +3,7 @@
  * workload) as an Orrery trace in another encoding, or export it as Chakra ET for ASTRA-sim.
  */
 import type { Command } from 'commander';
-import { convertWorkload, exportWorkloadToChakra, type WorkloadInput } from '../api/index.ts';
+import { checkOutputPath, convertWorkload, exportWorkloadToChakra, type WorkloadInput } from '../api/index.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { choiceOpt } from './options.ts';
 import { addWorkloadOptions, workloadFromOptions, type WorkloadCliOptions } from './workload-options.ts';
@@ -33,12 +33,14 @@ export function registerConvert(program: Command): void {
         '  orrery convert traces/pipeline-4.json /tmp/pipe --to chakra',
     )
     .argument('<in>', 'input: a trace file, a Chakra prefix, an ASTRA-sim text file, or a workload description')
-    .argument('<out>', 'output file (.json, .yaml, .msgpack, optionally .gz), or a prefix with --to chakra')
+    .argument('convert: output', 'output file (.json, .yaml, .msgpack, optionally .gz), or a prefix with --to chakra')
     .option('--from <kind>', `input kind: ${Object.keys(FROM).join(', ')}`, choiceOpt('--from', Object.keys(FROM) as From[]), 'trace')
     .option('--to <kind>', 'output kind: trace (default) or chakra', choiceOpt('--to', ['trace', 'chakra'] as const))
     .option('-t, --topology <topo>', 'topology whose NPUs per dimension an importer or the Chakra exporter needs (involved_dim, TP placement)')
     .option('--lenient', 'accept dependencies on op ids that do not exist (kept in the output), with a warning');
   addWorkloadOptions(cmd, false).action((inArg: string, out: string, opts: ConvertCliOptions) => {
+    // a missing or read-only directory is refused before reading the input, for a file and a Chakra prefix alike
+    checkOutputPath(opts.to === 'chakra' ? `${out}.0.et` : out, 'convert: output');
     const { load } = workloadFromOptions(opts);
     const input: WorkloadInput = { [FROM[opts.from]]: inArg };
     if (opts.to === 'chakra') {

@@ -1,7 +1,7 @@
 /** `orrery run`: replay a workload (a training or inference step) and report its step time and breakdown. */
 import type { Command } from 'commander';
 import {
-  DEFAULT_TIMELINE_MAX_EVENTS, deviceNames, ISSUE_POLICIES, loadWorkload, PRECISIONS, runTrace, type IssuePolicy,
+  checkOutputPath, DEFAULT_TIMELINE_MAX_EVENTS, deviceNames, ISSUE_POLICIES, loadWorkload, PRECISIONS, runTrace, type IssuePolicy,
   type Precision, type RunReport,
 } from '../api/index.ts';
 import { formatBytes, formatCount, formatGBps, formatTime } from './format.ts';
@@ -68,6 +68,7 @@ export function registerRun(program: Command): void {
     .option('--top <n>', 'how many of the slowest ranks to list when there are many', intOpt('--top', 0), 5)
     .option('--collectives <n>', 'how many collective groups to list (busiest first)', intOpt('--collectives', 0), 10)
     .action((opts: RunCliOptions, command: Command) => {
+      if (opts.timeline !== undefined) checkOutputPath(opts.timeline, '--timeline'); // before any work
       const { input, load } = workloadFromOptions(opts);
       const loaded = loadWorkload(input, load);
       const { warnings: setupWarnings, ...sys } = systemFromOptions(opts, command);

@@ -1,4 +1,5 @@
 export { InputError, kindOf } from './errors.ts';
+export { checkOutputPath, writeOrFail, isIoError, ioReason } from './output.ts';
 export * from './topology.ts';
 export * from './trace.ts';
 export { writeChromeTrace, type ChromeTraceInfo } from './chrome-trace.ts';

@@ -18,6 +18,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { decode, encode } from '@msgpack/msgpack';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Op, Trace } from '../workload/trace.ts';
+import { writeOrFail } from './output.ts';
 import { InputError, kindOf } from './errors.ts';
 import { PACKING_VERSION, packTrace, unpackTrace } from './trace-packed.ts';
 
@@ -160,7 +161,7 @@ export function writeTraceFile(path: string, trace: Trace, encoding?: TraceEncod
     throw new InputError(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   try {
-    writeSync(fd, bytes);
+    writeOrFail(path, 'output', () => writeSync(fd, bytes));
   } finally {
     closeSync(fd);
   }
