@@ -2,6 +2,7 @@
  * One collective on one cluster: spec in, report out. This is what `orrery collective` runs, and what sweeps run
  * for each point.
  */
+import { checkResultTime } from '../units/index.ts';
 import {
   busBwFactor, CollectiveSystem, COLLECTIVE_OPS, CollectiveError, DEFAULT_SYSTEM, describeStall, parseAlgorithm,
   type AlgorithmSpec, type CollectiveOp, type SystemOptions,
@@ -97,7 +98,8 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
   const p = c.size;
   let minTime = Infinity;
   for (const t of c.doneAt) minTime = Math.min(minTime, t);
-  const timeNs = c.endNs;
+  const timeNs = checkResultTime(c.endNs, 'the collective\'s time');
+  for (const t of c.doneAt) checkResultTime(t, 'a rank\'s finish time');
   const ncclBytes = spec.op === 'allgather' ? spec.bytes * p : spec.bytes;
   const algBw = timeNs > 0 ? ncclBytes / timeNs : 0;
   return {

@@ -6,6 +6,7 @@
  * text workloads and generated workloads from the importers) is a loader in {@link WORKLOAD_LOADERS} that returns a
  * `Trace` plus warnings. Adding an input kind is adding a loader there (and its flag in cli/run.ts).
  */
+import { checkResultTime } from '../units/index.ts';
 import {
   busBwFactor, CollectiveSystem, DEFAULT_SYSTEM, parseAlgorithm, type AlgorithmSpec, type CollectiveOp, type SystemOptions,
 } from '../collectives/index.ts';
@@ -269,7 +270,7 @@ export function runTrace(spec: RunSpec): RunReport {
   const res = replay.finish();
   const wallMs = performance.now() - t0;
 
-  const step = res.stepNs;
+  const step = checkResultTime(res.stepNs, 'the step time');
   const ranks: RankReport[] = [];
   for (let r = 0; r < res.ranks; r++) {
     const c = res.computeNs[r]!, e = res.exposedCommNs[r]!, o = res.otherNs[r]!;

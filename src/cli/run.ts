@@ -6,7 +6,7 @@ import {
 } from '../api/index.ts';
 import { formatBytes, formatCount, formatGBps, formatTime } from './format.ts';
 import {
-  choiceOpt, intOpt, nonNegativeNumberOpt, positiveNumberOpt, rankListOpt, stragglerOpt, windowOpt,
+  choiceOpt, intOpt, rangeOpt, rankListOpt, stragglerOpt, windowOpt,
 } from './options.ts';
 import { addAstraOptions, addSystemOptions, systemFromOptions, type AstraCliOptions, type SystemCliOptions } from './system-options.ts';
 import { addWorkloadOptions, workloadFromOptions, type WorkloadCliOptions } from './workload-options.ts';
@@ -54,11 +54,11 @@ export function registerRun(program: Command): void {
     .option('--lenient', 'drop dependencies on op ids that do not exist, with a warning (real Chakra traces need it)')
     .option('--device <name>', `device preset for compute ops given as FLOPs/bytes (roofline): ${deviceNames().join(', ')}`)
     .option('--precision <p>', `precision of compute ops that name none: ${PRECISIONS.join(', ')} (default bf16)`, choiceOpt('--precision', PRECISIONS))
-    .option('--compute-scale <x>', 'multiply every compute time by x (like ASTRA-sim\'s compute scale)', nonNegativeNumberOpt('--compute-scale'), 1)
-    .option('--compute-efficiency <f>', 'fraction of peak FLOPS the roofline assumes (default: the preset\'s)', positiveNumberOpt('--compute-efficiency'))
-    .option('--memory-efficiency <f>', 'fraction of memory bandwidth the roofline assumes (default: the preset\'s)', positiveNumberOpt('--memory-efficiency'))
+    .option('--compute-scale <x>', 'multiply every compute time by x (like ASTRA-sim\'s compute scale)', rangeOpt('--compute-scale', 'factorOrZero'), 1)
+    .option('--compute-efficiency <f>', 'fraction of peak FLOPS the roofline assumes (default: the preset\'s)', rangeOpt('--compute-efficiency', 'fraction'))
+    .option('--memory-efficiency <f>', 'fraction of memory bandwidth the roofline assumes (default: the preset\'s)', rangeOpt('--memory-efficiency', 'fraction'))
     .option('--straggler <rank:factor,...>', 'slow ranks: e.g. 3:1.5 makes rank 3\'s compute take 1.5× as long', stragglerOpt('--straggler'))
-    .option('--jitter <sd>', 'per-op compute noise: time × max(0, 1 + sd·z), z ~ N(0,1), seeded', nonNegativeNumberOpt('--jitter'), 0)
+    .option('--jitter <sd>', 'per-op compute noise: time × max(0, 1 + sd·z), z ~ N(0,1), seeded', rangeOpt('--jitter', 'jitter'), 0)
     .option('--seed <n>', 'seed for --jitter (same seed, same result)', intOpt('--seed', 0), 1)
     .option('--json', 'print one JSON object (every rank and every collective) instead of the tables')
     .option('--timeline <file>', 'write a Chrome trace (open it in ui.perfetto.dev or chrome://tracing)')

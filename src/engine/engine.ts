@@ -10,6 +10,7 @@
  * scheduled, on every run and with every scheduler.
  */
 import { createScheduler, DEFAULT_SCHEDULER, type Scheduler, type SchedulerName } from './scheduler.ts';
+import { MAX_TIME_NS, timeOverflow } from '../units/index.ts';
 
 /** A component that receives events. Keep the set of handler classes small: the call site is polymorphic. */
 export interface EventHandler {
@@ -95,7 +96,7 @@ export class Engine {
   schedule(delay: number, handler: number, a = 0, b = 0, c = 0): void {
     // (the time is stored here, not passed on: every call below takes small integers only)
     const at = this.now + delay;
-    if (!(at >= this.now)) this.timeError(at);
+    if (!(at >= this.now) || at > MAX_TIME_NS) this.timeError(at);
     const slot = this.take();
     this.time[slot] = at;
     this.put(slot, handler, a, b, c);
@@ -103,7 +104,7 @@ export class Engine {
 
   /** Schedules an event at absolute time `at` (integer ns, not before now). */
   scheduleAt(at: number, handler: number, a = 0, b = 0, c = 0): void {
-    if (!(at >= this.now)) this.timeError(at);
+    if (!(at >= this.now) || at > MAX_TIME_NS) this.timeError(at);
     const slot = this.take();
     this.time[slot] = at;
     this.put(slot, handler, a, b, c);
@@ -112,7 +113,7 @@ export class Engine {
   /** Like {@link scheduleAt}, and returns an id for {@link cancel}. */
   scheduleCancellable(at: number, handler: number, a = 0, b = 0, c = 0): EventId {
     this.cancellable = true;
-    if (!(at >= this.now)) this.timeError(at);
+    if (!(at >= this.now) || at > MAX_TIME_NS) this.timeError(at);
     const slot = this.take();
     this.time[slot] = at;
     this.put(slot, handler, a, b, c);
@@ -195,6 +196,8 @@ export class Engine {
   }
 
   private timeError(at: number): never {
+    // past 2^53 ns (or NaN from an infinite duration): the inputs are out of scale, not a bug
+    if (!(at <= MAX_TIME_NS) && !(at < this.now)) throw timeOverflow(at);
     throw new RangeError(`event time ${at} ns is before now (${this.now} ns)`);
   }
 

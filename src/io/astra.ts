@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Dimension, DimensionKind } from '../network/topology.ts';
-import { astraGBpsToGBps } from '../units/index.ts';
+import { astraGBpsToGBps, RANGES, rangeProblem, type NumericRange } from '../units/index.ts';
 import { InputError, kindOf } from './errors.ts';
 
 /** An ASTRA-sim network file as Orrery dimensions. */
@@ -151,10 +151,12 @@ export function readAstraNetworkYaml(path: string): AstraNetworkData {
     if (typeof b !== 'number' || !(b > 0) || !Number.isFinite(b)) {
       throw new InputError(`${path}: bandwidth[${d}] is ${describe(b)}; expected a positive number of GB/s (ASTRA-sim's GB = 2^30 B)`);
     }
+    astraRange(b, RANGES.bandwidthGBps, `${path}: bandwidth[${d}]`);
     const l = lat[d];
     if (typeof l !== 'number' || !(l >= 0) || !Number.isFinite(l)) {
       throw new InputError(`${path}: latency[${d}] is ${describe(l)}; expected a non-negative number of ns`);
     }
+    astraRange(l, RANGES.latencyNs, `${path}: latency[${d}]`);
     dims.push({ kind, npus: n, bandwidthGBps: astraGBpsToGBps(b), latencyNs: l });
     total *= n;
   }
@@ -203,6 +205,8 @@ export function readAstraNetworkV1(path: string): AstraNetworkData {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new InputError(`${path}: units-count[${d}] is ${describe(n)}; expected a positive integer`);
     if (typeof b !== 'number' || !(b > 0)) throw new InputError(`${path}: link-bandwidth[${d}] is ${describe(b)}; expected a positive number of GB/s`);
     if (typeof l !== 'number' || !(l >= 0)) throw new InputError(`${path}: link-latency[${d}] is ${describe(l)}; expected a non-negative number of ns`);
+    astraRange(b, RANGES.bandwidthGBps, `${path}: link-bandwidth[${d}]`);
+    astraRange(l, RANGES.latencyNs, `${path}: link-latency[${d}]`);
     dims.push({ kind, npus: n, bandwidthGBps: astraGBpsToGBps(b), latencyNs: l });
     total *= n;
   }
@@ -239,6 +243,13 @@ const IMPL_KEYS: Record<string, AstraCollectiveType> = {
 
 type Setter = (data: AstraSystemData, v: unknown, at: string, warnings: string[]) => void;
 
+/** The documented range of a value (units/ranges.ts); ASTRA-sim's GB/s (2^30 B) are within 7% of Orrery's. */
+function astraRange(v: unknown, range: NumericRange, at: string): number {
+  const p = rangeProblem(v, range);
+  if (p !== undefined) throw new InputError(`${at} ${p}`);
+  return v as number;
+}
+
 function int(min: number, unit: string): (v: unknown, at: string) => number {
   return (v, at) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new InputError(`${at}: expected an integer ≥ ${min}${unit}, got ${describe(v)}`);
@@ -269,7 +280,7 @@ const SYSTEM_KEYS: Record<string, Setter> = {
   'scheduling-policy': (d, v, at) => { d.schedulingPolicy = choice(['LIFO', 'FIFO', 'EXPLICIT'] as const)(v, at); },
   'collective-optimization': (d, v, at) => { d.collectiveOptimization = choice(['baseline', 'localBWAware'] as const)(v, at); },
   'endpoint-delay': (d, v, at, w) => {
-    d.endpointDelayNs = int(0, ' ns')(v, at);
+    d.endpointDelayNs = astraRange(int(0, ' ns')(v, at), RANGES.delayNs, at);
     if (d.endpointDelayNs === 0) {
       w.push(`${at}: 0 is simulated as given; ASTRA-sim itself aborts on it (its event queue asserts that the first event lies strictly after time 0)`);
     }
@@ -291,7 +302,7 @@ const SYSTEM_KEYS: Record<string, Setter> = {
     }
   },
   'peak-perf': (d, v, at) => { d.peakPerfTFLOPS = num(true, ' TFLOPS')(v, at); },
-  'local-mem-bw': (d, v, at) => { d.localMemBwGBps = num(true, ' GB/s')(v, at); },
+  'local-mem-bw': (d, v, at) => { d.localMemBwGBps = astraRange(num(true, ' GB/s')(v, at), RANGES.bandwidthGBps, at); },
   'roofline-enabled': (d, v, at) => { d.rooflineEnabled = flag(v, at); },
   'trace-enabled': (d, v, at) => { d.traceEnabled = flag(v, at); },
   'replay-only': (d, v, at) => { d.replayOnly = flag(v, at); },

@@ -125,3 +125,5 @@ export function formatTime(t: number): string {
   if (t >= 1e3) return `${+(t / 1e3).toPrecision(6)} us`;
   return `${t} ns`;
 }
+
+export { MAX_TIME_NS, MIN_NORMAL, RANGES, rangeProblem, checkRange, timeOverflow, checkResultTime, type NumericRange, type RangeName } from './ranges.ts';
