@@ -40,6 +40,8 @@ export interface AstraCollectiveSpec {
   /** Root NPU of a broadcast or reduce. */
   root?: number;
   scheduler?: SchedulerName;
+  /** The work limit in events (default DEFAULT_MAX_EVENTS). */
+  maxEvents?: number;
 }
 
 /** What the files say, resolved: enough to run, plus what the user should know. */
@@ -201,6 +203,7 @@ export function runAstraCollective(spec: AstraCollectiveSpec): AstraCollectiveRe
     system: setup.system,
     ...(spec.root !== undefined ? { root: spec.root } : {}),
     ...(spec.scheduler ? { scheduler: spec.scheduler } : {}),
+    ...(spec.maxEvents !== undefined ? { maxEvents: spec.maxEvents } : {}),
   };
   return { report: runCollective(run), warnings: setup.warnings, topology: setup.topology };
 }

@@ -42,6 +42,8 @@ export interface CollectiveOptions {
   flavor?: SystemOptions['flavor'];
   root?: number;
   scheduler?: SchedulerName;
+  /** `--max-events`: the work limit (default DEFAULT_MAX_EVENTS). */
+  maxEvents?: number;
 }
 
 export interface CollectiveOptionsResult {
@@ -95,6 +97,7 @@ export function runCollectiveOptions(o: CollectiveOptions): CollectiveOptionsRes
       system: { ...knobs, flavor: o.flavor ?? 'astra' },
       ...(o.root !== undefined ? { root: o.root } : {}),
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
+      ...(o.maxEvents !== undefined ? { maxEvents: o.maxEvents } : {}),
     });
     return { report: r.report, topology: r.topology, warnings: r.warnings };
   }
@@ -107,6 +110,7 @@ export function runCollectiveOptions(o: CollectiveOptions): CollectiveOptionsRes
     system: knobs,
     ...(o.root !== undefined ? { root: o.root } : {}),
     ...(o.scheduler ? { scheduler: o.scheduler } : {}),
+    ...(o.maxEvents !== undefined ? { maxEvents: o.maxEvents } : {}),
   });
   return { report, topology: topology!, warnings: [] };
 }

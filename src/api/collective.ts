@@ -2,7 +2,8 @@
  * One collective on one cluster: spec in, report out. This is what `orrery collective` runs, and what sweeps run
  * for each point.
  */
-import { checkResultTime } from '../units/index.ts';
+import { checkResultTime, checkWork, DEFAULT_MAX_EVENTS } from '../units/index.ts';
+import { estimateCollectiveEvents } from './work-estimate.ts';
 import {
   busBwFactor, CollectiveSystem, COLLECTIVE_OPS, CollectiveError, DEFAULT_SYSTEM, describeStall, parseAlgorithm,
   type AlgorithmSpec, type CollectiveOp, type SystemOptions,
@@ -25,6 +26,8 @@ export interface CollectiveSpec {
   /** Root for broadcast and reduce (default: the first member). */
   root?: number;
   scheduler?: SchedulerName;
+  /** Refuse a collective estimated above this many events, and stop a run past it. Default DEFAULT_MAX_EVENTS. */
+  maxEvents?: number;
 }
 
 export interface CollectiveReport {
@@ -72,8 +75,16 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
   }
   const algorithms = (spec.algorithms ?? ['ring']).map((a) => (typeof a === 'string' ? parseAlgorithm(a) : a));
   const model = spec.model ?? DEFAULT_NETWORK_MODEL;
+  const maxEvents = spec.maxEvents ?? DEFAULT_MAX_EVENTS;
+  if (!spec.group) {
+    const chunks = spec.system?.chunks ?? DEFAULT_SYSTEM.chunks;
+    checkWork(
+      estimateCollectiveEvents(spec.topology, spec.op, algorithms, chunks), maxEvents,
+      `this ${spec.op} (${spec.topology.npus} NPUs, ${chunks} chunk${chunks === 1 ? '' : 's'})`,
+    );
+  }
   const t0 = performance.now();
-  const engine = new Engine(spec.scheduler ? { scheduler: spec.scheduler } : {});
+  const engine = new Engine({ ...(spec.scheduler ? { scheduler: spec.scheduler } : {}), maxEvents });
   const network = createNetworkModel(model, engine, spec.topology);
   // the ASTRA-sim models come with ASTRA-sim's system-layer arithmetic unless the caller says otherwise
   const system = new CollectiveSystem(engine, network, systemFor(model, spec.system));

@@ -6,7 +6,7 @@
  * text workloads and generated workloads from the importers) is a loader in {@link WORKLOAD_LOADERS} that returns a
  * `Trace` plus warnings. Adding an input kind is adding a loader there (and its flag in cli/run.ts).
  */
-import { checkResultTime } from '../units/index.ts';
+import { checkResultTime, checkWork, DEFAULT_MAX_EVENTS } from '../units/index.ts';
 import {
   busBwFactor, CollectiveSystem, DEFAULT_SYSTEM, parseAlgorithm, type AlgorithmSpec, type CollectiveOp, type SystemOptions,
 } from '../collectives/index.ts';
@@ -51,6 +51,8 @@ export interface LoadOptions {
   astra?: LoadAstraOptions;
   /** Options of the transformer generator (`--workload`). */
   generate?: GenerateWorkloadOptions;
+  /** Refuse a workload estimated at more ops than this (each op is at least one event; `--max-events`). */
+  maxEvents?: number;
 }
 
 export interface LoadedWorkload {
@@ -73,14 +75,19 @@ export const WORKLOAD_LOADERS: Partial<Record<keyof WorkloadInput, WorkloadLoade
     return { trace: r.trace, source: path, warnings: [], encoding: r.encoding, fileBytes: r.fileBytes };
   },
   chakra: (prefix, opts) => imported(loadChakra(prefix, withTopology(opts.chakra, opts)), `chakra:${prefix}`),
-  astraWorkload: (file, opts) => imported(loadAstraWorkload(file, withTopology(opts.astra, opts)), file),
-  workload: (arg, opts) => imported(generateWorkload(arg, withTopology(opts.generate, opts)), workloadPath(arg)),
+  astraWorkload: (file, opts) => imported(loadAstraWorkload(file, withLimit(withTopology(opts.astra, opts), opts)), file),
+  workload: (arg, opts) => imported(generateWorkload(arg, withLimit(withTopology(opts.generate, opts), opts)), workloadPath(arg)),
 };
 
 /** Importer options plus the run's topology (for the NPUs per dimension), unless the options name their own. */
 function withTopology<T extends { topology?: string; dims?: number[] }>(o: T | undefined, opts: LoadOptions): T {
   const base = (o ?? {}) as T;
   return base.topology === undefined && base.dims === undefined && opts.topology !== undefined ? { ...base, topology: opts.topology } : base;
+}
+
+/** The work limit (`maxEvents`) for importers that estimate their ops before making them. */
+function withLimit<T extends { maxOps?: number }>(o: T, opts: LoadOptions): T {
+  return o.maxOps === undefined ? { ...o, maxOps: opts.maxEvents ?? DEFAULT_MAX_EVENTS } : o;
 }
 
 function imported(trace: Trace, source: string): LoadedWorkload {
@@ -121,6 +128,8 @@ export interface TimelineSpec {
 export interface RunSpec {
   topology: Topology;
   trace: Trace;
+  /** Stop (LimitError) past this many events; ops over it are refused before the run. Default DEFAULT_MAX_EVENTS. */
+  maxEvents?: number;
   /** Where the trace came from (messages and report). */
   source?: string;
   /** Warnings from loading, carried into the report. */
@@ -245,8 +254,10 @@ export function runTrace(spec: RunSpec): RunReport {
   const model = spec.model ?? DEFAULT_NETWORK_MODEL;
   const stragglers = spec.stragglers instanceof Map ? spec.stragglers : new Map(Object.entries(spec.stragglers ?? {}).map(([k, f]) => [Number(k), f as number]));
   const seed = spec.seed ?? 1;
+  const maxEvents = spec.maxEvents ?? DEFAULT_MAX_EVENTS;
+  checkWork(v.stats.ops, maxEvents, `the trace (${spec.trace.ranks} ranks, ${v.stats.ops} ops, each at least one event)`);
 
-  const engine = new Engine(spec.scheduler ? { scheduler: spec.scheduler } : {});
+  const engine = new Engine({ ...(spec.scheduler ? { scheduler: spec.scheduler } : {}), maxEvents });
   const network = createNetworkModel(model, engine, topo);
   const system = new CollectiveSystem(engine, network, systemFor(model, spec.system));
   const replay = new Replay(engine, network, system, v, {

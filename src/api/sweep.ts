@@ -15,7 +15,7 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
-  checkOutputPath, InputError, kindOf, parseTable, writeOrFail, tableFormatOf, tableHeader, tableRow, TABLE_FORMATS,
+  checkOutputPath, InputError, readInputFile, kindOf, parseTable, writeOrFail, tableFormatOf, tableHeader, tableRow, TABLE_FORMATS,
   type TableColumn, type TableFormat,
 } from '../io/index.ts';
 import { getSweepCommand, SWEEP_COMMANDS, type ParamRow, type SweepCommand } from './sweep-commands.ts';
@@ -120,8 +120,9 @@ export function shardPoints<T extends { index: number }>(points: readonly T[], s
 export function readSweepSpec(path: string, command: string): SweepRequest {
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
+    doc = JSON.parse(readInputFile(path, 'sweep spec', 'utf8'));
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(`${path}: ${code ? `cannot read sweep spec (${code})` : `not valid JSON (${(e as Error).message})`}`);
   }
@@ -356,12 +357,7 @@ export function outputFormat(path: string | undefined, format: string | undefine
 export function readSweepFile(path: string): { format: TableFormat; columns: string[]; rows: string[][] } {
   const format = tableFormatOf(path);
   if (!format) throw new InputError(`${path}: expected a .csv or .jsonl sweep output`);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const text = readInputFile(path, 'sweep output', 'utf8');
   const t = parseTable(text, format, path);
   if (t.columns[0] !== 'point') throw new InputError(`${path}: not a sweep output (its first column is not "point")`);
   return { format, columns: t.columns, rows: t.rows };

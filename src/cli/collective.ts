@@ -54,6 +54,7 @@ export function registerCollective(program: Command): void {
         ...(opts.flavor !== undefined ? { flavor: opts.flavor } : {}),
         ...(opts.root !== undefined ? { root: opts.root } : {}),
         ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+        ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
       });
       for (const w of warnings) console.error(`warning: ${w}`);
       if (opts.json) printJson(report, opts.perRank === true);

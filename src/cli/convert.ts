@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { checkOutputPath, convertWorkload, exportWorkloadToChakra, type WorkloadInput } from '../api/index.ts';
 import { formatBytes, formatCount } from './format.ts';
-import { choiceOpt } from './options.ts';
+import { choiceOpt, countOpt } from './options.ts';
 import { addWorkloadOptions, workloadFromOptions, type WorkloadCliOptions } from './workload-options.ts';
 
 /** Input kinds `--from` accepts, and the WorkloadInput field each fills. */
@@ -15,6 +15,7 @@ type From = keyof typeof FROM;
 interface ConvertCliOptions extends WorkloadCliOptions {
   from: From;
   to?: 'trace' | 'chakra';
+  maxEvents?: number;
 }
 
 export function registerConvert(program: Command): void {
@@ -37,11 +38,13 @@ export function registerConvert(program: Command): void {
     .option('--from <kind>', `input kind: ${Object.keys(FROM).join(', ')}`, choiceOpt('--from', Object.keys(FROM) as From[]), 'trace')
     .option('--to <kind>', 'output kind: trace (default) or chakra', choiceOpt('--to', ['trace', 'chakra'] as const))
     .option('-t, --topology <topo>', 'topology whose NPUs per dimension an importer or the Chakra exporter needs (involved_dim, TP placement)')
-    .option('--lenient', 'accept dependencies on op ids that do not exist (kept in the output), with a warning');
+    .option('--lenient', 'accept dependencies on op ids that do not exist (kept in the output), with a warning')
+    .option('--max-events <n>', 'refuse a generated or imported workload estimated above n ops (default 2e8)', countOpt('--max-events'));
   addWorkloadOptions(cmd, false).action((inArg: string, out: string, opts: ConvertCliOptions) => {
     // a missing or read-only directory is refused before reading the input, for a file and a Chakra prefix alike
     checkOutputPath(opts.to === 'chakra' ? `${out}.0.et` : out, 'convert: output');
-    const { load } = workloadFromOptions(opts);
+    const { load: baseLoad } = workloadFromOptions(opts);
+    const load = { ...baseLoad, ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}) };
     const input: WorkloadInput = { [FROM[opts.from]]: inArg };
     if (opts.to === 'chakra') {
       const r = exportWorkloadToChakra(input, out, load);

@@ -12,7 +12,7 @@ import { registerRun } from './run.ts';
 import { registerTopologies } from './topologies.ts';
 import { registerSweep } from './sweep.ts';
 
-const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError']);
+const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError', 'LimitError']);
 
 export function buildProgram(): Command {
   const program = new Command();

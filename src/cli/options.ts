@@ -140,3 +140,12 @@ export function rangedTimeOpt(flag: string, range: RangeName) {
     return parse(v);
   };
 }
+
+/** A positive whole count that may be written 2e8 or 200000000 (`--max-events`). */
+export function countOpt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isSafeInteger(n) || n < 1) throw new InputError(`${flag} "${v}": expected a whole number ≥ 1 (e.g. 5e8), at most 2^53`);
+    return n;
+  };
+}

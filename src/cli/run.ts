@@ -70,13 +70,14 @@ export function registerRun(program: Command): void {
     .action((opts: RunCliOptions, command: Command) => {
       if (opts.timeline !== undefined) checkOutputPath(opts.timeline, '--timeline'); // before any work
       const { input, load } = workloadFromOptions(opts);
-      const loaded = loadWorkload(input, load);
+      const loaded = loadWorkload(input, { ...load, ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}) });
       const { warnings: setupWarnings, ...sys } = systemFromOptions(opts, command);
       for (const w of setupWarnings) console.error(`orrery: warning: ${w}`);
       const report = runTrace({
         ...sys,
         trace: loaded.trace,
         source: loaded.source,
+        ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
         loadWarnings: loaded.warnings,
         policy: opts.policy,
         lenient: opts.lenient === true,

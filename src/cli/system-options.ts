@@ -8,7 +8,8 @@ import {
   loadAstraRunSetup, COMPOSITIONS, DEFAULT_NETWORK_MODEL, DEFAULT_SYSTEM, InputError, networkModelNames, parseAlgorithm, resolveTopology,
   SCHEDULER_NAMES, type SchedulerName, type SystemOptions,
 } from '../api/index.ts';
-import { choiceOpt, intOpt, rangedTimeOpt, rangeListOpt, rangeOpt } from './options.ts';
+import { DEFAULT_MAX_EVENTS } from '../units/index.ts';
+import { choiceOpt, countOpt, intOpt, rangedTimeOpt, rangeListOpt, rangeOpt } from './options.ts';
 
 export interface SystemCliOptions {
   /** Required unless the command has another source (`orrery collective --astra-network`). */
@@ -24,6 +25,7 @@ export interface SystemCliOptions {
   composition: SystemOptions['composition'];
   model: string;
   scheduler?: SchedulerName;
+  maxEvents?: number;
 }
 
 const TOPOLOGY_HELP = 'shorthand (ring:8, switch:64, fc:8, torus:4x4x4, ring:8,switch:16), a topology JSON file, or a name from topologies/';
@@ -47,7 +49,8 @@ export function addSystemOptions(cmd: Command, algoHelp = 'algorithm', topologyO
     .option('--scheduling <policy>', 'which collective a queue favours: FIFO or LIFO', choiceOpt('--scheduling', ['FIFO', 'LIFO'] as const), DEFAULT_SYSTEM.scheduling)
     .option('--composition <mode>', `multi-dimensional all-reduce: ${COMPOSITIONS.join(' or ')}`, choiceOpt('--composition', COMPOSITIONS), DEFAULT_SYSTEM.composition)
     .option('-m, --model <name>', `network model: ${networkModelNames().join(', ')}`, DEFAULT_NETWORK_MODEL)
-    .option('--scheduler <name>', `event queue: ${SCHEDULER_NAMES.join(', ')} (results are identical; for benchmarking)`, choiceOpt('--scheduler', SCHEDULER_NAMES));
+    .option('--scheduler <name>', `event queue: ${SCHEDULER_NAMES.join(', ')} (results are identical; for benchmarking)`, choiceOpt('--scheduler', SCHEDULER_NAMES))
+    .option('--max-events <n>', `refuse work estimated above n events (or ops), and stop a run past it (default ${DEFAULT_MAX_EVENTS.toExponential().replace('e+', 'e')})`, countOpt('--max-events'));
 }
 
 export interface AstraCliOptions {

@@ -10,7 +10,7 @@
  * scheduled, on every run and with every scheduler.
  */
 import { createScheduler, DEFAULT_SCHEDULER, type Scheduler, type SchedulerName } from './scheduler.ts';
-import { MAX_TIME_NS, timeOverflow } from '../units/index.ts';
+import { LimitError, MAX_TIME_NS, timeOverflow } from '../units/index.ts';
 
 /** A component that receives events. Keep the set of handler classes small: the call site is polymorphic. */
 export interface EventHandler {
@@ -32,6 +32,8 @@ export interface EngineOptions {
   scheduler?: SchedulerName;
   /** Initial pool capacity in events; the pool doubles as needed. */
   capacity?: number;
+  /** Stop with a LimitError once this many events have run (default: no limit). */
+  maxEvents?: number;
 }
 
 const SLOT_BITS = 2 ** 27; // EventId = generation * 2^27 + slot
@@ -75,7 +77,10 @@ export class Engine {
     this.schedulerName = opts.scheduler ?? DEFAULT_SCHEDULER;
     this.queue = createScheduler(this.schedulerName, this.keys);
     this.seqKeyed = this.queue.readsSeq;
+    this.maxEvents = opts.maxEvents ?? Infinity;
   }
+
+  private readonly maxEvents: number;
 
   /** Registers a handler and returns its id for {@link schedule}. */
   register(h: EventHandler): number {
@@ -151,6 +156,7 @@ export class Engine {
     const handlers = this.handlers;
     const bounded = until !== Infinity;
     let events = 0;
+    const budget = this.maxEvents - this.eventsProcessed;
     this.stopped = false;
     while (!this.stopped) {
       let slot: number;
@@ -168,7 +174,7 @@ export class Engine {
       if (this.cancellable) this.gen[slot] = (this.gen[slot]! + 1) & (GEN_MOD - 1);
       this.free[this.nFree++] = slot;
       if (h === CANCELLED) continue;
-      events++;
+      if (++events > budget) this.limitError();
       handlers[h]!.onEvent(a, b, c);
     }
     if (bounded && !this.stopped && this.now < until) this.now = until;
@@ -193,6 +199,10 @@ export class Engine {
     ev[k + 2] = b;
     ev[k + 3] = c;
     this.queue.push(slot);
+  }
+
+  private limitError(): never {
+    throw new LimitError(`the run passed ${this.maxEvents.toExponential(2).replace('e+', 'e')} events, the limit; --max-events raises it (it may take long and much memory)`);
   }
 
   private timeError(at: number): never {

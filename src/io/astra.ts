@@ -10,7 +10,7 @@
  *
  * Errors are InputErrors naming the file and key; keys ASTRA-sim does not read are warnings (returned, not thrown).
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from './input.ts';
 import { parse as parseYaml } from 'yaml';
 import type { Dimension, DimensionKind } from '../network/topology.ts';
 import { astraGBpsToGBps, RANGES, rangeProblem, type NumericRange } from '../units/index.ts';
@@ -83,11 +83,7 @@ const IMPLEMENTATION_NAMES = 'ring, oneRing, direct, directN (window N), oneDire
 const YAML_KINDS: Record<string, DimensionKind> = { Ring: 'ring', FullyConnected: 'fullyConnected', Switch: 'switch' };
 
 function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  return readInputFile(path, what, 'utf8');
 }
 
 function parseJson(text: string, path: string): Record<string, unknown> {

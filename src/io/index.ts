@@ -1,4 +1,5 @@
 export { InputError, kindOf } from './errors.ts';
+export { readInputFile, gunzipCapped, isGzip, MAX_INPUT_BYTES, MAX_INFLATED_BYTES } from './input.ts';
 export { checkOutputPath, writeOrFail, isIoError, ioReason } from './output.ts';
 export * from './topology.ts';
 export * from './trace.ts';

@@ -14,7 +14,7 @@
  * physical network the `flow` model runs on (fields in network/physical/spec.ts); the dimensions stay, since
  * collectives plan per logical dimension.
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from './input.ts';
 import type { Dimension, DimensionKind } from '../network/topology.ts';
 import { InputError, kindOf } from './errors.ts';
 
@@ -87,12 +87,7 @@ export function parseTopologyShorthand(text: string, bandwidths?: number[], late
 
 /** Reads and checks an Orrery topology JSON file. */
 export function readTopologyFile(path: string): TopologyData {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: cannot read topology file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const text = readInputFile(path, 'topology', 'utf8');
   let doc: unknown;
   try {
     doc = JSON.parse(text);

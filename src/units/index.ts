@@ -126,4 +126,4 @@ export function formatTime(t: number): string {
   return `${t} ns`;
 }
 
-export { MAX_TIME_NS, MIN_NORMAL, RANGES, rangeProblem, checkRange, timeOverflow, checkResultTime, type NumericRange, type RangeName } from './ranges.ts';
+export { MAX_TIME_NS, MIN_NORMAL, RANGES, rangeProblem, checkRange, timeOverflow, checkResultTime, LimitError, DEFAULT_MAX_EVENTS, checkWork, type NumericRange, type RangeName } from './ranges.ts';

@@ -28,8 +28,11 @@ export interface NumericRange {
 
 /** The ranges, by what a value means. Every numeric flag and file key maps onto one of these. */
 export const RANGES = {
-  /** Link, NIC, memory bandwidth: 1 kB/s to 1 EB/s. */
-  bandwidthGBps: { min: 1e-6, max: 1e9, unit: 'GB/s' },
+  /**
+   * Link, NIC, memory bandwidth, from 1 kB/s. The top, 1e18 GB/s, only refuses the absurd: a large bandwidth makes
+   * times small, never inexact (tests model a free network with 1e15).
+   */
+  bandwidthGBps: { min: 1e-6, max: 1e18, unit: 'GB/s' },
   /** A per-hop latency: 0 to 1,000 s; fractions allowed (the models round once). */
   latencyNs: { min: 0, max: 1e12, unit: 'ns' },
   /** A delay the system layer adds (endpoint delay): whole ns, 0 to 1,000 s. */
@@ -83,4 +86,30 @@ export function checkResultTime(t: number, field: string): number {
   // a model that forgot to round is a bug (status 2), not bad input
   if (!Number.isInteger(t)) throw new Error(`${field} came out as ${t} ns, not a whole number of nanoseconds`);
   return t;
+}
+
+/**
+ * Work over a limit (events, ops, ranks): bad input for this machine, not a bug. The message gives the estimate, the
+ * limit and the flag that raises it.
+ */
+export class LimitError extends Error {
+  override name = 'LimitError';
+}
+
+/** The default cap on simulated events (`--max-events`): 2e8, about a minute on one core of a loaded machine. */
+export const DEFAULT_MAX_EVENTS = 2e8;
+
+const count = (n: number): string => (n >= 1e6 ? n.toExponential(2).replace('e+', 'e') : Math.round(n).toLocaleString('en-US'));
+/** A value the flag accepts that is at least n: a plain integer, or three digits rounded up (2.41e9). */
+const flagValue = (n: number): string => {
+  if (n < 1e6) return String(Math.ceil(n));
+  const e = Math.floor(Math.log10(n)) - 2;
+  return `${Math.ceil(n / 10 ** e)}e${e}`;
+};
+
+/** Throws a LimitError if `estimate` is over `limit`: "`what` needs about N events; the limit is M (--max-events)". */
+export function checkWork(estimate: number, limit: number, what: string, unit = 'events', flag = '--max-events'): void {
+  if (!(estimate <= limit)) {
+    throw new LimitError(`${what} needs at least ${count(estimate)} ${unit}, over the limit of ${count(limit)}; ${flag} ${flagValue(estimate)} allows it (it may take long and much memory)`);
+  }
 }
