@@ -44,6 +44,8 @@ export interface CollectiveOptions {
   scheduler?: SchedulerName;
   /** `--max-events`: the work limit (default DEFAULT_MAX_EVENTS). */
   maxEvents?: number;
+  /** `--lenient`: unknown keys in input files are warnings, not errors. */
+  lenient?: boolean;
 }
 
 export interface CollectiveOptionsResult {
@@ -98,6 +100,7 @@ export function runCollectiveOptions(o: CollectiveOptions): CollectiveOptionsRes
       ...(o.root !== undefined ? { root: o.root } : {}),
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
       ...(o.maxEvents !== undefined ? { maxEvents: o.maxEvents } : {}),
+      ...(o.lenient ? { lenient: true } : {}),
     });
     return { report: r.report, topology: r.topology, warnings: r.warnings };
   }

@@ -13,6 +13,7 @@ interface CollectiveCliOptions extends SystemCliOptions, AstraCliOptions {
   root?: number;
   json?: boolean;
   perRank?: boolean;
+  lenient?: boolean;
 }
 
 export function registerCollective(program: Command): void {
@@ -29,6 +30,7 @@ export function registerCollective(program: Command): void {
     .option('--root <npu>', 'root NPU for broadcast and reduce (default 0)', intOpt('--root', 0))
     .option('--json', 'print one JSON object instead of the table')
     .option('--per-rank', 'also print each rank\'s finish time')
+    .option('--lenient', 'unknown keys in ASTRA-sim network and system files are warnings, not errors (Orrery\'s own files are always strict)')
     .action((opts: CollectiveCliOptions, command: Command) => {
       // with a system file, only flags given on the command line override it; without one, flags and defaults apply
       const astraSystem = opts.astraSystem !== undefined;
@@ -55,6 +57,7 @@ export function registerCollective(program: Command): void {
         ...(opts.root !== undefined ? { root: opts.root } : {}),
         ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
         ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
+        ...(opts.lenient ? { lenient: true } : {}),
       });
       for (const w of warnings) console.error(`warning: ${w}`);
       if (opts.json) printJson(report, opts.perRank === true);

@@ -26,6 +26,8 @@ export interface SystemCliOptions {
   model: string;
   scheduler?: SchedulerName;
   maxEvents?: number;
+  /** `orrery run --lenient`: unknown keys in input files are warnings. */
+  lenient?: boolean;
 }
 
 const TOPOLOGY_HELP = 'shorthand (ring:8, switch:64, fc:8, torus:4x4x4, ring:8,switch:16), a topology JSON file, or a name from topologies/';
@@ -106,6 +108,7 @@ export function systemFromOptions(opts: SystemCliOptions & AstraCliOptions, cmd?
     ...(opts.astraNetwork !== undefined ? { networkFile: opts.astraNetwork } : {}),
     ...(resolved ? { topology: resolved } : {}),
     ...(opts.astraSystem !== undefined ? { systemFile: opts.astraSystem } : {}),
+    ...(opts.lenient ? { lenient: true } : {}),
   });
   const model = cmd?.getOptionValueSource('model') === 'cli' ? opts.model : 'astra-unaware';
   return {

@@ -11,6 +11,7 @@
  * Errors are InputErrors naming the file and key; keys ASTRA-sim does not read are warnings (returned, not thrown).
  */
 import { readInputFile } from './input.ts';
+import { didYouMean } from './keys.ts';
 import { parse as parseYaml } from 'yaml';
 import type { Dimension, DimensionKind } from '../network/topology.ts';
 import { astraGBpsToGBps, RANGES, rangeProblem, type NumericRange } from '../units/index.ts';
@@ -26,6 +27,8 @@ export interface AstraNetworkData {
   astraBandwidthGBps: number[];
   npus: number;
   warnings: string[];
+  /** Keys the file has that ASTRA-sim does not read (each also in `warnings`): errors unless lenient. */
+  unknown?: string[];
 }
 
 /** The collective types ASTRA-sim's system file configures. */
@@ -61,6 +64,8 @@ export interface AstraSystemData {
   /** Per collective type, the Chakra ET prefix of a custom collective. */
   custom: Partial<Record<AstraCollectiveType, string>>;
   warnings: string[];
+  /** Keys ASTRA-sim does not read (each also in `warnings`): errors unless lenient. */
+  unknown?: string[];
 }
 
 /** One `sys[i] finished, T cycles, exposed communication E cycles.` line of ASTRA-sim's output. */
@@ -121,8 +126,9 @@ export function readAstraNetworkYaml(path: string): AstraNetworkData {
   }
   const o = doc as Record<string, unknown>;
   const keys = ['topology', 'npus_count', 'bandwidth', 'latency'];
-  const warnings = Object.keys(o).filter((k) => !keys.includes(k))
-    .map((k) => `${path}: unknown key "${k}" ignored (ASTRA-sim's network file has ${keys.join(', ')})`);
+  const unknown = Object.keys(o).filter((k) => !keys.includes(k))
+    .map((k) => `${path}: unknown key "${k}"${didYouMean(k, keys)} (ASTRA-sim's network file has ${keys.join(', ')})`);
+  const warnings = [...unknown];
   const list = (k: string): unknown[] => {
     const v = o[k];
     if (v === undefined) throw new InputError(`${path}: "${k}" is missing; an ASTRA-sim network file needs ${keys.join(', ')} (one list entry per dimension)`);
@@ -156,7 +162,7 @@ export function readAstraNetworkYaml(path: string): AstraNetworkData {
     dims.push({ kind, npus: n, bandwidthGBps: astraGBpsToGBps(b), latencyNs: l });
     total *= n;
   }
-  return { path, format: 'astra-v2-yaml', dims, astraBandwidthGBps: bw as number[], npus: total, warnings };
+  return { path, format: 'astra-v2-yaml', dims, astraBandwidthGBps: bw as number[], npus: total, warnings, unknown };
 }
 
 // ---------------------------------------------------------------------------------------------- network, 1.0 JSON
@@ -174,8 +180,12 @@ const V1_NETWORK_USED = ['dimensions-count', 'topologies-per-dim', 'units-count'
 export function readAstraNetworkV1(path: string): AstraNetworkData {
   const o = parseJson(readText(path, 'ASTRA-sim 1.0 network file'), path);
   const warnings: string[] = [];
+  const unknown: string[] = [];
   for (const k of Object.keys(o)) {
-    if (!V1_NETWORK_USED.includes(k) && !V1_NETWORK_IGNORED.includes(k)) warnings.push(`${path}: unknown key "${k}" ignored`);
+    if (!V1_NETWORK_USED.includes(k) && !V1_NETWORK_IGNORED.includes(k)) {
+      unknown.push(`${path}: unknown key "${k}"${didYouMean(k, [...V1_NETWORK_USED, ...V1_NETWORK_IGNORED])}`);
+      warnings.push(unknown[unknown.length - 1]!);
+    }
   }
   const list = (k: string): unknown[] => {
     const v = o[k];
@@ -218,7 +228,7 @@ export function readAstraNetworkV1(path: string): AstraNetworkData {
   if (differs.length > 0) {
     warnings.push(`${path}: ASTRA-sim 1.0 network terms with no 2.0 meaning are ignored: ${differs.join(', ')}`);
   }
-  return { path, format: 'astra-v1-json', dims, astraBandwidthGBps: bw as number[], npus: total, warnings };
+  return { path, format: 'astra-v1-json', dims, astraBandwidthGBps: bw as number[], npus: total, warnings, unknown };
 }
 
 /** Reads a network file by its form: `.yml`/`.yaml` (2.0), `.json` (1.0). */
@@ -338,7 +348,11 @@ export function readAstraSystemJson(path: string): AstraSystemData {
   for (const [k, v] of Object.entries(o)) {
     const set = SYSTEM_KEYS[k];
     if (set) set(data, v, `${path}: "${k}"`, data.warnings);
-    else data.warnings.push(`${path}: unknown key "${k}" ignored (ASTRA-sim 2.0 does not read it)`);
+    else {
+      const msg = `${path}: unknown key "${k}"${didYouMean(k, Object.keys(SYSTEM_KEYS))} (ASTRA-sim 2.0 does not read it)`;
+      data.warnings.push(msg);
+      (data.unknown ??= []).push(msg);
+    }
   }
   return data;
 }
@@ -369,7 +383,11 @@ export function readAstraSystemV1(path: string): AstraSystemData {
     const set = SYSTEM_KEYS[key];
     if (set) set(data, value, at, data.warnings);
     else if (V1_SYSTEM_IGNORED.includes(key)) data.warnings.push(`${at}: ASTRA-sim 1.0 setting with no 2.0 equivalent, ignored`);
-    else data.warnings.push(`${path}: unknown key "${key}" ignored`);
+    else {
+      const msg = `${path}: unknown key "${key}"${didYouMean(key, [...Object.keys(SYSTEM_KEYS), ...V1_SYSTEM_IGNORED])}`;
+      data.warnings.push(msg);
+      (data.unknown ??= []).push(msg);
+    }
   }
   return data;
 }

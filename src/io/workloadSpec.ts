@@ -4,6 +4,7 @@
  * in here, so the generator sees a complete spec. `set` overrides fields by dotted path before validation
  * (`{"training.parallel.tp": 4}`), which is what a CLI `--set key=value` maps to.
  */
+import { didYouMean } from './keys.ts';
 import { readInputFile } from './input.ts';
 import { existsSync } from 'node:fs';
 import type { Precision } from '../workload/trace.ts';
@@ -30,7 +31,7 @@ class Checker {
 
   known(o: Json, path: string, keys: string[]): void {
     for (const k of Object.keys(o)) {
-      if (!keys.includes(k)) this.fail(`${path}${path ? '.' : ''}${k}`, `unknown field; expected one of ${keys.join(', ')}`);
+      if (!keys.includes(k)) this.fail(`${path}${path ? '.' : ''}${k}`, `unknown field${didYouMean(k, keys)}; expected one of ${keys.join(', ')}`);
     }
   }
 
