@@ -20,7 +20,8 @@ export function buildProgram(): Command {
     .name('orrery')
     .description('A fast, deterministic discrete-event simulator for distributed ML training and inference.')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
+    // commander's errors as one line, like every other error (subcommands inherit this)
+    .configureOutput({ outputError: (str, write) => write(`orrery: ${str.trim().replace(/\n+/g, '; ')} (see --help)\n`) })
     .exitOverride();
   registerCollective(program);
   registerRun(program);

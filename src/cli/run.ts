@@ -11,6 +11,9 @@ import {
 import { addAstraOptions, addSystemOptions, systemFromOptions, type AstraCliOptions, type SystemCliOptions } from './system-options.ts';
 import { addWorkloadOptions, workloadFromOptions, type WorkloadCliOptions } from './workload-options.ts';
 
+/** The device a generated workload (--workload) runs on when --device is not given: the same as `sweep run`'s. */
+const DEFAULT_WORKLOAD_DEVICE = 'H100-SXM5-80GB';
+
 interface RunCliOptions extends SystemCliOptions, AstraCliOptions, Omit<WorkloadCliOptions, 'topology'> {
   policy: IssuePolicy;
   device?: string;
@@ -41,18 +44,19 @@ export function registerRun(program: Command): void {
         'communication / idle, and per collective time and bus bandwidth.\n\n' +
         'Examples:\n' +
         '  orrery run -t ring:4 --trace traces/dp-overlap-4.json\n' +
-        '  orrery run -t dgx-h100-superpod-4su --workload gpt3-175b --device H100\n' +
-        '  orrery run -t ring:8 --chakra ../shared/data/astra-sim/v2/microbenchmarks/all_reduce/8npus_1MB/all_reduce\n' +
-        '  orrery run -t ring:4,ring:4 --astra-workload Resnet50_DataParallel.txt\n' +
-        '  orrery run -t ring:8,switch:16 --trace step.msgpack --device H100 --json\n' +
-        '  orrery run -t ring:2 --trace traces/pingpong-2.json --timeline pp.json\n' +
-        '  (then open pp.json at ui.perfetto.dev)',
+        '  orrery run -t switch:8,switch:16 --workload gpt-13b --set model.layers=4 --set training.globalBatch=16\n' +
+        '  orrery convert traces/pipeline-4.json /tmp/pipe --to chakra && orrery run -t ring:4 --chakra /tmp/pipe\n' +
+        '  orrery run -t ring:4,ring:4 --astra-workload traces/astra/Resnet50_DataParallel.txt\n' +
+        '  orrery run --astra-workload traces/astra/Resnet50_DataParallel.txt --astra-network traces/astra/Ring_4npus.yml --astra-system traces/astra/Ring_4chunks.json\n' +
+        '  orrery run -t ring:4 --trace traces/dp-overlap-4.json --device H100 --json\n' +
+        '  orrery run -t ring:2 --trace traces/pingpong-2.json --timeline /tmp/pp.json\n' +
+        '  (then open /tmp/pp.json at ui.perfetto.dev)',
     )
   addWorkloadOptions(cmd);
   addAstraOptions(addSystemOptions(cmd, 'algorithm for collectives that name none', 'required unless --astra-network'))
     .option('--policy <policy>', 'issue policy: streams (each stream runs its ops in order) or astra (ASTRA-sim: one op in flight per cpu / gpu compute / communication class, any ready op)', choiceOpt('--policy', ISSUE_POLICIES), 'streams')
     .option('--lenient', 'drop dependencies on op ids that do not exist, with a warning (real Chakra traces need it)')
-    .option('--device <name>', `device preset for compute ops given as FLOPs/bytes (roofline): ${deviceNames().join(', ')}`)
+    .option('--device <name>', `device preset for compute ops given as FLOPs/bytes (roofline): ${deviceNames().join(', ')} (default with --workload: ${DEFAULT_WORKLOAD_DEVICE}, as sweep run)`)
     .option('--precision <p>', `precision of compute ops that name none: ${PRECISIONS.join(', ')} (default bf16)`, choiceOpt('--precision', PRECISIONS))
     .option('--compute-scale <x>', 'multiply every compute time by x (like ASTRA-sim\'s compute scale)', rangeOpt('--compute-scale', 'factorOrZero'), 1)
     .option('--compute-efficiency <f>', 'fraction of peak FLOPS the roofline assumes (default: the preset\'s)', rangeOpt('--compute-efficiency', 'fraction'))
@@ -70,8 +74,15 @@ export function registerRun(program: Command): void {
     .action((opts: RunCliOptions, command: Command) => {
       if (opts.timeline !== undefined) checkOutputPath(opts.timeline, '--timeline'); // before any work
       const { input, load } = workloadFromOptions(opts);
-      const loaded = loadWorkload(input, { ...load, ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}) });
       const { warnings: setupWarnings, ...sys } = systemFromOptions(opts, command);
+      // without --topology, importers take the NPUs per dimension from the ASTRA-sim network file's topology
+      const dims = opts.topology === undefined ? sys.topology.dims.map((d) => d.npus) : undefined;
+      const loaded = loadWorkload(input, {
+        ...load,
+        ...(dims ? { astra: { ...load.astra, dims }, chakra: { ...load.chakra, dims }, generate: { ...load.generate, dims } } : {}),
+        ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
+      });
+      const device = opts.device ?? (opts.workload !== undefined ? DEFAULT_WORKLOAD_DEVICE : undefined);
       for (const w of setupWarnings) console.error(`orrery: warning: ${w}`);
       const report = runTrace({
         ...sys,
@@ -81,7 +92,7 @@ export function registerRun(program: Command): void {
         loadWarnings: loaded.warnings,
         policy: opts.policy,
         lenient: opts.lenient === true,
-        ...(opts.device !== undefined ? { device: opts.device } : {}),
+        ...(device !== undefined ? { device } : {}),
         ...(opts.precision !== undefined ? { precision: opts.precision } : {}),
         computeScale: opts.computeScale,
         ...(opts.computeEfficiency !== undefined ? { computeEfficiency: opts.computeEfficiency } : {}),
