@@ -26,13 +26,14 @@ export function registerConvert(program: Command): void {
       'Read a workload and write it as an Orrery trace; the output encoding comes from its extension: .json, ' +
         '.yaml, .msgpack (add .gz for gzip). With --to chakra, write <out>.<rank>.et files (and <out>.comm_groups.json ' +
         'for non-world groups) that ASTRA-sim 2.0 reads. The trace is validated on the way; conversions between ' +
-        'Orrery encodings are lossless.\n\n' +
+        'Orrery encodings are lossless.',
+    )
+    .addHelpText('after', '\n' +
         'Examples:\n' +
         '  orrery convert traces/dp-overlap-4.json /tmp/dp.msgpack.gz\n' +
         '  orrery convert --from astra-workload traces/astra/Resnet50_DataParallel.txt /tmp/resnet.json -t ring:4\n' +
         '  orrery convert traces/pipeline-4.json /tmp/pipe --to chakra && orrery convert --from chakra /tmp/pipe /tmp/pipe.json\n' +
-        '  orrery convert --from workload llama-70b -t switch:8,switch:64 /tmp/llama.msgpack',
-    )
+        '  orrery convert --from workload llama-70b -t switch:8,switch:64 /tmp/llama.msgpack')
     .argument('<in>', 'input: a trace file, a Chakra prefix, an ASTRA-sim text file, or a workload description')
     .argument('convert: output', 'output file (.json, .yaml, .msgpack, optionally .gz), or a prefix with --to chakra')
     .option('--from <kind>', `input kind: ${Object.keys(FROM).join(', ')}`, choiceOpt('--from', Object.keys(FROM) as From[]), 'trace')

@@ -41,7 +41,9 @@ export function registerRun(program: Command): void {
       'Replay a workload (per-rank ops with dependencies and streams) on a topology: compute runs on its streams, ' +
         'collectives and point-to-point messages go through the collectives layer and the network model, and ' +
         'overlap with compute. Reports the step time, per rank compute / exposed communication / overlapped ' +
-        'communication / idle, and per collective time and bus bandwidth.\n\n' +
+        'communication / idle, and per collective time and bus bandwidth.',
+    )
+    .addHelpText('after', '\n' +
         'Examples:\n' +
         '  orrery run -t ring:4 --trace traces/dp-overlap-4.json\n' +
         '  orrery run -t switch:8,switch:16 --workload gpt-13b --set model.layers=4 --set training.globalBatch=16\n' +
@@ -50,8 +52,7 @@ export function registerRun(program: Command): void {
         '  orrery run --astra-workload traces/astra/Resnet50_DataParallel.txt --astra-network traces/astra/Ring_4npus.yml --astra-system traces/astra/Ring_4chunks.json\n' +
         '  orrery run -t ring:4 --trace traces/dp-overlap-4.json --device H100 --json\n' +
         '  orrery run -t ring:2 --trace traces/pingpong-2.json --timeline /tmp/pp.json\n' +
-        '  (then open /tmp/pp.json at ui.perfetto.dev)',
-    )
+        '  (then open /tmp/pp.json at ui.perfetto.dev)')
   addWorkloadOptions(cmd);
   addAstraOptions(addSystemOptions(cmd, 'algorithm for collectives that name none', 'required unless --astra-network'))
     .option('--policy <policy>', 'issue policy: streams (each stream runs its ops in order) or astra (ASTRA-sim: one op in flight per cpu / gpu compute / communication class, any ready op)', choiceOpt('--policy', ISSUE_POLICIES), 'streams')
