@@ -44,6 +44,7 @@ export interface AstraCollectiveSpec {
   maxEvents?: number;
   /** Unknown keys in the files are warnings, not errors (`--lenient`). */
   lenient?: boolean;
+  onProgress?: (events: number, nowNs: number) => void;
 }
 
 /** An unknown key is an error (with a did-you-mean) unless lenient; lenient, it stays a warning. */
@@ -215,6 +216,7 @@ export function runAstraCollective(spec: AstraCollectiveSpec): AstraCollectiveRe
     ...(spec.root !== undefined ? { root: spec.root } : {}),
     ...(spec.scheduler ? { scheduler: spec.scheduler } : {}),
     ...(spec.maxEvents !== undefined ? { maxEvents: spec.maxEvents } : {}),
+    ...(spec.onProgress ? { onProgress: spec.onProgress } : {}),
   };
   return { report: runCollective(run), warnings: setup.warnings, topology: setup.topology };
 }

@@ -46,6 +46,8 @@ export interface CollectiveOptions {
   maxEvents?: number;
   /** `--lenient`: unknown keys in input files are warnings, not errors. */
   lenient?: boolean;
+  /** Progress during the run (a terminal's progress line). */
+  onProgress?: (events: number, nowNs: number) => void;
 }
 
 export interface CollectiveOptionsResult {
@@ -101,6 +103,7 @@ export function runCollectiveOptions(o: CollectiveOptions): CollectiveOptionsRes
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
       ...(o.maxEvents !== undefined ? { maxEvents: o.maxEvents } : {}),
       ...(o.lenient ? { lenient: true } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
     return { report: r.report, topology: r.topology, warnings: r.warnings };
   }
@@ -114,6 +117,7 @@ export function runCollectiveOptions(o: CollectiveOptions): CollectiveOptionsRes
     ...(o.root !== undefined ? { root: o.root } : {}),
     ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     ...(o.maxEvents !== undefined ? { maxEvents: o.maxEvents } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
   return { report, topology: topology!, warnings: [] };
 }

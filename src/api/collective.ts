@@ -28,6 +28,8 @@ export interface CollectiveSpec {
   scheduler?: SchedulerName;
   /** Refuse a collective estimated above this many events, and stop a run past it. Default DEFAULT_MAX_EVENTS. */
   maxEvents?: number;
+  /** Progress during the run (the engine's `onProgress`). */
+  onProgress?: (events: number, nowNs: number) => void;
 }
 
 export interface CollectiveReport {
@@ -84,7 +86,7 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
     );
   }
   const t0 = performance.now();
-  const engine = new Engine({ ...(spec.scheduler ? { scheduler: spec.scheduler } : {}), maxEvents });
+  const engine = new Engine({ ...(spec.scheduler ? { scheduler: spec.scheduler } : {}), maxEvents, ...(spec.onProgress ? { onProgress: spec.onProgress } : {}) });
   const network = createNetworkModel(model, engine, spec.topology);
   // the ASTRA-sim models come with ASTRA-sim's system-layer arithmetic unless the caller says otherwise
   const system = new CollectiveSystem(engine, network, systemFor(model, spec.system));

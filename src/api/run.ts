@@ -130,6 +130,8 @@ export interface RunSpec {
   trace: Trace;
   /** Stop (LimitError) past this many events; ops over it are refused before the run. Default DEFAULT_MAX_EVENTS. */
   maxEvents?: number;
+  /** Progress during the run (the engine's `onProgress`). */
+  onProgress?: (events: number, nowNs: number) => void;
   /** Where the trace came from (messages and report). */
   source?: string;
   /** Warnings from loading, carried into the report. */
@@ -257,7 +259,7 @@ export function runTrace(spec: RunSpec): RunReport {
   const maxEvents = spec.maxEvents ?? DEFAULT_MAX_EVENTS;
   checkWork(v.stats.ops, maxEvents, `the trace (${spec.trace.ranks} ranks, ${v.stats.ops} ops, each at least one event)`);
 
-  const engine = new Engine({ ...(spec.scheduler ? { scheduler: spec.scheduler } : {}), maxEvents });
+  const engine = new Engine({ ...(spec.scheduler ? { scheduler: spec.scheduler } : {}), maxEvents, ...(spec.onProgress ? { onProgress: spec.onProgress } : {}) });
   const network = createNetworkModel(model, engine, topo);
   const system = new CollectiveSystem(engine, network, systemFor(model, spec.system));
   const replay = new Replay(engine, network, system, v, {

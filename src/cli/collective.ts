@@ -5,6 +5,7 @@ import {
 } from '../api/index.ts';
 import { formatBytes, formatCount, formatGBps, formatTime, table } from './format.ts';
 import { choiceOpt, intOpt, sizeOpt } from './options.ts';
+import { createEventProgress } from './progress.ts';
 import { addAstraOptions, addSystemOptions, type AstraCliOptions, type SystemCliOptions } from './system-options.ts';
 
 interface CollectiveCliOptions extends SystemCliOptions, AstraCliOptions {
@@ -37,6 +38,7 @@ export function registerCollective(program: Command): void {
       const given = (name: string) => !astraSystem || command.getOptionValueSource(name) === 'cli';
       const modelGiven = command.getOptionValueSource('model') === 'cli';
       const astra = astraSystem || opts.astraNetwork !== undefined;
+      const progress = createEventProgress(process.stderr, `${opts.op}`);
       const { report, topology, warnings } = runCollectiveOptions({
         ...(opts.topology !== undefined ? { topology: opts.topology } : {}),
         ...(opts.bandwidth ? { bandwidthGBps: opts.bandwidth } : {}),
@@ -58,7 +60,9 @@ export function registerCollective(program: Command): void {
         ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
         ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
         ...(opts.lenient ? { lenient: true } : {}),
+        ...(progress ? { onProgress: progress.tick } : {}),
       });
+      progress?.end();
       for (const w of warnings) console.error(`warning: ${w}`);
       if (opts.json) printJson(report, opts.perRank === true);
       else printHuman(report, opts.perRank === true, topology.dims.length);

@@ -38,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0; // a command may set its own (sweep: 3)
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode; // commander already printed the message
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K'); // a progress line a failed run left behind
     const err = e as Error;
     if (KNOWN_ERRORS.has(err.name)) {
       console.error(`orrery: error: ${err.message}`);

@@ -9,6 +9,7 @@ import {
   choiceOpt, intOpt, rangeOpt, rankListOpt, stragglerOpt, windowOpt,
 } from './options.ts';
 import { addAstraOptions, addSystemOptions, systemFromOptions, type AstraCliOptions, type SystemCliOptions } from './system-options.ts';
+import { createEventProgress } from './progress.ts';
 import { addWorkloadOptions, workloadFromOptions, type WorkloadCliOptions } from './workload-options.ts';
 
 /** The device a generated workload (--workload) runs on when --device is not given: the same as `sweep run`'s. */
@@ -85,8 +86,10 @@ export function registerRun(program: Command): void {
       });
       const device = opts.device ?? (opts.workload !== undefined ? DEFAULT_WORKLOAD_DEVICE : undefined);
       for (const w of setupWarnings) console.error(`orrery: warning: ${w}`);
+      const progress = createEventProgress(process.stderr, 'run');
       const report = runTrace({
         ...sys,
+        ...(progress ? { onProgress: progress.tick } : {}),
         trace: loaded.trace,
         source: loaded.source,
         ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
@@ -112,6 +115,7 @@ export function registerRun(program: Command): void {
             }
           : {}),
       });
+      progress?.end();
       for (const w of report.warnings) console.error(`orrery: warning: ${w}`);
       if (report.timeline?.cut) console.error(`orrery: ${report.timeline.cut}`);
       if (opts.json) console.log(JSON.stringify(report, null, 2));

@@ -34,7 +34,12 @@ export interface EngineOptions {
   capacity?: number;
   /** Stop with a LimitError once this many events have run (default: no limit). */
   maxEvents?: number;
+  /** Called every 2^18 events (about every 50 ms) with the events run so far and the simulated time: for progress. */
+  onProgress?: (events: number, nowNs: number) => void;
 }
+
+/** Events between two progress calls, minus one (a mask: 2^18). */
+const PROGRESS_MASK = 2 ** 18 - 1;
 
 const SLOT_BITS = 2 ** 27; // EventId = generation * 2^27 + slot
 const GEN_MOD = 2 ** 26;
@@ -78,9 +83,11 @@ export class Engine {
     this.queue = createScheduler(this.schedulerName, this.keys);
     this.seqKeyed = this.queue.readsSeq;
     this.maxEvents = opts.maxEvents ?? Infinity;
+    this.onProgress = opts.onProgress;
   }
 
   private readonly maxEvents: number;
+  private readonly onProgress: ((events: number, nowNs: number) => void) | undefined;
 
   /** Registers a handler and returns its id for {@link schedule}. */
   register(h: EventHandler): number {
@@ -175,6 +182,7 @@ export class Engine {
       this.free[this.nFree++] = slot;
       if (h === CANCELLED) continue;
       if (++events > budget) this.limitError();
+      if ((events & PROGRESS_MASK) === 0 && this.onProgress !== undefined) this.onProgress(this.eventsProcessed + events, this.now);
       handlers[h]!.onEvent(a, b, c);
     }
     if (bounded && !this.stopped && this.now < until) this.now = until;
