@@ -59,7 +59,9 @@ describe('refused before the run, with the estimate and the flag', () => {
   ])('%j', async (args, re) => {
     await refusedWith(args, re);
   });
-  it('--passes 100000 on an ASTRA-sim workload', async () => {
+  it('--passes 100000 on an ASTRA-sim workload (the issue\'s case)', async () => {
+    // 100,000 passes × 54 layers × 4 ranks = 2.16e7 ops > 2e7 (a tenth of the 2e8 event limit)
+    await refusedWith(['run', '-t', 'ring:4', '--astra-workload', join(ROOT, 'traces/astra/Resnet50_DataParallel.txt'), '--passes', '100000'], /needs at least 2\.16e7 ops, over the limit of 2\.00e7; --max-events 216e6 allows it/);
     await refusedWith(['run', '-t', 'ring:4', '--astra-workload', join(ROOT, 'traces/astra/Resnet50_DataParallel.txt'), '--passes', '100000000', '-m', 'analytical'], /--passes 100000000 .*ops, over the limit/);
   });
   it('--max-events raises and lowers the limit', async () => {

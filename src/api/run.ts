@@ -85,9 +85,13 @@ function withTopology<T extends { topology?: string; dims?: number[] }>(o: T | u
   return base.topology === undefined && base.dims === undefined && opts.topology !== undefined ? { ...base, topology: opts.topology } : base;
 }
 
-/** The work limit (`maxEvents`) for importers that estimate their ops before making them. */
+/**
+ * The op limit for importers that estimate their ops before making them: a tenth of the event limit (2e7 by
+ * default), since an op held in memory costs far more than an event (GPT-3 175B's 9.9 M ops fit).
+ */
+export const OPS_PER_EVENT_LIMIT = 0.1;
 function withLimit<T extends { maxOps?: number }>(o: T, opts: LoadOptions): T {
-  return o.maxOps === undefined ? { ...o, maxOps: opts.maxEvents ?? DEFAULT_MAX_EVENTS } : o;
+  return o.maxOps === undefined ? { ...o, maxOps: Math.floor((opts.maxEvents ?? DEFAULT_MAX_EVENTS) * OPS_PER_EVENT_LIMIT) } : o;
 }
 
 function imported(trace: Trace, source: string): LoadedWorkload {

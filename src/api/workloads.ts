@@ -100,7 +100,7 @@ export function generateWorkload(fileOrSpec: string | object, opts: GenerateWork
   const spec = loadWorkloadSpec(fileOrSpec, opts.set);
   if (opts.maxOps !== undefined) {
     const mode = opts.mode ?? (spec.training ? 'train' : 'infer');
-    checkWork(estimateWorkloadOps(spec, mode), opts.maxOps, `the workload ${spec.name} (${mode})`, 'ops');
+    checkWork(estimateWorkloadOps(spec, mode), opts.maxOps, `the workload ${spec.name} (${mode})`, 'ops', '--max-events', 0.1);
   }
   const dims = dimsOf(opts);
   try {

@@ -406,7 +406,7 @@ export function astraTextToTrace(text: string, file: string, opts: AstraTextOpti
 
   if (opts.maxOps !== undefined) {
     // every layer is at least one op per rank per pass
-    checkWork(passes * Math.max(1, layers.length) * ranks, opts.maxOps, `${file} with --passes ${passes} (${layers.length} layers, ${ranks} ranks)`, 'ops');
+    checkWork(passes * Math.max(1, layers.length) * ranks, opts.maxOps, `${file} with --passes ${passes} (${layers.length} layers, ${ranks} ranks)`, 'ops', '--max-events', 0.1);
   }
   let pass = 0;
   const e = new Emitter(!compat, groupOf, () => (passes > 1 ? `#${pass}` : ''));

@@ -108,8 +108,8 @@ const flagValue = (n: number): string => {
 };
 
 /** Throws a LimitError if `estimate` is over `limit`: "`what` needs about N events; the limit is M (--max-events)". */
-export function checkWork(estimate: number, limit: number, what: string, unit = 'events', flag = '--max-events'): void {
+export function checkWork(estimate: number, limit: number, what: string, unit = 'events', flag = '--max-events', perFlag = 1): void {
   if (!(estimate <= limit)) {
-    throw new LimitError(`${what} needs at least ${count(estimate)} ${unit}, over the limit of ${count(limit)}; ${flag} ${flagValue(estimate)} allows it (it may take long and much memory)`);
+    throw new LimitError(`${what} needs at least ${count(estimate)} ${unit}, over the limit of ${count(limit)}; ${flag} ${flagValue(estimate / perFlag)} allows it (it may take long and much memory)`);
   }
 }
