@@ -54,6 +54,9 @@ describe('missing directories are refused before any simulation', () => {
     expectClean(orrery(['convert', 'traces/pipeline-4.json', join(missing, 'p'), '--to', 'chakra']), 'does not exist');
     expect(existsSync(missing)).toBe(false);
   });
+  it('convert --to chakra refuses a prefix that is a directory (it would write hidden .0.et files)', () => {
+    expectClean(orrery(['convert', 'traces/pipeline-4.json', `${dir}/`, '--to', 'chakra']), 'ends in a directory');
+  });
 });
 
 describe('write failures', () => {

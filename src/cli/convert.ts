@@ -3,7 +3,7 @@
  * workload) as an Orrery trace in another encoding, or export it as Chakra ET for ASTRA-sim.
  */
 import type { Command } from 'commander';
-import { checkOutputPath, convertWorkload, exportWorkloadToChakra, type WorkloadInput } from '../api/index.ts';
+import { checkOutputPath, convertWorkload, exportWorkloadToChakra, InputError, type WorkloadInput } from '../api/index.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { choiceOpt, countOpt } from './options.ts';
 import { addWorkloadOptions, workloadFromOptions, type WorkloadCliOptions } from './workload-options.ts';
@@ -43,6 +43,7 @@ export function registerConvert(program: Command): void {
     .option('--max-events <n>', 'refuse a generated or imported workload estimated above n ops (default 2e8)', countOpt('--max-events'));
   addWorkloadOptions(cmd, false).action((inArg: string, out: string, opts: ConvertCliOptions) => {
     // a missing or read-only directory is refused before reading the input, for a file and a Chakra prefix alike
+    if (opts.to === 'chakra' && /[\\/]$/.test(out)) throw new InputError(`convert: output prefix "${out}" ends in a directory; add a file name, e.g. ${out}trace`);
     checkOutputPath(opts.to === 'chakra' ? `${out}.0.et` : out, 'convert: output');
     const { load: baseLoad } = workloadFromOptions(opts);
     const load = { ...baseLoad, ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}) };
