@@ -12,7 +12,7 @@
  *   than src/; an installed package has no src/ and skips that);
  * - `orrery collective -t switch:1024 --op allreduce --size 1GiB`: the process's wall time against the `wall`
  *   line it prints (the simulation alone);
- * - `node --import tsx src/cli/main.ts --help` (`npm run dev -- --help`): the sources through tsx, as bin/orrery.mjs
+ * - `node --import tsx src/cli/entry.ts --help` (`npm run dev -- --help`): the sources through tsx, as bin/orrery.mjs
  *   ran them before dist/ existed, for comparison.
  *
  * Wall time is measured here around the child; CPU time (user + system) and peak RSS come from `/usr/bin/time -v`
@@ -41,7 +41,7 @@ const CASES: Case[] = [
   { name: 'orrery --help', args: ['bin/orrery.mjs', '--help'] },
   { name: 'node dist/cli.js --help', args: ['dist/cli.js', '--help'] },
   { name: 'orrery collective -t switch:1024 --op allreduce --size 1GiB', args: ['bin/orrery.mjs', 'collective', '-t', 'switch:1024', '--op', 'allreduce', '--size', '1GiB'] },
-  { name: 'npm run dev -- --help (the sources through tsx)', args: ['--import', 'tsx', 'src/cli/main.ts', '--help'] },
+  { name: 'npm run dev -- --help (the sources through tsx)', args: ['--import', 'tsx', 'src/cli/entry.ts', '--help'] },
 ];
 
 interface Sample { wallMs: number; cpuMs: number; rssMB: number; simMs?: number }

@@ -2,7 +2,7 @@
 /**
  * Compiles src/ into dist/, which is what `orrery` (bin/orrery.mjs) and `import … from 'orrery'` run:
  *
- * - dist/cli.js           the command line (src/cli/main.ts), ESM with its npm dependencies bundled in, so that
+ * - dist/cli.js           the command line (src/cli/entry.ts, which runs src/cli/main.ts), ESM with its npm dependencies bundled in, so that
  *                         starting it does not resolve and link ~100 package modules; split into chunks at the
  *                         dynamic imports of src/cli/program.ts, so a command loads only its own code;
  * - dist/sweep-worker.js  the sweep worker thread (src/api/sweep-worker.ts), sharing those chunks;
@@ -73,7 +73,7 @@ export async function buildJs() {
   const results = await Promise.all([
     esbuild.build({
       ...common,
-      entryPoints: { cli: 'src/cli/main.ts', 'sweep-worker': 'src/api/sweep-worker.ts' },
+      entryPoints: { cli: 'src/cli/entry.ts', 'sweep-worker': 'src/api/sweep-worker.ts' },
       outdir: DIST,
       splitting: true,
       chunkNames: 'chunk-[hash]',

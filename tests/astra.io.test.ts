@@ -154,9 +154,10 @@ describe('bad system files: errors name the file and the key', () => {
     expect(() => readAstraSystem(join(tmp, 'missing.json'))).toThrow(/missing\.json: cannot read ASTRA-sim system file \(ENOENT\)/);
   });
 
-  it('unknown keys are warnings; the known keys ASTRA-sim reads but collectives ignore are silent', () => {
+  it('unknown keys are listed (with a did-you-mean; api/astra.ts refuses them unless lenient); the known keys ASTRA-sim reads but collectives ignore are silent', () => {
     const s = readAstraSystem(write('extra.json', json({ ...RING_SYS, 'preferred-dataset-split': 8, 'trace-enabled': 1, L: 5, 'local-reduction-delay': 1 })));
-    expect(s.warnings).toEqual([expect.stringMatching(/extra\.json: unknown key "preferred-dataset-split" ignored/)]);
+    expect(s.warnings).toEqual([expect.stringMatching(/extra\.json: unknown key "preferred-dataset-split"; did you mean "preferred-dataset-splits"\?/)]);
+    expect(s.unknown).toEqual(s.warnings);
     expect(s.traceEnabled).toBe(true);
   });
 
@@ -165,7 +166,7 @@ describe('bad system files: errors name the file and the key', () => {
     expect(() => readAstraSystemV1(write('v1b.txt', 'endpoint-delay:'))).toThrow(/"endpoint-delay": has no value/);
     expect(readAstraSystemV1(write('v1c.txt', 'intra-dimension-scheduling: FIFO\nfoo: 1')).warnings).toEqual([
       expect.stringMatching(/"intra-dimension-scheduling": ASTRA-sim 1\.0 setting with no 2\.0 equivalent, ignored/),
-      expect.stringMatching(/unknown key "foo" ignored/),
+      expect.stringMatching(/unknown key "foo"/),
     ]);
   });
 });
@@ -187,9 +188,10 @@ describe('bad network files', () => {
     expect(() => readAstraNetwork(f)).toThrow(msg);
   });
 
-  it('unknown keys are warnings; other extensions are refused', () => {
+  it('unknown keys are listed (api/astra.ts refuses them unless lenient); other extensions are refused', () => {
     const n = readAstraNetwork(write('w.yml', 'topology: [ Ring ]\nnpus_count: [ 8 ]\nbandwidth: [ 50 ]\nlatency: [ 500 ]\nlinks: [ 2 ]\n'));
-    expect(n.warnings).toEqual([expect.stringMatching(/w\.yml: unknown key "links" ignored/)]);
+    expect(n.warnings).toEqual([expect.stringMatching(/w\.yml: unknown key "links"/)]);
+    expect(n.unknown).toEqual(n.warnings);
     expect(() => readAstraNetwork(write('n.txt', ''))).toThrow(/n\.txt: not an ASTRA-sim network file; expected a 2\.0 analytical network \.yml or a 1\.0 analytical network \.json/);
   });
 });

@@ -28,7 +28,9 @@ function wellFormed(xml: string): boolean {
 describe('orrery sweep collective (through the bin)', () => {
   it('takes every option orrery collective takes', () => {
     const help = orrery(['collective', '--help']).stdout;
-    const flags = [...help.matchAll(/--[a-z][a-z-]*/g)].map((m) => m[0]).filter((f) => !['--help', '--json', '--per-rank'].includes(f));
+    // --max-events and --lenient are not sweep columns: each point runs under the default limit (a sweep bounds its
+    // points with --timeout), and a sweep's ASTRA-sim files must be free of unknown keys
+    const flags = [...help.matchAll(/--[a-z][a-z-]*/g)].map((m) => m[0]).filter((f) => !['--help', '--json', '--per-rank', '--max-events', '--lenient'].includes(f));
     const sweepFlags = getSweepCommand('collective').params.map(longFlag);
     expect(flags.length).toBeGreaterThan(10);
     expect(flags.filter((f) => !sweepFlags.includes(f))).toEqual([]);

@@ -270,7 +270,7 @@ describe('workload description errors', () => {
     expect(() => generateWorkload('gpt3-175b', { set: { 'training.parallel.pp': 7 } })).toThrow(/training\.parallel\.pp: 96 layers do not split into pp 7 × virtualStages 1/);
     expect(() => generateWorkload('gpt3-175b', { set: { 'training.globalBatch': 100 } })).toThrow(/training\.globalBatch: 100 is not a multiple of microBatch 1 × dp 16 = 16/);
     expect(() => generateWorkload('gpt3-175b', { set: { 'training.parallel.ep': 2 } })).toThrow(/expert parallelism 2 needs a mixture-of-experts model/);
-    expect(() => generateWorkload('gpt3-175b', { set: { 'model.heads2': 2 } })).toThrow(/model\.heads2: unknown field; expected one of layers, hidden/);
+    expect(() => generateWorkload('gpt3-175b', { set: { 'model.heads2': 2 } })).toThrow(/model\.heads2: unknown field; did you mean "heads"\?; expected one of layers, hidden/);
     expect(() => generateWorkload('gpt3-175b', { set: { 'training.parallel.schedule': 'zb' } })).toThrow(/schedule: expected one of "1f1b", "gpipe", got "zb"/);
     expect(() => generateWorkload('nonesuch')).toThrow(/"nonesuch" is neither a file nor a named workload; named workloads: gpt-13b, gpt3-175b, llama-2-70b, llama-3.1-405b, llama-3.1-8b, llama-70b, mixtral-8x7b/);
     expect(() => generateWorkload({ format: 'orrery-workload', version: 2 })).toThrow(/version: expected 1/);

@@ -40,6 +40,18 @@ export interface AstraCollectiveSpec {
   /** Root NPU of a broadcast or reduce. */
   root?: number;
   scheduler?: SchedulerName;
+  /** The work limit in events (default DEFAULT_MAX_EVENTS). */
+  maxEvents?: number;
+  /** Unknown keys in the files are warnings, not errors (`--lenient`). */
+  lenient?: boolean;
+  onProgress?: (events: number, nowNs: number) => void;
+}
+
+/** An unknown key is an error (with a did-you-mean) unless lenient; lenient, it stays a warning. */
+function refuseUnknown(unknown: readonly string[] | undefined, lenient: boolean | undefined): void {
+  if (!lenient && unknown && unknown.length > 0) {
+    throw new InputError(`${unknown[0]}${unknown.length > 1 ? ` (and ${unknown.length - 1} more)` : ''}; fix it, or pass --lenient to ignore unknown keys`);
+  }
 }
 
 /** What the files say, resolved: enough to run, plus what the user should know. */
@@ -78,6 +90,7 @@ export function loadAstraSetup(spec: AstraCollectiveSpec): AstraSetup {
   let network: AstraNetworkData | undefined;
   if (spec.networkFile !== undefined) {
     network = readAstraNetwork(spec.networkFile);
+    refuseUnknown(network.unknown, spec.lenient);
     warnings.push(...network.warnings);
     topology = makeTopology(network.dims, network.path.split('/').pop()!.replace(/\.(ya?ml|json)$/i, ''), network.path);
   } else if (spec.topology !== undefined) {
@@ -100,6 +113,7 @@ export function loadAstraSetup(spec: AstraCollectiveSpec): AstraSetup {
   let sys: AstraSystemData | undefined;
   if (spec.systemFile !== undefined) {
     sys = readAstraSystem(spec.systemFile);
+    refuseUnknown(sys.unknown, spec.lenient);
     warnings.push(...sys.warnings);
     const f = sys.path;
     // every implementation list must fit the network (ASTRA-sim asserts it for all four when it starts)
@@ -201,6 +215,8 @@ export function runAstraCollective(spec: AstraCollectiveSpec): AstraCollectiveRe
     system: setup.system,
     ...(spec.root !== undefined ? { root: spec.root } : {}),
     ...(spec.scheduler ? { scheduler: spec.scheduler } : {}),
+    ...(spec.maxEvents !== undefined ? { maxEvents: spec.maxEvents } : {}),
+    ...(spec.onProgress ? { onProgress: spec.onProgress } : {}),
   };
   return { report: runCollective(run), warnings: setup.warnings, topology: setup.topology };
 }
@@ -220,7 +236,7 @@ export interface AstraRunSetup {
  * of every collective type the file lists, checked against the network. Collectives the file does not configure
  * (broadcast, reduce, barrier) use the run's --algo.
  */
-export function loadAstraRunSetup(spec: { networkFile?: string; topology?: Topology; systemFile?: string; model?: string }): AstraRunSetup {
+export function loadAstraRunSetup(spec: { networkFile?: string; topology?: Topology; systemFile?: string; model?: string; lenient?: boolean }): AstraRunSetup {
   // one setup per collective type the file configures; knobs and warnings are the same for each
   const sys = spec.systemFile !== undefined ? readAstraSystem(spec.systemFile) : undefined;
   const types = sys ? ASTRA_COLLECTIVE_TYPES.filter((t) => sys.implementations[t] !== undefined && sys.custom[t] === undefined) : [];

@@ -44,6 +44,12 @@ export interface CollectiveOptions {
   /** `--npus`: only the first n NPUs of the topology take part (nccl-tests `-g n`). */
   npus?: number;
   scheduler?: SchedulerName;
+  /** `--max-events`: the work limit (default DEFAULT_MAX_EVENTS). */
+  maxEvents?: number;
+  /** `--lenient`: unknown keys in input files are warnings, not errors. */
+  lenient?: boolean;
+  /** Progress during the run (a terminal's progress line). */
+  onProgress?: (events: number, nowNs: number) => void;
 }
 
 export interface CollectiveOptionsResult {
@@ -98,6 +104,9 @@ export function runCollectiveOptions(o: CollectiveOptions): CollectiveOptionsRes
       system: { ...knobs, flavor: o.flavor ?? 'astra' },
       ...(o.root !== undefined ? { root: o.root } : {}),
       ...(o.scheduler ? { scheduler: o.scheduler } : {}),
+      ...(o.maxEvents !== undefined ? { maxEvents: o.maxEvents } : {}),
+      ...(o.lenient ? { lenient: true } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
     return { report: r.report, topology: r.topology, warnings: r.warnings };
   }
@@ -117,6 +126,8 @@ export function runCollectiveOptions(o: CollectiveOptions): CollectiveOptionsRes
     system: knobs,
     ...(o.root !== undefined ? { root: o.root } : {}),
     ...(o.scheduler ? { scheduler: o.scheduler } : {}),
+    ...(o.maxEvents !== undefined ? { maxEvents: o.maxEvents } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
   return { report, topology: topology!, warnings: [] };
 }

@@ -2,6 +2,8 @@
  * One collective on one cluster: spec in, report out. This is what `orrery collective` runs, and what sweeps run
  * for each point.
  */
+import { checkResultTime, checkWork, DEFAULT_MAX_EVENTS } from '../units/index.ts';
+import { estimateCollectiveEvents } from './work-estimate.ts';
 import {
   busBwFactor, CollectiveSystem, COLLECTIVE_OPS, CollectiveError, DEFAULT_SYSTEM, describeStall, ncclChoose, ncclShape,
   ncclCandidates, ncclTestsBytes, parseAlgorithm, type AlgorithmSpec, type CollectiveOp, type NcclCandidate, type SystemOptions,
@@ -27,6 +29,10 @@ export interface CollectiveSpec {
   /** Root for broadcast and reduce (default: the first member). */
   root?: number;
   scheduler?: SchedulerName;
+  /** Refuse a collective estimated above this many events, and stop a run past it. Default DEFAULT_MAX_EVENTS. */
+  maxEvents?: number;
+  /** Progress during the run (the engine's `onProgress`). */
+  onProgress?: (events: number, nowNs: number) => void;
 }
 
 export interface CollectiveReport {
@@ -99,8 +105,16 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
   }
   const algorithms = (isAuto(spec.algorithms) ? ['ring'] : spec.algorithms ?? ['ring'])
     .map((a) => (typeof a === 'string' ? parseAlgorithm(a) : a));
+  const maxEvents = spec.maxEvents ?? DEFAULT_MAX_EVENTS;
+  if (!spec.group) {
+    const chunks = spec.system?.chunks ?? DEFAULT_SYSTEM.chunks;
+    checkWork(
+      estimateCollectiveEvents(spec.topology, spec.op, algorithms, chunks), maxEvents,
+      `this ${spec.op} (${spec.topology.npus} NPUs, ${chunks} chunk${chunks === 1 ? '' : 's'})`,
+    );
+  }
   const t0 = performance.now();
-  const engine = new Engine(spec.scheduler ? { scheduler: spec.scheduler } : {});
+  const engine = new Engine({ ...(spec.scheduler ? { scheduler: spec.scheduler } : {}), maxEvents, ...(spec.onProgress ? { onProgress: spec.onProgress } : {}) });
   const network = createNetworkModel(model, engine, spec.topology);
   // the ASTRA-sim models come with ASTRA-sim's system-layer arithmetic unless the caller says otherwise
   const system = new CollectiveSystem(engine, network, systemFor(model, spec.system));
@@ -125,7 +139,8 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
   const p = c.size;
   let minTime = Infinity;
   for (const t of c.doneAt) minTime = Math.min(minTime, t);
-  const timeNs = c.endNs;
+  const timeNs = checkResultTime(c.endNs, 'the collective\'s time');
+  for (const t of c.doneAt) checkResultTime(t, 'a rank\'s finish time');
   const ncclBytes = spec.op === 'allgather' ? spec.bytes * p : spec.bytes;
   const algBw = timeNs > 0 ? ncclBytes / timeNs : 0;
   return {

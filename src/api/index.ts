@@ -10,7 +10,7 @@ export {
 } from '../collectives/index.ts';
 export { networkModelNames, NETWORK_MODELS, DEFAULT_NETWORK_MODEL, TopologyError, describeDims } from '../network/index.ts';
 export { SCHEDULER_NAMES, type SchedulerName } from '../engine/index.ts';
-export { InputError } from '../io/index.ts';
+export { InputError, checkOutputPath, writeOrFail, isIoError, ioReason } from '../io/index.ts';
 export {
   loadWorkload, runTrace, convertWorkload, exportWorkloadToChakra, WORKLOAD_LOADERS, type WorkloadInput, type LoadOptions, type LoadedWorkload,
   type WorkloadLoader, type RunSpec, type RunReport, type RankReport, type CollectiveRow, type CollectiveSummary,

@@ -6,6 +6,7 @@
  * text workloads and generated workloads from the importers) is a loader in {@link WORKLOAD_LOADERS} that returns a
  * `Trace` plus warnings. Adding an input kind is adding a loader there (and its flag in cli/run.ts).
  */
+import { checkResultTime, checkWork, DEFAULT_MAX_EVENTS } from '../units/index.ts';
 import {
   busBwFactor, CollectiveSystem, DEFAULT_SYSTEM, parseAlgorithm, type AlgorithmSpec, type CollectiveOp, type SystemOptions,
 } from '../collectives/index.ts';
@@ -54,6 +55,8 @@ export interface LoadOptions {
   astra?: LoadAstraOptions;
   /** Options of the transformer generator (`--workload`). */
   generate?: GenerateWorkloadOptions;
+  /** Refuse a workload estimated at more ops than this (each op is at least one event; `--max-events`). */
+  maxEvents?: number;
 }
 
 export interface LoadedWorkload {
@@ -78,9 +81,9 @@ export const WORKLOAD_LOADERS: Partial<Record<keyof WorkloadInput, WorkloadLoade
     return { trace: r.trace, source: path, warnings: [], encoding: r.encoding, fileBytes: r.fileBytes };
   },
   chakra: (prefix, opts) => imported(loadChakra(prefix, withTopology(opts.chakra, opts)), `chakra:${prefix}`),
-  astraWorkload: (file, opts) => imported(loadAstraWorkload(file, withTopology(opts.astra, opts)), file),
+  astraWorkload: (file, opts) => imported(loadAstraWorkload(file, withLimit(withTopology(opts.astra, opts), opts)), file),
   workload: (arg, opts) => {
-    const g = withTopology(opts.generate, opts);
+    const g = withLimit(withTopology(opts.generate, opts), opts);
     const loaded = imported(generateWorkload(arg, g), workloadPath(arg));
     const memory = workloadMemory(arg, g);
     return memory ? { ...loaded, memory } : loaded;
@@ -91,6 +94,15 @@ export const WORKLOAD_LOADERS: Partial<Record<keyof WorkloadInput, WorkloadLoade
 function withTopology<T extends { topology?: string; dims?: number[] }>(o: T | undefined, opts: LoadOptions): T {
   const base = (o ?? {}) as T;
   return base.topology === undefined && base.dims === undefined && opts.topology !== undefined ? { ...base, topology: opts.topology } : base;
+}
+
+/**
+ * The op limit for importers that estimate their ops before making them: a tenth of the event limit (2e7 by
+ * default), since an op held in memory costs far more than an event (GPT-3 175B's 9.9 M ops fit).
+ */
+export const OPS_PER_EVENT_LIMIT = 0.1;
+function withLimit<T extends { maxOps?: number }>(o: T, opts: LoadOptions): T {
+  return o.maxOps === undefined ? { ...o, maxOps: Math.floor((opts.maxEvents ?? DEFAULT_MAX_EVENTS) * OPS_PER_EVENT_LIMIT) } : o;
 }
 
 function imported(trace: Trace, source: string): LoadedWorkload {
@@ -131,6 +143,10 @@ export interface TimelineSpec {
 export interface RunSpec {
   topology: Topology;
   trace: Trace;
+  /** Stop (LimitError) past this many events; ops over it are refused before the run. Default DEFAULT_MAX_EVENTS. */
+  maxEvents?: number;
+  /** Progress during the run (the engine's `onProgress`). */
+  onProgress?: (events: number, nowNs: number) => void;
   /** Where the trace came from (messages and report). */
   source?: string;
   /** Warnings from loading, carried into the report. */
@@ -284,8 +300,10 @@ export function runTrace(spec: RunSpec): RunReport {
   const model = spec.model ?? DEFAULT_NETWORK_MODEL;
   const stragglers = spec.stragglers instanceof Map ? spec.stragglers : new Map(Object.entries(spec.stragglers ?? {}).map(([k, f]) => [Number(k), f as number]));
   const seed = spec.seed ?? 1;
+  const maxEvents = spec.maxEvents ?? DEFAULT_MAX_EVENTS;
+  checkWork(v.stats.ops, maxEvents, `the trace (${spec.trace.ranks} ranks, ${v.stats.ops} ops, each at least one event)`);
 
-  const engine = new Engine(spec.scheduler ? { scheduler: spec.scheduler } : {});
+  const engine = new Engine({ ...(spec.scheduler ? { scheduler: spec.scheduler } : {}), maxEvents, ...(spec.onProgress ? { onProgress: spec.onProgress } : {}) });
   const network = createNetworkModel(model, engine, topo);
   const system = new CollectiveSystem(engine, network, systemFor(model, spec.system));
   const replay = new Replay(engine, network, system, v, {
@@ -311,7 +329,7 @@ export function runTrace(spec: RunSpec): RunReport {
   if (computeModel) warnings.push(...computeModel.warnings());
   const wallMs = performance.now() - t0;
 
-  const step = res.stepNs;
+  const step = checkResultTime(res.stepNs, 'the step time');
   const ranks: RankReport[] = [];
   for (let r = 0; r < res.ranks; r++) {
     const c = res.computeNs[r]!, e = res.exposedCommNs[r]!, o = res.otherNs[r]!;

@@ -20,7 +20,7 @@ export interface PointResult {
 }
 
 /** Error classes whose message is the whole story (bad combination of inputs); anything else is a bug. */
-export const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError']);
+export const KNOWN_ERRORS = new Set(['InputError', 'UnitError', 'TopologyError', 'CollectiveError', 'TraceError', 'LimitError']);
 
 /** The error cell for an exception: its message, or "internal error: …" for an unexpected one. */
 export function errorCell(e: unknown): string {

@@ -15,7 +15,7 @@
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
-  InputError, kindOf, parseTable, tableFormatOf, tableHeader, tableRow, TABLE_FORMATS,
+  checkOutputPath, InputError, readInputFile, kindOf, parseTable, writeOrFail, tableFormatOf, tableHeader, tableRow, TABLE_FORMATS,
   type TableColumn, type TableFormat,
 } from '../io/index.ts';
 import { getSweepCommand, SWEEP_COMMANDS, type ParamRow, type SweepCommand } from './sweep-commands.ts';
@@ -120,8 +120,9 @@ export function shardPoints<T extends { index: number }>(points: readonly T[], s
 export function readSweepSpec(path: string, command: string): SweepRequest {
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
+    doc = JSON.parse(readInputFile(path, 'sweep spec', 'utf8'));
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(`${path}: ${code ? `cannot read sweep spec (${code})` : `not valid JSON (${(e as Error).message})`}`);
   }
@@ -252,6 +253,7 @@ export async function runSweep(req: SweepRequest, opts: RunSweepOptions): Promis
     if (existsSync(path) && !opts.resume && !opts.force) {
       throw new InputError(`${path} exists; pass --resume to continue that sweep, or --force to start it again`);
     }
+    checkOutputPath(path, '--out');
     if (opts.resume && existsSync(path)) {
       const fileFormat = tableFormatOf(path) ?? format;
       if (fileFormat !== format) throw new InputError(`${path}: is ${fileFormat}, but the sweep writes ${format}`);
@@ -283,11 +285,12 @@ export async function runSweep(req: SweepRequest, opts: RunSweepOptions): Promis
       closeSync(fd);
       fd = openSync(path, 'a');
     } else {
-      fd = openSync(path, 'w');
-      writeSync(fd, tableHeader(format, columns));
+      fd = writeOrFail(path, '--out', () => openSync(path, 'w'));
+      const f = fd;
+      writeOrFail(path, '--out', () => writeSync(f, tableHeader(format, columns)));
     }
     const f = fd;
-    write = (text) => void writeSync(f, text);
+    write = (text) => writeOrFail(path, '--out', () => void writeSync(f, text));
   } else {
     if (opts.resume) throw new InputError('--resume needs --out (a file to continue)');
     write = opts.output.write ?? ((text) => void process.stdout.write(text));
@@ -354,12 +357,7 @@ export function outputFormat(path: string | undefined, format: string | undefine
 export function readSweepFile(path: string): { format: TableFormat; columns: string[]; rows: string[][] } {
   const format = tableFormatOf(path);
   if (!format) throw new InputError(`${path}: expected a .csv or .jsonl sweep output`);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const text = readInputFile(path, 'sweep output', 'utf8');
   const t = parseTable(text, format, path);
   if (t.columns[0] !== 'point') throw new InputError(`${path}: not a sweep output (its first column is not "point")`);
   return { format, columns: t.columns, rows: t.rows };
@@ -388,6 +386,7 @@ export interface MergeSummary {
 export function mergeSweepFiles(out: string, inputs: readonly string[], opts: { force?: boolean; allowGaps?: boolean } = {}): MergeSummary {
   if (inputs.length === 0) throw new InputError('sweep merge: give the output file and at least one shard file');
   if (existsSync(out) && !opts.force) throw new InputError(`${out} exists; pass --force to overwrite it`);
+  checkOutputPath(out, 'sweep merge: output');
   const format = outputFormat(out, undefined);
   let columns: string[] | undefined;
   const byPoint = new Map<number, { cells: string[]; from: string }>();
@@ -418,7 +417,8 @@ export function mergeSweepFiles(out: string, inputs: readonly string[], opts: { 
     );
   }
   const types = columnTypes(columns);
-  const fd = openSync(out, 'w');
+  const fd = writeOrFail(out, 'sweep merge: output', () => openSync(out, 'w'));
+  const writeText = (text: string) => writeOrFail(out, 'sweep merge: output', () => writeSync(fd, text));
   try {
     let text = tableHeader(format, types);
     let failed = 0;
@@ -427,11 +427,11 @@ export function mergeSweepFiles(out: string, inputs: readonly string[], opts: { 
       if (cells[cells.length - 1] !== '') failed++;
       text += tableRow(format, types, cells);
       if (text.length > 1 << 20) {
-        writeSync(fd, text);
+        writeText(text);
         text = '';
       }
     }
-    writeSync(fd, text);
+    writeText(text);
     return { rows: order.length, failed, inputs: inputs.length };
   } finally {
     closeSync(fd);

@@ -6,10 +6,12 @@
  * `topology` (shorthand, file or named topology, as `--topology`) gives the NPUs per dimension where a format needs
  * them (involved_dim masks, ASTRA-sim's per-dimension policies, TP placement); `dims` gives them directly.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { checkWork } from '../units/index.ts';
+import { estimateWorkloadOps } from './work-estimate.ts';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  astraTextToTrace, InputError, parseWorkloadSpec, readChakraTrace, readWorkloadSpec, writeChakraTrace,
+  astraTextToTrace, InputError, readInputFile, parseWorkloadSpec, readChakraTrace, readWorkloadSpec, writeChakraTrace,
   type AstraTextOptions, type ChakraExportOptions, type ChakraImportOptions,
 } from '../io/index.ts';
 import { generateTrace, WorkloadError } from '../workload/generators/transformer.ts';
@@ -65,7 +67,7 @@ export function loadAstraWorkload(file: string, opts: LoadAstraOptions = {}): Tr
   if (!existsSync(file)) throw new InputError(`--astra-workload: ${file} does not exist`);
   const { topology: _t, dims: _d, ...rest } = opts;
   const dims = dimsOf(opts);
-  return astraTextToTrace(readFileSync(file, 'utf8'), file, { ...rest, ...(dims ? { dims } : {}) });
+  return astraTextToTrace(readInputFile(file, 'ASTRA-sim workload', 'utf8'), file, { ...rest, ...(dims ? { dims } : {}) });
 }
 
 export interface GenerateWorkloadOptions extends TopologyArg {
@@ -73,6 +75,8 @@ export interface GenerateWorkloadOptions extends TopologyArg {
   mode?: 'train' | 'infer';
   /** Field overrides by dotted path, e.g. `{"training.parallel.tp": 4}` (CLI: `--set key=value`). */
   set?: Record<string, unknown>;
+  /** Refuse a description estimated at more ops than this (`--max-events`; default: no limit). */
+  maxOps?: number;
 }
 
 /** Resolves a workload argument: a path to a JSON file, or the name of one in `workloads/`. */
@@ -95,6 +99,10 @@ export function loadWorkloadSpec(fileOrSpec: string | object, set: Record<string
  */
 export function generateWorkload(fileOrSpec: string | object, opts: GenerateWorkloadOptions = {}): Trace {
   const spec = loadWorkloadSpec(fileOrSpec, opts.set);
+  if (opts.maxOps !== undefined) {
+    const mode = opts.mode ?? (spec.training ? 'train' : 'infer');
+    checkWork(estimateWorkloadOps(spec, mode), opts.maxOps, `the workload ${spec.name} (${mode})`, 'ops', '--max-events', 0.1);
+  }
   const dims = dimsOf(opts);
   try {
     return generateTrace(spec, { ...(opts.mode ? { mode: opts.mode } : {}), ...(dims ? { dims } : {}) });

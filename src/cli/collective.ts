@@ -5,6 +5,7 @@ import {
 } from '../api/index.ts';
 import { formatBytes, formatCount, formatGBps, formatTime, table } from './format.ts';
 import { choiceOpt, intOpt, sizeOpt } from './options.ts';
+import { createEventProgress } from './progress.ts';
 import { addAstraOptions, addSystemOptions, type AstraCliOptions, type SystemCliOptions } from './system-options.ts';
 
 interface CollectiveCliOptions extends SystemCliOptions, AstraCliOptions {
@@ -14,6 +15,7 @@ interface CollectiveCliOptions extends SystemCliOptions, AstraCliOptions {
   npus?: number;
   json?: boolean;
   perRank?: boolean;
+  lenient?: boolean;
 }
 
 export function registerCollective(program: Command): void {
@@ -31,12 +33,14 @@ export function registerCollective(program: Command): void {
     .option('--npus <n>', 'run on the first n NPUs of the topology only (as nccl-tests -g n); default: all', intOpt('--npus', 1))
     .option('--json', 'print one JSON object instead of the table')
     .option('--per-rank', 'also print each rank\'s finish time')
+    .option('--lenient', 'unknown keys in ASTRA-sim network and system files are warnings, not errors (Orrery\'s own files are always strict)')
     .action((opts: CollectiveCliOptions, command: Command) => {
       // with a system file, only flags given on the command line override it; without one, flags and defaults apply
       const astraSystem = opts.astraSystem !== undefined;
       const given = (name: string) => !astraSystem || command.getOptionValueSource(name) === 'cli';
       const modelGiven = command.getOptionValueSource('model') === 'cli';
       const astra = astraSystem || opts.astraNetwork !== undefined;
+      const progress = createEventProgress(process.stderr, `${opts.op}`);
       const { report, topology, warnings } = runCollectiveOptions({
         ...(opts.topology !== undefined ? { topology: opts.topology } : {}),
         ...(opts.bandwidth ? { bandwidthGBps: opts.bandwidth } : {}),
@@ -59,7 +63,11 @@ export function registerCollective(program: Command): void {
         ...(opts.root !== undefined ? { root: opts.root } : {}),
         ...(opts.npus !== undefined ? { npus: opts.npus } : {}),
         ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+        ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
+        ...(opts.lenient ? { lenient: true } : {}),
+        ...(progress ? { onProgress: progress.tick } : {}),
       });
+      progress?.end();
       for (const w of warnings) console.error(`warning: ${w}`);
       if (opts.json) printJson(report, opts.perRank === true);
       else printHuman(report, opts.perRank === true, topology.dims.length);

@@ -1,6 +1,6 @@
 /** Option-value parsers shared by commands. Each throws an InputError naming the flag and what was expected. */
 import { InputError } from '../api/index.ts';
-import { parseSize, parseTime, UnitError } from '../units/index.ts';
+import { parseSize, parseTime, rangeProblem, RANGES, UnitError, type NumericRange, type RangeName } from '../units/index.ts';
 
 export function sizeOpt(flag: string) {
   return (v: string): number => {
@@ -103,9 +103,49 @@ export function stragglerOpt(flag: string) {
     const out: Record<number, number> = {};
     for (const part of v.split(',')) {
       const m = /^\s*(\d+)\s*:\s*([0-9]*\.?[0-9]+(?:e[+-]?\d+)?)\s*$/i.exec(part);
-      if (!m || !(Number(m[2]) > 0)) throw new InputError(`${flag} "${v}": "${part}" is not rank:factor with a positive factor, e.g. 3:1.5`);
+      if (!m || !(Number(m[2]) > 0) || Number(m[2]) > RANGES.factor.max) throw new InputError(`${flag} "${v}": "${part}" is not rank:factor with a positive factor, e.g. 3:1.5`);
       out[Number(m[1])] = Number(m[2]);
     }
     return out;
+  };
+}
+
+/** `--flag "value": <what is wrong>` from a range problem ("is 0; expected …" → "expected …"). */
+function rangeMessage(flag: string, v: string, problem: string): string {
+  return `${flag} "${v}": ${problem.replace(/^is [^;,]+[;,] ?/, '')}`;
+}
+
+/** A number in one of the documented ranges (units/ranges.ts), e.g. `rangeOpt('--local-mem-bw', 'bandwidthGBps')`. */
+export function rangeOpt(flag: string, range: RangeName) {
+  return (v: string): number => {
+    const n = v.trim() === '' ? NaN : Number(v);
+    const p = rangeProblem(n, RANGES[range]);
+    if (p === undefined) return n;
+    throw new InputError(rangeMessage(flag, v, Number.isNaN(n) ? `is NaN; not a number: ${p.replace(/^is NaN; /, '')}` : p));
+  };
+}
+
+/** A comma-separated list of numbers, each in the range (`--bandwidth 50,100`). */
+export function rangeListOpt(flag: string, range: RangeName) {
+  const one = rangeOpt(flag, range);
+  return (v: string): number[] => v.split(',').map(one);
+}
+
+/** A duration (`500ns`, `2us`) in a range (`--endpoint-delay`). */
+export function rangedTimeOpt(flag: string, range: RangeName) {
+  const parse = timeOpt(flag);
+  return (v: string): number => {
+    const p = rangeProblem(parse(v), RANGES[range] as NumericRange);
+    if (p !== undefined) throw new InputError(rangeMessage(flag, v, p));
+    return parse(v);
+  };
+}
+
+/** A positive whole count that may be written 2e8 or 200000000 (`--max-events`). */
+export function countOpt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isSafeInteger(n) || n < 1) throw new InputError(`${flag} "${v}": expected a whole number ≥ 1 (e.g. 5e8), at most 2^53`);
+    return n;
   };
 }

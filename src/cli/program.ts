@@ -77,7 +77,8 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .name('orrery')
     .description('A fast, deterministic discrete-event simulator for distributed ML training and inference.')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
+    // commander's errors as one line, like every other error (subcommands inherit this)
+    .configureOutput({ outputError: (str, write) => write(`orrery: ${str.trim().replace(/\n+/g, '; ')} (see --help)\n`) })
     .exitOverride()
     .configureHelp({
       subcommandTerm(this: Help, cmd: Command): string {

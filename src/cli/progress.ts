@@ -41,3 +41,32 @@ export function createProgress(stream: NodeJS.WriteStream): Progress | undefined
     },
   };
 }
+
+/**
+ * Progress of one simulation on a terminal: events run, simulated time and elapsed time, shown once the run has
+ * taken more than two seconds (a short run prints nothing), at most ten times a second; nothing unless a TTY.
+ */
+export interface EventProgress {
+  tick(events: number, nowNs: number): void;
+  end(): void;
+}
+
+export function createEventProgress(stream: NodeJS.WriteStream, label: string, afterMs = 2000): EventProgress | undefined {
+  if (!stream.isTTY) return undefined;
+  const t0 = Date.now();
+  let last = 0;
+  let shown = false;
+  return {
+    tick(events, nowNs) {
+      const now = Date.now();
+      if (now - t0 < afterMs || now - last < 100) return;
+      last = now;
+      shown = true;
+      const line = `${label}: ${(events / 1e6).toFixed(1)} M events, simulated ${(nowNs / 1e6).toFixed(3)} ms, ${formatDuration(now - t0)} elapsed`;
+      stream.write(`\r\x1b[K${line.slice(0, Math.max(0, (stream.columns ?? 80) - 1))}`);
+    },
+    end() {
+      if (shown) stream.write('\r\x1b[K');
+    },
+  };
+}

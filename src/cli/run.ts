@@ -1,16 +1,21 @@
 /** `orrery run`: replay a workload (a training or inference step) and report its step time and breakdown. */
 import type { Command } from 'commander';
 import {
-  computeModelNames, DEFAULT_TIMELINE_MAX_EVENTS, deviceNames, ISSUE_POLICIES, loadWorkload, loadWorkloadSpec, PRECISIONS, runTrace, type IssuePolicy,
+  checkOutputPath, computeModelNames, DEFAULT_TIMELINE_MAX_EVENTS, deviceNames, ISSUE_POLICIES, loadWorkload, loadWorkloadSpec, PRECISIONS, runTrace,
+  type IssuePolicy,
   type Precision, type RunReport,
 } from '../api/index.ts';
 import { printMemory } from './memory.ts';
 import { formatBytes, formatCount, formatGBps, formatTime } from './format.ts';
 import {
-  choiceOpt, intOpt, nonNegativeNumberOpt, positiveNumberOpt, rankListOpt, stragglerOpt, windowOpt,
+  choiceOpt, intOpt, rangeOpt, rankListOpt, stragglerOpt, windowOpt,
 } from './options.ts';
 import { addAstraOptions, addSystemOptions, systemFromOptions, type AstraCliOptions, type SystemCliOptions } from './system-options.ts';
+import { createEventProgress } from './progress.ts';
 import { addWorkloadOptions, workloadFromOptions, type WorkloadCliOptions } from './workload-options.ts';
+
+/** The device a generated workload (--workload) runs on when --device is not given: the same as `sweep run`'s. */
+const DEFAULT_WORKLOAD_DEVICE = 'H100-SXM5-80GB';
 
 interface RunCliOptions extends SystemCliOptions, AstraCliOptions, Omit<WorkloadCliOptions, 'topology'> {
   policy: IssuePolicy;
@@ -42,29 +47,32 @@ export function registerRun(program: Command): void {
       'Replay a workload (per-rank ops with dependencies and streams) on a topology: compute runs on its streams, ' +
         'collectives and point-to-point messages go through the collectives layer and the network model, and ' +
         'overlap with compute. Reports the step time, per rank compute / exposed communication / overlapped ' +
-        'communication / idle, and per collective time and bus bandwidth.\n\n' +
+        'communication / idle, and per collective time and bus bandwidth.',
+    )
+    .addHelpText('after', '\n' +
         'Examples:\n' +
         '  orrery run -t ring:4 --trace traces/dp-overlap-4.json\n' +
-        '  orrery run -t dgx-h100-superpod-4su --workload gpt3-175b --device H100   (memory per GPU checked against its HBM)\n' +
-        '  orrery run -t ring:8 --chakra ../shared/data/astra-sim/v2/microbenchmarks/all_reduce/8npus_1MB/all_reduce\n' +
-        '  orrery run -t ring:4,ring:4 --astra-workload Resnet50_DataParallel.txt\n' +
-        '  orrery run -t ring:8,switch:16 --trace step.msgpack --device H100 --json\n' +
-        '  orrery run -t ring:2 --trace traces/pingpong-2.json --timeline pp.json\n' +
-        '  (then open pp.json at ui.perfetto.dev)',
-    )
+        '  orrery run -t switch:8,switch:16 --workload gpt-13b --set model.layers=4 --set training.globalBatch=16\n' +
+        '  orrery run --workload gpt-13b --set model.layers=4 --set training.globalBatch=16   (on the cluster the workload names: dgx-a100:16)\n' +
+        '  orrery convert traces/pipeline-4.json /tmp/pipe --to chakra && orrery run -t ring:4 --chakra /tmp/pipe\n' +
+        '  orrery run -t ring:4,ring:4 --astra-workload traces/astra/Resnet50_DataParallel.txt\n' +
+        '  orrery run --astra-workload traces/astra/Resnet50_DataParallel.txt --astra-network traces/astra/Ring_4npus.yml --astra-system traces/astra/Ring_4chunks.json\n' +
+        '  orrery run -t ring:4 --trace traces/dp-overlap-4.json --device H100 --json\n' +
+        '  orrery run -t ring:2 --trace traces/pingpong-2.json --timeline /tmp/pp.json\n' +
+        '  (then open /tmp/pp.json at ui.perfetto.dev)')
   addWorkloadOptions(cmd);
   addAstraOptions(addSystemOptions(cmd, 'algorithm for collectives that name none', 'required unless --astra-network'))
     .option('--policy <policy>', 'issue policy: streams (each stream runs its ops in order) or astra (ASTRA-sim: one op in flight per cpu / gpu compute / communication class, any ready op)', choiceOpt('--policy', ISSUE_POLICIES), 'streams')
     .option('--lenient', 'drop dependencies on op ids that do not exist, with a warning (real Chakra traces need it)')
-    .option('--device <name>', `device preset for compute ops given as FLOPs/bytes (roofline): ${deviceNames().join(', ')}`)
+    .option('--device <name>', `device preset for compute ops given as FLOPs/bytes: ${deviceNames().join(', ')} (default: the cluster preset's GPU; with --workload otherwise ${DEFAULT_WORKLOAD_DEVICE}, as sweep run)`)
     .option('--compute <model>', `compute model for ops with a kernel descriptor: ${computeModelNames().join(', ')} (default kernel; ops with only FLOPs/bytes always use the roofline)`, choiceOpt('--compute', computeModelNames()))
     .option('--compute-table <files...>', 'Orrery measured-kernel CSVs for --compute table (kind, kernel fields, device, precision, timeNs)')
     .option('--precision <p>', `precision of compute ops that name none: ${PRECISIONS.join(', ')} (default bf16)`, choiceOpt('--precision', PRECISIONS))
-    .option('--compute-scale <x>', 'multiply every compute time by x (like ASTRA-sim\'s compute scale)', nonNegativeNumberOpt('--compute-scale'), 1)
-    .option('--compute-efficiency <f>', 'fraction of peak FLOPS the roofline assumes (default: the preset\'s)', positiveNumberOpt('--compute-efficiency'))
-    .option('--memory-efficiency <f>', 'fraction of memory bandwidth the roofline assumes (default: the preset\'s)', positiveNumberOpt('--memory-efficiency'))
+    .option('--compute-scale <x>', 'multiply every compute time by x (like ASTRA-sim\'s compute scale)', rangeOpt('--compute-scale', 'factorOrZero'), 1)
+    .option('--compute-efficiency <f>', 'fraction of peak FLOPS the roofline assumes (default: the preset\'s)', rangeOpt('--compute-efficiency', 'fraction'))
+    .option('--memory-efficiency <f>', 'fraction of memory bandwidth the roofline assumes (default: the preset\'s)', rangeOpt('--memory-efficiency', 'fraction'))
     .option('--straggler <rank:factor,...>', 'slow ranks: e.g. 3:1.5 makes rank 3\'s compute take 1.5× as long', stragglerOpt('--straggler'))
-    .option('--jitter <sd>', 'per-op compute noise: time × max(0, 1 + sd·z), z ~ N(0,1), seeded', nonNegativeNumberOpt('--jitter'), 0)
+    .option('--jitter <sd>', 'per-op compute noise: time × max(0, 1 + sd·z), z ~ N(0,1), seeded', rangeOpt('--jitter', 'jitter'), 0)
     .option('--seed <n>', 'seed for --jitter (same seed, same result)', intOpt('--seed', 0), 1)
     .option('--allow-oom', 'run a generated training step whose memory per GPU exceeds the device\'s HBM (with a warning) instead of refusing it')
     .option('--json', 'print one JSON object (every rank and every collective) instead of the tables')
@@ -75,21 +83,31 @@ export function registerRun(program: Command): void {
     .option('--top <n>', 'how many of the slowest ranks to list when there are many', intOpt('--top', 0), 5)
     .option('--collectives <n>', 'how many collective groups to list (busiest first)', intOpt('--collectives', 0), 10)
     .action((opts: RunCliOptions, command: Command) => {
+      if (opts.timeline !== undefined) checkOutputPath(opts.timeline, '--timeline'); // before any work
       // a workload description may name the cluster it was published on: it is the topology when none is given
       if (opts.topology === undefined && opts.astraNetwork === undefined && opts.workload !== undefined) {
         const cluster = loadWorkloadSpec(opts.workload, opts.set ?? {}).cluster;
         if (cluster !== undefined) opts.topology = cluster;
       }
       const { input, load } = workloadFromOptions(opts);
-      const loaded = loadWorkload(input, load);
       const { warnings: setupWarnings, ...sys } = systemFromOptions(opts, command);
-      // a cluster preset names its GPUs: the roofline's device unless --device says otherwise
-      const device = opts.device ?? sys.topology.cluster?.device;
+      // without --topology, importers take the NPUs per dimension from the ASTRA-sim network file's topology
+      const dims = opts.topology === undefined ? sys.topology.dims.map((d) => d.npus) : undefined;
+      const loaded = loadWorkload(input, {
+        ...load,
+        ...(dims ? { astra: { ...load.astra, dims }, chakra: { ...load.chakra, dims }, generate: { ...load.generate, dims } } : {}),
+        ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
+      });
+      // a cluster preset names its GPUs; a generated workload without one defaults as `sweep run` does
+      const device = opts.device ?? sys.topology.cluster?.device ?? (opts.workload !== undefined ? DEFAULT_WORKLOAD_DEVICE : undefined);
       for (const w of setupWarnings) console.error(`orrery: warning: ${w}`);
+      const progress = createEventProgress(process.stderr, 'run');
       const report = runTrace({
         ...sys,
+        ...(progress ? { onProgress: progress.tick } : {}),
         trace: loaded.trace,
         source: loaded.source,
+        ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
         loadWarnings: loaded.warnings,
         policy: opts.policy,
         lenient: opts.lenient === true,
@@ -116,6 +134,7 @@ export function registerRun(program: Command): void {
             }
           : {}),
       });
+      progress?.end();
       for (const w of report.warnings) console.error(`orrery: warning: ${w}`);
       if (report.timeline?.cut) console.error(`orrery: ${report.timeline.cut}`);
       if (opts.json) console.log(JSON.stringify(report, null, 2));

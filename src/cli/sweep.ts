@@ -5,8 +5,8 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
-  defaultJobs, familyTable, getSweepCommand, InputError, mergeSweepFiles, outputFormat, parseShard, readSweepFile,
-  readSweepSpec, runSweep, sweepCommandNames, sweepPlotSvg, type RawValue, type SweepRequest,
+  checkOutputPath, defaultJobs, familyTable, getSweepCommand, InputError, mergeSweepFiles, outputFormat, parseShard, readSweepFile,
+  readSweepSpec, runSweep, sweepCommandNames, sweepPlotSvg, writeOrFail, type RawValue, type SweepRequest,
 } from '../api/index.ts';
 import { createProgress } from './progress.ts';
 import { addSlurmOptions, checkSlurmFlags, mergeSlurmDir, registerSlurmStatus, runSlurmSweep, type SlurmCliOptions } from './sweep-slurm.ts';
@@ -86,6 +86,9 @@ export function registerSweep(program: Command): void {
         }
         const format = outputFormat(opts.out, opts.format);
         if (opts.slurm !== undefined) return runSlurmSweep(request, opts, format);
+        // every output is checked before the first point runs
+        if (opts.out !== undefined) checkOutputPath(opts.out, '--out');
+        if (opts.plot !== undefined) checkOutputPath(opts.plot, '--plot');
         const progress = opts.out !== undefined || !process.stdout.isTTY ? createProgress(process.stderr) : undefined;
         const summary = await runSweep(request, {
           output: opts.out !== undefined ? { path: opts.out, format } : { format },
@@ -98,7 +101,8 @@ export function registerSweep(program: Command): void {
         });
         progress?.end();
         if (opts.plot) {
-          writeFileSync(opts.plot, sweepPlotSvg(summary.columns.map((c) => c.name), summary.rows, opts.out));
+          const svg = sweepPlotSvg(summary.columns.map((c) => c.name), summary.rows, opts.out);
+          writeOrFail(opts.plot, '--plot', () => writeFileSync(opts.plot!, svg));
         }
         if (!opts.quiet) {
           const parts = [
@@ -139,8 +143,10 @@ export function registerSweep(program: Command): void {
     .argument('<file>', 'a sweep output (.csv or .jsonl)')
     .requiredOption('--out <file.svg>', 'the SVG to write')
     .action((file: string, opts: { out: string }) => {
+      checkOutputPath(opts.out, '--out');
       const t = readSweepFile(file);
-      writeFileSync(opts.out, sweepPlotSvg(t.columns, t.rows, file));
+      const svg = sweepPlotSvg(t.columns, t.rows, file);
+      writeOrFail(opts.out, '--out', () => writeFileSync(opts.out, svg));
     });
 
   registerSlurmStatus(sweep);

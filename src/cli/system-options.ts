@@ -8,7 +8,8 @@ import {
   loadAstraRunSetup, COMPOSITIONS, DEFAULT_NETWORK_MODEL, DEFAULT_SYSTEM, InputError, networkModelNames, parseAlgorithm, resolveTopology,
   SCHEDULER_NAMES, type SchedulerName, type SystemOptions,
 } from '../api/index.ts';
-import { choiceOpt, intOpt, numberListOpt, positiveNumberOpt, timeOpt } from './options.ts';
+import { DEFAULT_MAX_EVENTS } from '../units/index.ts';
+import { choiceOpt, countOpt, intOpt, rangedTimeOpt, rangeListOpt, rangeOpt } from './options.ts';
 
 export interface SystemCliOptions {
   /** Required unless the command has another source (`orrery collective --astra-network`). */
@@ -24,6 +25,9 @@ export interface SystemCliOptions {
   composition: SystemOptions['composition'];
   model: string;
   scheduler?: SchedulerName;
+  maxEvents?: number;
+  /** `orrery run --lenient`: unknown keys in input files are warnings. */
+  lenient?: boolean;
 }
 
 const TOPOLOGY_HELP = 'shorthand (ring:8, switch:64, fc:8, torus:4x4x4, ring:8,switch:16), a topology JSON file, or a name from topologies/';
@@ -37,17 +41,18 @@ export function addSystemOptions(cmd: Command, algoHelp = 'algorithm', topologyO
     ? cmd.option('-t, --topology <topo>', `${TOPOLOGY_HELP} (${topologyOptional})`)
     : cmd.requiredOption('-t, --topology <topo>', TOPOLOGY_HELP);
   return withTopology
-    .option('--bandwidth <GBps,...>', 'link bandwidth per dimension in GB/s (1 GB = 1e9 B), one value or one per dimension (shorthand only; default 50)', numberListOpt('--bandwidth', false))
-    .option('--latency <ns,...>', 'per-hop latency per dimension in ns, one value or one per dimension (shorthand only; default 500)', numberListOpt('--latency', true))
+    .option('--bandwidth <GBps,...>', 'link bandwidth per dimension in GB/s (1 GB = 1e9 B), one value or one per dimension (shorthand only; default 50)', rangeListOpt('--bandwidth', 'bandwidthGBps'))
+    .option('--latency <ns,...>', 'per-hop latency per dimension in ns, one value or one per dimension (shorthand only; default 500)', rangeListOpt('--latency', 'latencyNs'))
     .option('-a, --algo <names>', `${algoHelp}, one for all dimensions or one per dimension: ring, direct[W], halvingDoubling, doubleBinaryTree${algoDefault === 'auto' ? '; or auto: NCCL\'s choice on a cluster preset (ring on other topologies)' : ''}`, algoDefault)
     .option('-c, --chunks <n>', 'split each collective into n chunks that pipeline across dimensions', intOpt('--chunks', 1), DEFAULT_SYSTEM.chunks)
     .option('--active-chunks <n>', 'chunks a rank runs at once per dimension (default 1)', intOpt('--active-chunks', 1))
-    .option('--endpoint-delay <ns>', 'delay per received message and per phase start', timeOpt('--endpoint-delay'), DEFAULT_SYSTEM.endpointDelayNs)
-    .option('--local-mem-bw <GBps>', 'local memory bandwidth for reductions: a reducing step costs 3·m/L (default: free)', positiveNumberOpt('--local-mem-bw'))
+    .option('--endpoint-delay <ns>', 'delay per received message and per phase start', rangedTimeOpt('--endpoint-delay', 'delayNs'), DEFAULT_SYSTEM.endpointDelayNs)
+    .option('--local-mem-bw <GBps>', 'local memory bandwidth for reductions: a reducing step costs 3·m/L (default: free)', rangeOpt('--local-mem-bw', 'bandwidthGBps'))
     .option('--scheduling <policy>', 'which collective a queue favours: FIFO or LIFO', choiceOpt('--scheduling', ['FIFO', 'LIFO'] as const), DEFAULT_SYSTEM.scheduling)
     .option('--composition <mode>', `multi-dimensional all-reduce: ${COMPOSITIONS.join(' or ')}`, choiceOpt('--composition', COMPOSITIONS), DEFAULT_SYSTEM.composition)
     .option('-m, --model <name>', `network model: ${networkModelNames().join(', ')}`, DEFAULT_NETWORK_MODEL)
-    .option('--scheduler <name>', `event queue: ${SCHEDULER_NAMES.join(', ')} (results are identical; for benchmarking)`, choiceOpt('--scheduler', SCHEDULER_NAMES));
+    .option('--scheduler <name>', `event queue: ${SCHEDULER_NAMES.join(', ')} (results are identical; for benchmarking)`, choiceOpt('--scheduler', SCHEDULER_NAMES))
+    .option('--max-events <n>', `refuse work estimated above n events (or ops), and stop a run past it (default ${DEFAULT_MAX_EVENTS.toExponential().replace('e+', 'e')})`, countOpt('--max-events'));
 }
 
 export interface AstraCliOptions {
@@ -103,6 +108,7 @@ export function systemFromOptions(opts: SystemCliOptions & AstraCliOptions, cmd?
     ...(opts.astraNetwork !== undefined ? { networkFile: opts.astraNetwork } : {}),
     ...(resolved ? { topology: resolved } : {}),
     ...(opts.astraSystem !== undefined ? { systemFile: opts.astraSystem } : {}),
+    ...(opts.lenient ? { lenient: true } : {}),
   });
   const model = cmd?.getOptionValueSource('model') === 'cli' ? opts.model : 'astra-unaware';
   return {

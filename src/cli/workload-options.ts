@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { parseSetArg, type LoadOptions, type WorkloadInput } from '../api/index.ts';
-import { choiceOpt, intOpt, positiveNumberOpt } from './options.ts';
+import { choiceOpt, intOpt, rangeOpt } from './options.ts';
 
 export interface WorkloadCliOptions {
   /** The command's --topology (importers read the NPUs per dimension from it). */
@@ -52,7 +52,7 @@ export function addWorkloadOptions(cmd: Command, inputs = true): Command {
     .option('--ranks <n>', 'Chakra or ASTRA-sim text: number of ranks (default: discovered, or the topology\'s NPUs)', intOpt('--ranks', 1))
     .option('--passes <n>', 'ASTRA-sim text: training passes (its --num-passes)', intOpt('--passes', 1))
     .option('--chakra-compat', 'ASTRA-sim text: compute cycles ×1000 and no update delays, as ASTRA-sim 2.x runs a Chakra-converted file')
-    .option('--comm-scale <x>', 'ASTRA-sim text: multiply communication sizes', positiveNumberOpt('--comm-scale'))
+    .option('--comm-scale <x>', 'ASTRA-sim text: multiply communication sizes', rangeOpt('--comm-scale', 'factor'))
     .option('--astra-dialect <d>', 'ASTRA-sim text dialect: auto, astra or simai', choiceOpt('--astra-dialect', ['auto', 'astra', 'simai'] as const))
     .option('--mode <mode>', 'workload description: train or infer (default: train when it has a training section)', choiceOpt('--mode', ['train', 'infer'] as const))
     .option('--set <key=value>', 'workload description: override a field by dotted path, e.g. training.parallel.tp=4 (repeatable)', collectSet);

@@ -17,6 +17,7 @@
  * the same payload; phase-start delays end at `hStart` as (run, member). Phase runs live in `runs`, indexed by id,
  * recycled when their collective ends.
  */
+import { RANGES, rangeProblem, type NumericRange } from '../units/index.ts';
 import type { Engine, EventHandler } from '../engine/index.ts';
 import type { NetworkModel } from '../network/model.ts';
 import type { Topology } from '../network/topology.ts';
@@ -465,7 +466,13 @@ export function checkOptions(o: SystemOptions): SystemOptions {
   int(o.chunks, 'chunks', 1);
   if (o.activeChunksPerDim !== Infinity) int(o.activeChunksPerDim, 'active chunks per dimension', 1);
   int(o.endpointDelayNs, 'endpoint delay (ns)', 0);
-  if (!(o.localMemBwGBps > 0)) throw new CollectiveError(`local memory bandwidth must be a positive number of GB/s, got ${o.localMemBwGBps}`);
+  const range = (v: number, r: NumericRange, name: string) => {
+    const p = rangeProblem(v, r);
+    if (p !== undefined) throw new CollectiveError(`${name} ${p}`);
+  };
+  range(o.endpointDelayNs, RANGES.delayNs, 'endpoint delay');
+  // Infinity means free (no --local-mem-bw)
+  if (o.localMemBwGBps !== Infinity) range(o.localMemBwGBps, RANGES.bandwidthGBps, 'local memory bandwidth');
   if (o.scheduling !== 'FIFO' && o.scheduling !== 'LIFO') throw new CollectiveError(`scheduling must be FIFO or LIFO, got ${String(o.scheduling)}`);
   if (o.composition !== 'baseline' && o.composition !== 'localBWAware') {
     throw new CollectiveError(`composition must be baseline or localBWAware, got ${String(o.composition)}`);

@@ -10,6 +10,7 @@
  * scheduled, on every run and with every scheduler.
  */
 import { createScheduler, DEFAULT_SCHEDULER, type Scheduler, type SchedulerName } from './scheduler.ts';
+import { LimitError, MAX_TIME_NS, timeOverflow } from '../units/index.ts';
 
 /** A component that receives events. Keep the set of handler classes small: the call site is polymorphic. */
 export interface EventHandler {
@@ -31,7 +32,14 @@ export interface EngineOptions {
   scheduler?: SchedulerName;
   /** Initial pool capacity in events; the pool doubles as needed. */
   capacity?: number;
+  /** Stop with a LimitError once this many events have run (default: no limit). */
+  maxEvents?: number;
+  /** Called every 2^18 events (about every 50 ms) with the events run so far and the simulated time: for progress. */
+  onProgress?: (events: number, nowNs: number) => void;
 }
+
+/** Events between two progress calls, minus one (a mask: 2^18). */
+const PROGRESS_MASK = 2 ** 18 - 1;
 
 const SLOT_BITS = 2 ** 27; // EventId = generation * 2^27 + slot
 const GEN_MOD = 2 ** 26;
@@ -74,7 +82,12 @@ export class Engine {
     this.schedulerName = opts.scheduler ?? DEFAULT_SCHEDULER;
     this.queue = createScheduler(this.schedulerName, this.keys);
     this.seqKeyed = this.queue.readsSeq;
+    this.maxEvents = opts.maxEvents ?? Infinity;
+    this.onProgress = opts.onProgress;
   }
+
+  private readonly maxEvents: number;
+  private readonly onProgress: ((events: number, nowNs: number) => void) | undefined;
 
   /** Registers a handler and returns its id for {@link schedule}. */
   register(h: EventHandler): number {
@@ -95,7 +108,7 @@ export class Engine {
   schedule(delay: number, handler: number, a = 0, b = 0, c = 0): void {
     // (the time is stored here, not passed on: every call below takes small integers only)
     const at = this.now + delay;
-    if (!(at >= this.now)) this.timeError(at);
+    if (!(at >= this.now) || at > MAX_TIME_NS) this.timeError(at);
     const slot = this.take();
     this.time[slot] = at;
     this.put(slot, handler, a, b, c);
@@ -103,7 +116,7 @@ export class Engine {
 
   /** Schedules an event at absolute time `at` (integer ns, not before now). */
   scheduleAt(at: number, handler: number, a = 0, b = 0, c = 0): void {
-    if (!(at >= this.now)) this.timeError(at);
+    if (!(at >= this.now) || at > MAX_TIME_NS) this.timeError(at);
     const slot = this.take();
     this.time[slot] = at;
     this.put(slot, handler, a, b, c);
@@ -112,7 +125,7 @@ export class Engine {
   /** Like {@link scheduleAt}, and returns an id for {@link cancel}. */
   scheduleCancellable(at: number, handler: number, a = 0, b = 0, c = 0): EventId {
     this.cancellable = true;
-    if (!(at >= this.now)) this.timeError(at);
+    if (!(at >= this.now) || at > MAX_TIME_NS) this.timeError(at);
     const slot = this.take();
     this.time[slot] = at;
     this.put(slot, handler, a, b, c);
@@ -150,6 +163,7 @@ export class Engine {
     const handlers = this.handlers;
     const bounded = until !== Infinity;
     let events = 0;
+    const budget = this.maxEvents - this.eventsProcessed;
     this.stopped = false;
     while (!this.stopped) {
       let slot: number;
@@ -167,7 +181,8 @@ export class Engine {
       if (this.cancellable) this.gen[slot] = (this.gen[slot]! + 1) & (GEN_MOD - 1);
       this.free[this.nFree++] = slot;
       if (h === CANCELLED) continue;
-      events++;
+      if (++events > budget) this.limitError();
+      if ((events & PROGRESS_MASK) === 0 && this.onProgress !== undefined) this.onProgress(this.eventsProcessed + events, this.now);
       handlers[h]!.onEvent(a, b, c);
     }
     if (bounded && !this.stopped && this.now < until) this.now = until;
@@ -194,7 +209,13 @@ export class Engine {
     this.queue.push(slot);
   }
 
+  private limitError(): never {
+    throw new LimitError(`the run passed ${this.maxEvents.toExponential(2).replace('e+', 'e')} events, the limit; --max-events raises it (it may take long and much memory)`);
+  }
+
   private timeError(at: number): never {
+    // past 2^53 ns (or NaN from an infinite duration): the inputs are out of scale, not a bug
+    if (!(at <= MAX_TIME_NS) && !(at < this.now)) throw timeOverflow(at);
     throw new RangeError(`event time ${at} ns is before now (${this.now} ns)`);
   }
 

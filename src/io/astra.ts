@@ -10,10 +10,11 @@
  *
  * Errors are InputErrors naming the file and key; keys ASTRA-sim does not read are warnings (returned, not thrown).
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from './input.ts';
+import { didYouMean } from './keys.ts';
 import { parse as parseYaml } from 'yaml';
 import type { Dimension, DimensionKind } from '../network/topology.ts';
-import { astraGBpsToGBps } from '../units/index.ts';
+import { astraGBpsToGBps, RANGES, rangeProblem, type NumericRange } from '../units/index.ts';
 import { InputError, kindOf } from './errors.ts';
 
 /** An ASTRA-sim network file as Orrery dimensions. */
@@ -26,6 +27,8 @@ export interface AstraNetworkData {
   astraBandwidthGBps: number[];
   npus: number;
   warnings: string[];
+  /** Keys the file has that ASTRA-sim does not read (each also in `warnings`): errors unless lenient. */
+  unknown?: string[];
 }
 
 /** The collective types ASTRA-sim's system file configures. */
@@ -61,6 +64,8 @@ export interface AstraSystemData {
   /** Per collective type, the Chakra ET prefix of a custom collective. */
   custom: Partial<Record<AstraCollectiveType, string>>;
   warnings: string[];
+  /** Keys ASTRA-sim does not read (each also in `warnings`): errors unless lenient. */
+  unknown?: string[];
 }
 
 /** One `sys[i] finished, T cycles, exposed communication E cycles.` line of ASTRA-sim's output. */
@@ -83,11 +88,7 @@ const IMPLEMENTATION_NAMES = 'ring, oneRing, direct, directN (window N), oneDire
 const YAML_KINDS: Record<string, DimensionKind> = { Ring: 'ring', FullyConnected: 'fullyConnected', Switch: 'switch' };
 
 function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  return readInputFile(path, what, 'utf8');
 }
 
 function parseJson(text: string, path: string): Record<string, unknown> {
@@ -125,8 +126,9 @@ export function readAstraNetworkYaml(path: string): AstraNetworkData {
   }
   const o = doc as Record<string, unknown>;
   const keys = ['topology', 'npus_count', 'bandwidth', 'latency'];
-  const warnings = Object.keys(o).filter((k) => !keys.includes(k))
-    .map((k) => `${path}: unknown key "${k}" ignored (ASTRA-sim's network file has ${keys.join(', ')})`);
+  const unknown = Object.keys(o).filter((k) => !keys.includes(k))
+    .map((k) => `${path}: unknown key "${k}"${didYouMean(k, keys)} (ASTRA-sim's network file has ${keys.join(', ')})`);
+  const warnings = [...unknown];
   const list = (k: string): unknown[] => {
     const v = o[k];
     if (v === undefined) throw new InputError(`${path}: "${k}" is missing; an ASTRA-sim network file needs ${keys.join(', ')} (one list entry per dimension)`);
@@ -151,14 +153,16 @@ export function readAstraNetworkYaml(path: string): AstraNetworkData {
     if (typeof b !== 'number' || !(b > 0) || !Number.isFinite(b)) {
       throw new InputError(`${path}: bandwidth[${d}] is ${describe(b)}; expected a positive number of GB/s (ASTRA-sim's GB = 2^30 B)`);
     }
+    astraRange(b, RANGES.bandwidthGBps, `${path}: bandwidth[${d}]`);
     const l = lat[d];
     if (typeof l !== 'number' || !(l >= 0) || !Number.isFinite(l)) {
       throw new InputError(`${path}: latency[${d}] is ${describe(l)}; expected a non-negative number of ns`);
     }
+    astraRange(l, RANGES.latencyNs, `${path}: latency[${d}]`);
     dims.push({ kind, npus: n, bandwidthGBps: astraGBpsToGBps(b), latencyNs: l });
     total *= n;
   }
-  return { path, format: 'astra-v2-yaml', dims, astraBandwidthGBps: bw as number[], npus: total, warnings };
+  return { path, format: 'astra-v2-yaml', dims, astraBandwidthGBps: bw as number[], npus: total, warnings, unknown };
 }
 
 // ---------------------------------------------------------------------------------------------- network, 1.0 JSON
@@ -176,8 +180,12 @@ const V1_NETWORK_USED = ['dimensions-count', 'topologies-per-dim', 'units-count'
 export function readAstraNetworkV1(path: string): AstraNetworkData {
   const o = parseJson(readText(path, 'ASTRA-sim 1.0 network file'), path);
   const warnings: string[] = [];
+  const unknown: string[] = [];
   for (const k of Object.keys(o)) {
-    if (!V1_NETWORK_USED.includes(k) && !V1_NETWORK_IGNORED.includes(k)) warnings.push(`${path}: unknown key "${k}" ignored`);
+    if (!V1_NETWORK_USED.includes(k) && !V1_NETWORK_IGNORED.includes(k)) {
+      unknown.push(`${path}: unknown key "${k}"${didYouMean(k, [...V1_NETWORK_USED, ...V1_NETWORK_IGNORED])}`);
+      warnings.push(unknown[unknown.length - 1]!);
+    }
   }
   const list = (k: string): unknown[] => {
     const v = o[k];
@@ -203,6 +211,8 @@ export function readAstraNetworkV1(path: string): AstraNetworkData {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new InputError(`${path}: units-count[${d}] is ${describe(n)}; expected a positive integer`);
     if (typeof b !== 'number' || !(b > 0)) throw new InputError(`${path}: link-bandwidth[${d}] is ${describe(b)}; expected a positive number of GB/s`);
     if (typeof l !== 'number' || !(l >= 0)) throw new InputError(`${path}: link-latency[${d}] is ${describe(l)}; expected a non-negative number of ns`);
+    astraRange(b, RANGES.bandwidthGBps, `${path}: link-bandwidth[${d}]`);
+    astraRange(l, RANGES.latencyNs, `${path}: link-latency[${d}]`);
     dims.push({ kind, npus: n, bandwidthGBps: astraGBpsToGBps(b), latencyNs: l });
     total *= n;
   }
@@ -218,7 +228,7 @@ export function readAstraNetworkV1(path: string): AstraNetworkData {
   if (differs.length > 0) {
     warnings.push(`${path}: ASTRA-sim 1.0 network terms with no 2.0 meaning are ignored: ${differs.join(', ')}`);
   }
-  return { path, format: 'astra-v1-json', dims, astraBandwidthGBps: bw as number[], npus: total, warnings };
+  return { path, format: 'astra-v1-json', dims, astraBandwidthGBps: bw as number[], npus: total, warnings, unknown };
 }
 
 /** Reads a network file by its form: `.yml`/`.yaml` (2.0), `.json` (1.0). */
@@ -238,6 +248,13 @@ const IMPL_KEYS: Record<string, AstraCollectiveType> = {
 };
 
 type Setter = (data: AstraSystemData, v: unknown, at: string, warnings: string[]) => void;
+
+/** The documented range of a value (units/ranges.ts); ASTRA-sim's GB/s (2^30 B) are within 7% of Orrery's. */
+function astraRange(v: unknown, range: NumericRange, at: string): number {
+  const p = rangeProblem(v, range);
+  if (p !== undefined) throw new InputError(`${at} ${p}`);
+  return v as number;
+}
 
 function int(min: number, unit: string): (v: unknown, at: string) => number {
   return (v, at) => {
@@ -269,7 +286,7 @@ const SYSTEM_KEYS: Record<string, Setter> = {
   'scheduling-policy': (d, v, at) => { d.schedulingPolicy = choice(['LIFO', 'FIFO', 'EXPLICIT'] as const)(v, at); },
   'collective-optimization': (d, v, at) => { d.collectiveOptimization = choice(['baseline', 'localBWAware'] as const)(v, at); },
   'endpoint-delay': (d, v, at, w) => {
-    d.endpointDelayNs = int(0, ' ns')(v, at);
+    d.endpointDelayNs = astraRange(int(0, ' ns')(v, at), RANGES.delayNs, at);
     if (d.endpointDelayNs === 0) {
       w.push(`${at}: 0 is simulated as given; ASTRA-sim itself aborts on it (its event queue asserts that the first event lies strictly after time 0)`);
     }
@@ -291,7 +308,7 @@ const SYSTEM_KEYS: Record<string, Setter> = {
     }
   },
   'peak-perf': (d, v, at) => { d.peakPerfTFLOPS = num(true, ' TFLOPS')(v, at); },
-  'local-mem-bw': (d, v, at) => { d.localMemBwGBps = num(true, ' GB/s')(v, at); },
+  'local-mem-bw': (d, v, at) => { d.localMemBwGBps = astraRange(num(true, ' GB/s')(v, at), RANGES.bandwidthGBps, at); },
   'roofline-enabled': (d, v, at) => { d.rooflineEnabled = flag(v, at); },
   'trace-enabled': (d, v, at) => { d.traceEnabled = flag(v, at); },
   'replay-only': (d, v, at) => { d.replayOnly = flag(v, at); },
@@ -331,7 +348,11 @@ export function readAstraSystemJson(path: string): AstraSystemData {
   for (const [k, v] of Object.entries(o)) {
     const set = SYSTEM_KEYS[k];
     if (set) set(data, v, `${path}: "${k}"`, data.warnings);
-    else data.warnings.push(`${path}: unknown key "${k}" ignored (ASTRA-sim 2.0 does not read it)`);
+    else {
+      const msg = `${path}: unknown key "${k}"${didYouMean(k, Object.keys(SYSTEM_KEYS))} (ASTRA-sim 2.0 does not read it)`;
+      data.warnings.push(msg);
+      (data.unknown ??= []).push(msg);
+    }
   }
   return data;
 }
@@ -362,7 +383,11 @@ export function readAstraSystemV1(path: string): AstraSystemData {
     const set = SYSTEM_KEYS[key];
     if (set) set(data, value, at, data.warnings);
     else if (V1_SYSTEM_IGNORED.includes(key)) data.warnings.push(`${at}: ASTRA-sim 1.0 setting with no 2.0 equivalent, ignored`);
-    else data.warnings.push(`${path}: unknown key "${key}" ignored`);
+    else {
+      const msg = `${path}: unknown key "${key}"${didYouMean(key, [...Object.keys(SYSTEM_KEYS), ...V1_SYSTEM_IGNORED])}`;
+      data.warnings.push(msg);
+      (data.unknown ??= []).push(msg);
+    }
   }
   return data;
 }

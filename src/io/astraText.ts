@@ -23,6 +23,7 @@
  * data-parallel group the ranks TP apart, whatever the topology. SimAI files (labelled header with ep:/pp:/…,
  * or `_EP`/`_DP_EP` suffixes) name their groups instead: TP, DP, EP, DP_EP, laid out as SimAI's MockNcclGroup does.
  */
+import { checkWork } from '../units/index.ts';
 import type { CollectiveOp } from '../collectives/types.ts';
 import type { Op, Trace } from '../workload/trace.ts';
 import { dimPartition } from './chakra.ts';
@@ -38,6 +39,8 @@ export const ASTRA_POLICIES: readonly AstraPolicy[] = [
 ];
 
 export interface AstraTextOptions {
+  /** Refuse a workload of more ops than this (passes × layers × ranks, at least; `--max-events`). */
+  maxOps?: number;
   /** World size (default: the product of `dims`, else SimAI's `all_gpus:`). */
   ranks?: number;
   /** The topology's NPUs per dimension (dim 0 fastest), for the policies that split by dimension. */
@@ -401,6 +404,10 @@ export function astraTextToTrace(text: string, file: string, opts: AstraTextOpti
     };
   }
 
+  if (opts.maxOps !== undefined) {
+    // every layer is at least one op per rank per pass
+    checkWork(passes * Math.max(1, layers.length) * ranks, opts.maxOps, `${file} with --passes ${passes} (${layers.length} layers, ${ranks} ranks)`, 'ops', '--max-events', 0.1);
+  }
   let pass = 0;
   const e = new Emitter(!compat, groupOf, () => (passes > 1 ? `#${pass}` : ''));
   replayLoop(header, layers, passes, dialect, e, file, (p) => { pass = p; });

@@ -24,9 +24,9 @@
  * flight per resource class; `streams: 'tid'` uses the PyTorch `tid` attribute instead (one stream per thread or
  * CUDA stream). ASTRA-sim issues whichever ready op comes first; Orrery's streams run in list order.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { gunzipCapped, isGzip, readInputFile } from './input.ts';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { CollectiveOp } from '../collectives/types.ts';
 import type { Op, Program, Trace } from '../workload/trace.ts';
 import {
@@ -117,14 +117,8 @@ function readdirSafe(dir: string): string[] {
 
 /** Reads and decodes one `.et` file, gunzipping it if it starts with the gzip magic. */
 export function readChakraFile(path: string): ChakraFile {
-  let buf: Uint8Array = readFileSync(path);
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new InputError(`${path}: gzip data is corrupt (${(e as Error).message})`);
-    }
-  }
+  let buf: Uint8Array = readInputFile(path, 'Chakra ET');
+  if (isGzip(buf)) buf = gunzipCapped(buf, path);
   return decodeChakra(buf, path);
 }
 
@@ -136,8 +130,9 @@ export function readChakraTrace(prefixArg: string, opts: ChakraImportOptions = {
   if (typeof opts.commGroups === 'string') {
     const path = opts.commGroups;
     if (!existsSync(path)) throw new InputError(`--comm-groups: ${path} does not exist`);
+    const text = readInputFile(path, 'communicator groups', 'utf8');
     try {
-      commGroups = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+      commGroups = JSON.parse(text) as Record<string, unknown>;
     } catch (e) {
       throw new InputError(`${path}: not valid JSON (${(e as Error).message})`);
     }

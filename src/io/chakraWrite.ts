@@ -20,8 +20,8 @@
  * the other dimensions) is written as an `involved_dim` mask, so ASTRA-sim runs it dimension by dimension; any
  * other block gets a communicator-group id (1, 2, …; "0" is ASTRA-sim's world) in `pg_name` and the JSON.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { checkOutputPath, writeOrFail } from './output.ts';
 import type { CollectiveOp } from '../collectives/types.ts';
 import type { Op, Trace } from '../workload/trace.ts';
 import {
@@ -243,17 +243,19 @@ export function writeChakraTrace(
   opts: ChakraExportOptions = {},
 ): { files: string[]; commGroupFile?: string; warnings: string[] } {
   const ex = traceToChakra(trace, opts);
-  mkdirSync(dirname(prefix) || '.', { recursive: true });
+  // like a .json output, a missing directory is an error (it used to be created here)
+  checkOutputPath(`${prefix}.0.et`, 'output prefix');
   const files: string[] = [];
   ex.files.forEach((f, r) => {
     const path = `${prefix}.${r}.et`;
-    writeFileSync(path, encodeChakra(f));
+    writeOrFail(path, 'output', () => writeFileSync(path, encodeChakra(f)));
     files.push(path);
   });
   let commGroupFile: string | undefined;
   if (Object.keys(ex.commGroups).length > 0) {
     commGroupFile = `${prefix}.comm_groups.json`;
-    writeFileSync(commGroupFile, JSON.stringify(ex.commGroups) + '\n');
+    const cg = commGroupFile;
+    writeOrFail(cg, 'output', () => writeFileSync(cg, JSON.stringify(ex.commGroups) + '\n'));
   }
   return { files, ...(commGroupFile ? { commGroupFile } : {}), warnings: ex.warnings };
 }

@@ -13,6 +13,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { TimelineModel } from '../workload/timeline.ts';
 import { InputError } from './errors.ts';
+import { writeOrFail } from './output.ts';
 
 export interface ChromeTraceInfo {
   /** Events written (metadata, slices and flow halves). */
@@ -23,6 +24,10 @@ export interface ChromeTraceInfo {
 const us = (ns: number): number => ns / 1000;
 
 export function writeChromeTrace(path: string, m: TimelineModel, otherData: Record<string, unknown> = {}): ChromeTraceInfo {
+  return writeOrFail(path, '--timeline', () => writeChromeTraceUnchecked(path, m, otherData));
+}
+
+function writeChromeTraceUnchecked(path: string, m: TimelineModel, otherData: Record<string, unknown>): ChromeTraceInfo {
   let fd: number;
   try {
     fd = openSync(path, 'w');

@@ -1,4 +1,6 @@
 export { InputError, kindOf } from './errors.ts';
+export { readInputFile, gunzipCapped, isGzip, MAX_INPUT_BYTES, MAX_INFLATED_BYTES } from './input.ts';
+export { checkOutputPath, writeOrFail, isIoError, ioReason } from './output.ts';
 export * from './topology.ts';
 export * from './trace.ts';
 export { writeChromeTrace, type ChromeTraceInfo } from './chrome-trace.ts';

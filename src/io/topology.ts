@@ -14,9 +14,10 @@
  * physical network the `flow` model runs on (fields in network/physical/spec.ts); the dimensions stay, since
  * collectives plan per logical dimension.
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from './input.ts';
 import type { Dimension, DimensionKind } from '../network/topology.ts';
 import { InputError, kindOf } from './errors.ts';
+import { didYouMean } from './keys.ts';
 
 /** Bandwidth and latency used when the shorthand gives none (ASTRA-sim's example values). */
 export const DEFAULT_BANDWIDTH_GBPS = 50;
@@ -89,12 +90,7 @@ export function parseTopologyShorthand(text: string, bandwidths?: number[], late
 
 /** Reads and checks an Orrery topology JSON file. */
 export function readTopologyFile(path: string): TopologyData {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: cannot read topology file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const text = readInputFile(path, 'topology', 'utf8');
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -125,13 +121,17 @@ export function parseTopologyDocument(doc: unknown, where: string): TopologyData
     for (const k of ['npus', 'bandwidthGBps', 'latencyNs']) {
       if (typeof x[k] !== 'number') throw new InputError(`${at}.${k}: expected a number, got ${kindOf(x[k])}`);
     }
-    const unknown = Object.keys(x).filter((k) => !['kind', 'npus', 'bandwidthGBps', 'latencyNs', 'note'].includes(k));
-    if (unknown.length > 0) throw new InputError(`${at}: unknown key "${unknown[0]}"; expected kind, npus, bandwidthGBps, latencyNs (and an optional note)`);
+    const dimKeys = ['kind', 'npus', 'bandwidthGBps', 'latencyNs', 'note'];
+    const unknown = Object.keys(x).filter((k) => !dimKeys.includes(k));
+    if (unknown.length > 0) throw new InputError(`${at}: unknown key "${unknown[0]}"${didYouMean(unknown[0]!, dimKeys)}; expected kind, npus, bandwidthGBps, latencyNs (and an optional note)`);
     return { kind, npus: x.npus as number, bandwidthGBps: x.bandwidthGBps as number, latencyNs: x.latencyNs as number };
   });
-  const known = ['format', 'version', 'name', 'description', 'dimensions', 'physical', 'cluster'];
+  // documentation keys (source, note) are allowed; anything else is a typo until proven otherwise
+  const known = ['format', 'version', 'name', 'description', 'dimensions', 'physical', 'cluster', 'source', 'note'];
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (!known.includes(k)) extra[k] = v;
+  const stray = Object.keys(extra)[0];
+  if (stray !== undefined) throw new InputError(`${where}: unknown key "${stray}"${didYouMean(stray, known)}; expected ${known.join(', ')}`);
   return {
     name: typeof o.name === 'string' ? o.name : where,
     ...(typeof o.description === 'string' ? { description: o.description } : {}),

@@ -13,11 +13,13 @@
  *
  * This module only encodes and decodes; workload/validate.ts checks every field (and names file, rank, op, field).
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipCapped, isGzip, readInputFile } from './input.ts';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { decode, encode } from '@msgpack/msgpack';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Op, Trace } from '../workload/trace.ts';
+import { writeOrFail } from './output.ts';
 import { InputError, kindOf } from './errors.ts';
 import { PACKING_VERSION, packTrace, unpackTrace } from './trace-packed.ts';
 
@@ -51,22 +53,10 @@ export function isTraceFilePath(path: string): boolean {
 }
 
 export function readTraceFile(path: string): ReadTraceResult {
-  let raw: Buffer;
-  try {
-    raw = readFileSync(path);
-  } catch (e) {
-    throw new InputError(`${path}: cannot read trace file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const raw = readInputFile(path, 'trace');
   const fileBytes = raw.length;
-  const gzip = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
-  let buf: Buffer = raw;
-  if (gzip) {
-    try {
-      buf = gunzipSync(raw);
-    } catch (e) {
-      throw new InputError(`${path}: starts like gzip but does not decompress (${(e as Error).message})`);
-    }
-  }
+  const gzip = isGzip(raw);
+  const buf: Buffer = gzip ? gunzipCapped(raw, path) : raw;
   let encoding = encodingFromPath(path).encoding;
   if (!encoding) {
     let k = 0;
@@ -161,7 +151,7 @@ export function writeTraceFile(path: string, trace: Trace, encoding?: TraceEncod
     throw new InputError(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   try {
-    writeSync(fd, bytes);
+    writeOrFail(path, 'output', () => writeSync(fd, bytes));
   } finally {
     closeSync(fd);
   }

@@ -4,7 +4,9 @@
  * in here, so the generator sees a complete spec. `set` overrides fields by dotted path before validation
  * (`{"training.parallel.tp": 4}`), which is what a CLI `--set key=value` maps to.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { didYouMean } from './keys.ts';
+import { readInputFile } from './input.ts';
+import { existsSync } from 'node:fs';
 import type { Precision } from '../workload/trace.ts';
 import type {
   InferenceSpec, ModelSpec, ParallelAxis, TrainingSpec, WorkloadSpec,
@@ -29,7 +31,7 @@ class Checker {
 
   known(o: Json, path: string, keys: string[]): void {
     for (const k of Object.keys(o)) {
-      if (!keys.includes(k)) this.fail(`${path}${path ? '.' : ''}${k}`, `unknown field; expected one of ${keys.join(', ')}`);
+      if (!keys.includes(k)) this.fail(`${path}${path ? '.' : ''}${k}`, `unknown field${didYouMean(k, keys)}; expected one of ${keys.join(', ')}`);
     }
   }
 
@@ -206,9 +208,10 @@ export function parseWorkloadSpec(doc: unknown, source: string, set: Record<stri
 /** Reads a workload description file (JSON). */
 export function readWorkloadSpec(path: string, set: Record<string, unknown> = {}): WorkloadSpec {
   if (!existsSync(path)) throw new InputError(`--workload: ${path} does not exist`);
+  const text = readInputFile(path, 'workload description', 'utf8');
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
     throw new InputError(`${path}: not valid JSON (${(e as Error).message})`);
   }

@@ -4,6 +4,7 @@
  * NPU ids are mixed-radix numbers over the dimensions: id = c0 + n0·(c1 + n1·(c2 + …)).
  */
 import type { ClusterInfo } from './cluster.ts';
+import { RANGES, rangeProblem } from '../units/index.ts';
 import type { PhysicalSpec } from './physical/spec.ts';
 
 export type DimensionKind = 'ring' | 'fullyConnected' | 'switch';
@@ -48,12 +49,11 @@ export function makeTopology(dims: readonly Dimension[], name = describeDims(dim
       throw new TopologyError(`${at}: unknown kind "${String(d.kind)}"; expected one of: ${DIMENSION_KINDS.join(', ')}`);
     }
     if (!Number.isInteger(d.npus) || d.npus < 1) throw new TopologyError(`${at}: npus must be a positive integer, got ${d.npus}`);
-    if (!(typeof d.bandwidthGBps === 'number' && d.bandwidthGBps > 0 && Number.isFinite(d.bandwidthGBps))) {
-      throw new TopologyError(`${at}: bandwidthGBps must be a positive number, got ${d.bandwidthGBps}`);
-    }
-    if (!(typeof d.latencyNs === 'number' && d.latencyNs >= 0 && Number.isFinite(d.latencyNs))) {
-      throw new TopologyError(`${at}: latencyNs must be a non-negative number, got ${d.latencyNs}`);
-    }
+    // the documented ranges (units/ranges.ts): times stay exact integer ns
+    const bw = rangeProblem(d.bandwidthGBps, RANGES.bandwidthGBps);
+    if (bw !== undefined) throw new TopologyError(`${at}: bandwidthGBps ${bw}`);
+    const lat = rangeProblem(d.latencyNs, RANGES.latencyNs);
+    if (lat !== undefined) throw new TopologyError(`${at}: latencyNs ${lat}`);
     npus *= d.npus;
   });
   if (npus > 2 ** 24) throw new TopologyError(`${where}: ${npus} NPUs is more than Orrery supports (16,777,216)`);

@@ -108,13 +108,19 @@ export function parseTime(text: string | number, what = 'time'): Nanoseconds {
   return r as Nanoseconds;
 }
 
-/** Formats bytes in the largest unit (binary or decimal) that divides them exactly, else 4 significant digits. */
+/**
+ * Formats bytes in the largest unit (binary or decimal) that divides them exactly and leaves a short number
+ * (below 1000: `4 MB`, `64 KiB`), else to 4 significant digits: in binary units for a multiple of 256 B that is
+ * not one of 1000 B (`147.2 MiB`, not `150771 KiB`), decimal otherwise.
+ */
 export function formatBytes(b: number): string {
   const units: [string, number][] = [
     ['TiB', 1024 ** 4], ['TB', 1e12], ['GiB', 1024 ** 3], ['GB', 1e9], ['MiB', 1024 ** 2], ['MB', 1e6], ['KiB', 1024], ['KB', 1e3],
   ];
-  for (const [unit, mult] of units) if (b >= mult && b % mult === 0) return `${b / mult} ${unit}`;
-  for (const [unit, mult] of units.filter((u) => !u[0].includes('i'))) if (b >= mult) return `${+(b / mult).toPrecision(4)} ${unit}`;
+  for (const [unit, mult] of units) if (b >= mult && b % mult === 0 && (b / mult < 1000 || unit.startsWith('T'))) return `${b / mult} ${unit}`;
+  // binary for sizes made of powers of two (a multiple of 256 B and not of 1000 B), decimal for the rest
+  const binary = b % 256 === 0 && b % 1000 !== 0;
+  for (const [unit, mult] of units.filter((u) => u[0].includes('i') === binary)) if (b >= mult) return `${+(b / mult).toPrecision(4)} ${unit}`;
   return `${b} B`;
 }
 
@@ -125,3 +131,5 @@ export function formatTime(t: number): string {
   if (t >= 1e3) return `${+(t / 1e3).toPrecision(6)} us`;
   return `${t} ns`;
 }
+
+export { MAX_TIME_NS, MIN_NORMAL, RANGES, rangeProblem, checkRange, timeOverflow, checkResultTime, LimitError, DEFAULT_MAX_EVENTS, checkWork, type NumericRange, type RangeName } from './ranges.ts';

@@ -821,7 +821,10 @@ export class Replay implements EventHandler, CollectiveListener {
   private deadlockReport(): string {
     const lines: string[] = [];
     let ranksStuck = 0;
-    const MAX_RANKS = 16, MAX_OPS = 4;
+    const MAX_RANKS = 8, MAX_OPS = 4;
+    // causes first: each stuck rank's first stuck op, grouped by what it waits for (numbers aside); an op whose
+    // members all joined but which never finished is a root cause, a wait for others a consequence
+    const causes = new Map<string, { ranks: number[]; example: string }>();
     for (let r = 0; r < this.R; r++) {
       const n = this.progs[this.rankProgram[r]!]!.g.n;
       const issued: number[] = [];
@@ -836,6 +839,12 @@ export class Replay implements EventHandler, CollectiveListener {
       }
       if (issued.length === 0 && pending === 0) continue;
       ranksStuck++;
+      const first = issued.length > 0 ? issued[0]! : firstPending;
+      const why = `${this.describeOp(r, first)} ${this.waitsFor(r, first)}`;
+      const key = why.replace(/\d+/g, '#');
+      const c = causes.get(key);
+      if (c) c.ranks.push(r);
+      else causes.set(key, { ranks: [r], example: `rank ${r}: ${why}` });
       if (ranksStuck > MAX_RANKS) continue;
       for (const i of issued.slice(0, MAX_OPS)) lines.push(`  rank ${r}: ${this.describeOp(r, i)} ${this.waitsFor(r, i)}`);
       if (issued.length > MAX_OPS) lines.push(`  rank ${r}: … and ${issued.length - MAX_OPS} more issued ops`);
@@ -845,7 +854,14 @@ export class Replay implements EventHandler, CollectiveListener {
       }
     }
     if (ranksStuck > MAX_RANKS) lines.push(`  … and ${ranksStuck - MAX_RANKS} more ranks`);
-    return `deadlock: ${this.total - this.done} of ${this.total} ops never finished; nothing was left to happen at ${this.engine.now} ns. Stuck ops per rank:\n${lines.join('\n')}`;
+    const root = (k: string) => (/did not finish|not finished/.test(k) ? 0 : 1);
+    const sorted = [...causes.entries()].sort((a, b) => root(a[0]) - root(b[0]) || a[1].ranks.length - b[1].ranks.length);
+    const summary = sorted.slice(0, 5).map(([, c]) =>
+      `  ${c.ranks.length} rank${c.ranks.length === 1 ? '' : 's'} (${compactRanges(c.ranks)}), e.g. ${c.example}`);
+    if (sorted.length > 5) summary.push(`  … and ${sorted.length - 5} more kinds of wait`);
+    return `deadlock: ${this.total - this.done} of ${this.total} ops never finished; nothing was left to happen at ${this.engine.now} ns. ` +
+      `${ranksStuck} ranks stuck; by cause (ops that every member joined but never finished first):\n${summary.join('\n')}\n` +
+      `Stuck ops of the first ${Math.min(ranksStuck, MAX_RANKS)} ranks:\n${lines.join('\n')}`;
   }
 }
 

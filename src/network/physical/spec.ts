@@ -13,6 +13,7 @@
  * route). Validation happens once, when the topology is loaded; errors name the file and the field.
  */
 import { TopologyError, type Dimension, type Topology } from '../topology.ts';
+import { RANGES, rangeProblem, type NumericRange } from '../../units/index.ts';
 
 export type PhysicalFamily = 'logical' | 'torus' | 'fatTree' | 'railOptimized';
 export const PHYSICAL_FAMILIES: readonly PhysicalFamily[] = ['logical', 'torus', 'fatTree', 'railOptimized'];
@@ -96,17 +97,25 @@ class Fields {
     return this.o[key] !== undefined;
   }
 
+  /** A bandwidth (a key ending in GBps) or a factor, in its documented range (units/ranges.ts). */
   positive(key: string, dflt?: number): number {
     const v = this.o[key];
     if (v === undefined && dflt !== undefined) return dflt;
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) this.fail(key, 'a positive number');
-    return v;
+    return this.ranged(key, v, key.endsWith('GBps') ? RANGES.bandwidthGBps : RANGES.factor);
   }
 
+  /** A latency, in its documented range. */
   nonNegative(key: string, dflt?: number): number {
     const v = this.o[key];
     if (v === undefined && dflt !== undefined) return dflt;
     if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(v)) this.fail(key, 'a non-negative number');
+    return this.ranged(key, v, RANGES.latencyNs);
+  }
+
+  private ranged(key: string, v: number, range: NumericRange): number {
+    const p = rangeProblem(v, range);
+    if (p !== undefined) throw new TopologyError(`${this.at}.${key} ${p}`);
     return v;
   }
 
@@ -194,8 +203,8 @@ export function checkPhysicalSpec(raw: unknown, dims: readonly Dimension[], wher
         ...common,
         dims: sizes,
         wraparound: f.bools('wraparound', n, true),
-        bandwidthGBps: f.perDim('bandwidthGBps', n, (x) => x > 0 && Number.isFinite(x), 'a positive number', bw),
-        latencyNs: f.perDim('latencyNs', n, (x) => x >= 0 && Number.isFinite(x), 'a non-negative number', lat),
+        bandwidthGBps: f.perDim('bandwidthGBps', n, (x) => rangeProblem(x, RANGES.bandwidthGBps) === undefined, `a number from ${RANGES.bandwidthGBps.min} to ${RANGES.bandwidthGBps.max} GB/s`, bw),
+        latencyNs: f.perDim('latencyNs', n, (x) => rangeProblem(x, RANGES.latencyNs) === undefined, `a number from 0 to ${RANGES.latencyNs.max} ns`, lat),
       };
     }
 
