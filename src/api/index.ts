@@ -59,3 +59,4 @@ export { createComputeModel, computeModelNames, DEFAULT_COMPUTE_MODEL, type Comp
 export { runValidation, suiteNames, VALIDATION_SUITES, summarize as summarizeValidation, type SuiteResult, type GroupResult, type ValidationCase, type ValidationSuite } from './validate/index.ts';
 export { predictKernel, predictKernelCsv, kernelFromFields, kernelWarnings, KERNEL_RESULT_COLUMNS, type KernelQuery, type KernelResult } from './kernel.ts';
 export { KERNEL_TYPES, PRECISIONS as COMPUTE_PRECISIONS } from '../compute/index.ts';
+export { writeCollectivesPlots } from './validate/collectives-plot.ts';

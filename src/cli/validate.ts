@@ -1,11 +1,13 @@
 /** `orrery validate`: run the shipped validation suites and print predicted vs measured, per case and per group. */
 import type { Command } from 'commander';
-import { runValidation, suiteNames, type SuiteResult } from '../api/index.ts';
+import { existsSync, mkdirSync } from 'node:fs';
+import { checkOutputPath, runValidation, suiteNames, writeCollectivesPlots, type SuiteResult } from '../api/index.ts';
 
 interface ValidateCliOptions {
   suite?: string[];
   json?: boolean;
   summary?: boolean;
+  plot?: string;
 }
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(3) : x.toPrecision(3));
@@ -44,9 +46,19 @@ export function registerValidate(program: Command): void {
     .option('--suite <names...>', `only these suites: ${suiteNames().join(', ')}`)
     .option('--summary', 'print only the per-group summaries, not every case')
     .option('--json', 'print one JSON object: every suite with its cases and group summaries')
+    .option('--plot <dir>', 'write one SVG per measured collective configuration (time against size, log-log) into dir')
     .action(async (opts: ValidateCliOptions) => {
       const names = (opts.suite ?? []).flatMap((s) => s.split(',')).filter((s) => s !== '');
+      if (opts.plot !== undefined && !existsSync(opts.plot)) {
+        checkOutputPath(opts.plot, '--plot'); // its parent must exist and be writable: checked before any work
+        mkdirSync(opts.plot);
+      }
       const results = await runValidation(names);
+      if (opts.plot !== undefined) {
+        const coll = results.find((r) => r.name === 'collectives');
+        const files = coll ? writeCollectivesPlots(coll.cases, opts.plot) : [];
+        console.error(`orrery: wrote ${files.length} plot${files.length === 1 ? '' : 's'} into ${opts.plot}${coll ? '' : ' (the collectives suite did not run)'}`);
+      }
       if (opts.json) {
         console.log(JSON.stringify({ suites: results.map((r) => ({ ...r, wallMs: Math.round(r.wallMs) })) }, null, 2));
         return;
