@@ -10,7 +10,7 @@
  * is each row's speed over the C++ calendar's at that size (issue 13 target: Orrery's calendar at >= 0.7x).
  * Medians of interleaved runs.
  *
- *   node --import tsx bench/engine.ts [--runs 3] [--ops 4000000] [--mode rand|tie] [--quick]
+ *   node --import tsx bench/engine.ts [--runs 3] [--ops 4000000] [--mode rand|tie] [--quick] [--impls calendar,C++ calendar]
  *
  * Delays: `rand` uniform integer in [0, 2000) ns; `tie` 1000 × (1..16) ns (many events per instant).
  * Target (issue #2): the default scheduler at ≥ 10 M events/s at 1e3 and ≥ 5 M at 1e5 resident.
@@ -130,7 +130,14 @@ if (isChild()) {
   const mode = arg('mode', 'rand');
   const self = fileURLToPath(import.meta.url);
   const cpp = buildCpp(self);
-  const impls: readonly string[] = cpp ? [...IMPLS, ...CPP_IMPLS] : IMPLS;
+  const only = arg('impls', '');
+  const all: readonly string[] = cpp ? [...IMPLS, ...CPP_IMPLS] : IMPLS;
+  const unknown = only === '' ? [] : only.split(',').filter((x) => !all.includes(x));
+  if (unknown.length > 0) {
+    console.error(`bench/engine: --impls: unknown "${unknown.join('", "')}"; expected a comma-separated list of: ${all.join(', ')}`);
+    process.exit(2);
+  }
+  const impls = only === '' ? all : all.filter((x) => only.split(',').includes(x));
   console.log(`engine hold model, mode=${mode}, ${ops.toLocaleString('en-US')} timed ops per run (heap-js: at most 2,000,000 at 1e6), median of ${runs}`);
   const rows: (string | number)[][] = [];
   const cases: BenchResult['cases'] = [];
@@ -145,9 +152,10 @@ if (isChild()) {
         samples.set(impl, [...(samples.get(impl) ?? []), res]);
       }
     }
-    const ref = median(samples.get('heap-js')!.map((x) => x.eventsPerSec));
-    const bare = median(samples.get(IMPLS[0])!.map((x) => x.eventsPerSec));
-    const cppCal = cpp ? median(samples.get(CPP_IMPLS[0])!.map((x) => x.eventsPerSec)) : NaN;
+    const med = (impl: string) => (samples.has(impl) ? median(samples.get(impl)!.map((x) => x.eventsPerSec)) : NaN);
+    const ref = med('heap-js');
+    const bare = med(IMPLS[0]);
+    const cppCal = med(CPP_IMPLS[0]);
     for (const impl of impls) {
       const xs = samples.get(impl)!;
       const eps = median(xs.map((x) => x.eventsPerSec));
