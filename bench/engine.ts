@@ -95,6 +95,8 @@ function holdBareHeap(resident: number, ops: number, mode: string): Result {
 }
 
 const CPP_IMPLS = ['C++ calendar', 'C++ heap4'] as const;
+/** A ratio, or '-' when its reference row was not run (--impls). */
+const orDash = (x: number) => (Number.isNaN(x) ? '-' : fmt(x));
 const IMPLS = ['bare heap (no engine)', ...SCHEDULER_NAMES] as const;
 
 /** Compiles bench/cpp/hold.cpp with `g++ -O2` into a temporary directory; undefined (with a note) without g++. */
@@ -161,8 +163,8 @@ if (isChild()) {
       const eps = median(xs.map((x) => x.eventsPerSec));
       const wallMs = median(xs.map((x) => x.wallMs)), rssMB = Math.max(...xs.map((x) => x.rssMB));
       const events = xs[0]!.events; // timed events: the ops, plus the resident events drained at the end
-      const row = [impl, resident.toExponential(0), events.toLocaleString('en-US'), fmt(eps / 1e6), fmt(wallMs, 0), Number.isNaN(rssMB) ? '-' : fmt(rssMB, 0), fmt(eps / ref), fmt(eps / bare)];
-      rows.push(cpp ? [...row, fmt(eps / cppCal)] : row);
+      const row = [impl, resident.toExponential(0), events.toLocaleString('en-US'), fmt(eps / 1e6), fmt(wallMs, 0), Number.isNaN(rssMB) ? '-' : fmt(rssMB, 0), orDash(eps / ref), orDash(eps / bare)];
+      rows.push(cpp ? [...row, orDash(eps / cppCal)] : row);
       cases.push({ id: `hold-${impl}-${resident}`, impl, resident, eventsPerSec: eps, wallMs, rssMB, events, ...(cpp ? { xCppCalendar: eps / cppCal } : {}) });
     }
   }
