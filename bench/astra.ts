@@ -31,9 +31,15 @@ const DATA = join(import.meta.dirname, '..', '..', 'shared', 'data', 'astra-sim'
 const CASES_DIR = join(DATA, 'cases');
 const BYTES = 2 ** 30;
 
-interface Case { network: string; system: string; npus: number; astraSec: number; astraMB: number }
+/**
+ * astraSec/astraMB: ASTRA-sim 2.0's congestion-unaware backend on this machine class. aware: its congestion-aware
+ * backend, where measured: Switch 1024 took 30 s and 353 MB (issue 13's table: ASTRA-sim 2.0 c459ab6, Release
+ * build, same files, alternating runs). With --model astra-aware the ratios are taken against `aware`, and are
+ * left blank for cases without it.
+ */
+interface Case { network: string; system: string; npus: number; astraSec: number; astraMB: number; aware?: { sec: number; mb: number } }
 const CASES: Case[] = [
-  { network: 'Switch_1024', system: 'ring_1d', npus: 1024, astraSec: 9.75, astraMB: 352 },
+  { network: 'Switch_1024', system: 'ring_1d', npus: 1024, astraSec: 9.75, astraMB: 352, aware: { sec: 30, mb: 353 } },
   { network: 'Switch_4096', system: 'ring_1d', npus: 4096, astraSec: 302, astraMB: 5400 },
   { network: 'Sw16xSw16xSw16', system: 'ring_3d', npus: 4096, astraSec: 7.6, astraMB: 177 },
   { network: 'Sw32xSw32xSw16', system: 'ring_3d', npus: 16384, astraSec: 66, astraMB: 862 },
@@ -84,16 +90,18 @@ if (isChild()) {
     const cpu = median(rs.map((r) => r.cpuMs)) / 1000;
     const rss = Math.max(...rs.map((r) => r.rssMB));
     const r0 = rs[0]!;
+    const peer = model === 'astra-aware' ? c.aware : { sec: c.astraSec, mb: c.astraMB };
+    const x = (v: number | undefined) => (v === undefined ? '-' : `${fmt(v, 1)}x`);
     ours.set(c.network, { timeNs: r0.timeNs, wallS: wall, rssMB: rss });
     saved.push({
       id: `${c.network}+${c.system}@${model}`, network: c.network, system: c.system, model, npus: c.npus, timeNs: r0.timeNs,
       events: r0.events, wallMs: wall * 1000, cpuMs: cpu * 1000, simMs: sim * 1000, rssMB: rss, idleRssMB: idle,
-      astraSec: c.astraSec, astraMB: c.astraMB, runs,
+      astraSec: peer?.sec ?? NaN, astraMB: peer?.mb ?? NaN, astraBackend: model === 'astra-aware' ? 'congestion-aware' : 'congestion-unaware', runs,
     });
     rows.push([
       `${c.network} + ${c.system}`, r0.timeNs, r0.events.toLocaleString('en-US'), fmt(wall, 2), fmt(best, 2), fmt(cpu, 2), fmt(sim, 2),
-      fmt(r0.events / sim / 1e6, 1), fmt(rss, 0), fmt(rss - idle, 0), `${fmt(c.astraSec / wall, 1)}x`, `${fmt(c.astraSec / best, 1)}x`,
-      `${fmt(c.astraSec / cpu, 1)}x`, `${fmt(c.astraMB / rss, 1)}x`,
+      fmt(r0.events / sim / 1e6, 1), fmt(rss, 0), fmt(rss - idle, 0), x(peer && peer.sec / wall), x(peer && peer.sec / best),
+      x(peer && peer.sec / cpu), x(peer && peer.mb / rss),
     ]);
   }
   printTable(
@@ -107,8 +115,8 @@ if (isChild()) {
   console.log(`(an idle Node process peaks at ${fmt(idle, 0)} MB here; ASTRA-sim's figures are its whole process, as ours are)`);
   console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   saveResult('astra', {
-    summary: saved.map((c) => `${model} on ASTRA-sim's ${c.network} + ${c.system}: ${fmt((c.wallMs as number) / 1000, 2)} s wall, ` +
-      `${fmt((c.cpuMs as number) / 1000, 2)} s CPU, ${fmt(c.rssMB as number, 0)} MB peak RSS (ASTRA-sim: ${c.astraSec} s, ${c.astraMB} MB; ` +
+    summary: saved.filter((c) => !Number.isNaN(c.astraSec)).map((c) => `${model} on ASTRA-sim's ${c.network} + ${c.system}: ${fmt((c.wallMs as number) / 1000, 2)} s wall, ` +
+      `${fmt((c.cpuMs as number) / 1000, 2)} s CPU, ${fmt(c.rssMB as number, 0)} MB peak RSS (ASTRA-sim ${c.astraBackend as string}: ${c.astraSec} s, ${c.astraMB} MB; ` +
       `${fmt((c.astraSec as number) / ((c.cpuMs as number) / 1000), 1)}x by CPU time, ${fmt((c.astraMB as number) / (c.rssMB as number), 1)}x less memory).`),
     cases: saved,
   });

@@ -5,13 +5,20 @@
  * events, for every scheduler behind the full Engine (pool, dispatch, handler), each in a fresh process so peak RSS
  * is its own. Also a bare 4-ary heap loop with no engine around it (the "h4c" heap of reference/EVENT-QUEUE.md,
  * which measured 11.1 M/s at 1e3 and 5.5 M/s at 1e5 on the reference machine), so the machine's speed today can be
- * read off the table. Medians of interleaved runs.
+ * read off the table. And, when `g++` is on the PATH, bench/cpp/hold.cpp (the same hold model in plain C++: a 4-ary
+ * heap and a calendar queue, same delays and seed), built with `g++ -O2` into a temporary directory; the last column
+ * is each row's speed over the C++ calendar's at that size (issue 13 target: Orrery's calendar at >= 0.7x).
+ * Medians of interleaved runs.
  *
- *   node --import tsx bench/engine.ts [--runs 3] [--ops 4000000] [--mode rand|tie] [--quick]
+ *   node --import tsx bench/engine.ts [--runs 3] [--ops 4000000] [--mode rand|tie] [--quick] [--impls calendar,C++ calendar]
  *
  * Delays: `rand` uniform integer in [0, 2000) ns; `tie` 1000 × (1..16) ns (many events per instant).
  * Target (issue #2): the default scheduler at ≥ 10 M events/s at 1e3 and ≥ 5 M at 1e5 resident.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine, SCHEDULER_NAMES, type SchedulerName } from '../src/engine/index.ts';
 import { arg, fmt, isChild, isQuick, median, peakRssMB, printTable, runChild, saveResult, type BenchResult } from './lib.ts';
@@ -87,7 +94,31 @@ function holdBareHeap(resident: number, ops: number, mode: string): Result {
   return { events: ops, eventsPerSec: ops / (wallMs / 1000), wallMs, rssMB: peakRssMB() };
 }
 
+const CPP_IMPLS = ['C++ calendar', 'C++ heap4'] as const;
+/** A ratio, or '-' when its reference row was not run (--impls). */
+const orDash = (x: number) => (Number.isNaN(x) ? '-' : fmt(x));
 const IMPLS = ['bare heap (no engine)', ...SCHEDULER_NAMES] as const;
+
+/** Compiles bench/cpp/hold.cpp with `g++ -O2` into a temporary directory; undefined (with a note) without g++. */
+function buildCpp(self: string): { bin: string; dir: string } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'orrery-hold-'));
+  const bin = join(dir, 'hold');
+  try {
+    execFileSync('g++', ['-O2', '-std=c++17', '-o', bin, join(dirname(self), 'cpp', 'hold.cpp')], { stdio: 'pipe' });
+    return { bin, dir };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'g++ not found' : `g++ failed: ${String((e as { stderr?: unknown }).stderr ?? e).trim().split('\n')[0]}`;
+    console.log(`note: C++ peer skipped (${why}); the table has no C++ rows and no ratio column`);
+    return undefined;
+  }
+}
+
+function runCpp(bin: string, impl: string, resident: number, ops: number, mode: string): Result {
+  const queue = impl === CPP_IMPLS[0] ? 'calendar' : 'heap4';
+  const out = execFileSync(bin, [queue, String(resident), String(ops), mode], { encoding: 'utf8' });
+  return { ...(JSON.parse(out.trim()) as Result), rssMB: NaN };
+}
 
 if (isChild()) {
   const [, , , impl, resident, ops, mode] = process.argv;
@@ -100,35 +131,53 @@ if (isChild()) {
   const ops = Number(arg('ops', isQuick() ? '500000' : '4000000'));
   const mode = arg('mode', 'rand');
   const self = fileURLToPath(import.meta.url);
+  const cpp = buildCpp(self);
+  const only = arg('impls', '');
+  const all: readonly string[] = cpp ? [...IMPLS, ...CPP_IMPLS] : IMPLS;
+  const unknown = only === '' ? [] : only.split(',').filter((x) => !all.includes(x));
+  if (unknown.length > 0) {
+    console.error(`bench/engine: --impls: unknown "${unknown.join('", "')}"; expected a comma-separated list of: ${all.join(', ')}`);
+    process.exit(2);
+  }
+  const impls = only === '' ? all : all.filter((x) => only.split(',').includes(x));
   console.log(`engine hold model, mode=${mode}, ${ops.toLocaleString('en-US')} timed ops per run (heap-js: at most 2,000,000 at 1e6), median of ${runs}`);
   const rows: (string | number)[][] = [];
   const cases: BenchResult['cases'] = [];
   for (const resident of [1e3, 1e5, 1e6]) {
     const samples = new Map<string, Result[]>();
     for (let r = 0; r < runs; r++) {
-      for (const impl of IMPLS) {
+      for (const impl of impls) {
         const n = impl === 'heap-js' && resident >= 1e6 ? Math.min(ops, 2_000_000) : ops;
-        const res = runChild<Result>(self, [impl, String(resident), String(n), mode]);
+        const res = impl.startsWith('C++')
+          ? runCpp(cpp!.bin, impl, resident, n, mode)
+          : runChild<Result>(self, [impl, String(resident), String(n), mode]);
         samples.set(impl, [...(samples.get(impl) ?? []), res]);
       }
     }
-    const ref = median(samples.get('heap-js')!.map((x) => x.eventsPerSec));
-    const bare = median(samples.get(IMPLS[0])!.map((x) => x.eventsPerSec));
-    for (const impl of IMPLS) {
+    const med = (impl: string) => (samples.has(impl) ? median(samples.get(impl)!.map((x) => x.eventsPerSec)) : NaN);
+    const ref = med('heap-js');
+    const bare = med(IMPLS[0]);
+    const cppCal = med(CPP_IMPLS[0]);
+    for (const impl of impls) {
       const xs = samples.get(impl)!;
       const eps = median(xs.map((x) => x.eventsPerSec));
       const wallMs = median(xs.map((x) => x.wallMs)), rssMB = Math.max(...xs.map((x) => x.rssMB));
-      const events = xs[0]!.events; // timed events: the ops, plus the resident events drained at the end (engine)
-      rows.push([impl, resident.toExponential(0), events.toLocaleString('en-US'), fmt(eps / 1e6), fmt(wallMs, 0), fmt(rssMB, 0), fmt(eps / ref), fmt(eps / bare)]);
-      cases.push({ id: `hold-${impl}-${resident}`, impl, resident, eventsPerSec: eps, wallMs, rssMB, events });
+      const events = xs[0]!.events; // timed events: the ops, plus the resident events drained at the end
+      const row = [impl, resident.toExponential(0), events.toLocaleString('en-US'), fmt(eps / 1e6), fmt(wallMs, 0), Number.isNaN(rssMB) ? '-' : fmt(rssMB, 0), orDash(eps / ref), orDash(eps / bare)];
+      rows.push(cpp ? [...row, orDash(eps / cppCal)] : row);
+      cases.push({ id: `hold-${impl}-${resident}`, impl, resident, eventsPerSec: eps, wallMs, rssMB, events, ...(cpp ? { xCppCalendar: eps / cppCal } : {}) });
     }
   }
-  printTable(['scheduler', 'resident', 'events', 'M events/s', 'wall ms', 'peak RSS MB', 'x heap-js', 'x bare heap'], rows);
+  if (cpp) rmSync(cpp.dir, { recursive: true, force: true });
+  const headers = ['scheduler', 'resident', 'events', 'M events/s', 'wall ms', 'peak RSS MB', 'x heap-js', 'x bare heap'];
+  printTable(cpp ? [...headers, 'x C++ calendar'] : headers, rows);
   const at = (impl: string, r: number) => fmt((cases.find((c) => c.impl === impl && c.resident === r)?.eventsPerSec as number) / 1e6);
+  const ratio = (r: number) => fmt(cases.find((c) => c.impl === 'calendar' && c.resident === r)?.xCppCalendar as number);
   saveResult('engine', {
     summary: [
       `Engine hold model (${mode} delays), M events/s at 1e3 / 1e5 / 1e6 resident events: ` +
-        IMPLS.map((impl) => `${impl} ${at(impl, 1e3)} / ${at(impl, 1e5)} / ${at(impl, 1e6)}`).join('; ') + '.',
+        impls.map((impl) => `${impl} ${at(impl, 1e3)} / ${at(impl, 1e5)} / ${at(impl, 1e6)}`).join('; ') + '.',
+      ...(cpp ? [`Orrery calendar / C++ calendar, same run: ${ratio(1e3)} / ${ratio(1e5)} / ${ratio(1e6)} at 1e3 / 1e5 / 1e6 (target >= 0.7).`] : []),
     ],
     cases,
   });

@@ -35,7 +35,7 @@ export function registerConvert(program: Command): void {
         '  orrery convert traces/pipeline-4.json /tmp/pipe --to chakra && orrery convert --from chakra /tmp/pipe /tmp/pipe.json\n' +
         '  orrery convert --from workload llama-70b -t switch:8,switch:64 /tmp/llama.msgpack')
     .argument('<in>', 'input: a trace file, a Chakra prefix, an ASTRA-sim text file, or a workload description')
-    .argument('convert: output', 'output file (.json, .yaml, .msgpack, optionally .gz), or a prefix with --to chakra')
+    .argument('<out>', 'output file (.json, .yaml, .msgpack, optionally .gz), or a prefix with --to chakra')
     .option('--from <kind>', `input kind: ${Object.keys(FROM).join(', ')}`, choiceOpt('--from', Object.keys(FROM) as From[]), 'trace')
     .option('--to <kind>', 'output kind: trace (default) or chakra', choiceOpt('--to', ['trace', 'chakra'] as const))
     .option('-t, --topology <topo>', 'topology whose NPUs per dimension an importer or the Chakra exporter needs (involved_dim, TP placement)')

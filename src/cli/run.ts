@@ -53,7 +53,7 @@ export function registerRun(program: Command): void {
         'Examples:\n' +
         '  orrery run -t ring:4 --trace traces/dp-overlap-4.json\n' +
         '  orrery run -t switch:8,switch:16 --workload gpt-13b --set model.layers=4 --set training.globalBatch=16\n' +
-        '  orrery run --workload gpt-13b --set model.layers=4 --set training.globalBatch=16   (on the cluster the workload names: dgx-a100:16)\n' +
+        '  orrery run --workload gpt-13b --set model.layers=4 --set training.globalBatch=16\n' +
         '  orrery convert traces/pipeline-4.json /tmp/pipe --to chakra && orrery run -t ring:4 --chakra /tmp/pipe\n' +
         '  orrery run -t ring:4,ring:4 --astra-workload traces/astra/Resnet50_DataParallel.txt\n' +
         '  orrery run --astra-workload traces/astra/Resnet50_DataParallel.txt --astra-network traces/astra/Ring_4npus.yml --astra-system traces/astra/Ring_4chunks.json\n' +

@@ -42,6 +42,10 @@ export class AstraAwareNetwork implements NetworkModel {
   private readonly bw: Float64Array; // bytes per ns
   private readonly linkBase: Float64Array; // first link id of each dimension
   private readonly linksPerLine: Float64Array;
+  /** Per dimension d and NPU i, at d·npus + i: i's coordinate in d, and the first link id of i's line in d. */
+  private readonly coord: Int32Array;
+  private readonly lineBase: Int32Array;
+  private readonly npus: number;
 
   // links
   private readonly linkDim: Uint8Array;
@@ -80,6 +84,19 @@ export class AstraAwareNetwork implements NetworkModel {
       this.linkBase[d] = links;
       this.linksPerLine[d] = this.kinds[d] === FC ? n * n : 2 * n;
       links += (topology.npus / n) * this.linksPerLine[d]!;
+    }
+    if (links > 2 ** 31 - 1) throw new RangeError(`astra-aware: ${links} links exceed the 2^31 - 1 link ids`);
+    // coordinates and line bases, computed once here so that forwarding a message divides nothing
+    const N = topology.npus;
+    this.npus = N;
+    this.coord = new Int32Array(D * N);
+    this.lineBase = new Int32Array(D * N);
+    for (let d = 0; d < D; d++) {
+      const st = this.strides[d]!, n = this.sizes[d]!;
+      for (let i = 0; i < N; i++) {
+        this.coord[d * N + i] = Math.floor(i / st) % n;
+        this.lineBase[d * N + i] = this.lineLinks(d, i, st, n);
+      }
     }
     this.linkDim = new Uint8Array(links);
     for (let d = 0; d < D; d++) this.linkDim.fill(d, this.linkBase[d]!, d + 1 < D ? this.linkBase[d + 1]! : links);
@@ -120,26 +137,27 @@ export class AstraAwareNetwork implements NetworkModel {
     const here = this.pos[m]!;
     const sw = this.atSwitch[m]!;
     const dst = this.dst[m]!;
+    const coord = this.coord;
     let linkId: number;
     if (sw >= 0) {
       // at the switch of dimension sw: down to the destination's coordinate
-      const st = this.strides[sw]!, n = this.sizes[sw]!;
-      const cb = Math.floor(dst / st) % n, ca = Math.floor(here / st) % n;
-      linkId = this.lineLinks(sw, here, st, n) + 2 * cb + 1;
-      this.pos[m] = here + (cb - ca) * st;
+      const o = sw * this.npus;
+      const cb = coord[o + dst]!, ca = coord[o + here]!;
+      linkId = this.lineBase[o + here]! + 2 * cb + 1;
+      this.pos[m] = here + (cb - ca) * this.strides[sw]!;
       this.atSwitch[m] = -1;
     } else {
       if (here === dst) return this.deliver(m);
       // first dimension in which here and dst differ
-      let d = 0, st = 1, n = this.sizes[0]!, ca = here % n, cb = dst % n;
+      let d = 0, o = 0, ca = coord[here]!, cb = coord[dst]!;
       while (ca === cb) {
-        st *= n;
         d++;
-        n = this.sizes[d]!;
-        ca = Math.floor(here / st) % n;
-        cb = Math.floor(dst / st) % n;
+        o += this.npus;
+        ca = coord[o + here]!;
+        cb = coord[o + dst]!;
       }
-      const base = this.lineLinks(d, here, st, n);
+      const n = this.sizes[d]!, st = this.strides[d]!;
+      const base = this.lineBase[o + here]!;
       switch (this.kinds[d]) {
         case RING: {
           const cw = (cb - ca + n) % n;

@@ -1,0 +1,230 @@
+// The hold model in plain C++, the native peer of bench/engine.ts: pop the earliest event, schedule one at
+// now + delay, with the same xorshift delays, seed, warm-up and drain as the TypeScript bench, so the events/s of
+// both can be read side by side. Two queues, both ordered by (time, seq) with FIFO among equal times:
+//   heap4    a 4-ary min-heap of (time, seq, payload) structs;
+//   calendar a calendar queue over distinct times with a FIFO of events per time: the same algorithm as
+//            Orrery's CalendarScheduler (src/engine/scheduler.ts), so the ratio measures the language, not the design.
+// Build: g++ -O2 -std=c++17 -o hold hold.cpp      Run: ./hold <heap4|calendar> <resident> <ops> <rand|tie>
+// Prints one JSON line: {"events":…,"eventsPerSec":…,"wallMs":…,"checksum":…}
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+struct Rng {
+  uint32_t x;
+  bool tie;
+  uint32_t next() {
+    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+    return tie ? 1000u * (1u + (x & 15u)) : x % 2000u;
+  }
+};
+
+struct Ev { double t; double s; int32_t a; };
+
+class Heap4 {
+  std::vector<Ev> h;
+ public:
+  size_t size() const { return h.size(); }
+  void push(double t, double s, int32_t a) {
+    size_t i = h.size();
+    h.push_back(Ev{t, s, a});
+    while (i > 0) {
+      size_t p = (i - 1) >> 2;
+      if (h[p].t <= t) break;
+      h[i] = h[p];
+      i = p;
+    }
+    h[i] = Ev{t, s, a};
+  }
+  // precondition: non-empty
+  Ev pop() {
+    Ev top = h[0];
+    Ev last = h.back();
+    h.pop_back();
+    size_t n = h.size();
+    if (n == 0) return top;
+    size_t i = 0;
+    for (;;) {
+      size_t c = 4 * i + 1;
+      if (c >= n) break;
+      size_t m = c, e = c + 4 < n ? c + 4 : n;
+      for (size_t k = c + 1; k < e; k++)
+        if (h[k].t < h[m].t || (h[k].t == h[m].t && h[k].s < h[m].s)) m = k;
+      if (last.t < h[m].t || (last.t == h[m].t && last.s < h[m].s)) break;
+      h[i] = h[m];
+      i = m;
+    }
+    h[i] = last;
+    return top;
+  }
+};
+
+// Calendar queue over distinct times (R. Brown, CACM 1988), each time an entry holding a FIFO of events.
+class Calendar {
+  struct Node { int32_t a; int32_t next; };
+  struct Entry { double t; int32_t head, tail, next; };
+  std::vector<Node> nodes; std::vector<int32_t> nfree;
+  std::vector<Entry> ents; std::vector<int32_t> efree;
+  std::vector<int32_t> head;
+  int64_t nb = 0, mask = 0, cur = 0;
+  double width = 1, invW = 1;
+  int32_t minEntry = -1, lastEntry = -1;
+  double lastTime = std::numeric_limits<double>::quiet_NaN();
+  size_t n = 0, nEntries = 0;
+  uint64_t work = 0, ops = 0;
+
+  int32_t newEntry(double t) {
+    int32_t e;
+    if (!efree.empty()) { e = efree.back(); efree.pop_back(); }
+    else { e = (int32_t)ents.size(); ents.push_back(Entry{}); }
+    ents[e] = Entry{t, -1, -1, -1};
+    return e;
+  }
+  void setBuckets(int64_t nbk, double w) {
+    nb = nbk; mask = nbk - 1; width = w; invW = 1 / w;
+    head.assign((size_t)nb, -1);
+  }
+  int32_t findMin() {
+    int64_t c = cur;
+    for (int64_t k = 0; k < nb; k++, c++) {
+      int32_t e = head[(size_t)(c & mask)];
+      if (e != -1 && (int64_t)std::floor(ents[e].t * invW) <= c) { work += k; cur = c; minEntry = e; return e; }
+    }
+    int32_t best = -1; double bt = std::numeric_limits<double>::infinity();
+    for (int64_t b = 0; b < nb; b++) { int32_t e = head[(size_t)b]; if (e != -1 && ents[e].t < bt) { bt = ents[e].t; best = e; } }
+    work += 2 * nb; cur = (int64_t)std::floor(bt * invW); minEntry = best;
+    return best;
+  }
+  void resize(int64_t nbk) {
+    std::vector<int32_t> order; order.reserve(nEntries);
+    while (order.size() < nEntries) {
+      int32_t e = minEntry != -1 ? minEntry : findMin();
+      head[(size_t)(cur & mask)] = ents[e].next; minEntry = -1; order.push_back(e);
+    }
+    size_t k = order.size(), m = k < 26 ? k : 26;
+    double w = width;
+    if (m >= 2) {
+      double mean = (ents[order[m - 1]].t - ents[order[0]].t) / (double)(m - 1), sum = 0; int cnt = 0;
+      for (size_t i = 1; i < m; i++) { double g = ents[order[i]].t - ents[order[i - 1]].t; if (g <= 2 * mean) { sum += g; cnt++; } }
+      w = std::fmax(1.0, 0.5 * sum / cnt);
+    }
+    setBuckets(nbk, w);
+    std::vector<int32_t> tails((size_t)nbk, -1);
+    for (int32_t e : order) {
+      size_t b = (size_t)((int64_t)std::floor(ents[e].t * invW) & mask);
+      ents[e].next = -1;
+      if (tails[b] == -1) head[b] = e; else ents[tails[b]].next = e;
+      tails[b] = e;
+    }
+    cur = k > 0 ? (int64_t)std::floor(ents[order[0]].t * invW) : 0;
+    minEntry = k > 0 ? order[0] : -1;
+    work = 0; ops = 0;
+  }
+  int32_t entryFor(double t) {
+    int64_t vb = (int64_t)std::floor(t * invW);
+    size_t b = (size_t)(vb & mask);
+    int32_t prev = -1, e = head[b];
+    while (e != -1 && ents[e].t < t) { prev = e; e = ents[e].next; work++; }
+    if (e != -1 && ents[e].t == t) return e;
+    int32_t ne = newEntry(t);
+    ents[ne].next = e;
+    if (prev == -1) head[b] = ne; else ents[prev].next = ne;
+    if (vb < cur || (vb == cur && prev == -1)) { cur = vb; minEntry = -1; }
+    if ((int64_t)++nEntries > nb >> 1) resize(nb * 2);
+    else if (++ops > (uint64_t)nb && work > 8 * ops) resize(nb);
+    return ne;
+  }
+
+ public:
+  Calendar() { setBuckets(16, 1); }
+  size_t size() const { return n; }
+  void push(double t, int32_t a) {
+    int32_t slot;
+    if (!nfree.empty()) { slot = nfree.back(); nfree.pop_back(); }
+    else { slot = (int32_t)nodes.size(); nodes.push_back(Node{}); }
+    nodes[slot] = Node{a, -1};
+    int32_t e;
+    if (t == lastTime) e = lastEntry;
+    else { e = entryFor(t); lastTime = t; lastEntry = e; }
+    int32_t tl = ents[e].tail;
+    if (tl == -1) ents[e].head = slot; else nodes[tl].next = slot;
+    ents[e].tail = slot;
+    n++;
+  }
+  // precondition: non-empty; returns the payload and sets *t
+  int32_t pop(double* t) {
+    int32_t e = minEntry != -1 ? minEntry : findMin();
+    int32_t slot = ents[e].head;
+    int32_t nx = nodes[slot].next;
+    int32_t a = nodes[slot].a;
+    *t = ents[e].t;
+    nfree.push_back(slot);
+    n--;
+    if (nx != -1) { ents[e].head = nx; return a; }
+    head[(size_t)(cur & mask)] = ents[e].next;
+    efree.push_back(e); nEntries--;
+    if (lastEntry == e) { lastEntry = -1; lastTime = std::numeric_limits<double>::quiet_NaN(); }
+    minEntry = -1;
+    if (nb > 16 && (int64_t)nEntries < nb >> 3) resize(nb >> 1);
+    else if (++ops > (uint64_t)nb && work > 8 * ops) resize(nb);
+    return a;
+  }
+};
+
+// The hold loop, as bench/engine.ts's holdEngine: fill `resident` events at now + delay, then pop until empty, each
+// pop scheduling one more event while `remaining` lasts. Returns the events popped.
+template <class Q> static uint64_t hold(Q& q, Rng& rng, double& now, double& seq, uint64_t resident, uint64_t remaining, int32_t& checksum);
+
+template <> uint64_t hold<Heap4>(Heap4& q, Rng& rng, double& now, double& seq, uint64_t resident, uint64_t remaining, int32_t& checksum) {
+  for (uint64_t i = 0; i < resident; i++) q.push(now + rng.next(), seq++, (int32_t)i);
+  uint64_t events = 0;
+  while (q.size() > 0) {
+    Ev e = q.pop();
+    now = e.t; events++;
+    checksum = (int32_t)((uint32_t)checksum + (uint32_t)e.a);
+    if (remaining > 0) { remaining--; q.push(now + rng.next(), seq++, e.a + 1); }
+  }
+  return events;
+}
+
+template <> uint64_t hold<Calendar>(Calendar& q, Rng& rng, double& now, double&, uint64_t resident, uint64_t remaining, int32_t& checksum) {
+  for (uint64_t i = 0; i < resident; i++) q.push(now + rng.next(), (int32_t)i);
+  uint64_t events = 0;
+  while (q.size() > 0) {
+    double t;
+    int32_t a = q.pop(&t);
+    now = t; events++;
+    checksum = (int32_t)((uint32_t)checksum + (uint32_t)a);
+    if (remaining > 0) { remaining--; q.push(now + rng.next(), a + 1); }
+  }
+  return events;
+}
+
+template <class Q> static void run(uint64_t resident, uint64_t ops, bool tie) {
+  Q q;
+  Rng rng{2463534242u, tie};
+  double now = 0, seq = 0;
+  int32_t checksum = 0;
+  hold(q, rng, now, seq, resident, ops < 1000000 ? ops : 1000000, checksum); // warm-up, then drain
+  auto t0 = std::chrono::steady_clock::now();
+  uint64_t events = hold(q, rng, now, seq, resident, ops, checksum);
+  double wallMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("{\"events\":%llu,\"eventsPerSec\":%.1f,\"wallMs\":%.3f,\"endNs\":%.0f,\"checksum\":%d}\n",
+              (unsigned long long)events, events / (wallMs / 1000), wallMs, now, checksum);
+}
+
+int main(int argc, char** argv) {
+  if (argc != 5) { std::fprintf(stderr, "usage: hold <heap4|calendar> <resident> <ops> <rand|tie>\n"); return 2; }
+  uint64_t resident = std::strtoull(argv[2], nullptr, 10), ops = std::strtoull(argv[3], nullptr, 10);
+  bool tie = std::strcmp(argv[4], "tie") == 0;
+  if (!tie && std::strcmp(argv[4], "rand") != 0) { std::fprintf(stderr, "hold: mode: expected rand or tie, got %s\n", argv[4]); return 2; }
+  if (std::strcmp(argv[1], "heap4") == 0) run<Heap4>(resident, ops, tie);
+  else if (std::strcmp(argv[1], "calendar") == 0) run<Calendar>(resident, ops, tie);
+  else { std::fprintf(stderr, "hold: queue: expected heap4 or calendar, got %s\n", argv[1]); return 2; }
+  return 0;
+}
