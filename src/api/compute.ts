@@ -2,13 +2,12 @@
  * Building a compute model for a run, `orrery kernel` and the validation suites: `roofline`, `kernel` (the
  * default) or `table` (measured times; reads the shipped profiles, so it lives here rather than in compute/).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   COMPUTE_MODELS, deviceAlias, getDevice, PRECISIONS, TableModel, vidurSamples, type KernelSample, type TableEntry, KernelModel, RooflineModel, type ComputeModel, type ComputeModelName, type DevicePreset,
   type Precision,
 } from '../compute/index.ts';
-import { InputError } from '../io/index.ts';
+import { InputError, readInputFile } from '../io/index.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
 import { parseSimpleCsv, readVidurProfiles } from '../io/profiles.ts';
 import { CSV_COLUMNS, kernelFromFields } from './kernel-fields.ts';
@@ -29,12 +28,7 @@ export function vidurProfileSamples(): KernelSample[] {
  * `timeNs` (the measured time, ns). Rows of other devices are ignored by a model of one device.
  */
 export function readKernelTable(path: string): (TableEntry & { device: string })[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const text = readInputFile(path, 'kernel table', 'utf8'); // regular files only, size-capped (io/input.ts)
   const csv = parseSimpleCsv(text, path);
   const allowed = [...CSV_COLUMNS.filter((c) => c !== 'compute'), 'timeNs'];
   for (const h of csv.header) if (!allowed.includes(h)) throw new InputError(`${path}: unknown column "${h}"; expected: ${allowed.join(', ')}`);

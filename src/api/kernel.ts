@@ -7,11 +7,10 @@
  * batched GEMMs and attention, `batch,heads,kvHeads,seqQ,seqKv,headDim,flash,causal,backward`; optional
  * `compute`. A cell left blank does not apply. Rows are predicted in order.
  */
-import { readFileSync } from 'node:fs';
 import {
   checkKernel, ComputeError, PRECISIONS, type ComputeModel, type ComputeModelName, type KernelDesc, type Precision,
 } from '../compute/index.ts';
-import { InputError } from '../io/index.ts';
+import { InputError, readInputFile } from '../io/index.ts';
 import { parseSimpleCsv } from '../io/profiles.ts';
 import { createComputeModel, DEFAULT_COMPUTE_MODEL } from './compute.ts';
 import { CSV_COLUMNS, kernelFromFields } from './kernel-fields.ts';
@@ -74,12 +73,7 @@ export function kernelWarnings(): string[] {
 
 /** Reads and predicts a batch CSV, in row order. */
 export function predictKernelCsv(path: string, defaults: { compute?: string; precision?: Precision; tables?: string[] } = {}): KernelResult[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const text = readInputFile(path, 'kernel batch CSV', 'utf8'); // regular files only, size-capped (io/input.ts)
   const csv = parseSimpleCsv(text, path);
   for (const h of csv.header) {
     if (!CSV_COLUMNS.includes(h)) throw new InputError(`${path}: unknown column "${h}"; expected: ${CSV_COLUMNS.join(', ')}`);
