@@ -16,11 +16,11 @@ import {
   encodingFromPath, InputError, readTraceFile, writeChromeTrace, writeTraceFile, type TraceEncoding,
 } from '../io/index.ts';
 import {
-  buildTimeline, getDevice, recordBusBwGBps, Replay, TraceError, validateTrace, type DevicePreset, type IssuePolicy,
+  buildTimeline, getDevice, NcclTimer, recordBusBwGBps, Replay, TraceError, validateTrace, type DevicePreset, type IssuePolicy,
   type Precision, type Trace,
 } from '../workload/index.ts';
 import { COMPUTE_MODELS, type ComputeModelName } from '../compute/index.ts';
-import { algorithmLabel, systemFor } from './collective.ts';
+import { algorithmLabel, isAuto, systemFor } from './collective.ts';
 import { checkMemory, type RunMemory } from './memory.ts';
 import type { MemoryReport } from '../workload/index.ts';
 import { createComputeModel, DEFAULT_COMPUTE_MODEL } from './compute.ts';
@@ -153,7 +153,11 @@ export interface RunSpec {
   loadWarnings?: string[];
   /** Network model name. Default: analytical. */
   model?: string;
-  /** Algorithms for collectives that name none: one for every dimension, or one per dimension. Default: ring. */
+  /**
+   * Algorithms for collectives that name none: one for every dimension, or one per dimension. Default: ring. `auto`
+   * (alone): on a cluster preset, each such collective takes the NCCL-like model's time for its operation, bytes and
+   * group (docs/collectives-nccl.md; barrier, which the model does not cover, runs ring); elsewhere, ring.
+   */
   algorithms?: readonly (AlgorithmSpec | string)[];
   /** Per operation, for collectives that name no algorithm (overrides `algorithms`; ASTRA-sim system files). */
   algorithmsByOp?: Partial<Record<CollectiveOp, readonly AlgorithmSpec[]>>;
@@ -296,8 +300,13 @@ export function runTrace(spec: RunSpec): RunReport {
   if (!device && spec.compute !== undefined && !COMPUTE_MODELS.includes(spec.compute as ComputeModelName)) {
     throw new InputError(`unknown compute model "${spec.compute}"; expected one of: ${COMPUTE_MODELS.join(', ')}`);
   }
-  const algorithms = (spec.algorithms ?? ['ring']).map((a) => (typeof a === 'string' ? parseAlgorithm(a, '--algo') : a));
   const model = spec.model ?? DEFAULT_NETWORK_MODEL;
+  const auto = isAuto(spec.algorithms);
+  if (auto && model.startsWith('astra-')) {
+    throw new InputError(`--algo auto applies to the native models (analytical, flow); ${model} takes explicit algorithms (ring, direct, halvingDoubling, doubleBinaryTree)`);
+  }
+  const nccl = auto && topo.cluster ? new NcclTimer(topo) : undefined;
+  const algorithms = (auto ? ['ring'] : spec.algorithms ?? ['ring']).map((a) => (typeof a === 'string' ? parseAlgorithm(a, '--algo') : a));
   const stragglers = spec.stragglers instanceof Map ? spec.stragglers : new Map(Object.entries(spec.stragglers ?? {}).map(([k, f]) => [Number(k), f as number]));
   const seed = spec.seed ?? 1;
   const maxEvents = spec.maxEvents ?? DEFAULT_MAX_EVENTS;
@@ -309,6 +318,7 @@ export function runTrace(spec: RunSpec): RunReport {
   const replay = new Replay(engine, network, system, v, {
     algorithms,
     ...(spec.algorithmsByOp ? { algorithmsByOp: spec.algorithmsByOp } : {}),
+    ...(nccl ? { nccl } : {}),
     policy,
     record: spec.timeline !== undefined,
     compute: {
@@ -353,7 +363,8 @@ export function runTrace(spec: RunSpec): RunReport {
       ...(spec.trace.meta?.name ? { name: spec.trace.meta.name } : {}), ...(spec.source ? { source: spec.source } : {}),
       ranks: spec.trace.ranks, ops: v.stats.ops, collectives: collectives.length, p2p: v.stats.p2p,
     },
-    topology: topo.name, npus: topo.npus, model, policy, algorithms: algorithms.map(algorithmLabel),
+    topology: topo.name, npus: topo.npus, model, policy,
+    algorithms: nccl ? ['auto (NCCL-like model per collective)'] : algorithms.map(algorithmLabel),
     chunks: system.options.chunks ?? DEFAULT_SYSTEM.chunks,
     ...(device ? { device: device.name } : {}),
     ...(computeModel ? { compute: computeModel.name } : {}),

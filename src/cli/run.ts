@@ -61,7 +61,7 @@ export function registerRun(program: Command): void {
         '  orrery run -t ring:2 --trace traces/pingpong-2.json --timeline /tmp/pp.json\n' +
         '  (then open /tmp/pp.json at ui.perfetto.dev)')
   addWorkloadOptions(cmd);
-  addAstraOptions(addSystemOptions(cmd, 'algorithm for collectives that name none', 'required unless --astra-network'))
+  addAstraOptions(addSystemOptions(cmd, 'algorithm for collectives that name none', 'required unless --astra-network', 'auto'))
     .option('--policy <policy>', 'issue policy: streams (each stream runs its ops in order) or astra (ASTRA-sim: one op in flight per cpu / gpu compute / communication class, any ready op)', choiceOpt('--policy', ISSUE_POLICIES), 'streams')
     .option('--lenient', 'drop dependencies on op ids that do not exist, with a warning (real Chakra traces need it)')
     .option('--device <name>', `device preset for compute ops given as FLOPs/bytes: ${deviceNames().join(', ')} (default: the cluster preset's GPU; with --workload otherwise ${DEFAULT_WORKLOAD_DEVICE}, as sweep run)`)

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import {
   loadAstraRunSetup, COMPOSITIONS, DEFAULT_NETWORK_MODEL, DEFAULT_SYSTEM, InputError, networkModelNames, parseAlgorithm, resolveTopology,
-  SCHEDULER_NAMES, type SchedulerName, type SystemOptions,
+  SCHEDULER_NAMES, type AlgorithmSpec, type SchedulerName, type SystemOptions,
 } from '../api/index.ts';
 import { DEFAULT_MAX_EVENTS } from '../units/index.ts';
 import { choiceOpt, countOpt, intOpt, rangedTimeOpt, rangeListOpt, rangeOpt } from './options.ts';
@@ -101,7 +101,13 @@ export function systemFromOptions(opts: SystemCliOptions & AstraCliOptions, cmd?
     ...(opts.localMemBw !== undefined ? { localMemBwGBps: opts.localMemBw } : {}),
     ...(opts.flavor !== undefined ? { flavor: opts.flavor } : {}),
   };
-  const algorithms = opts.algo.split(',').map((a) => parseAlgorithm(a, '--algo'));
+  // `auto` (run's default): NCCL's choice on a cluster preset, ring elsewhere (api/run.ts); the ASTRA-sim models
+  // and inputs keep ring unless auto was asked for on the command line (runTrace then says it does not apply)
+  const autoGiven = cmd?.getOptionValueSource('algo') === 'cli';
+  const auto = opts.algo === 'auto' && (autoGiven || (!astra && !opts.model.startsWith('astra-')));
+  const algorithms: (AlgorithmSpec | string)[] = auto
+    ? ['auto']
+    : (opts.algo === 'auto' ? 'ring' : opts.algo).split(',').map((a) => parseAlgorithm(a, '--algo'));
   const scheduler = opts.scheduler ? { scheduler: opts.scheduler } : {};
   if (!astra) return { topology: resolved!, algorithms, model: opts.model, system, ...scheduler, warnings: [] as string[] };
   const setup = loadAstraRunSetup({

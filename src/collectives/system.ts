@@ -230,6 +230,14 @@ export class CollectiveSystem implements EventHandler {
     };
   }
 
+  /**
+   * A collective id that no instance of this system will take: for collectives a caller completes by other means
+   * (the replay's NCCL-timed ones), so ids stay unique across a run's records.
+   */
+  reserveId(): number {
+    return this.nextCollectiveId++;
+  }
+
   /** A new instance of a prepared collective: a finished one of the same template reset, or a new one. */
   instantiate(t: CollectiveTemplate, listener?: CollectiveListener): Collective {
     const priority = t.options.scheduling === 'LIFO' ? this.priorityCounter++ : this.priorityCounter--;

@@ -5,6 +5,7 @@ export {
   Replay, runReplay, recordBusBwGBps, ISSUE_POLICIES, type IssuePolicy, type ReplayOptions, type ReplayResult,
   type CollectiveRecord, type ComputeOptions,
 } from './replay.ts';
+export { NcclTimer, NcclCollective, type NcclTiming } from './nccl-timing.ts';
 export { buildTimeline, DEFAULT_TIMELINE_MAX_EVENTS, type TimelineModel, type TimelineOptions, type TimelineProcess, type TimelineThread } from './timeline.ts';
 export {
   trainingMemory, modelStateBytes, layerActivationBytes, largestParts, RECOMPUTE_MODES, type MemoryReport, type StageMemory,

@@ -41,6 +41,7 @@ import { createRng, type Engine, type EventHandler } from '../engine/index.ts';
 import type { NetworkModel } from '../network/index.ts';
 import { rooflineNs, type ComputeModel as ComputeEngine, type RooflineSettings as ComputeModel } from '../compute/index.ts';
 import { TypedPool } from './pool.ts';
+import { NcclCollective, type NcclTimer } from './nccl-timing.ts';
 import { TraceError, type CollOp, type ComputeOp, type Op } from './trace.ts';
 import { compactRanges, rankOfGlobal, type ProgramGraph, type ValidatedTrace } from './validate.ts';
 
@@ -67,6 +68,11 @@ export interface ReplayOptions {
   algorithms: readonly AlgorithmSpec[];
   /** Per operation, overriding `algorithms` (ASTRA-sim system files give one list per collective type). */
   algorithmsByOp?: Partial<Record<CollectiveOp, readonly AlgorithmSpec[]>>;
+  /**
+   * Time collectives that name no algorithms of their own with the NCCL-like model (`--algo auto` on a cluster
+   * preset; nccl-timing.ts) instead of simulating their messages. Operations it does not cover use `algorithms`.
+   */
+  nccl?: NcclTimer;
   policy?: IssuePolicy;
   compute?: ComputeOptions;
   /**
@@ -137,7 +143,7 @@ const R_NONE = 0, R_CPU = 1, R_GPU = 2, R_COMM = 3;
 // op states
 const S_PENDING = 0, S_READY = 1, S_ISSUED = 2, S_DONE = 3;
 // event kinds (third payload)
-const E_DONE = 0, E_ARRIVE = 1;
+const E_DONE = 0, E_ARRIVE = 1, E_NCCL = 2;
 
 
 /** A program compiled once for every rank that runs it. */
@@ -178,12 +184,12 @@ class Instance {
   /** Per member: the index of its coll op in its program (the member's rank is c.members[m]), -1 before it joins. */
   readonly ops: Int32Array;
   constructor(
-    public c: Collective, public group: number, public block: number, public seq: number, public tmpl: CollOp,
+    public c: Collective | NcclCollective, public group: number, public block: number, public seq: number, public tmpl: CollOp,
   ) {
     this.ops = new Int32Array(c.size).fill(-1);
   }
 
-  reuse(c: Collective, group: number, block: number, seq: number, tmpl: CollOp): this {
+  reuse(c: Collective | NcclCollective, group: number, block: number, seq: number, tmpl: CollOp): this {
     this.c = c;
     this.group = group;
     this.block = block;
@@ -284,6 +290,9 @@ export class Replay implements EventHandler, CollectiveListener {
   private readonly astra: boolean;
   private readonly algorithms: readonly AlgorithmSpec[];
   private readonly algorithmsByOp: Partial<Record<CollectiveOp, readonly AlgorithmSpec[]>>;
+  private readonly nccl: NcclTimer | undefined;
+  /** Members of each group block, as the Int32Array an NcclCollective holds (shared by its instances). */
+  private readonly blockMembers: (Int32Array | undefined)[] = [];
   private readonly busy: Uint8Array | null;
   private readonly readySets: (number[] | undefined)[] | null;
 
@@ -301,6 +310,7 @@ export class Replay implements EventHandler, CollectiveListener {
     this.astra = opts.policy === 'astra';
     this.algorithms = opts.algorithms;
     this.algorithmsByOp = opts.algorithmsByOp ?? {};
+    this.nccl = opts.nccl;
     this.base = v.base;
     this.rankProgram = v.rankProgram;
     const total = (this.total = v.base[R]!);
@@ -401,9 +411,13 @@ export class Replay implements EventHandler, CollectiveListener {
     this.drain();
   }
 
-  /** (rank, op, E_DONE): a compute or wait op ended; (recv, send, E_ARRIVE), global op numbers: a message arrived. */
+  /**
+   * (rank, op, E_DONE): a compute or wait op ended; (recv, send, E_ARRIVE), global op numbers: a message arrived;
+   * (id, 0, E_NCCL): a collective timed by the NCCL-like model ended.
+   */
   onEvent(a: number, b: number, c: number): void {
     if (c === E_DONE) this.complete(a, b);
+    else if (c === E_NCCL) this.ncclDone(this.instances[a]!);
     else {
       const sr = rankOfGlobal(this.base, b), rr = rankOfGlobal(this.base, a);
       const ri = a - this.base[rr]!;
@@ -433,6 +447,20 @@ export class Replay implements EventHandler, CollectiveListener {
       label = algos.join(',') || '-';
       this.planLabels.set(c.plan, label);
     }
+    this.finishRecord(inst, label, timeNs);
+  }
+
+  /** A collective timed by the NCCL-like model ended (now): every member's op completes, then its record. */
+  private ncclDone(inst: Instance): void {
+    const c = inst.c as NcclCollective;
+    for (let m = 0; m < c.size; m++) this.complete(c.members[m]!, inst.ops[m]!);
+    this.finishRecord(inst, c.timing.label, this.engine.now);
+    if (!this.draining) this.drain();
+  }
+
+  /** Completes an instance's record and lets go of the instance. */
+  private finishRecord(inst: Instance, label: string, timeNs: number): void {
+    const c = inst.c;
     const rec = this.recNum, k = inst.rec * REC;
     rec[k + 6] = c.startNs;
     rec[k + 7] = inst.lastJoinNs;
@@ -610,8 +638,13 @@ export class Replay implements EventHandler, CollectiveListener {
     let inst = open.items[open.head + seq - open.base];
     const tmpl = p.g.program.ops[i] as CollOp;
     if (!inst) {
-      let c: Collective;
-      try {
+      let c: Collective | NcclCollective;
+      const timing = this.nccl && !p.algorithms.has(i)
+        ? this.nccl.time(blockId, p.shape[i]!, gt.blocks[gi]![b]!, tmpl.op, tmpl.bytes) : null;
+      if (timing) {
+        const members = this.blockMembers[blockId] ?? (this.blockMembers[blockId] = Int32Array.from(gt.blocks[gi]![b]!));
+        c = new NcclCollective(this.system.reserveId(), members, timing);
+      } else try {
         const byShape = this.templates[blockId] ?? (this.templates[blockId] = new Map());
         let t = byShape.get(p.shape[i]!);
         if (!t) {
@@ -658,7 +691,18 @@ export class Replay implements EventHandler, CollectiveListener {
         if (this.state[x] === S_ISSUED) this.commStart(members[k]!, x);
       }
     }
-    this.system.join(inst.c, m);
+    if (inst.c instanceof NcclCollective) this.ncclJoin(inst, m);
+    else this.system.join(inst.c, m);
+  }
+
+  /** Member m joins a collective timed by the NCCL-like model: once all have, it ends after the model's time. */
+  private ncclJoin(inst: Instance, m: number): void {
+    const c = inst.c as NcclCollective, now = this.engine.now;
+    c.joinedAt[m] = now;
+    if (c.startNs < 0) c.startNs = now;
+    if (inst.joined < c.size) return;
+    if (c.timing.timeNs > 0) this.engine.schedule(c.timing.timeNs, this.h, c.id, 0, E_NCCL);
+    else this.ncclDone(inst);
   }
 
   private complete(r: number, i: number): void {
