@@ -31,9 +31,9 @@ describe('KernelStepTime', () => {
       { type: 'add', elements: m * h },
       // the prefill: causal (no context), 32 query heads over 8 KV heads
       { type: 'attention', batch: 1, heads: 32, kvHeads: 8, seqQ: 100, seqKv: 100, headDim: 128, causal: true, flash: true },
-      // 3 decodes with 10, 20, 33 cached tokens: keys read ⌈(11 + 21 + 34) / 3⌉ = 22 each, per KV head (8) the
+      // 3 decodes with 10, 20, 34 cached tokens: keys read ⌈(11 + 21 + 35) / 3⌉ = 23 each, per KV head (8) the
       // group's 32 / 8 = 4 query heads as rows
-      { type: 'attention', batch: 3, heads: 8, kvHeads: 8, seqQ: 4, seqKv: 22, headDim: 128, causal: false, flash: true },
+      { type: 'attention', batch: 3, heads: 8, kvHeads: 8, seqQ: 4, seqKv: 23, headDim: 128, causal: false, flash: true },
     ];
     const once: KernelDesc[] = [
       { type: 'embedding', elements: m * h },
@@ -41,7 +41,7 @@ describe('KernelStepTime', () => {
       { type: 'matmul', m: 4, k: h, n: 128256 }, // LM head for the 4 sequences sampled (the prefill completes)
     ];
     const expected = 32 * sum(layer, 'fp8') + sum(once, 'fp8');
-    expect(st.stepNs({ prefillTokens: [100], prefillContext: [0], decodeKv: [10, 20, 33], samples: 4 })).toBe(expected);
+    expect(st.stepNs({ prefillTokens: [100], prefillContext: [0], decodeKv: [10, 20, 34], samples: 4 })).toBe(expected);
   });
 
   it('a chunk after more context than its length is not causal-halved; TP 2 adds two all-reduces of m·h·w per layer', () => {
