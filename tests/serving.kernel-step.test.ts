@@ -71,6 +71,34 @@ describe('KernelStepTime', () => {
     expect(calls).toEqual([64 * 4096 * 2]); // memoized by m: one all-reduce size asked once
   });
 
+  it('MoE (Mixtral 8x7B, TP 2): a router GEMM and the experts in use as one batched GEMM, rows spread evenly', () => {
+    const model = modelShape({ workload: 'mixtral-8x7b' }); // bf16
+    const st = new KernelStepTime(rankShapes(model, 2), getDevice('h100'), { allReduceNs: () => 500 });
+    // 3 decodes: m = 3, routed m·topK = 6 rows over min(8 experts, 6) = 6 experts in use, ⌈6 / 6⌉ = 1 row each;
+    // at TP 2: 16 query heads, 4 KV heads (kvd = 512), f/T = 7168, V/T = 16000
+    const m = 3, h = 4096;
+    const layer: KernelDesc[] = [
+      { type: 'rmsnorm', elements: m * h },
+      { type: 'matmul', m, k: h, n: 2048 + 2 * 512 },
+      { type: 'rope', elements: m * (2048 + 512) },
+      { type: 'matmul', m, k: 2048, n: h },
+      { type: 'add', elements: m * h },
+      { type: 'rmsnorm', elements: m * h },
+      { type: 'matmul', m, k: h, n: 8 }, // router
+      { type: 'matmul', m: 1, k: h, n: 2 * 7168, batch: 6 }, // experts' gate and up
+      { type: 'silu-mul', elements: 6 * 7168 },
+      { type: 'matmul', m: 1, k: 7168, n: h, batch: 6 }, // experts' down
+      { type: 'add', elements: m * h },
+      // keys ⌈(100 + 200 + 300) / 3⌉ = 200; per KV head the 16 / 4 = 4 query heads of its group as rows
+      { type: 'attention', batch: 3, heads: 4, kvHeads: 4, seqQ: 4, seqKv: 200, headDim: 128, causal: false, flash: true },
+    ];
+    const once: KernelDesc[] = [
+      { type: 'embedding', elements: m * h }, { type: 'rmsnorm', elements: m * h }, { type: 'matmul', m: 3, k: h, n: 16000 },
+    ];
+    const expected = 32 * (sum(layer, 'bf16') + 2 * 500) + sum(once, 'bf16');
+    expect(st.stepNs({ prefillTokens: [], prefillContext: [], decodeKv: [99, 199, 299], samples: 3 })).toBe(expected);
+  });
+
   it('is the default of runServe; --step-model roofline keeps the old model; an unknown name lists the valid ones', () => {
     const opts = { workload: 'llama-3.1-8b', topology: 'dgx-h100', replicas: 1, tp: 1, scheduler: 'vllm', requests: 4, seed: 1 };
     const { stepTimes } = buildReplicas(opts);

@@ -3,8 +3,9 @@
  * scheduler and router, and requests (synthetic or a trace) in; serving metrics out.
  *
  * Composition: the model's shapes come from `workloads/*.json`; each replica r takes the NPUs r·T … r·T + T − 1
- * of the topology (so TP groups sit in its fastest dimension); its step time is the serving roofline
- * (serving/step-time.ts) on the device preset, with the TP all-reduces timed by the collective model on exactly
+ * of the topology (so TP groups sit in its fastest dimension); its step time is the kernel compute model summed
+ * over the step's kernels (serving/kernel-step-time.ts; `stepModel: 'roofline'` for serving/step-time.ts) on the
+ * device preset, with the TP all-reduces timed by the collective model on exactly
  * those NPUs (memoized by size). HBM per GPU comes from the device table below (or `gpuMemoryBytes`).
  */
 import { existsSync, writeFileSync } from 'node:fs';
