@@ -49,7 +49,7 @@ export {
   type MemoryOptions, type RecomputeMode, type AttentionKind,
 } from '../workload/index.ts';
 export {
-  runServe, buildRequests, buildReplicas, modelShape, parseLength, parseSlo, requestRows, DEVICE_MEMORY_BYTES, SERVING_TRACES_DIR,
+  runServe, buildRequests, buildReplicas, modelShape, STEP_MODELS, DEFAULT_STEP_MODEL, parseLength, parseSlo, requestRows, DEVICE_MEMORY_BYTES, SERVING_TRACES_DIR,
   type ServeOptions, type ServeReport, type ServeRun,
 } from './serve.ts';
 export { SCHEDULER_KINDS, ROUTERS, ServingError } from '../serving/index.ts';

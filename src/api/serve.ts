@@ -3,8 +3,9 @@
  * scheduler and router, and requests (synthetic or a trace) in; serving metrics out.
  *
  * Composition: the model's shapes come from `workloads/*.json`; each replica r takes the NPUs r·T … r·T + T − 1
- * of the topology (so TP groups sit in its fastest dimension); its step time is the serving roofline
- * (serving/step-time.ts) on the device preset, with the TP all-reduces timed by the collective model on exactly
+ * of the topology (so TP groups sit in its fastest dimension); its step time is the kernel compute model summed
+ * over the step's kernels (serving/kernel-step-time.ts; `stepModel: 'roofline'` for serving/step-time.ts) on the
+ * device preset, with the TP all-reduces timed by the collective model on exactly
  * those NPUs (memoized by size). HBM per GPU comes from the device table below (or `gpuMemoryBytes`).
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { serveTimeline } from './serve-timeline.ts';
 import { DEFAULT_TIMELINE_MAX_EVENTS } from '../workload/timeline.ts';
 import { DEFAULT_NETWORK_MODEL } from '../network/index.ts';
 import {
-  planMemory, rankShapes, RooflineStepTime, serveMetrics, simulateServing, syntheticRequests, traceRequests, ServingError,
+  planMemory, rankShapes, RooflineStepTime, KernelStepTime, serveMetrics, simulateServing, syntheticRequests, traceRequests, ServingError,
   meetsSlo, DEFAULT_SCHEDULER_CONFIG, SCHEDULER_KINDS, ROUTERS,
   type ArrivalSpec, type LengthSpec, type MemoryPlan, type ModelShape, type Request, type SchedulerConfig, type ServeMetrics,
   type ServeSimResult, type Slo, type StepTimeModel,
@@ -37,6 +38,10 @@ export const DEVICE_MEMORY_BYTES: Record<string, number> = {
   'A100-SXM4-80GB': 80 * 2 ** 30,
   'H100-SXM5-80GB': 80 * 2 ** 30,
 };
+
+/** Step-time models of `orrery serve` (serving/kernel-step-time.ts, serving/step-time.ts). */
+export const STEP_MODELS = ['kernel', 'roofline'] as const;
+export const DEFAULT_STEP_MODEL = 'kernel';
 
 export interface ServeOptions {
   /** Workload name (`workloads/NAME.json`) or file; its `model` section is served. */
@@ -77,6 +82,8 @@ export interface ServeOptions {
   chunkSize?: number;
   /** Network model for the TP collectives (default: the project's default model). */
   networkModel?: string;
+  /** How a step is timed: `kernel` (default: the kernel compute model per kernel) or `roofline`. */
+  stepModel?: string;
   /** Write the per-request CSV here. */
   csv?: string;
   /** Write a Perfetto (Chrome trace) timeline of every replica's steps here. */
@@ -123,6 +130,9 @@ export interface ServeReport {
     memory: MemoryPlan;
     schedulerConfig: SchedulerConfig;
     networkModel: string;
+    /** The step-time model, and for `kernel` where its device constants come from. */
+    stepModel: string;
+    stepModelSource: string;
   };
 }
 
@@ -214,6 +224,7 @@ export interface ServeRun {
 /** Everything but the request stream: the per-replica step-time models and the KV plan. */
 export function buildReplicas(opts: ServeOptions): {
   stepTimes: StepTimeModel[]; memory: MemoryPlan; model: ModelShape; device: DevicePreset; topologyName: string; networkModel: string;
+  stepModel: string; stepModelSource: string;
   kvTransfer: InterpolatedKvTransfer;
 } {
   const model = modelShape(opts);
@@ -234,6 +245,8 @@ export function buildReplicas(opts: ServeOptions): {
   if (!(util > 0 && util <= 1)) throw new InputError(`--gpu-memory-utilization: expected a fraction in (0, 1], got ${util}`);
   const memory = planMemory(shapes, gpuMem, util, opts.blockSize ?? 16);
   const networkModel = opts.networkModel ?? DEFAULT_NETWORK_MODEL;
+  const stepModel = opts.stepModel ?? DEFAULT_STEP_MODEL;
+  if (!(STEP_MODELS as readonly string[]).includes(stepModel)) throw new InputError(`--step-model "${stepModel}": expected one of: ${STEP_MODELS.join(', ')}`);
   // replicas whose TP groups are translates of one another inside the first dimension of a logical topology (all
   // of whose dimension kinds are symmetric) share one all-reduce table; otherwise each replica has its own
   const d0 = topology.dims[0]!.npus;
@@ -246,10 +259,14 @@ export function buildReplicas(opts: ServeOptions): {
       comm = new InterpolatedAllReduce(topology, Array.from({ length: T }, (_, i) => r * T + i), networkModel);
       comms.set(key, comm);
     }
-    return new RooflineStepTime(shapes, device, comm);
+    return stepModel === 'kernel' ? new KernelStepTime(shapes, device, comm) : new RooflineStepTime(shapes, device, comm);
   });
   const kvTransfer = new InterpolatedKvTransfer(topology, T, networkModel);
-  return { stepTimes, memory, model, device, topologyName: topology.name, networkModel, kvTransfer };
+  const first = stepTimes[0]!;
+  const stepModelSource = first instanceof KernelStepTime
+    ? `kernel model, ${first.model.constants.fittedOn}`
+    : `roofline at ${device.computeEfficiency} of peak FLOPS, ${device.memoryEfficiency} of HBM bandwidth`;
+  return { stepTimes, memory, model, device, topologyName: topology.name, networkModel, kvTransfer, stepModel, stepModelSource };
 }
 
 export function runServe(opts: ServeOptions): ServeRun {
@@ -258,7 +275,7 @@ export function runServe(opts: ServeOptions): ServeRun {
   const router = opts.router ?? 'round-robin';
   if (!(ROUTERS as readonly string[]).includes(router)) throw new InputError(`--router "${router}": expected one of: ${ROUTERS.join(', ')}`);
   const slo = opts.slo !== undefined ? parseSlo(opts.slo) : undefined;
-  const { stepTimes, memory, model, device, topologyName, networkModel, kvTransfer } = buildReplicas(opts);
+  const { stepTimes, memory, model, device, topologyName, networkModel, kvTransfer, stepModel, stepModelSource } = buildReplicas(opts);
   const { requests, source } = buildRequests(opts);
   const schedulerConfig: SchedulerConfig = {
     ...DEFAULT_SCHEDULER_CONFIG,
@@ -339,7 +356,7 @@ export function runServe(opts: ServeOptions): ServeRun {
     setup: {
       workload: model.name, topology: topologyName, device: device.name, replicas: opts.replicas, tp: opts.tp, scheduler: opts.scheduler, router,
       ...(opts.prefillReplicas !== undefined ? { prefillReplicas: opts.prefillReplicas } : {}),
-      requestSource: source, seed: opts.seed, memory, schedulerConfig, networkModel,
+      requestSource: source, seed: opts.seed, memory, schedulerConfig, networkModel, stepModel, stepModelSource,
     },
   };
   return { report, result, requests };

@@ -1,7 +1,7 @@
 /** `orrery serve`: request-level simulation of LLM inference serving; prints metrics (table or JSON). */
 import type { Command } from 'commander';
 import {
-  ROUTERS, SCHEDULER_KINDS, runServe, findMaxQps, NETWORK_MODELS, parseSetArg, type ServeOptions, type ServeReport,
+  ROUTERS, SCHEDULER_KINDS, STEP_MODELS, DEFAULT_STEP_MODEL, runServe, findMaxQps, NETWORK_MODELS, parseSetArg, type ServeOptions, type ServeReport,
 } from '../api/index.ts';
 import { formatCount, formatTime, table } from './format.ts';
 import { choiceOpt, intOpt, numberListOpt, positiveNumberOpt, sizeOpt } from './options.ts';
@@ -18,6 +18,7 @@ interface ServeCliOptions {
   prefillReplicas?: number;
   scheduler: string;
   router: string;
+  stepModel: string;
   qps?: number;
   arrival?: 'poisson' | 'gamma' | 'burst';
   cv?: number;
@@ -81,6 +82,7 @@ export function registerServe(program: Command): void {
     .option('--max-batch-size <n>', 'requests per batch at most (default 256)', intOpt('--max-batch-size', 1))
     .option('--max-batch-tokens <n>', 'vllm: prefill tokens per step at most (default 4096)', intOpt('--max-batch-tokens', 1))
     .option('--chunk-size <n>', 'sarathi: token budget per step (default 512)', intOpt('--chunk-size', 1))
+    .option('--step-model <name>', `how a batch step is timed: ${STEP_MODELS.join(', ')} (kernel: the kernel compute model per kernel; roofline: the old 80 %/85 % roofline)`, choiceOpt('--step-model', STEP_MODELS), DEFAULT_STEP_MODEL)
     .option('-m, --model <name>', `network model for the TP all-reduces: ${Object.keys(NETWORK_MODELS).join(', ')}`)
     .option('--csv <file>', 'write one CSV row per request')
     .option('--timeline <file.json>', 'write a Perfetto timeline of every replica\'s steps (open at ui.perfetto.dev)')
@@ -91,7 +93,7 @@ export function registerServe(program: Command): void {
     .option('--json', 'print one JSON object instead of the table')
     .action((o: ServeCliOptions) => {
       const opts: ServeOptions = {
-        workload: o.workload, topology: o.topology, replicas: o.replicas, tp: o.tp, scheduler: o.scheduler, router: o.router, seed: o.seed,
+        workload: o.workload, topology: o.topology, replicas: o.replicas, tp: o.tp, scheduler: o.scheduler, router: o.router, seed: o.seed, stepModel: o.stepModel,
         gpuMemoryUtilization: o.gpuMemoryUtilization, blockSize: o.blockSize,
         ...(o.set ? { set: o.set } : {}),
         ...(o.prefillReplicas !== undefined ? { prefillReplicas: o.prefillReplicas } : {}),
@@ -145,6 +147,7 @@ function printHuman(r: ServeReport): void {
   const pools = s.prefillReplicas !== undefined ? ` (${s.prefillReplicas} prefill, ${s.replicas - s.prefillReplicas} decode)` : '';
   console.log(`serving ${s.workload} on ${s.topology} (${s.device}): ${s.replicas} replica${s.replicas > 1 ? 's' : ''}${pools} × TP ${s.tp}, ${s.scheduler}, router ${s.router}`);
   console.log(`  requests: ${s.requestSource}, seed ${s.seed}`);
+  console.log(`  step time: ${s.stepModelSource}`);
   const mem = s.memory;
   console.log(
     `  memory per GPU: weights ${(mem.weightBytesPerGpu / 1e9).toFixed(1)} GB, KV cache ${(mem.kvBytesPerGpu / 1e9).toFixed(1)} GB ` +

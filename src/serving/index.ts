@@ -2,6 +2,7 @@
 export { ServingError } from './errors.ts';
 export { rankShapes, paramsPerRank, kvBytesPerToken, planMemory, type ModelShape, type RankShapes, type MemoryPlan } from './model.ts';
 export { RooflineStepTime, type StepTimeModel, type BatchShape, type DeviceRoofline, type TpComm } from './step-time.ts';
+export { KernelStepTime, layerKernels, attentionKernels, stepKernels, headKernel } from './kernel-step-time.ts';
 export {
   syntheticRequests, traceRequests, ARRIVAL_KINDS, LENGTH_KINDS, type Request, type ArrivalSpec, type LengthSpec, type SyntheticSpec,
 } from './requests.ts';

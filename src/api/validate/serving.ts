@@ -45,7 +45,7 @@ export function servingCaseOptions(c: ServingCase, requests = 3000): ServeOption
 
 export const servingSuite: ValidationSuite = {
   name: 'serving',
-  description: 'serving throughput (total output tokens/s) of TensorRT-LLM on H100 against orrery serve, roofline step times',
+  description: 'serving throughput (total output tokens/s) of TensorRT-LLM on H100 against orrery serve (its default kernel step-time model)',
   target: { medianAbsErrorPct: 15, maxAbsErrorPct: 15 },
   run(): ValidationCase[] {
     return SERVING_CASES.map((c) => ({
