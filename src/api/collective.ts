@@ -141,8 +141,6 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
   for (const t of c.doneAt) minTime = Math.min(minTime, t);
   const timeNs = checkResultTime(c.endNs, 'the collective\'s time');
   for (const t of c.doneAt) checkResultTime(t, 'a rank\'s finish time');
-  const ncclBytes = spec.op === 'allgather' ? spec.bytes * p : spec.bytes;
-  const algBw = timeNs > 0 ? ncclBytes / timeNs : 0;
   return {
     op: spec.op,
     bytes: spec.bytes,
@@ -154,13 +152,22 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
     composition: system.options.composition ?? DEFAULT_SYSTEM.composition,
     timeNs,
     minTimeNs: p > 0 ? minTime : 0,
-    algBwGBps: algBw,
-    busBwGBps: algBw * busBwFactor(spec.op, p),
+    ...bandwidths(spec.op, spec.bytes, p, timeNs),
     events: stats.events,
     messages: network.stats().messages,
     wallMs,
     perRankNs: Array.from(c.doneAt),
   };
+}
+
+/**
+ * nccl-tests' figures for a collective of `bytesPerRank` on p ranks that took timeNs: algBw = S / t, with S the
+ * all-gather's whole output (count × size × p) and each rank's buffer otherwise; busBw = algBw × the op's factor.
+ */
+function bandwidths(op: CollectiveOp, bytesPerRank: number, p: number, timeNs: number): { algBwGBps: number; busBwGBps: number } {
+  const s = op === 'allgather' ? bytesPerRank * p : bytesPerRank;
+  const algBwGBps = timeNs > 0 ? s / timeNs : 0;
+  return { algBwGBps, busBwGBps: algBwGBps * busBwFactor(op, p) };
 }
 
 /**
@@ -180,7 +187,7 @@ function runNcclCollective(spec: CollectiveSpec, model: string): CollectiveRepor
   for (const c of ncclCandidates(spec.op, bytes, shape)) candidates[`${c.algo}/${c.proto}`] = Math.round(c.timeNs);
   const best: NcclCandidate = ncclChoose(spec.op, bytes, shape);
   const timeNs = Math.round(best.timeNs);
-  const algBw = timeNs > 0 ? bytes / timeNs : 0;
+  const bw = bandwidths(spec.op, spec.bytes, p, timeNs);
   const inNetwork = best.algo === 'nvls' || best.algo === 'nvlsTree' || best.algo === 'collnet';
   return {
     op: spec.op,
@@ -193,8 +200,7 @@ function runNcclCollective(spec: CollectiveSpec, model: string): CollectiveRepor
     composition: 'nccl',
     timeNs,
     minTimeNs: timeNs,
-    algBwGBps: algBw,
-    busBwGBps: algBw * busBwFactor(spec.op, p),
+    ...bw,
     events: 0,
     messages: 0,
     wallMs: performance.now() - t0,
@@ -208,6 +214,6 @@ function runNcclCollective(spec: CollectiveSpec, model: string): CollectiveRepor
       ranksPerNode: shape.ranksPerNode,
       candidates,
     },
-    ...(inNetwork ? { inNetworkBusBwGBps: (algBw * (p - 1)) / (p + 1) } : {}),
+    ...(inNetwork ? { inNetworkBusBwGBps: (bw.algBwGBps * (p - 1)) / (p + 1) } : {}),
   };
 }

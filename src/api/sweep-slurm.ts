@@ -18,6 +18,7 @@ import { basename, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { InputError, kindOf, type TableFormat } from '../io/index.ts';
 import { expandSweep, mergeSweepFiles, type MergeSummary, type SweepRequest } from './sweep.ts';
+import { compactRanges } from '../workload/index.ts';
 
 /** How many times a task may run in all: the first submission and one resubmission. */
 export const SLURM_MAX_ATTEMPTS = 2;
@@ -178,17 +179,9 @@ function writeState(dir: string, state: SlurmState): void {
   renameSync(`${path}.tmp`, path);
 }
 
-/** Compresses task numbers into sbatch's array syntax: 0-5, or 1,3-4. */
+/** Compresses task numbers into sbatch's array syntax: 0-5, or 1,3-4 (every run: sbatch must see them all). */
 export function arraySpec(tasks: readonly number[]): string {
-  const s = [...tasks].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < s.length; ) {
-    let j = i;
-    while (j + 1 < s.length && s[j + 1] === s[j]! + 1) j++;
-    parts.push(j > i ? `${s[i]}-${s[j]}` : `${s[i]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
+  return compactRanges(tasks, Infinity);
 }
 
 function sbatch(dir: string, state: SlurmState, tasks: number[], run: SlurmRunner): SlurmSubmission {

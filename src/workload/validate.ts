@@ -148,8 +148,8 @@ export function ranksLabel(ranks: readonly number[]): string {
   return `ranks ${compactRanges(ranks)}`;
 }
 
-/** `0-3,8,10-11` (first 8 runs, then `…`). */
-export function compactRanges(xs: readonly number[]): string {
+/** `0-3,8,10-11`: sorted, consecutive numbers as runs; the first `maxRuns` runs, then `…`. */
+export function compactRanges(xs: readonly number[], maxRuns = 8): string {
   const s = [...xs].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < s.length; ) {
@@ -157,7 +157,7 @@ export function compactRanges(xs: readonly number[]): string {
     while (j + 1 < s.length && s[j + 1] === s[j]! + 1) j++;
     parts.push(j > i ? `${s[i]}-${s[j]}` : `${s[i]}`);
     i = j + 1;
-    if (parts.length === 8 && i < s.length) {
+    if (parts.length === maxRuns && i < s.length) {
       parts.push('…');
       break;
     }
