@@ -15,10 +15,8 @@ import {
   parseAlgorithm, type AlgorithmSpec, type CollectiveOp, type SystemOptions,
 } from '../collectives/index.ts';
 import type { SchedulerName } from '../engine/index.ts';
-import {
-  ASTRA_COLLECTIVE_TYPES, InputError, readAstraNetwork, readAstraSystem, type AstraCollectiveType, type AstraNetworkData,
-  type AstraSystemData,
-} from '../io/index.ts';
+import { ASTRA_COLLECTIVE_TYPES, readAstraNetwork, readAstraSystem, type AstraCollectiveType, type AstraNetworkData, type AstraSystemData } from '../io/astra.ts';
+import { InputError } from '../io/errors.ts';
 import { makeTopology, type Topology } from '../network/index.ts';
 import { runCollective, type CollectiveReport, type CollectiveSpec } from './collective.ts';
 

@@ -10,7 +10,7 @@ import { DEFAULT_SYSTEM, parseAlgorithm, type CollectiveOp, type SystemOptions }
 import type { SchedulerName } from '../engine/index.ts';
 import { DEFAULT_NETWORK_MODEL, type Topology } from '../network/index.ts';
 import { runAstraCollective } from './astra.ts';
-import { InputError } from '../io/index.ts';
+import { InputError } from '../io/errors.ts';
 import { runCollective, type CollectiveReport } from './collective.ts';
 import { resolveTopology } from './topology.ts';
 

@@ -4,10 +4,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  clusterTopologyData, InputError, isTopologyShorthand, parseClusterDocument, parseTopologyShorthand, readTopologyFile,
-  type ClusterPreset, type TopologyData,
-} from '../io/index.ts';
+import { clusterTopologyData, parseClusterDocument, type ClusterPreset } from '../io/cluster.ts';
+import { InputError } from '../io/errors.ts';
+import { isTopologyShorthand, parseTopologyShorthand, readTopologyFile, type TopologyData } from '../io/topology.ts';
 import { checkClusterInfo, makeTopology, withPhysical, type ClusterInfo, type Topology } from '../network/index.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
 

@@ -1,7 +1,8 @@
 /** `orrery calibrate`: fit a cluster preset to measured collectives and write a cluster file. */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { calibrate, clusterPresetNames } from '../api/index.ts';
+import { calibrate } from '../api/calibrate/index.ts';
+import { clusterPresetNames } from '../api/topology.ts';
 import { formatBytes } from './format.ts';
 import { intOpt } from './options.ts';
 

@@ -1,8 +1,8 @@
 /** `orrery collective`: simulate one collective and print its time and bandwidths. */
 import type { Command } from 'commander';
-import {
-  COLLECTIVE_OPS, runCollectiveOptions, type CollectiveOp, type CollectiveReport,
-} from '../api/index.ts';
+import { COLLECTIVE_OPS, type CollectiveOp } from '../api/vocabulary.ts';
+import { runCollectiveOptions } from '../api/collective-options.ts';
+import type { CollectiveReport } from '../api/collective.ts';
 import { formatBytes, formatCount, formatGBps, formatTime, table } from './format.ts';
 import { choiceOpt, intOpt, sizeOpt } from './options.ts';
 import { createEventProgress } from './progress.ts';

@@ -3,7 +3,8 @@
  * workload) as an Orrery trace in another encoding, or export it as Chakra ET for ASTRA-sim.
  */
 import type { Command } from 'commander';
-import { checkOutputPath, convertWorkload, exportWorkloadToChakra, InputError, type WorkloadInput } from '../api/index.ts';
+import { checkOutputPath, InputError } from '../api/vocabulary.ts';
+import { convertWorkload, exportWorkloadToChakra, type WorkloadInput } from '../api/run.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { choiceOpt, countOpt } from './options.ts';
 import { addWorkloadOptions, workloadFromOptions, type WorkloadCliOptions } from './workload-options.ts';

@@ -1,9 +1,9 @@
 /** `orrery kernel`: predict one kernel's time, or a CSV of kernels, with a compute model. */
 import type { Command } from 'commander';
-import {
-  COMPUTE_PRECISIONS, computeModelNames, deviceNames, kernelFromFields, kernelWarnings, KERNEL_RESULT_COLUMNS, KERNEL_TYPES, predictKernel,
-  predictKernelCsv, InputError, type KernelResult,
-} from '../api/index.ts';
+import { InputError } from '../api/vocabulary.ts';
+import { PRECISIONS as COMPUTE_PRECISIONS, KERNEL_TYPES, deviceNames } from '../api/vocabulary-workload.ts';
+import { computeModelNames } from '../api/compute.ts';
+import { kernelFromFields, kernelWarnings, KERNEL_RESULT_COLUMNS, predictKernel, predictKernelCsv, type KernelResult } from '../api/kernel.ts';
 import { choiceOpt, intOpt } from './options.ts';
 import { formatTime } from './format.ts';
 

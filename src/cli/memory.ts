@@ -1,5 +1,6 @@
 /** The memory-per-GPU table of `orrery run` (generated training steps). */
-import { GiB, inFlightLabel, type RunMemory, type StageMemory } from '../api/index.ts';
+import { GiB, inFlightLabel, type RunMemory } from '../api/memory.ts';
+import type { StageMemory } from '../api/vocabulary-workload.ts';
 
 const g = (b: number): string => (b / GiB).toFixed(2);
 

@@ -1,5 +1,5 @@
 /** Option-value parsers shared by commands. Each throws an InputError naming the flag and what was expected. */
-import { InputError } from '../api/index.ts';
+import { InputError } from '../api/vocabulary.ts';
 import { parseSize, parseTime, rangeProblem, RANGES, UnitError, type NumericRange, type RangeName } from '../units/index.ts';
 
 export function sizeOpt(flag: string) {

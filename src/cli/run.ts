@@ -1,10 +1,10 @@
 /** `orrery run`: replay a workload (a training or inference step) and report its step time and breakdown. */
 import type { Command } from 'commander';
-import {
-  checkOutputPath, computeModelNames, DEFAULT_TIMELINE_MAX_EVENTS, deviceNames, ISSUE_POLICIES, loadWorkload, loadWorkloadSpec, PRECISIONS, runTrace,
-  type IssuePolicy,
-  type Precision, type RunReport,
-} from '../api/index.ts';
+import { checkOutputPath } from '../api/vocabulary.ts';
+import { DEFAULT_TIMELINE_MAX_EVENTS, deviceNames, ISSUE_POLICIES, PRECISIONS, type IssuePolicy, type Precision } from '../api/vocabulary-workload.ts';
+import { computeModelNames } from '../api/compute.ts';
+import { loadWorkload, runTrace, type RunReport } from '../api/run.ts';
+import { loadWorkloadSpec } from '../api/workloads.ts';
 import { printMemory } from './memory.ts';
 import { formatBytes, formatCount, formatGBps, formatTime } from './format.ts';
 import {

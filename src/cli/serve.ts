@@ -1,8 +1,9 @@
 /** `orrery serve`: request-level simulation of LLM inference serving; prints metrics (table or JSON). */
 import type { Command } from 'commander';
-import {
-  ROUTERS, SCHEDULER_KINDS, STEP_MODELS, DEFAULT_STEP_MODEL, runServe, findMaxQps, NETWORK_MODELS, parseSetArg, type ServeOptions, type ServeReport,
-} from '../api/index.ts';
+import { NETWORK_MODELS } from '../api/vocabulary.ts';
+import { ROUTERS, SCHEDULER_KINDS, parseSetArg } from '../api/vocabulary-workload.ts';
+import { STEP_MODELS, DEFAULT_STEP_MODEL, runServe, type ServeOptions, type ServeReport } from '../api/serve.ts';
+import { findMaxQps } from '../api/serve-capacity.ts';
 import { formatCount, formatTime, table } from './format.ts';
 import { choiceOpt, intOpt, numberListOpt, positiveNumberOpt, sizeOpt } from './options.ts';
 

@@ -5,10 +5,9 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  followSlurmSweep, InputError, mergeSlurmSweep, slurmPaths, slurmReason, slurmStatus, submitSlurmSweep,
-  SLURM_MAX_ATTEMPTS, type SlurmStatus, type SweepRequest, type TableFormat,
-} from '../api/index.ts';
+import { followSlurmSweep, mergeSlurmSweep, slurmPaths, slurmReason, slurmStatus, submitSlurmSweep, SLURM_MAX_ATTEMPTS, type SlurmStatus } from '../api/sweep-slurm.ts';
+import { InputError, type TableFormat } from '../api/vocabulary.ts';
+import type { SweepRequest } from '../api/sweep.ts';
 import { createProgress, formatDuration } from './progress.ts';
 
 /** Exit status when some Slurm tasks failed on every attempt (nothing was merged). */

@@ -4,10 +4,9 @@
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import {
-  checkOutputPath, defaultJobs, familyTable, getSweepCommand, InputError, mergeSweepFiles, outputFormat, parseShard, readSweepFile,
-  readSweepSpec, runSweep, sweepCommandNames, sweepPlotSvg, writeOrFail, type RawValue, type SweepRequest,
-} from '../api/index.ts';
+import { checkOutputPath, InputError, writeOrFail } from '../api/vocabulary.ts';
+import { defaultJobs, familyTable, getSweepCommand, mergeSweepFiles, outputFormat, parseShard, readSweepFile, readSweepSpec, runSweep, sweepCommandNames, type RawValue, type SweepRequest } from '../api/sweep.ts';
+import { sweepPlotSvg } from '../api/sweep-plot.ts';
 import { createProgress } from './progress.ts';
 import { addSlurmOptions, checkSlurmFlags, mergeSlurmDir, registerSlurmStatus, runSlurmSweep, type SlurmCliOptions } from './sweep-slurm.ts';
 

@@ -4,10 +4,9 @@
  * {@link addSystemOptions} and turned into API arguments by {@link systemFromOptions}.
  */
 import type { Command } from 'commander';
-import {
-  loadAstraRunSetup, COMPOSITIONS, DEFAULT_NETWORK_MODEL, DEFAULT_SYSTEM, InputError, networkModelNames, parseAlgorithm, resolveTopology,
-  SCHEDULER_NAMES, type AlgorithmSpec, type SchedulerName, type SystemOptions,
-} from '../api/index.ts';
+import { loadAstraRunSetup } from '../api/astra.ts';
+import { COMPOSITIONS, DEFAULT_SYSTEM, parseAlgorithm, type AlgorithmSpec, type SystemOptions, DEFAULT_NETWORK_MODEL, networkModelNames, InputError, SCHEDULER_NAMES, type SchedulerName } from '../api/vocabulary.ts';
+import { resolveTopology } from '../api/topology.ts';
 import { DEFAULT_MAX_EVENTS } from '../units/index.ts';
 import { choiceOpt, countOpt, intOpt, rangedTimeOpt, rangeListOpt, rangeOpt } from './options.ts';
 

@@ -1,6 +1,7 @@
 /** `orrery topologies`: list the named topologies shipped in topologies/. */
 import type { Command } from 'commander';
-import { clusterPresetNames, describeDims, loadClusterPreset, namedTopologies, resolveTopology } from '../api/index.ts';
+import { clusterPresetNames, loadClusterPreset, namedTopologies, resolveTopology } from '../api/topology.ts';
+import { describeDims } from '../api/vocabulary.ts';
 import { formatCount } from './format.ts';
 
 export function registerTopologies(program: Command): void {

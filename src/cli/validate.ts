@@ -1,7 +1,9 @@
 /** `orrery validate`: run the shipped validation suites and print predicted vs measured, per case and per group. */
 import type { Command } from 'commander';
 import { existsSync, mkdirSync } from 'node:fs';
-import { checkOutputPath, runValidation, suiteNames, writeCollectivesPlots, type SuiteResult } from '../api/index.ts';
+import { checkOutputPath } from '../api/vocabulary.ts';
+import { runValidation, suiteNames, type SuiteResult } from '../api/validate/index.ts';
+import { writeCollectivesPlots } from '../api/validate/collectives-plot.ts';
 
 interface ValidateCliOptions {
   suite?: string[];

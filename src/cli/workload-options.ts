@@ -3,7 +3,8 @@
  * `--astra-workload`, `--workload`) and the options of its importer.
  */
 import type { Command } from 'commander';
-import { parseSetArg, type LoadOptions, type WorkloadInput } from '../api/index.ts';
+import { parseSetArg } from '../api/vocabulary-workload.ts';
+import type { LoadOptions, WorkloadInput } from '../api/run.ts';
 import { choiceOpt, intOpt, rangeOpt } from './options.ts';
 
 export interface WorkloadCliOptions {
