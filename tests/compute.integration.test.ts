@@ -127,10 +127,26 @@ describe('table model', () => {
     expect(t.warnings()).toEqual([]);
   });
 
-  it('outside the range or for an unmeasured shape: the kernel model, with a warning', () => {
+  it('outside the measured range or for a family not in the table: the kernel model, with a warning naming why', () => {
     const k = { type: 'matmul', m: 400, n: 64, k: 32 } as const;
     expect(t.kernel(k, 'fp16').timeNs).toBe(fallback.kernel(k, 'fp16').timeNs);
-    expect(t.warnings()).toEqual(['table model: matmul outside the measured range (100..300) on A100-SXM4-80GB fp16; using the kernel model']);
+    expect(t.warnings()).toEqual(['table model: matmul outside the measured range (m 100..300) on A100-SXM4-80GB fp16; using the kernel model']);
+    const g = { type: 'gelu', elements: 1000 } as const;
+    expect(t.kernel(g, 'fp16').timeNs).toBe(fallback.kernel(g, 'fp16').timeNs);
+    expect(t.warnings()).toContain('table model: gelu not in the table on A100-SXM4-80GB fp16; using the kernel model');
+    expect(t.stats).toMatchObject({ fallback: 2 });
+  });
+
+  it('an unmeasured shape inside the measured range: the kernel model times the forest\'s learned correction', () => {
+    // every entry measured at exactly 1.5x the kernel model: each leaf's mean of ln(measured / kernel) is ln 1.5,
+    // so a shape never measured (n 96, between 64 and 128; no line to interpolate on) is predicted at 1.5x too
+    const shapes = [64, 128].flatMap((n) => [64, 128, 256, 512].flatMap((m) => [32, 64].map((kk) => ({ type: 'matmul', m, n, k: kk }) as const)));
+    const es: TableEntry[] = shapes.map((kernel) => ({ kernel, precision: 'fp16', timeNs: 1.5 * fallback.kernel(kernel, 'fp16').timeNs }));
+    const tm = new TableModel(dev, es, fallback);
+    const q = { type: 'matmul', m: 200, n: 96, k: 48 } as const;
+    expect(tm.kernel(q, 'bf16').timeNs).toBeCloseTo(1.5 * fallback.kernel(q, 'bf16').timeNs, 6);
+    expect(tm.stats).toEqual({ exact: 0, interpolated: 0, learned: 1, fallback: 0 });
+    expect(tm.warnings()).toEqual([]);
   });
 
   it('reads an Orrery table CSV and the shipped Vidur profiles for --compute table', () => {

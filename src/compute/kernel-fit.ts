@@ -7,7 +7,7 @@
  * in [0, 50 µs]. Deterministic: fixed start, fixed iteration count.
  */
 import type { DevicePreset, KernelConstants } from './devices.ts';
-import { gemm, memoryKernel } from './kernel.ts';
+import { gemmCandidates, gemmFrom, memoryKernel } from './kernel.ts';
 import type { MatmulKernel, MemoryKernel, MemoryKind } from './kernels.ts';
 import type { KernelSample } from './profiles.ts';
 
@@ -67,7 +67,8 @@ export function fitKernelConstants(d: DevicePreset, samples: readonly KernelSamp
     const toC = (x: number[]): KernelConstants => ({
       ...c, gemmEfficiency: sig(x[0]!), gemmMemoryEfficiency: sig(x[1]!), gemmLatencyNs: LAT_MAX * sig(x[2]!), gemmTileExponent: 2 * sig(x[3]!), gemmOverlapExponent: 1 + 15 * sig(x[4]!), gemmWaveTail: sig(x[5]!),
     });
-    const f = (x: number[]) => { const k = toC(x); return meanAbsLog((s) => gemm(d, k, s.kernel as MatmulKernel, s.precision).timeNs, gemms); };
+    const cands = new Map(gemms.map((s) => [s, gemmCandidates(d, s.kernel as MatmulKernel, s.precision)]));
+    const f = (x: number[]) => { const k = toC(x); return meanAbsLog((s) => gemmFrom(d, k, cands.get(s)!, s.kernel as MatmulKernel, s.precision).timeNs, gemms); };
     const x = nelderMead(f, [logit(0.8), logit(0.85), logit(5000 / LAT_MAX), 0, logit(2 / 15), logit(0.8)], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5], 240);
     Object.assign(c, toC(x));
   }

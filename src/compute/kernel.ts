@@ -76,30 +76,57 @@ function peakPerNs(d: DevicePreset, p: Precision): number {
   return peak * 1e3;
 }
 
-/** A GEMM under constants c (exported for the fitter). */
-export function gemm(d: DevicePreset, c: KernelConstants, k: MatmulKernel, p: Precision): GemmDetail {
-  const P = peakPerNs(d, p), S = d.sms, b = k.batch ?? 1;
-  const perSm = (P / S) * c.gemmEfficiency;
-  const bw = d.memBwGBps * c.gemmMemoryEfficiency;
+/** What a tile choice of a GEMM implies, whatever the constants: the fitter computes these once per sample. */
+export interface TileCandidate {
+  tile: [number, number];
+  split: number;
+  /** ⌈W⌉ and W = tiles·split/S. */
+  waves: number;
+  exactWaves: number;
+  /** FLOPs of one CTA: 2·tm·tn·(k/split). */
+  ctaFlops: number;
+  /** Operand reuse of the tile relative to 128x128's: tm·tn/(tm+tn) / 64. */
+  reuse: number;
+  bytes: number;
+}
+
+/** The tile candidates of a GEMM (constant-independent; see the header). */
+export function gemmCandidates(d: DevicePreset, k: MatmulKernel, p: Precision): TileCandidate[] {
+  const S = d.sms, b = k.batch ?? 1;
   const base = matmulBytes(k, p);
-  let best: { t: number; tc: number; tm: number; tile: [number, number]; split: number; waves: number; bytes: number } | undefined;
-  for (const [tm, tn] of TILES) {
+  return TILES.map(([tm, tn]) => {
     const tiles = b * Math.ceil(k.m / tm) * Math.ceil(k.n / tn);
     const split = tiles < S ? Math.max(1, Math.min(Math.floor(S / tiles), Math.floor(k.k / MIN_SPLIT_K))) : 1;
-    const waves = Math.ceil((tiles * split) / S);
-    const eff = Math.min(1, ((tm * tn) / (tm + tn) / I128) ** (c.gemmTileExponent ?? 1));
-    const exact = (tiles * split) / S;
-    const wq = c.gemmWaveTail === undefined ? waves : exact + c.gemmWaveTail * (waves - exact);
-    const tc = (wq * 2 * tm * tn * (k.k / split)) / (perSm * eff);
-    const bytes = base + (split > 1 ? 8 * split * b * k.m * k.n : 0);
-    const tmem = bytes / bw;
-    const q = c.gemmOverlapExponent;
+    return {
+      tile: [tm, tn], split, waves: Math.ceil((tiles * split) / S), exactWaves: (tiles * split) / S, ctaFlops: 2 * tm * tn * (k.k / split),
+      reuse: (tm * tn) / (tm + tn) / I128, bytes: base + (split > 1 ? 8 * split * b * k.m * k.n : 0),
+    };
+  });
+}
+
+/** A GEMM under constants c from its tile candidates (exported for the fitter). */
+export function gemmFrom(d: DevicePreset, c: KernelConstants, cands: readonly TileCandidate[], k: MatmulKernel, p: Precision): GemmDetail {
+  const perSm = (peakPerNs(d, p) / d.sms) * c.gemmEfficiency;
+  const bw = d.memBwGBps * c.gemmMemoryEfficiency;
+  const x = c.gemmTileExponent ?? 1, tau = c.gemmWaveTail, q = c.gemmOverlapExponent;
+  let best: { t: number; tc: number; tm: number; cand: TileCandidate } | undefined;
+  for (const cand of cands) {
+    const eff = Math.min(1, cand.reuse ** x);
+    const wq = tau === undefined ? cand.waves : cand.exactWaves + tau * (cand.waves - cand.exactWaves);
+    const tc = (wq * cand.ctaFlops) / (perSm * eff);
+    const tmem = cand.bytes / bw;
+    if (best && Math.max(tc, tmem) >= best.t) continue; // the overlap only adds: this tile cannot win
     const t = q === undefined ? Math.max(tc, tmem) : (tc ** q + tmem ** q) ** (1 / q);
-    if (!best || t < best.t) best = { t, tc, tm: tmem, tile: [tm, tn], split, waves, bytes };
+    if (!best || t < best.t) best = { t, tc, tm: tmem, cand };
   }
   const r = best!;
   const bound = c.gemmLatencyNs > r.t ? 'latency' : r.tc >= r.tm ? 'compute' : 'memory';
-  return { timeNs: c.gemmLatencyNs + r.t, flops: kernelFlops(k), bytes: r.bytes, bound, tile: r.tile, splitK: r.split, waves: r.waves };
+  return { timeNs: c.gemmLatencyNs + r.t, flops: kernelFlops(k), bytes: r.cand.bytes, bound, tile: r.cand.tile, splitK: r.cand.split, waves: r.cand.waves };
+}
+
+/** A GEMM under constants c. */
+export function gemm(d: DevicePreset, c: KernelConstants, k: MatmulKernel, p: Precision): GemmDetail {
+  return gemmFrom(d, c, gemmCandidates(d, k, p), k, p);
 }
 
 export function memoryKernel(d: DevicePreset, c: KernelConstants, k: MemoryKernel, p: Precision): KernelEstimate {
