@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predictKernel, summarizeValidation } from '../src/api/index.ts';
-import { fitDevice } from '../src/api/validate/kernels.ts';
-import { getDevice, KernelModel, roundConstants, TableModel, type TableEntry } from '../src/compute/index.ts';
+import { vidurProfileSamples } from '../src/api/compute.ts';
+import { fitDevice, leaveOneModelOut } from '../src/api/validate/kernels.ts';
+import { getDevice, KernelModel, roundConstants, TableModel, type KernelSample, type TableEntry } from '../src/compute/index.ts';
 import { decodeTrace, encodeTrace } from '../src/io/index.ts';
 import type { Op, Trace } from '../src/workload/trace.ts';
 import { orrery } from './helpers/cli.ts';
@@ -83,6 +84,23 @@ describe('orrery kernel', () => {
     expect(r.stderr.trim()).toBe('orrery: error: orrery kernel: field "n" is missing (a matmul kernel needs m, n, k, batch)');
     const d = orrery(['kernel', 'matmul', '--m', '4', '--n', '4', '--k', '4', '--device', 'b200']);
     expect(d.stderr.trim()).toMatch(/unknown device "b200"; expected one of: A100-SXM4-80GB, H100-SXM5-80GB, A40/);
+  });
+});
+
+describe('kernels validation: leave one model out', () => {
+  it('the table model of a fold holds only the other models\' measurements', () => {
+    // Llama-2-7B's A40 kernels at TP 1 and 1-16 tokens, and a copy of them ("copy") measured 10x slower: holding the
+    // copy out, its table holds Llama-2-7B's entries of the same shapes, so it predicts their time exactly (the mean
+    // where two ops run the same kernel: both RMSNorms); held in, it would predict the copy's own, 10x
+    const base = vidurProfileSamples().filter((x) => x.device === 'a40' && x.model === 'Llama-2-7b-hf' && x.tp === 1 && x.tokens <= 16);
+    const samples = [...base, ...base.map((x) => ({ ...x, model: 'copy', measuredNs: 10 * x.measuredNs }))];
+    const held = leaveOneModelOut('a40', samples).filter((h) => h.sample.model === 'copy');
+    expect(held.length).toBe(base.length);
+    const same = (a: KernelSample, b: KernelSample) => JSON.stringify(a.kernel) === JSON.stringify(b.kernel);
+    for (const h of held) {
+      const twins = base.filter((x) => same(x, h.sample));
+      expect(h.tableNs).toBeCloseTo(twins.reduce((t, x) => t + x.measuredNs, 0) / twins.length, 6);
+    }
   });
 });
 
