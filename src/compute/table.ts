@@ -120,15 +120,15 @@ export class TableModel implements ComputeModel {
     return this.fallback.kernel(k, p);
   }
 
-  private features(k: KernelDesc, p: Precision, values: readonly number[]): number[] {
-    const lt = Math.log(this.fallback.kernel(k, p).timeNs);
-    return [...values.map(Math.log), lt];
+  /** The forest's features: ln of the shape fields and of the fallback's time (the last one). */
+  private features(values: readonly number[], fallbackNs: number): number[] {
+    return [...values.map(Math.log), Math.log(fallbackNs)];
   }
 
   /** The family's forest, fitted at its first use on ln(measured / fallback) of its entries. */
   private forest(f: Family, famKey: string): RegressionForest {
     if (!f.forest) {
-      const X = f.entries.map((e) => this.features(e.kernel, e.precision, shape(e.kernel).values));
+      const X = f.entries.map((e) => this.features(shape(e.kernel).values, this.fallback.kernel(e.kernel, e.precision).timeNs));
       const y = f.entries.map((e, i) => Math.log(e.timeNs) - X[i]![X[i]!.length - 1]!);
       f.forest = RegressionForest.fit(X, y, { ...this.forestOptions, seed: `${this.forestOptions.seed}/${this.device.name}/${famKey}` });
     }
@@ -164,8 +164,8 @@ export class TableModel implements ComputeModel {
     if (!f) return this.fall(k, p, 'not in the table');
     const out = sh.values.findIndex((v, i) => v < f.min[i]! || v > f.max[i]!);
     if (out >= 0) return this.fall(k, p, `outside the measured range (${f.names[out]} ${f.min[out]}..${f.max[out]})`);
-    const X = this.features(k, p, sh.values);
     const base = this.fallback.kernel(k, p);
+    const X = this.features(sh.values, base.timeNs);
     this.stats.learned++;
     return { timeNs: base.timeNs * Math.exp(this.forest(f, famKey).predict(X)), flops: kernelFlops(k), bytes: kernelBytes(k, p, this.device), bound: base.bound };
   }
