@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predictKernel, summarizeValidation } from '../src/api/index.ts';
-import { fitDevice } from '../src/api/validate/kernels.ts';
-import { getDevice, KernelModel, roundConstants, TableModel, type TableEntry } from '../src/compute/index.ts';
+import { vidurProfileSamples } from '../src/api/compute.ts';
+import { fitDevice, leaveOneModelOut } from '../src/api/validate/kernels.ts';
+import { getDevice, KernelModel, roundConstants, TableModel, type KernelSample, type TableEntry } from '../src/compute/index.ts';
 import { decodeTrace, encodeTrace } from '../src/io/index.ts';
 import type { Op, Trace } from '../src/workload/trace.ts';
 import { orrery } from './helpers/cli.ts';
@@ -86,6 +87,23 @@ describe('orrery kernel', () => {
   });
 });
 
+describe('kernels validation: leave one model out', () => {
+  it('the table model of a fold holds only the other models\' measurements', () => {
+    // Llama-2-7B's A40 kernels at TP 1 and 1-16 tokens, and a copy of them ("copy") measured 10x slower: holding the
+    // copy out, its table holds Llama-2-7B's entries of the same shapes, so it predicts their time exactly (the mean
+    // where two ops run the same kernel: both RMSNorms); held in, it would predict the copy's own, 10x
+    const base = vidurProfileSamples().filter((x) => x.device === 'a40' && x.model === 'Llama-2-7b-hf' && x.tp === 1 && x.tokens <= 16);
+    const samples = [...base, ...base.map((x) => ({ ...x, model: 'copy', measuredNs: 10 * x.measuredNs }))];
+    const held = leaveOneModelOut('a40', samples).filter((h) => h.sample.model === 'copy');
+    expect(held.length).toBe(base.length);
+    const same = (a: KernelSample, b: KernelSample) => JSON.stringify(a.kernel) === JSON.stringify(b.kernel);
+    for (const h of held) {
+      const twins = base.filter((x) => same(x, h.sample));
+      expect(h.tableNs).toBeCloseTo(twins.reduce((t, x) => t + x.measuredNs, 0) / twins.length, 6);
+    }
+  });
+});
+
 describe('kernel-model constants', () => {
   it('the A40 preset holds the fit of the shipped profiles (scripts/fit-kernel-constants.ts), rounded', () => {
     expect(getDevice('a40').kernel).toEqual(roundConstants(fitDevice('a40')));
@@ -127,10 +145,26 @@ describe('table model', () => {
     expect(t.warnings()).toEqual([]);
   });
 
-  it('outside the range or for an unmeasured shape: the kernel model, with a warning', () => {
+  it('outside the measured range or for a family not in the table: the kernel model, with a warning naming why', () => {
     const k = { type: 'matmul', m: 400, n: 64, k: 32 } as const;
     expect(t.kernel(k, 'fp16').timeNs).toBe(fallback.kernel(k, 'fp16').timeNs);
-    expect(t.warnings()).toEqual(['table model: matmul outside the measured range (100..300) on A100-SXM4-80GB fp16; using the kernel model']);
+    expect(t.warnings()).toEqual(['table model: matmul outside the measured range (m 100..300) on A100-SXM4-80GB fp16; using the kernel model']);
+    const g = { type: 'gelu', elements: 1000 } as const;
+    expect(t.kernel(g, 'fp16').timeNs).toBe(fallback.kernel(g, 'fp16').timeNs);
+    expect(t.warnings()).toContain('table model: gelu not in the table on A100-SXM4-80GB fp16; using the kernel model');
+    expect(t.stats).toMatchObject({ fallback: 2 });
+  });
+
+  it('an unmeasured shape inside the measured range: the kernel model times the forest\'s learned correction', () => {
+    // every entry measured at exactly 1.5x the kernel model: each leaf's mean of ln(measured / kernel) is ln 1.5,
+    // so a shape never measured (n 96, between 64 and 128; no line to interpolate on) is predicted at 1.5x too
+    const shapes = [64, 128].flatMap((n) => [64, 128, 256, 512].flatMap((m) => [32, 64].map((kk) => ({ type: 'matmul', m, n, k: kk }) as const)));
+    const es: TableEntry[] = shapes.map((kernel) => ({ kernel, precision: 'fp16', timeNs: 1.5 * fallback.kernel(kernel, 'fp16').timeNs }));
+    const tm = new TableModel(dev, es, fallback);
+    const q = { type: 'matmul', m: 200, n: 96, k: 48 } as const;
+    expect(tm.kernel(q, 'bf16').timeNs).toBeCloseTo(1.5 * fallback.kernel(q, 'bf16').timeNs, 6);
+    expect(tm.stats).toEqual({ exact: 0, interpolated: 0, learned: 1, fallback: 0 });
+    expect(tm.warnings()).toEqual([]);
   });
 
   it('reads an Orrery table CSV and the shipped Vidur profiles for --compute table', () => {

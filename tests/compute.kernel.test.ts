@@ -108,7 +108,37 @@ describe('kernel model: GEMM', () => {
     const base = 2 * (8192 + 8192 * 8192 + 8192);
     expect(g.bytes).toBeGreaterThanOrEqual(base);
     expect(g.bytes).toBeLessThanOrEqual(base + 8 * 108 * 8192);
-    expect(g.timeNs).toBeCloseTo(c.gemmLatencyNs + g.bytes / (d.memBwGBps * c.gemmMemoryEfficiency), 6);
+    // t = latency + (compute^q + memory^q)^(1/q): memory = bytes / (HBM · e_gemm_mem); compute = the waves charged
+    // (W + τ·(⌈W⌉ − W), W = tiles·split/S) times one tile's k-slice at the tile's efficiency
+    const [tm, tn] = g.tile;
+    const tiles = Math.ceil(1 / tm) * Math.ceil(8192 / tn), W = (tiles * g.splitK) / 108;
+    const waves = W + c.gemmWaveTail! * (Math.ceil(W) - W);
+    const eff = Math.min(1, ((tm * tn) / (tm + tn) / 64) ** c.gemmTileExponent!);
+    const tc = (waves * 2 * tm * tn * (8192 / g.splitK)) / ((312e3 / 108) * c.gemmEfficiency * eff);
+    const tmem = g.bytes / (d.memBwGBps * c.gemmMemoryEfficiency);
+    expect(tc).toBeLessThan(tmem);
+    const q = c.gemmOverlapExponent!;
+    expect(g.timeNs).toBeCloseTo(c.gemmLatencyNs + (tc ** q + tmem ** q) ** (1 / q), 6);
+  });
+
+  it('wave tail τ: a partial last wave costs W + τ·(⌈W⌉ − W) waves', () => {
+    // as in "wave quantization" above (5 tiles of 128x128 on 4 SMs, W = 1.25) but τ = 0.5: 1.25 + 0.5·0.75 = 1.625
+    // tile times; the other tiles cost more (128x256: 3 tiles of twice the work, 0.875·2 = 1.75; 64-row tiles at
+    // 2/3 efficiency: (2.5 + 0.5·0.5)·0.5 / (2/3) = 2.06)
+    const g = gemm(toy, { ...ideal, gemmWaveTail: 0.5 }, { type: 'matmul', m: 128, n: 640, k: 1024 }, 'fp16');
+    expect(g.tile).toEqual([128, 128]);
+    expect(g.timeNs).toBeCloseTo(1.625 * oneTile, 6);
+  });
+
+  it('overlap exponent q: compute and memory of equal length take 2^(1/q) of either', () => {
+    // one wave of 128x128 tiles (m 128, n 512, k 1024 on 4 SMs): compute = one tile; HBM set so that the bytes,
+    // 2·(128·1024 + 1024·512 + 128·512) = 1441792, take as long; q = 2: √2 · oneTile (other tiles add split-K
+    // partials or lose efficiency)
+    const bytes = 2 * (128 * 1024 + 1024 * 512 + 128 * 512);
+    const slow = { ...toy, memBwGBps: bytes / oneTile };
+    const g = gemm(slow, { ...ideal, gemmOverlapExponent: 2 }, { type: 'matmul', m: 128, n: 512, k: 1024 }, 'fp16');
+    expect(g.tile).toEqual([128, 128]);
+    expect(g.timeNs).toBeCloseTo(Math.SQRT2 * oneTile, 6);
   });
 
   it('fp8 on H100 runs at twice the bf16 peak for a large compute-bound GEMM; A100 has no fp8', () => {
@@ -122,13 +152,13 @@ describe('kernel model: GEMM', () => {
 });
 
 describe('kernel model: memory-bound kernels and attention', () => {
-  it('t = latency + bytes / (HBM · achieved fraction of the kind)', () => {
+  it('t = latency of the kind + bytes / (HBM · achieved fraction of the kind)', () => {
     const d = getDevice('h100');
     const c = d.kernel!;
     const m = new KernelModel({ device: d, precision: 'bf16', computeEfficiency: 0.8, memoryEfficiency: 0.85 });
     const r = m.kernel({ type: 'rmsnorm', elements: 1 << 24 }, 'bf16');
-    expect(r.timeNs).toBeCloseTo(c.memoryLatencyNs + (4 * (1 << 24)) / (d.memBwGBps * c.memoryEfficiencyByKind.rmsnorm!), 6);
-    // a kind never profiled (softmax) takes the median of the profiled kinds' figures
+    expect(r.timeNs).toBeCloseTo(c.memoryLatencyByKind!.rmsnorm! + (4 * (1 << 24)) / (d.memBwGBps * c.memoryEfficiencyByKind.rmsnorm!), 6);
+    // a kind never profiled (softmax) takes the medians of the profiled kinds' figures
     const s = m.kernel({ type: 'softmax', elements: 1 << 24 }, 'bf16');
     expect(s.timeNs).toBeCloseTo(c.memoryLatencyNs + (4 * (1 << 24)) / (d.memBwGBps * c.memoryEfficiency), 6);
   });

@@ -22,14 +22,20 @@ export interface KernelConstants {
   gemmMemoryEfficiency: number;
   /** How much tiles smaller than 128x128 lose: throughput x (reuse / reuse of 128x128)^this (absent: 1). */
   gemmTileExponent?: number;
+  /** Share of the last partial wave's idle time that remains (1: classic wave quantization; 0: perfectly balanced). */
+  gemmWaveTail?: number;
+  /** Compute and memory overlap imperfectly: t = (tc^q + tm^q)^(1/q) (absent: max, q = ∞). */
+  gemmOverlapExponent?: number;
   /** Fixed cost of a GEMM: launch, prologue and epilogue, ns. */
   gemmLatencyNs: number;
   /** Fraction of HBM bandwidth an element-wise or reduction kernel of a kind without its own figure reaches. */
   memoryEfficiency: number;
   /** Achieved fraction of HBM bandwidth per memory-bound kind that was measured (kernels differ: 30-85 %). */
   memoryEfficiencyByKind: Partial<Record<MemoryKind, number>>;
-  /** Fixed cost of an element-wise kernel, ns. */
+  /** Fixed cost of an element-wise kernel of a kind without its own figure, ns. */
   memoryLatencyNs: number;
+  /** Fixed cost per memory-bound kind that was measured, ns (a norm's block reduction costs more than an add). */
+  memoryLatencyByKind?: Partial<Record<MemoryKind, number>>;
   /** Where the constants come from. */
   fittedOn: string;
 }
@@ -88,9 +94,11 @@ export const DEVICES: Record<string, DevicePreset> = {
     // fitted by scripts/fit-kernel-constants.ts (kernel-fit.ts) on all shipped profiles of this device;
     // `orrery validate --suite kernels-gemm` / `kernels-memory` report the leave-one-model-out error
     kernel: {
-      gemmEfficiency: 0.756, gemmMemoryEfficiency: 0.767, gemmLatencyNs: 5130, gemmTileExponent: 0.132,
-      memoryEfficiency: 0.495, memoryLatencyNs: 2690,
-      memoryEfficiencyByKind: { add: 0.975, embedding: 0.157, gelu: 0.743, layernorm: 0.528, rmsnorm: 0.356, rope: 0.459, 'silu-mul': 0.495 },
+      gemmEfficiency: 0.746, gemmMemoryEfficiency: 0.907, gemmLatencyNs: 4810,
+      gemmTileExponent: 0.261, gemmOverlapExponent: 1.97, gemmWaveTail: 0.162,
+      memoryEfficiency: 0.503, memoryLatencyNs: 2900,
+      memoryEfficiencyByKind: { add: 0.964, embedding: 0.156, gelu: 0.673, layernorm: 0.673, rmsnorm: 0.365, rope: 0.461, 'silu-mul': 0.503 },
+      memoryLatencyByKind: { add: 1600, embedding: 2900, gelu: 1660, layernorm: 6210, rmsnorm: 3470, rope: 2720, 'silu-mul': 2980 },
       fittedOn: 'Vidur profiles (data/profiles/vidur/a100: Llama-2-70b-hf, Llama-2-7b-hf, Meta-Llama-3-70B, Meta-Llama-3-8B, phi-2), 13866 kernels',
     },
     source: 'NVIDIA A100 datasheet (80GB SXM column), dense figures; A100 architecture whitepaper (SMs, clock, L2, SRAM)',
@@ -115,9 +123,11 @@ export const DEVICES: Record<string, DevicePreset> = {
     // fitted by scripts/fit-kernel-constants.ts (kernel-fit.ts) on all shipped profiles of this device;
     // `orrery validate --suite kernels-gemm` / `kernels-memory` report the leave-one-model-out error
     kernel: {
-      gemmEfficiency: 0.769, gemmMemoryEfficiency: 0.886, gemmLatencyNs: 5170, gemmTileExponent: 1.23,
-      memoryEfficiency: 0.586, memoryLatencyNs: 2000,
-      memoryEfficiencyByKind: { add: 1, embedding: 0.181, gelu: 0.762, layernorm: 0.589, rmsnorm: 0.401, rope: 0.516, 'silu-mul': 0.586 },
+      gemmEfficiency: 0.755, gemmMemoryEfficiency: 0.996, gemmLatencyNs: 4900,
+      gemmTileExponent: 0.637, gemmOverlapExponent: 1.84, gemmWaveTail: 0.347,
+      memoryEfficiency: 0.586, memoryLatencyNs: 1990,
+      memoryEfficiencyByKind: { add: 1, embedding: 0.188, gelu: 0.735, layernorm: 0.96, rmsnorm: 0.466, rope: 0.518, 'silu-mul': 0.586 },
+      memoryLatencyByKind: { add: 990, embedding: 2580, gelu: 970, layernorm: 5240, rmsnorm: 3580, rope: 1990, 'silu-mul': 1980 },
       fittedOn: 'Vidur profiles (data/profiles/vidur/h100: Llama-2-70b-hf, Llama-2-7b-hf, phi-2), 6586 kernels',
     },
     source: 'NVIDIA H100 datasheet (SXM column), dense figures (half the with-sparsity values); H100 architecture whitepaper (SMs, L2, SRAM)',
@@ -140,9 +150,11 @@ export const DEVICES: Record<string, DevicePreset> = {
     // fitted by scripts/fit-kernel-constants.ts (kernel-fit.ts) on all shipped profiles of this device;
     // `orrery validate --suite kernels-gemm` / `kernels-memory` report the leave-one-model-out error
     kernel: {
-      gemmEfficiency: 0.799, gemmMemoryEfficiency: 0.767, gemmLatencyNs: 4360, gemmTileExponent: 0.185,
-      memoryEfficiency: 0.784, memoryLatencyNs: 1900,
-      memoryEfficiencyByKind: { add: 0.858, embedding: 0.508, gelu: 0.846, layernorm: 0.713, rmsnorm: 0.591, rope: 0.794, 'silu-mul': 0.784 },
+      gemmEfficiency: 0.785, gemmMemoryEfficiency: 0.766, gemmLatencyNs: 3960,
+      gemmTileExponent: 0.71, gemmOverlapExponent: 9.08, gemmWaveTail: 0.374,
+      memoryEfficiency: 0.791, memoryLatencyNs: 1920,
+      memoryEfficiencyByKind: { add: 0.855, embedding: 0.508, gelu: 0.841, layernorm: 0.802, rmsnorm: 0.606, rope: 0.791, 'silu-mul': 0.784 },
+      memoryLatencyByKind: { add: 830, embedding: 2040, gelu: 1230, layernorm: 4410, rmsnorm: 3070, rope: 1670, 'silu-mul': 1920 },
       fittedOn: 'Vidur profiles (data/profiles/vidur/a40: Llama-2-70b-hf, Llama-2-7b-hf, phi-2), 6586 kernels',
     },
     source: 'NVIDIA A40 datasheet, dense figures; GA102 architecture whitepaper (SMs, clock, L2, SRAM)',

@@ -14,4 +14,5 @@ export { RooflineModel, kernelBytes, rooflineNs, type RooflineSettings } from '.
 export { KernelModel, defaultConstants, gemm } from './kernel.ts';
 export { fitKernelConstants, roundConstants } from './kernel-fit.ts';
 export { vidurKernels, vidurSamples, type KernelSample, type VidurRow } from './profiles.ts';
-export { TableModel, type TableEntry } from './table.ts';
+export { TableModel, type TableEntry, type TableStats } from './table.ts';
+export { DEFAULT_FOREST, RegressionForest, type ForestOptions } from './forest.ts';

@@ -7,7 +7,7 @@
  * in [0, 50 µs]. Deterministic: fixed start, fixed iteration count.
  */
 import type { DevicePreset, KernelConstants } from './devices.ts';
-import { gemm, memoryKernel } from './kernel.ts';
+import { gemmCandidates, gemmFrom, memoryKernel } from './kernel.ts';
 import type { MatmulKernel, MemoryKernel, MemoryKind } from './kernels.ts';
 import type { KernelSample } from './profiles.ts';
 
@@ -50,6 +50,11 @@ function meanAbsLog(pred: (s: KernelSample) => number, samples: readonly KernelS
   return s / samples.length;
 }
 
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 export function isGemmSample(s: KernelSample): boolean {
   return s.kernel.type === 'matmul';
 }
@@ -60,25 +65,30 @@ export function fitKernelConstants(d: DevicePreset, samples: readonly KernelSamp
   const c: KernelConstants = { gemmEfficiency: 0.8, gemmMemoryEfficiency: 0.85, gemmLatencyNs: 5000, memoryEfficiency: 0.85, memoryEfficiencyByKind: {}, memoryLatencyNs: 3000, fittedOn };
   if (gemms.length > 0) {
     const toC = (x: number[]): KernelConstants => ({
-      ...c, gemmEfficiency: sig(x[0]!), gemmMemoryEfficiency: sig(x[1]!), gemmLatencyNs: LAT_MAX * sig(x[2]!), gemmTileExponent: 2 * sig(x[3]!),
+      ...c, gemmEfficiency: sig(x[0]!), gemmMemoryEfficiency: sig(x[1]!), gemmLatencyNs: LAT_MAX * sig(x[2]!), gemmTileExponent: 2 * sig(x[3]!), gemmOverlapExponent: 1 + 15 * sig(x[4]!), gemmWaveTail: sig(x[5]!),
     });
-    const f = (x: number[]) => { const k = toC(x); return meanAbsLog((s) => gemm(d, k, s.kernel as MatmulKernel, s.precision).timeNs, gemms); };
-    const x = nelderMead(f, [logit(0.8), logit(0.85), logit(5000 / LAT_MAX), 0], [0.5, 0.5, 0.5, 0.5], 160);
+    const cands = new Map(gemms.map((s) => [s, gemmCandidates(d, s.kernel as MatmulKernel, s.precision)]));
+    const f = (x: number[]) => { const k = toC(x); return meanAbsLog((s) => gemmFrom(d, k, cands.get(s)!, s.kernel as MatmulKernel, s.precision).timeNs, gemms); };
+    const x = nelderMead(f, [logit(0.8), logit(0.85), logit(5000 / LAT_MAX), 0, logit(2 / 15), logit(0.8)], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5], 240);
     Object.assign(c, toC(x));
   }
   if (mems.length > 0) {
-    // one latency for all kinds and one efficiency per kind measured
+    // each kind measured gets its own latency and achieved bandwidth (they share nothing, so each is fitted alone)
     const kinds = [...new Set(mems.map((s) => s.kernel.type as MemoryKind))].sort();
-    const toC = (x: number[]): KernelConstants => ({
-      ...c, memoryLatencyNs: LAT_MAX * sig(x[0]!),
-      memoryEfficiencyByKind: Object.fromEntries(kinds.map((kd, i) => [kd, sig(x[i + 1]!)])),
-    });
-    const f = (x: number[]) => { const k = toC(x); return meanAbsLog((s) => memoryKernel(d, k, s.kernel as MemoryKernel, s.precision).timeNs, mems); };
-    const x = nelderMead(f, [logit(3000 / LAT_MAX), ...kinds.map(() => logit(0.6))], [0.5, ...kinds.map(() => 0.5)], 100 + 60 * kinds.length);
-    Object.assign(c, toC(x));
+    const eff: Partial<Record<MemoryKind, number>> = {}, lat: Partial<Record<MemoryKind, number>> = {};
+    for (const kd of kinds) {
+      const ks = mems.filter((s) => s.kernel.type === kd);
+      const toC = (x: number[]): KernelConstants => ({ ...c, memoryLatencyNs: LAT_MAX * sig(x[0]!), memoryEfficiencyByKind: { [kd]: sig(x[1]!) } });
+      const f = (x: number[]) => { const k = toC(x); return meanAbsLog((s) => memoryKernel(d, k, s.kernel as MemoryKernel, s.precision).timeNs, ks); };
+      const x = nelderMead(f, [logit(3000 / LAT_MAX), logit(0.6)], [0.5, 0.5], 120);
+      lat[kd] = LAT_MAX * sig(x[0]!);
+      eff[kd] = sig(x[1]!);
+    }
+    c.memoryEfficiencyByKind = eff;
+    c.memoryLatencyByKind = lat;
     // kinds never measured on this device get the median of the measured kinds' figures
-    const effs = Object.values(c.memoryEfficiencyByKind).sort((a, b) => a - b);
-    c.memoryEfficiency = effs.length % 2 ? effs[(effs.length - 1) / 2]! : (effs[effs.length / 2 - 1]! + effs[effs.length / 2]!) / 2;
+    c.memoryEfficiency = median(Object.values(eff));
+    c.memoryLatencyNs = median(Object.values(lat));
   }
   return c;
 }
@@ -89,7 +99,11 @@ export function roundConstants(c: KernelConstants): KernelConstants {
   return {
     gemmEfficiency: r3(c.gemmEfficiency), gemmMemoryEfficiency: r3(c.gemmMemoryEfficiency), gemmLatencyNs: Math.round(c.gemmLatencyNs / 10) * 10,
     ...(c.gemmTileExponent !== undefined ? { gemmTileExponent: r3(c.gemmTileExponent) } : {}),
+    ...(c.gemmOverlapExponent !== undefined ? { gemmOverlapExponent: r3(c.gemmOverlapExponent) } : {}),
+    ...(c.gemmWaveTail !== undefined ? { gemmWaveTail: r3(c.gemmWaveTail) } : {}),
     memoryEfficiency: r3(c.memoryEfficiency),
-    memoryEfficiencyByKind: Object.fromEntries(Object.entries(c.memoryEfficiencyByKind).map(([k, v]) => [k, r3(v)])), memoryLatencyNs: Math.round(c.memoryLatencyNs / 10) * 10, fittedOn: c.fittedOn,
+    memoryEfficiencyByKind: Object.fromEntries(Object.entries(c.memoryEfficiencyByKind).map(([k, v]) => [k, r3(v)])), memoryLatencyNs: Math.round(c.memoryLatencyNs / 10) * 10,
+    ...(c.memoryLatencyByKind ? { memoryLatencyByKind: Object.fromEntries(Object.entries(c.memoryLatencyByKind).map(([k, v]) => [k, Math.round(v / 10) * 10])) } : {}),
+    fittedOn: c.fittedOn,
   };
 }

@@ -9,14 +9,21 @@
  *   device, says how much: 0 not at all, 1 in proportion);
  * - tiles = batch·⌈m/tm⌉·⌈n/tn⌉ (tile quantization: a partial tile costs a full one); when tiles < S the k loop
  *   is split over s = min(⌊S/tiles⌋, ⌊k/256⌋) CTAs (split-K), whose fp32 partial outputs add 8·s·m·n bytes;
- * - waves = ⌈tiles·s/S⌉ (wave quantization); compute time = waves · 2·tm·tn·(k/s) / (P/S · tile efficiency);
+ * - waves: W = tiles·s/S exactly, ⌈W⌉ with wave quantization; the model charges W + τ·(⌈W⌉ − W), τ (the wave
+ *   tail, fitted per device, 0..1) the share of the last partial wave's idle SMs that stays idle: 1 is classic wave
+ *   quantization, below 1 stands for what six tiles miss (cuBLAS picks among many more tile shapes and, on Hopper,
+ *   stream-K / persistent schedules that even out the tail); compute time = waves · 2·tm·tn·(k/s) / (P/S · tile
+ *   efficiency);
  * - memory time = bytes / (HBM · e_gemm_mem), bytes = w·batch·(m·k + k·n + m·n) (+ split-K partials): a GEMM with
  *   few rows (decode, small M) streams its weight matrix and is memory-bound;
- * - the tile and split with the least max(compute, memory) wins (as cuBLAS's heuristics aim to), and
- *   t = latency_gemm + max(compute, memory).
- * Memory-bound kernels: t = latency_mem + bytes / (HBM · e_mem[kind]), bytes from kernels.ts; e_mem[kind] is the
- *   achieved bandwidth fitted for that kind, or for a kind never measured on the device e_mem, the median of
- *   the measured kinds' figures.
+ * - compute and memory overlap imperfectly near the ridge (the pipeline stalls on loads while the tensor cores are
+ *   busy): the kernel takes (compute^q + memory^q)^(1/q), q fitted per device (q → ∞ is the ideal roofline's max;
+ *   the fits give q ≈ 2 on A100 and H100, 9 on A40), so a GEMM near the ridge is slower than either bound;
+ * - the tile and split with the least such time wins (as cuBLAS's heuristics aim to), and t = latency_gemm + it.
+ * Memory-bound kernels: t = latency_mem[kind] + bytes / (HBM · e_mem[kind]), bytes from kernels.ts; e_mem[kind]
+ *   and latency_mem[kind] are the achieved bandwidth and fixed cost fitted for that kind (a norm's per-row block
+ *   reduction has a higher floor than an add), or for a kind never measured on the device the medians of the
+ *   measured kinds' figures.
  * Attention:
  * - flash: t = latency_gemm + max(FLOPs / (P · e_attn), bytes / (HBM · e_gemm_mem)), wave-quantized over
  *   batch·heads·⌈seqQ/128⌉ CTAs (one per 128 query rows), bytes IO-aware (kernels.ts, FlashAttention Theorem 2);
@@ -69,33 +76,64 @@ function peakPerNs(d: DevicePreset, p: Precision): number {
   return peak * 1e3;
 }
 
-/** A GEMM under constants c (exported for the fitter). */
-export function gemm(d: DevicePreset, c: KernelConstants, k: MatmulKernel, p: Precision): GemmDetail {
-  const P = peakPerNs(d, p), S = d.sms, b = k.batch ?? 1;
-  const perSm = (P / S) * c.gemmEfficiency;
-  const bw = d.memBwGBps * c.gemmMemoryEfficiency;
+/** What a tile choice of a GEMM implies, whatever the constants: the fitter computes these once per sample. */
+export interface TileCandidate {
+  tile: [number, number];
+  split: number;
+  /** ⌈W⌉ and W = tiles·split/S. */
+  waves: number;
+  exactWaves: number;
+  /** FLOPs of one CTA: 2·tm·tn·(k/split). */
+  ctaFlops: number;
+  /** Operand reuse of the tile relative to 128x128's: tm·tn/(tm+tn) / 64. */
+  reuse: number;
+  bytes: number;
+}
+
+/** The tile candidates of a GEMM (constant-independent; see the header). */
+export function gemmCandidates(d: DevicePreset, k: MatmulKernel, p: Precision): TileCandidate[] {
+  const S = d.sms, b = k.batch ?? 1;
   const base = matmulBytes(k, p);
-  let best: { t: number; tc: number; tm: number; tile: [number, number]; split: number; waves: number; bytes: number } | undefined;
-  for (const [tm, tn] of TILES) {
+  return TILES.map(([tm, tn]) => {
     const tiles = b * Math.ceil(k.m / tm) * Math.ceil(k.n / tn);
     const split = tiles < S ? Math.max(1, Math.min(Math.floor(S / tiles), Math.floor(k.k / MIN_SPLIT_K))) : 1;
-    const waves = Math.ceil((tiles * split) / S);
-    const eff = Math.min(1, ((tm * tn) / (tm + tn) / I128) ** (c.gemmTileExponent ?? 1));
-    const tc = (waves * 2 * tm * tn * (k.k / split)) / (perSm * eff);
-    const bytes = base + (split > 1 ? 8 * split * b * k.m * k.n : 0);
-    const tmem = bytes / bw;
-    const t = Math.max(tc, tmem);
-    if (!best || t < best.t) best = { t, tc, tm: tmem, tile: [tm, tn], split, waves, bytes };
+    return {
+      tile: [tm, tn], split, waves: Math.ceil((tiles * split) / S), exactWaves: (tiles * split) / S, ctaFlops: 2 * tm * tn * (k.k / split),
+      reuse: (tm * tn) / (tm + tn) / I128, bytes: base + (split > 1 ? 8 * split * b * k.m * k.n : 0),
+    };
+  });
+}
+
+/** A GEMM under constants c from its tile candidates (exported for the fitter). */
+export function gemmFrom(d: DevicePreset, c: KernelConstants, cands: readonly TileCandidate[], k: MatmulKernel, p: Precision): GemmDetail {
+  const perSm = (peakPerNs(d, p) / d.sms) * c.gemmEfficiency;
+  const bw = d.memBwGBps * c.gemmMemoryEfficiency;
+  const x = c.gemmTileExponent ?? 1, tau = c.gemmWaveTail, q = c.gemmOverlapExponent;
+  let best: { t: number; tc: number; tm: number; cand: TileCandidate } | undefined;
+  for (const cand of cands) {
+    const eff = Math.min(1, cand.reuse ** x);
+    const wq = tau === undefined ? cand.waves : cand.exactWaves + tau * (cand.waves - cand.exactWaves);
+    const tc = (wq * cand.ctaFlops) / (perSm * eff);
+    const tmem = cand.bytes / bw;
+    if (best && Math.max(tc, tmem) >= best.t) continue; // the overlap only adds: this tile cannot win
+    const t = q === undefined ? Math.max(tc, tmem) : (tc ** q + tmem ** q) ** (1 / q);
+    if (!best || t < best.t) best = { t, tc, tm: tmem, cand };
   }
   const r = best!;
   const bound = c.gemmLatencyNs > r.t ? 'latency' : r.tc >= r.tm ? 'compute' : 'memory';
-  return { timeNs: c.gemmLatencyNs + r.t, flops: kernelFlops(k), bytes: r.bytes, bound, tile: r.tile, splitK: r.split, waves: r.waves };
+  return { timeNs: c.gemmLatencyNs + r.t, flops: kernelFlops(k), bytes: r.cand.bytes, bound, tile: r.cand.tile, splitK: r.cand.split, waves: r.cand.waves };
+}
+
+/** A GEMM under constants c. */
+export function gemm(d: DevicePreset, c: KernelConstants, k: MatmulKernel, p: Precision): GemmDetail {
+  return gemmFrom(d, c, gemmCandidates(d, k, p), k, p);
 }
 
 export function memoryKernel(d: DevicePreset, c: KernelConstants, k: MemoryKernel, p: Precision): KernelEstimate {
   const bytes = memoryKernelBytes(k, p);
   const t = bytes / (d.memBwGBps * (c.memoryEfficiencyByKind[k.type] ?? c.memoryEfficiency));
-  return { timeNs: c.memoryLatencyNs + t, flops: kernelFlops(k), bytes, bound: c.memoryLatencyNs > t ? 'latency' : 'memory' };
+  const lat = c.memoryLatencyByKind?.[k.type] ?? c.memoryLatencyNs;
+  return { timeNs: lat + t, flops: kernelFlops(k), bytes, bound: lat > t ? 'latency' : 'memory' };
 }
 
 function attention(d: DevicePreset, c: KernelConstants, k: AttentionKernel, p: Precision): KernelEstimate {

@@ -13,7 +13,7 @@
  * | input_layernorm, post_attention_layernorm | rmsnorm (Llama) or layernorm (Phi-2) of m·h elements |
  * | attn_rope | rope of m·(a + g)·d/T elements (Q and K) |
  * | mlp_act | silu-mul of m·f/T (gated) or gelu of m·f/T |
- * | add | add of m·h elements (residual) |
+ * | add | add of m·h elements (residual); Phi-2: attn + mlp + residual, two adds, 2·m·h |
  * | emb | embedding of m·h elements (each TP rank looks up every token, masking other ranks' rows) |
  *
  * Times are medians in ms; samples carry ns.
@@ -61,7 +61,8 @@ export function vidurKernels(r: VidurRow, where: string): Record<string, KernelD
     post_attention_layernorm: { type: norm, elements: m * h },
     attn_rope: { type: 'rope', elements: (m * (a + g) * d) / T },
     mlp_act: gated ? { type: 'silu-mul', elements: (m * f) / T } : { type: 'gelu', elements: (m * f) / T },
-    add: { type: 'add', elements: m * h },
+    // Phi-2 (parallel attention and MLP) adds three tensors, attn + mlp + residual: two add kernels of m·h each
+    add: { type: 'add', elements: (gated ? 1 : 2) * m * h },
     emb: { type: 'embedding', elements: m * h },
   };
 }
