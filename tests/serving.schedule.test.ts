@@ -62,6 +62,29 @@ describe('hand-computed schedules (one replica)', () => {
     expect(times(r)).toEqual([[3070, 4170, 1100]]);
   });
 
+  it('trtllm: decodes first, then whole contexts while the step stays within max_num_tokens', () => {
+    // three requests at 0, prompt 6, output 3; max_num_tokens 10
+    // t=0: r0's context (6); r1 would make 12 > 10: 1000 + 60 = 1060 → r0's 1st token at 1060
+    // t=1060: r0 decodes (1) + r1's context (1 + 6 = 7 ≤ 10); r2 would make 13: 1160 → 2220 (r0 2nd, r1 1st)
+    // t=2220: r0, r1 decode (2) + r2's context (8 ≤ 10): 1260 → 3480 (r0 3rd and done, r1 2nd, r2 1st)
+    // t=3480: r1, r2 decode: 1200 → 4680 (r1 done, r2 2nd); t=4680: r2 alone: 1100 → 5780 (r2 done)
+    const three: Request[] = [0, 1, 2].map((id) => ({ id, arrivalNs: 0, promptTokens: 6, outputTokens: 3 }));
+    const r = run('trtllm', three, { config: { maxBatchTokens: 10 } });
+    expect(times(r)).toEqual([[1060, 3480, 1260], [2220, 4680, 1260], [3480, 5780, 1200]]);
+    expect(r.preemptions).toBe(0);
+  });
+
+  it('trtllm: GUARANTEED_NO_EVICT admits a request only when KV for its prompt + output fits', () => {
+    // 16 blocks of 1 token; each request holds 6 + 3 − 1 = 8: r0 and r1 are admitted at 0 (12 tokens ≤ 100),
+    // r2 is not (no blocks). t=0: 1000 + 120 = 1120; two decode steps of 1200 → 2320, 3520 (r0, r1 done, blocks
+    // free); t=3520: r2's context 1060 → 4580 (1st), then 1100 → 5680, 1100 → 6780
+    const three: Request[] = [0, 1, 2].map((id) => ({ id, arrivalNs: 0, promptTokens: 6, outputTokens: 3 }));
+    const r = run('trtllm', three, { kvBlocks: 16, blockSize: 1, config: { maxBatchTokens: 100 } });
+    expect(times(r)).toEqual([[1120, 3520, 1200], [1120, 3520, 1200], [4580, 6780, 1100]]);
+    expect(r.kv.peakBlocks).toEqual([16]);
+    expect(r.kv.freeAtEnd).toEqual([16]);
+  });
+
   it('orca: the new request prefills in the same iteration as the running one decodes', () => {
     // t=0: A prefills → 1040. t=1040: A decodes + B prefills 2: 1120 → 2160 (A 2nd, B 1st).
     // t=2160: both decode: 1200 → 3360 (A 3rd and B 2nd, both done)

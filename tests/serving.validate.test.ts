@@ -18,8 +18,9 @@ describe('validation suite: serving', () => {
       expect(memory.blocks).toBeGreaterThan(0);
     }
     const { memory } = buildReplicas(servingCaseOptions(SERVING_CASES[5]!));
-    // 405B FP8 at TP 8: (126 · (16384·(2048 + 2·128) + 2048·16384 + 3·16384·6656) + 2·16032·16384) · 1 B
-    expect(memory.weightBytesPerGpu).toBe(126 * (16384 * (2048 + 256) + 2048 * 16384 + 3 * 16384 * 6656) + 2 * 16032 * 16384);
+    // 405B FP8 at TP 8: 126 · (16384·(2048 + 2·128) + 2048·16384 + 3·16384·6656) · 1 B for the blocks, and the
+    // embedding and LM head (2 · 16032 · 16384) in bf16, 2 B each
+    expect(memory.weightBytesPerGpu).toBe(126 * (16384 * (2048 + 256) + 2048 * 16384 + 3 * 16384 * 6656) + 2 * 16032 * 16384 * 2);
   });
 });
 

@@ -183,12 +183,23 @@ function deviceFor(opts: ServeOptions, topologyName: string): DevicePreset {
   }
 }
 
+/**
+ * Weight precisions that are quantized deployments: only the transformer blocks' linear layers run in them, while
+ * activations, norms, the embedding and the LM head stay bf16 (NVIDIA's ModelOpt FP8 checkpoints that TensorRT-LLM
+ * benchmarks: "Only the weights and activations of the linear operators within transformers blocks are quantized",
+ * nvidia/Llama-3.1-405B-Instruct-FP8 model card; vLLM's FP8 likewise leaves lm_head unquantized). The KV cache
+ * keeps the weight precision (trtllm-bench picks an FP8 KV cache for an FP8 checkpoint, perf-benchmarking.md).
+ */
+const QUANTIZED_WEIGHTS = new Set(['fp8', 'int8']);
+
 export function modelShape(opts: Pick<ServeOptions, 'workload' | 'set'>): ModelShape {
   const spec = loadWorkloadSpec(opts.workload, opts.set);
   const m = spec.model;
   return {
     name: spec.name, layers: m.layers, hidden: m.hidden, heads: m.heads, kvHeads: m.kvHeads, ffn: m.ffn, mlp: m.mlp, vocab: m.vocab,
-    precision: m.precision, bytesPerElement: BYTES_PER_ELEMENT[m.precision], ...(m.moe ? { moe: { ...m.moe } } : {}),
+    precision: m.precision, bytesPerElement: BYTES_PER_ELEMENT[m.precision],
+    ...(QUANTIZED_WEIGHTS.has(m.precision) ? { activationPrecision: 'bf16', activationBytes: BYTES_PER_ELEMENT.bf16 } : {}),
+    ...(m.moe ? { moe: { ...m.moe } } : {}),
   };
 }
 

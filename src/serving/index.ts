@@ -1,6 +1,6 @@
 /** Request-level simulation of LLM inference serving: requests, replicas, schedulers, KV cache, router, metrics. */
 export { ServingError } from './errors.ts';
-export { rankShapes, paramsPerRank, kvBytesPerToken, planMemory, type ModelShape, type RankShapes, type MemoryPlan } from './model.ts';
+export { rankShapes, paramsPerRank, blockParamsPerRank, weightBytesPerRank, kvBytesPerToken, planMemory, type ModelShape, type RankShapes, type MemoryPlan } from './model.ts';
 export { RooflineStepTime, type StepTimeModel, type BatchShape, type DeviceRoofline, type TpComm } from './step-time.ts';
 export { KernelStepTime, layerKernels, attentionKernels, stepKernels, headKernel } from './kernel-step-time.ts';
 export {

@@ -18,7 +18,14 @@
  *   waiting requests (KV reserved for prompt + output), prefills them together and decodes until the longest is
  *   done; finished requests stay in the batch as padding (computed, no tokens) and nothing joins until it ends.
  *
- * Requests are served first come, first served in all four.
+ * - `trtllm` (TensorRT-LLM's in-flight batching with its default capacity policy GUARANTEED_NO_EVICT, chunked
+ *   context off, as trtllm-bench runs it): a request is admitted only when KV for its whole prompt + output fits
+ *   (reserved up front, so nothing is ever preempted); each step the running generation requests decode one token
+ *   first, then waiting requests' whole contexts join while the step's tokens (decodes + context tokens) stay within
+ *   max_num_tokens (`maxBatchTokens`) and the batch within max_batch_size; a context that does not fit ends the
+ *   admissions of the step (first come, first served). The first context of an otherwise empty step always fits.
+ *
+ * Requests are served first come, first served in all five.
  */
 import { ServingError } from './errors.ts';
 import { inPrefill, isDone, type Replica, type Seq } from './replica.ts';
@@ -132,6 +139,23 @@ class Orca implements BatchScheduler {
   retire = retireFinished;
 }
 
+class InflightBatching implements BatchScheduler {
+  constructor(readonly c: SchedulerConfig) {}
+
+  plan(r: Replica): void {
+    const b = r.batch;
+    for (const s of r.running) b.add(s, 1);
+    while (r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
+      const s = r.waiting.peek()!;
+      if (b.size > 0 && b.tokenCount + s.target > this.c.maxBatchTokens) break;
+      if (!r.admit(r.kv.blocksFor(s.req.promptTokens + s.req.outputTokens - 1))) break;
+      b.add(s, s.target);
+    }
+  }
+
+  retire = retireFinished;
+}
+
 class Static implements BatchScheduler {
   constructor(readonly c: SchedulerConfig) {}
 
@@ -161,13 +185,14 @@ export const SCHEDULERS = {
   orca: (c: SchedulerConfig): BatchScheduler => new Orca(c),
   sarathi: (c: SchedulerConfig): BatchScheduler => new Sarathi(c),
   static: (c: SchedulerConfig): BatchScheduler => new Static(c),
+  trtllm: (c: SchedulerConfig): BatchScheduler => new InflightBatching(c),
 } as const;
 
 export type SchedulerKind = keyof typeof SCHEDULERS;
 export const SCHEDULER_KINDS = Object.keys(SCHEDULERS) as SchedulerKind[];
 
 /** Whether the scheduler reserves KV for prompt + output at admission (so a request must fit whole). */
-export const RESERVES_WHOLE_REQUEST: Record<SchedulerKind, boolean> = { vllm: false, orca: true, sarathi: false, static: true };
+export const RESERVES_WHOLE_REQUEST: Record<SchedulerKind, boolean> = { vllm: false, orca: true, sarathi: false, static: true, trtllm: true };
 
 export function createBatchScheduler(name: string, c: SchedulerConfig): BatchScheduler {
   const f = (SCHEDULERS as Record<string, (c: SchedulerConfig) => BatchScheduler>)[name];
