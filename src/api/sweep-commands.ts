@@ -22,6 +22,7 @@ import { runTrace } from './run.ts';
 import { generateWorkload, loadWorkloadSpec, namedWorkloads, workloadMemory } from './workloads.ts';
 import { deviceNames, getDevice, ISSUE_POLICIES, type IssuePolicy } from '../workload/index.ts';
 import { GiB } from './memory.ts';
+import { SERVE_SWEEP } from './sweep-serve.ts';
 
 /** A row's parameter cells by column: a value, or '' for "not given" (the command's own default applies). */
 export type ParamRow = Record<string, ParamValue | ''>;
@@ -335,6 +336,7 @@ const RUN: SweepCommand = {
 export const SWEEP_COMMANDS: Record<string, SweepCommand> = {
   collective: COLLECTIVE,
   run: RUN,
+  serve: SERVE_SWEEP,
 };
 
 export function sweepCommandNames(): string[] {
