@@ -1,5 +1,5 @@
 /**
- * `sweep serve`: `orrery serve` over lists and ranges of its options (QPS, replicas, TP, scheduler, chunk size,
+ * `sweep serve`: `orrery serve` over lists and ranges of its options (QPS, replicas, TP, PP, scheduler, chunk size,
  * router, …), one row of serving metrics per point, with the sweep machinery's workers, resume and shards.
  *
  * Every parameter is the single-run flag of `orrery serve` with the same meaning and default; a point runs
@@ -28,6 +28,7 @@ export function serveOptionsOfRow(row: ParamRow): ServeOptions {
   return {
     workload: String(row.workload), topology: String(row.topology), replicas: num(row.replicas) ?? 1, tp: num(row.tp) ?? 1,
     scheduler: text(row.scheduler) ?? 'vllm', seed: num(row.seed) ?? 0,
+    ...opt('pp', num(row.pp)),
     ...opt('device', text(row.device)),
     ...opt('prefillReplicas', num(row.prefillReplicas)),
     ...opt('router', text(row.router)),
@@ -50,13 +51,14 @@ export function serveOptionsOfRow(row: ParamRow): ServeOptions {
 }
 
 export const SERVE_SWEEP: SweepCommand = {
-  summary: 'sweep orrery serve over request rates, replicas, TP, schedulers, chunk sizes, …',
+  summary: 'sweep orrery serve over request rates, replicas, TP, PP, schedulers, chunk sizes, …',
   params: [
     { key: 'workload', flags: '--workload <names>', column: 'workload', kind: 'text', help: `the model: a name in workloads/ (${namedWorkloads().join(', ')}) or a workload JSON file` },
     { key: 'topology', flags: '-t, --topology <topos>', column: 'topology', kind: 'text', separator: ';', help: 'clusters as orrery serve takes them (shorthand, file or name), separated by ";"' },
     { key: 'device', flags: '--device <names>', column: 'device', kind: 'text', help: 'GPU preset (a100, h100; default from the topology name)' },
     { key: 'replicas', flags: '--replicas <R>', column: 'replicas', kind: 'int', min: 1, default: 1, help: 'model replicas' },
     { key: 'tp', flags: '--tp <T>', column: 'tp', kind: 'int', min: 1, default: 1, help: 'tensor-parallel GPUs per replica' },
+    { key: 'pp', flags: '--pp <P>', column: 'pp', kind: 'int', min: 1, default: 1, help: 'pipeline stages per replica' },
     { key: 'prefillReplicas', flags: '--prefill-replicas <P>', column: 'prefillReplicas', kind: 'int', min: 1, help: 'disaggregated serving: the first P replicas only prefill' },
     { key: 'scheduler', flags: '--scheduler <names>', column: 'scheduler', kind: 'choice', choices: () => SCHEDULER_KINDS, default: 'vllm', help: `batch scheduler: ${SCHEDULER_KINDS.join(', ')}` },
     { key: 'router', flags: '--router <names>', column: 'router', kind: 'choice', choices: () => ROUTERS, default: 'round-robin', help: `global router: ${ROUTERS.join(', ')}` },
@@ -118,8 +120,8 @@ export const SERVE_SWEEP: SweepCommand = {
     };
   },
   plot: {
-    x: ['qps', 'replicas', 'tp', 'chunkSize', 'maxBatchSize'],
-    series: ['scheduler', 'workload', 'topology', 'replicas', 'tp', 'router', 'chunkSize', 'maxBatchSize', 'maxBatchTokens', 'prefillReplicas', 'trace', 'promptTokens', 'outputTokens', 'slo', 'stepModel', 'model'],
+    x: ['qps', 'replicas', 'tp', 'pp', 'chunkSize', 'maxBatchSize'],
+    series: ['scheduler', 'workload', 'topology', 'replicas', 'tp', 'pp', 'router', 'chunkSize', 'maxBatchSize', 'maxBatchTokens', 'prefillReplicas', 'trace', 'promptTokens', 'outputTokens', 'slo', 'stepModel', 'model'],
     panels: [
       { column: 'ttftP99Ns', label: 'TTFT p99', unit: 'ns' },
       { column: 'throughputTokensPerS', label: 'output throughput', unit: 'tokens/s' },

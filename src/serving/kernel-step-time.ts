@@ -35,7 +35,7 @@
 import { KernelModel, type DevicePreset, type KernelDesc, type Precision, PRECISIONS } from '../compute/index.ts';
 import { ServingError } from './errors.ts';
 import type { RankShapes } from './model.ts';
-import type { BatchShape, StepTimeModel, TpComm } from './step-time.ts';
+import { WHOLE_MODEL, type BatchShape, type StagePart, type StepTimeModel, type TpComm } from './step-time.ts';
 
 /** The kernels of one layer that depend only on the step's token count m (not the all-reduces, not attention). */
 export function layerKernels(s: RankShapes, m: number): KernelDesc[] {
@@ -109,7 +109,11 @@ export class KernelStepTime implements StepTimeModel {
   private readonly layerMemo = new Map<number, number>();
   private readonly headMemo = new Map<number, number>();
 
-  constructor(readonly shapes: RankShapes, readonly device: DevicePreset, readonly comm: TpComm) {
+  /**
+   * @param stage for a pipeline stage (pipeline.ts; `shapes.model.layers` is then the stage's layers): the
+   *   embedding runs on the first stage only, the final norm and the LM head on the last. Default: the whole model.
+   */
+  constructor(readonly shapes: RankShapes, readonly device: DevicePreset, readonly comm: TpComm, readonly stage: StagePart = WHOLE_MODEL) {
     const known = (p: string): Precision => {
       if (!PRECISIONS.includes(p as Precision)) throw new ServingError(`model.precision "${p}": the kernel model knows ${PRECISIONS.join(', ')}`);
       if (device.peakTFLOPS[p as Precision] === undefined) {
@@ -148,14 +152,15 @@ export class KernelStepTime implements StepTimeModel {
     const s = this.shapes;
     let layer = this.sum(layerKernels(s, m));
     if (s.tp > 1) layer += 2 * this.comm.allReduceNs(m * s.h * s.wa);
-    t = s.model.layers * layer + this.sum(stepKernels(s, m));
+    const [embedding, finalNorm] = stepKernels(s, m);
+    t = s.model.layers * layer + (this.stage.first ? this.kernelNs(embedding!) : 0) + (this.stage.last ? this.kernelNs(finalNorm!) : 0);
     this.layerMemo.set(m, t);
     return t;
   }
 
   /** LM head for s sequences (memoized), at the activations' precision (quantized deployments leave it bf16). */
   headNs(samples: number): number {
-    if (samples === 0) return 0;
+    if (samples === 0 || !this.stage.last) return 0;
     let t = this.headMemo.get(samples);
     if (t === undefined) {
       t = this.kernelNs(headKernel(this.shapes, samples), true);

@@ -110,12 +110,19 @@ export interface MemoryPlan {
 }
 
 /**
+ * Weight bytes per rank of a pipeline stage holding `s.model.layers` layers: the blocks, plus the embedding on the
+ * first stage and the LM head on the last.
+ */
+export function stageWeightBytes(s: RankShapes, first: boolean, last: boolean): number {
+  return blockParamsPerRank(s) * s.w + ((first ? 1 : 0) + (last ? 1 : 0)) * s.vr * s.h * s.wa;
+}
+
+/**
  * The KV-cache capacity of a replica: what is left of utilization · HBM after the weights, in whole blocks of
- * `blockSize` tokens. Activations and the CUDA context are not subtracted (vLLM measures them by a profiling run;
+ * `blockSize` tokens (`weights`: a pipeline stage's, stageWeightBytes; default the whole model's). Activations and the CUDA context are not subtracted (vLLM measures them by a profiling run;
  * lower `utilization` to leave room for them). Throws a ServingError when the weights do not fit or leave no block.
  */
-export function planMemory(s: RankShapes, gpuMemoryBytes: number, utilization: number, blockSize: number): MemoryPlan {
-  const weights = weightBytesPerRank(s);
+export function planMemory(s: RankShapes, gpuMemoryBytes: number, utilization: number, blockSize: number, weights = weightBytesPerRank(s)): MemoryPlan {
   const budget = gpuMemoryBytes * utilization;
   const perToken = kvBytesPerToken(s);
   const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;

@@ -24,14 +24,21 @@ import type { Request } from './requests.ts';
 import { createRouter } from './router.ts';
 import { createBatchScheduler, DEFAULT_SCHEDULER_CONFIG, RESERVES_WHOLE_REQUEST, type SchedulerConfig } from './schedulers.ts';
 import type { BatchShape, StepTimeModel } from './step-time.ts';
+import { PipelineReplica } from './pipeline.ts';
 
 export interface ServeSimSpec {
   /** Sorted by arrival, ids 0..n−1 in that order. */
   requests: readonly Request[];
   replicas: number;
-  /** One model for every replica, or one per replica. */
+  /** One model for every replica, or one per replica (ignored for replicas given a pipeline). */
   stepTime: StepTimeModel | readonly StepTimeModel[];
-  /** KV blocks per replica and tokens per block. */
+  /**
+   * Pipeline parallelism (pipeline.ts): one PipelineReplica per replica, each with `virtualEngines` virtual engines
+   * (vLLM runs one per stage). Default: no pipeline, one engine per replica timed by `stepTime`.
+   */
+  pipelines?: readonly PipelineReplica[];
+  virtualEngines?: number;
+  /** KV blocks per engine (per replica without a pipeline) and tokens per block. */
   kvBlocks: number;
   blockSize: number;
   scheduler: string;
@@ -55,6 +62,7 @@ export interface Disaggregation {
 
 /** One step, when recorded. */
 export interface StepRecord {
+  /** The engine: the replica, or with a pipeline replica · virtualEngines + virtual engine. */
   replica: number;
   startNs: number;
   durNs: number;
@@ -76,7 +84,10 @@ export interface ServeSimResult {
   preemptions: number;
   /** When the last request finished, ns. */
   endNs: number;
+  /** Per engine (per replica, or per virtual engine with a pipeline). */
   kv: { blocksPerReplica: number; meanUtilization: number[]; peakBlocks: number[]; freeAtEnd: number[] };
+  /** Engines per replica (virtual engines with a pipeline, else 1). */
+  enginesPerReplica: number;
   stepLog?: StepRecord[];
   /** KV transfers (disaggregated serving): count and total time, ns. */
   transfers?: { count: number; totalNs: number; maxNs: number };
@@ -105,20 +116,32 @@ class Growable {
 export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   const { requests, replicas: R } = spec;
   if (!(Number.isSafeInteger(R) && R >= 1)) throw new ServingError(`--replicas: expected an integer ≥ 1, got ${R}`);
+  const V = spec.virtualEngines ?? 1;
+  if (!(Number.isSafeInteger(V) && V >= 1)) throw new ServingError(`virtual engines: expected an integer ≥ 1, got ${V}`);
+  if (V > 1 && spec.pipelines === undefined) throw new ServingError('virtual engines need a pipeline per replica');
   const config: SchedulerConfig = { ...DEFAULT_SCHEDULER_CONFIG, ...spec.schedulerConfig };
-  const schedulers = Array.from({ length: R }, () => createBatchScheduler(spec.scheduler, config));
+  const schedulers = Array.from({ length: R * V }, () => createBatchScheduler(spec.scheduler, config));
   const dis = spec.disaggregation;
   const P = dis ? dis.prefillReplicas : R;
   if (dis && !(Number.isSafeInteger(P) && P >= 1 && P < R)) {
     throw new ServingError(`--prefill-replicas: expected 1 … ${R - 1} (the rest decode), got ${P}`);
   }
   if (dis && spec.scheduler === 'static') throw new ServingError('--prefill-replicas: static batching has no disaggregated form; use vllm, orca or sarathi');
+  if (dis && V > 1) throw new ServingError('--prefill-replicas: disaggregated pools with pipeline stages (--pp > 1) are not modelled');
   const reserveWhole = (RESERVES_WHOLE_REQUEST as Record<string, boolean>)[spec.scheduler] === true;
   const route = createRouter(spec.router, P, spec.seed);
   const routeDecode = dis ? createRouter(spec.router, R - P, `${spec.seed}/decode`) : undefined;
-  const stepTimes = Array.isArray(spec.stepTime) ? (spec.stepTime as readonly StepTimeModel[]) : Array.from({ length: R }, () => spec.stepTime as StepTimeModel);
-  if (stepTimes.length !== R) throw new ServingError(`${stepTimes.length} step-time models for ${R} replicas`);
-  const replicas = Array.from({ length: R }, (_, i) => new Replica(i, new KvCache(spec.kvBlocks, spec.blockSize)));
+  let pipes: readonly PipelineReplica[];
+  if (spec.pipelines) {
+    if (spec.pipelines.length !== R) throw new ServingError(`${spec.pipelines.length} pipelines for ${R} replicas`);
+    pipes = spec.pipelines;
+  } else {
+    const stepTimes = Array.isArray(spec.stepTime) ? (spec.stepTime as readonly StepTimeModel[]) : Array.from({ length: R }, () => spec.stepTime as StepTimeModel);
+    if (stepTimes.length !== R) throw new ServingError(`${stepTimes.length} step-time models for ${R} replicas`);
+    pipes = stepTimes.map((st) => new PipelineReplica([st], () => 0));
+  }
+  // engine e = replica · V + virtual engine; without a pipeline, engine = replica
+  const replicas = Array.from({ length: R * V }, (_, i) => new Replica(i, new KvCache(spec.kvBlocks, spec.blockSize)));
   for (const q of requests) {
     if (!(q.promptTokens >= 1 && q.outputTokens >= 1)) {
       throw new ServingError(`request ${q.id}: expected at least 1 prompt and 1 output token, got ${q.promptTokens} and ${q.outputTokens}`);
@@ -127,7 +150,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     if (need > spec.kvBlocks) {
       throw new ServingError(
         `request ${q.id} (${q.promptTokens} prompt + ${q.outputTokens} output tokens) needs ${need} KV blocks of ${spec.blockSize} tokens; ` +
-          `a replica holds ${spec.kvBlocks}: raise --tp or --gpu-memory-utilization, or shorten the requests`,
+          `a ${V > 1 ? 'virtual engine' : 'replica'} holds ${spec.kvBlocks}: raise --tp or --gpu-memory-utilization, or shorten the requests`,
       );
     }
   }
@@ -140,7 +163,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   let steps = 0, events = 0, endNs = 0;
   const transfers: Transfer[] = []; // pending, sorted by (at, order)
   let transferOrder = 0, transferCount = 0, transferTotal = 0, transferMax = 0;
-  const kvWaiting: Seq[][] = Array.from({ length: R }, () => []);
+  const kvWaiting: Seq[][] = Array.from({ length: R * V }, () => []);
 
   const emit = (r: Replica, s: Seq, t: number): void => {
     s.generated++;
@@ -172,7 +195,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
       if (!wasPrefill || s.cached === s.target) emit(r, s, t);
     }
     schedulers[r.index]!.retire(r);
-    if (dis && r.index < P) handOff(r, t);
+    if (dis && r.index < P) handOff(r, t); // (no pipeline with disaggregation: engine = replica)
   };
 
   /** Prefill pool: requests past their prefill leave for a decode replica with their KV cache. */
@@ -250,10 +273,11 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
       }
     }
     shape.samples = samples;
-    const dur = stepTimes[r.index]!.stepNs(shape);
+    const end = pipes[Math.floor(r.index / V)]!.issue(t, shape);
+    const dur = end - t;
     r.busy = true;
     r.stepStartNs = t;
-    r.stepEndNs = t + dur;
+    r.stepEndNs = end;
     steps++;
     events++;
     batchSizeCounts[n] = (batchSizeCounts[n] ?? 0) + 1;
@@ -261,7 +285,17 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   };
 
   let next = 0;
-  const outstanding = (i: number) => replicas[i]!.outstanding;
+  const outstanding = V === 1 ? (i: number) => replicas[i]!.outstanding : (i: number) => {
+    let n = 0;
+    for (let v = 0; v < V; v++) n += replicas[i * V + v]!.outstanding;
+    return n;
+  };
+  /** vLLM: a replica's new request goes to its virtual engine with the fewest unfinished requests (lowest first). */
+  const engineOf = (i: number): number => {
+    let best = i * V;
+    for (let v = 1; v < V; v++) if (replicas[i * V + v]!.outstanding < replicas[best]!.outstanding) best = i * V + v;
+    return best;
+  };
   for (;;) {
     let t = next < requests.length ? requests[next]!.arrivalNs : Infinity;
     for (const r of replicas) if (r.busy && r.stepEndNs < t) t = r.stepEndNs;
@@ -277,7 +311,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     while (next < requests.length && requests[next]!.arrivalNs === t) {
       const q = requests[next++]!;
       const i = route(outstanding);
-      const r = replicas[i]!;
+      const r = replicas[V === 1 ? i : engineOf(i)]!;
       const s = newSeq(q, i);
       seqs[q.id] = s;
       r.outstanding++;
@@ -299,6 +333,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     events,
     preemptions: replicas.reduce((a, r) => a + r.preemptions, 0),
     endNs,
+    enginesPerReplica: V,
     kv: {
       blocksPerReplica: spec.kvBlocks,
       meanUtilization: replicas.map((r) => r.kv.meanUtilization(endNs)),
