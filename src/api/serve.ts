@@ -31,12 +31,13 @@ import { parseTime } from '../units/index.ts';
 export const SERVING_TRACES_DIR = join(WORKLOADS_DIR, '..', 'traces', 'serving');
 
 /**
- * HBM per GPU, bytes. Both parts have 80 GiB: nvidia-smi reports 81,920 MiB for the A100 80GB and the H100 SXM
- * 80GB (the datasheets say "80GB"). Override with `gpuMemoryBytes`.
+ * HBM per GPU, bytes, as NVML (nvidia-smi) reports it: 81,920 MiB for the A100 80GB and 81,559 MiB for the H100
+ * 80GB (Modal, "Why does an NVIDIA H100 80GB card offer 85.52 GB?", thundergolfer.com/blog/nvidia-gpu-memory-capacity,
+ * table of NVML-reported capacities; the datasheets say "80GB"). Override with `gpuMemoryBytes`.
  */
 export const DEVICE_MEMORY_BYTES: Record<string, number> = {
-  'A100-SXM4-80GB': 80 * 2 ** 30,
-  'H100-SXM5-80GB': 80 * 2 ** 30,
+  'A100-SXM4-80GB': 81_920 * 2 ** 20,
+  'H100-SXM5-80GB': 81_559 * 2 ** 20,
 };
 
 /** Step-time models of `orrery serve` (serving/kernel-step-time.ts, serving/step-time.ts). */
