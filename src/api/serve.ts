@@ -40,6 +40,19 @@ export const DEVICE_MEMORY_BYTES: Record<string, number> = {
   'H100-SXM5-80GB': 81_559 * 2 ** 20,
 };
 
+/**
+ * Host (PCIe) bandwidth per GPU per direction, GB/s, for KV swapping: PCIe Gen4 x16 on the A100 SXM4 (datasheet:
+ * "PCIe Gen4: 64 GB/s", both directions) and Gen5 x16 on the H100 SXM5 (datasheet: "PCIe Gen5: 128 GB/s").
+ * Peak figures; override with `hostBandwidthGBps`.
+ */
+export const DEVICE_HOST_GBPS: Record<string, number> = {
+  'A100-SXM4-80GB': 32,
+  'H100-SXM5-80GB': 64,
+};
+
+/** vLLM's default swap space per GPU (`swap_space`, 4 GiB). */
+export const DEFAULT_SWAP_SPACE_BYTES = 4 * 2 ** 30;
+
 /** Step-time models of `orrery serve` (serving/kernel-step-time.ts, serving/step-time.ts). */
 export const STEP_MODELS = ['kernel', 'roofline'] as const;
 export const DEFAULT_STEP_MODEL = 'kernel';
@@ -83,6 +96,12 @@ export interface ServeOptions {
   maxBatchSize?: number;
   maxBatchTokens?: number;
   chunkSize?: number;
+  /** Preemption when KV blocks run out (vllm, sarathi): `recompute` (default) or `swap` to host memory. */
+  preemption?: 'recompute' | 'swap';
+  /** Host memory per GPU for swapped-out KV (default 4 GiB, vLLM's swap_space). */
+  swapSpaceBytes?: number;
+  /** Host link bandwidth per GPU per direction, GB/s (default: the device's PCIe, DEVICE_HOST_GBPS). */
+  hostBandwidthGBps?: number;
   /** Network model for the TP collectives (default: the project's default model). */
   networkModel?: string;
   /** How a step is timed: `kernel` (default: the kernel compute model per kernel) or `roofline`. */
@@ -117,6 +136,8 @@ export interface ServeReport {
   events: number;
   /** Disaggregated serving: KV transfers from the prefill to the decode pool (count, total and largest ns). */
   kvTransfers?: { count: number; totalNs: number; maxNs: number };
+  /** Preemption by swap: requests swapped out and the PCIe time charged to steps, ns. */
+  swaps?: { count: number; totalNs: number };
   /** The Perfetto timeline written, when asked for. */
   timeline?: { file: string; steps: number; bytes: number; cut?: string };
   setup: {
@@ -130,6 +151,8 @@ export interface ServeReport {
     pp?: number;
     stageLayers?: number[];
     kvBlocksPerEngine?: number;
+    /** Preemption by swap: host blocks per engine, swap space and host bandwidth per GPU. */
+    swap?: { hostBlocksPerEngine: number; swapSpaceBytes: number; hostBandwidthGBps: number };
     scheduler: string;
     router: string;
     requestSource: string;
@@ -351,9 +374,24 @@ export function runServe(opts: ServeOptions): ServeRun {
     ...(opts.maxBatchTokens !== undefined ? { maxBatchTokens: opts.maxBatchTokens } : {}),
     ...(opts.chunkSize !== undefined ? { chunkSize: opts.chunkSize } : {}),
   };
+  const preemption = opts.preemption ?? 'recompute';
+  if (preemption !== 'recompute' && preemption !== 'swap') throw new InputError(`--preemption "${String(preemption)}": expected recompute or swap`);
+  let swap: { hostBlocks: number; swapNs(blocks: number): number } | undefined;
+  let swapSetup: ServeReport['setup']['swap'];
+  if (preemption === 'swap') {
+    const hostGBps = opts.hostBandwidthGBps ?? DEVICE_HOST_GBPS[device.name];
+    if (hostGBps === undefined) throw new InputError(`--host-bandwidth: required for ${device.name} (no PCIe figure on record)`);
+    if (!(hostGBps > 0)) throw new InputError(`--host-bandwidth: expected a positive number of GB/s, got ${hostGBps}`);
+    const space = opts.swapSpaceBytes ?? DEFAULT_SWAP_SPACE_BYTES;
+    const blockBytes = memory.blockSize * memory.kvBytesPerToken;
+    const hostBlocks = Math.floor(Math.floor(space / blockBytes) / P);
+    swap = { hostBlocks, swapNs: (n: number) => (n * blockBytes) / hostGBps };
+    swapSetup = { hostBlocksPerEngine: hostBlocks, swapSpaceBytes: space, hostBandwidthGBps: hostGBps };
+  }
   let result: ServeSimResult;
   try {
     result = simulateServing({
+      ...(swap ? { swap } : {}),
       requests, replicas: opts.replicas, stepTime: stepTimes, kvBlocks: kvBlocksPerEngine, blockSize: memory.blockSize,
       ...(pipelines ? { pipelines, virtualEngines: P } : {}),
       scheduler: opts.scheduler, schedulerConfig, router, seed: opts.seed, recordSteps: opts.timeline !== undefined || opts.svg !== undefined,
@@ -422,10 +460,12 @@ export function runServe(opts: ServeOptions): ServeRun {
     events: m.events,
     ...(timeline ? { timeline } : {}),
     ...(result.transfers ? { kvTransfers: result.transfers } : {}),
+    ...(result.swap ? { swaps: { count: result.swap.swaps, totalNs: result.swap.totalNs } } : {}),
     setup: {
       workload: model.name, topology: topologyName, device: device.name, replicas: opts.replicas, tp: opts.tp, scheduler: opts.scheduler, router,
       ...(opts.prefillReplicas !== undefined ? { prefillReplicas: opts.prefillReplicas } : {}),
       ...(P > 1 ? { pp: P, stageLayers: layers, kvBlocksPerEngine } : {}),
+      ...(swapSetup ? { swap: swapSetup } : {}),
       requestSource: source, seed: opts.seed, memory, schedulerConfig, networkModel, stepModel, stepModelSource,
     },
   };

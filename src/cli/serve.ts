@@ -36,6 +36,9 @@ interface ServeCliOptions {
   maxBatchTokens?: number;
   chunkSize?: number;
   model?: string;
+  preemption: 'recompute' | 'swap';
+  swapSpace?: number;
+  hostBandwidth?: number;
   csv?: string;
   timeline?: string;
   timelineMaxEvents?: number;
@@ -84,6 +87,9 @@ export function registerServe(program: Command): void {
     .option('--max-batch-size <n>', 'requests per batch at most (default 256)', intOpt('--max-batch-size', 1))
     .option('--max-batch-tokens <n>', 'vllm: prefill tokens per step at most; trtllm: tokens per step (max_num_tokens) (default 4096)', intOpt('--max-batch-tokens', 1))
     .option('--chunk-size <n>', 'sarathi: token budget per step (default 512)', intOpt('--chunk-size', 1))
+    .option('--preemption <mode>', 'vllm, sarathi: when KV blocks run out, recompute the victim later or swap its KV to host memory', choiceOpt('--preemption', ['recompute', 'swap'] as const), 'recompute')
+    .option('--swap-space <bytes>', 'host memory per GPU for swapped KV (default 4GiB, vLLM\'s swap_space)', sizeOpt('--swap-space'))
+    .option('--host-bandwidth <GBps>', 'host (PCIe) bandwidth per GPU per direction for swaps (default: the device\'s, a100 32, h100 64)', positiveNumberOpt('--host-bandwidth'))
     .option('--step-model <name>', `how a batch step is timed: ${STEP_MODELS.join(', ')} (kernel: the kernel compute model per kernel; roofline: the old 80 %/85 % roofline)`, choiceOpt('--step-model', STEP_MODELS), DEFAULT_STEP_MODEL)
     .option('-m, --model <name>', `network model for the TP all-reduces: ${Object.keys(NETWORK_MODELS).join(', ')}`)
     .option('--csv <file>', 'write one CSV row per request')
@@ -115,6 +121,9 @@ export function registerServe(program: Command): void {
         ...(o.maxBatchTokens !== undefined ? { maxBatchTokens: o.maxBatchTokens } : {}),
         ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}),
         ...(o.model !== undefined ? { networkModel: o.model } : {}),
+        ...(o.preemption !== 'recompute' ? { preemption: o.preemption } : {}),
+        ...(o.swapSpace !== undefined ? { swapSpaceBytes: o.swapSpace } : {}),
+        ...(o.hostBandwidth !== undefined ? { hostBandwidthGBps: o.hostBandwidth } : {}),
         ...(o.csv !== undefined ? { csv: o.csv } : {}),
         ...(o.timeline !== undefined ? { timeline: o.timeline } : {}),
         ...(o.svg !== undefined ? { svg: o.svg } : {}),
@@ -172,7 +181,8 @@ function printHuman(r: ServeReport): void {
     out.push(['SLO', `${parts.join(', ')}: ${pct(r.slo.attainment)} of requests; goodput ${r.slo.goodputRequestsPerS.toFixed(3)} requests/s`]);
   }
   out.push(
-    ['KV cache', `mean ${pct(r.kv.meanUtilization)} used, peak ${pct(r.kv.peakUtilization)}; ${formatCount(r.preemptions)} preemption${r.preemptions === 1 ? '' : 's'}`],
+    ['KV cache', `mean ${pct(r.kv.meanUtilization)} used, peak ${pct(r.kv.peakUtilization)}; ${formatCount(r.preemptions)} preemption${r.preemptions === 1 ? '' : 's'}` +
+      (r.swaps ? ` (${formatCount(r.swaps.count)} by swap, ${ms(r.swaps.totalNs)} of PCIe transfers in steps)` : '')],
     ...(r.kvTransfers ? [['KV transfers', `${formatCount(r.kvTransfers.count)}, mean ${ms(r.kvTransfers.totalNs / Math.max(1, r.kvTransfers.count))}, max ${ms(r.kvTransfers.maxNs)}`] as [string, string]] : []),
     ['batches', `${formatCount(r.steps)} steps; requests per batch mean ${r.batchSize.mean.toFixed(1)}, p50 ${r.batchSize.p50}, p90 ${r.batchSize.p90}, max ${r.batchSize.max}`],
     ['wall', `${r.wallMs.toFixed(1)} ms (${formatCount(r.events)} events)`],

@@ -7,13 +7,15 @@
  *   maxBatchTokens, KV blocks for the whole prompt with a watermark of free blocks left), the step prefills them;
  *   otherwise every running request decodes one token, taking a new block when its last one is full; when none is
  *   free, the latest-arrived running request is preempted by recompute (its blocks freed; it re-queues at the
- *   front and later prefills its prompt plus the tokens it had generated).
+ *   front and later prefills its prompt plus the tokens it had generated), or with swap space by swap (its blocks
+ *   move to host memory; while any request is swapped out no new prefill is admitted, and swapped requests come
+ *   back, oldest first, in a step that preempted nothing).
  * - `orca` (Orca, OSDI'22): iteration-level batching without paging: a request is admitted when KV for its whole
  *   prompt + output fits (reserved up front, so nothing is ever preempted), and newly admitted requests prefill in
  *   the same step as the running ones decode.
  * - `sarathi` (Sarathi-Serve, OSDI'24): chunked prefill under a token budget per step (`chunkSize`): the running
  *   decodes first (one token each), then ongoing prefills continue, then new requests are admitted, their prompts
- *   cut into chunks to fill the budget. Paged KV and preemption as vLLM.
+ *   cut into chunks to fill the budget. Paged KV and preemption (recompute or swap) as vLLM.
  * - `static` (FasterTransformer-style static batching): when the replica is idle it takes up to maxBatchSize
  *   waiting requests (KV reserved for prompt + output), prefills them together and decodes until the longest is
  *   done; finished requests stay in the batch as padding (computed, no tokens) and nothing joins until it ends.
@@ -76,12 +78,28 @@ function decodeRunning(r: Replica, skip: (s: Seq) => boolean): void {
   }
 }
 
+/**
+ * Swap mode: brings swapped-out requests back (oldest first) while blocks allow, keeping the watermark free unless
+ * nothing is running; those past their prefill decode in this step.
+ */
+function swapInto(r: Replica, c: SchedulerConfig): void {
+  while (r.swapped.length > 0 && r.running.length < c.maxBatchSize) {
+    const s = r.swapIn(r.running.length === 0 ? 0 : Math.ceil(c.watermark * r.kv.total));
+    if (!s) break;
+    if (!inPrefill(s)) r.batch.add(s, 1);
+  }
+}
+
 class Vllm implements BatchScheduler {
   constructor(readonly c: SchedulerConfig) {}
 
+  /**
+   * vLLM v0's order: new prefills only while nothing is swapped out; otherwise the running requests decode, and
+   * if none had to be preempted, swapped-out requests come back and decode with them.
+   */
   plan(r: Replica): void {
     const b = r.batch;
-    while (r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
+    while (r.swapped.length === 0 && r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
       const s = r.waiting.peek()!;
       const tokens = s.req.promptTokens + s.generated;
       if (b.size > 0 && b.tokenCount + tokens > this.c.maxBatchTokens) break;
@@ -90,7 +108,9 @@ class Vllm implements BatchScheduler {
       b.add(s, s.target - s.cached);
     }
     if (b.size > 0) return;
+    const preempted = r.preemptions;
     decodeRunning(r, () => false);
+    if (r.preemptions === preempted) swapInto(r, this.c);
   }
 
   retire = retireFinished;
@@ -101,7 +121,9 @@ class Sarathi implements BatchScheduler {
 
   plan(r: Replica): void {
     const b = r.batch;
+    const preempted = r.preemptions;
     decodeRunning(r, inPrefill);
+    if (r.preemptions === preempted) swapInto(r, this.c);
     let budget = this.c.chunkSize - b.tokenCount;
     for (const s of r.running) {
       if (budget <= 0) break;
@@ -110,7 +132,7 @@ class Sarathi implements BatchScheduler {
       b.add(s, q);
       budget -= q;
     }
-    while (budget > 0 && r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
+    while (budget > 0 && r.swapped.length === 0 && r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
       const s = r.waiting.peek()!;
       const blocks = r.kv.blocksFor(s.req.promptTokens + s.generated);
       if (!fits(r, blocks, this.c.watermark) || !r.admit(blocks)) break;

@@ -49,6 +49,11 @@ export interface ServeSimSpec {
   recordSteps?: boolean;
   /** Separate prefill and decode pools (see above). */
   disaggregation?: Disaggregation;
+  /**
+   * Preemption by swap (vllm and sarathi): host blocks per engine for swapped-out KV, and the ns to move n blocks
+   * between HBM and host memory (charged to the step that swaps, before its compute). Default: recompute.
+   */
+  swap?: { hostBlocks: number; swapNs(blocks: number): number };
 }
 
 export interface Disaggregation {
@@ -89,6 +94,8 @@ export interface ServeSimResult {
   /** Engines per replica (virtual engines with a pipeline, else 1). */
   enginesPerReplica: number;
   stepLog?: StepRecord[];
+  /** Preemption by swap: requests swapped out, the PCIe time charged to steps, host blocks free at the end. */
+  swap?: { swaps: number; totalNs: number; hostFreeAtEnd: number[] };
   /** KV transfers (disaggregated serving): count and total time, ns. */
   transfers?: { count: number; totalNs: number; maxNs: number };
 }
@@ -141,7 +148,8 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     pipes = stepTimes.map((st) => new PipelineReplica([st], () => 0));
   }
   // engine e = replica · V + virtual engine; without a pipeline, engine = replica
-  const replicas = Array.from({ length: R * V }, (_, i) => new Replica(i, new KvCache(spec.kvBlocks, spec.blockSize)));
+  const swapSpace = spec.swap ? { hostBlocks: spec.swap.hostBlocks } : undefined;
+  const replicas = Array.from({ length: R * V }, (_, i) => new Replica(i, new KvCache(spec.kvBlocks, spec.blockSize), swapSpace));
   for (const q of requests) {
     if (!(q.promptTokens >= 1 && q.outputTokens >= 1)) {
       throw new ServingError(`request ${q.id}: expected at least 1 prompt and 1 output token, got ${q.promptTokens} and ${q.outputTokens}`);
@@ -160,7 +168,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   const batchSizeCounts: number[] = [];
   const stepLog: StepRecord[] | undefined = spec.recordSteps ? [] : undefined;
   const shape = { prefillTokens: [] as number[], prefillContext: [] as number[], decodeKv: [] as number[], samples: 0 } satisfies BatchShape;
-  let steps = 0, events = 0, endNs = 0;
+  let steps = 0, events = 0, endNs = 0, swapTotalNs = 0;
   const transfers: Transfer[] = []; // pending, sorted by (at, order)
   let transferOrder = 0, transferCount = 0, transferTotal = 0, transferMax = 0;
   const kvWaiting: Seq[][] = Array.from({ length: R * V }, () => []);
@@ -245,16 +253,17 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
       r.kv.advance(t);
       admitTransferred(r);
     }
-    if (r.waiting.size === 0 && r.running.length === 0) {
+    if (r.waiting.size === 0 && r.running.length === 0 && r.swapped.length === 0) {
       if (kvWaiting[r.index]!.length > 0) throw new Error(`replica ${r.index}: a transferred request does not fit an empty KV cache (a bug)`);
       return;
     }
     r.kv.advance(t);
     const b = r.batch;
     b.clear();
+    r.swapBlocksThisStep = 0;
     schedulers[r.index]!.plan(r);
     if (b.size === 0) {
-      if (r.running.length === 0) throw new Error(`replica ${r.index}: the scheduler admitted nothing with ${r.waiting.size} waiting and nothing running (a bug)`);
+      if (r.running.length === 0) throw new Error(`replica ${r.index}: the scheduler admitted nothing with ${r.waiting.size} waiting, ${r.swapped.length} swapped and nothing running (a bug)`);
       return;
     }
     shape.prefillTokens.length = shape.prefillContext.length = shape.decodeKv.length = 0;
@@ -273,7 +282,9 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
       }
     }
     shape.samples = samples;
-    const end = pipes[Math.floor(r.index / V)]!.issue(t, shape);
+    const swapNs = r.swapBlocksThisStep > 0 ? Math.round(spec.swap!.swapNs(r.swapBlocksThisStep)) : 0;
+    if (swapNs > 0) swapTotalNs += swapNs;
+    const end = pipes[Math.floor(r.index / V)]!.issue(t + swapNs, shape);
     const dur = end - t;
     r.busy = true;
     r.stepStartNs = t;
@@ -322,7 +333,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   }
 
   for (const r of replicas) {
-    if (r.waiting.size > 0 || r.running.length > 0 || kvWaiting[r.index]!.length > 0) throw new Error(`replica ${r.index} stopped with unfinished requests (a bug)`);
+    if (r.waiting.size > 0 || r.running.length > 0 || r.swapped.length > 0 || kvWaiting[r.index]!.length > 0) throw new Error(`replica ${r.index} stopped with unfinished requests (a bug)`);
   }
   for (let i = 0; i < batchSizeCounts.length; i++) batchSizeCounts[i] ??= 0;
   const result: ServeSimResult = {
@@ -332,6 +343,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     steps,
     events,
     preemptions: replicas.reduce((a, r) => a + r.preemptions, 0),
+    ...(spec.swap ? { swap: { swaps: replicas.reduce((a, r) => a + r.swaps, 0), totalNs: swapTotalNs, hostFreeAtEnd: replicas.map((r) => r.hostFreeBlocks) } } : {}),
     endNs,
     enginesPerReplica: V,
     kv: {
