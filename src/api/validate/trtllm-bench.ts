@@ -21,6 +21,10 @@
  *   Free memory is taken as HBM − weights (activation buffers and the CUDA context not subtracted).
  * - Scheduling: in-flight batching with the capacity policy GUARANTEED_NO_EVICT (perf-benchmarking.md's example
  *   output, "Scheduling Policy: Guaranteed No Evict"), chunked context off: `orrery serve --scheduler trtllm`.
+ *
+ * Versions read (NVIDIA/TensorRT-LLM): perf-overview.md at 00f37686, tuning.py at 04cba882, general.py at 0171265e.
+ * The published figures come from the PyTorch backend (perf-overview.md: "Starting with v0.19"); which release's
+ * heuristic produced them is not stated, so a different release's rounding could differ.
  */
 
 /** `$num_requests` of perf-overview.md by "input/output". */
