@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mergeSweepFiles, runServe, runSweep, type SweepRequest } from '../src/api/index.ts';
+import { mergeSweepFiles, readSweepFile, runServe, runSweep, sweepPlotSvg, type SweepRequest } from '../src/api/index.ts';
 import { serveOptionsOfRow } from '../src/api/sweep-serve.ts';
 import { withoutTiming } from './helpers/sweep.ts';
 
@@ -49,6 +49,11 @@ describe('sweep serve', () => {
     const vllm1 = rows.filter((r) => r.scheduler === 'vllm' && r.replicas === 1).map((r) => r.throughputTokensPerS as number);
     expect(vllm1[0]!).toBeLessThan(vllm1[1]!);
     expect(vllm1[1]!).toBeLessThan(vllm1[2]!);
+    // the plot puts the rate on the x axis by its name, not as a message size
+    const t = readSweepFile(out('all.jsonl'));
+    const svg = sweepPlotSvg(t.columns, t.rows, 'all.jsonl');
+    expect(svg).toContain('request rate (requests/s), log scale');
+    expect(svg).toContain('vs request rate');
   });
 
   it('resumes a cut file and merges shards to the file one run writes', async () => {

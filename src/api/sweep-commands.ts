@@ -62,7 +62,11 @@ export interface SweepCommand {
    * The plot: `x` lists columns to put on the x axis, in order of preference (the first that varies); `series`
    * lists columns that, when they vary, split the rows into lines; `panels` are the metrics drawn.
    */
-  plot: { x: string[]; series: string[]; panels: PlotPanel[] };
+  plot: {
+    x: string[]; series: string[]; panels: PlotPanel[];
+    /** Axis names of x columns that are neither `npus` nor bytes, e.g. `{ qps: 'request rate (requests/s)' }`. */
+    xAxes?: Record<string, string>;
+  };
 }
 
 const perDim = (v: ParamValue | '' | undefined): number[] | undefined =>

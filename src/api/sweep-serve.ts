@@ -124,6 +124,10 @@ export const SERVE_SWEEP: SweepCommand = {
   plot: {
     x: ['qps', 'replicas', 'tp', 'pp', 'chunkSize', 'maxBatchSize'],
     series: ['scheduler', 'workload', 'topology', 'replicas', 'tp', 'pp', 'router', 'chunkSize', 'maxBatchSize', 'maxBatchTokens', 'prefillReplicas', 'trace', 'promptTokens', 'outputTokens', 'slo', 'stepModel', 'model'],
+    xAxes: {
+      qps: 'request rate (requests/s)', replicas: 'replicas', tp: 'tensor-parallel GPUs per replica', pp: 'pipeline stages per replica',
+      chunkSize: 'chunk size (tokens)', maxBatchSize: 'max batch size (requests)',
+    },
     panels: [
       { column: 'ttftP99Ns', label: 'TTFT p99', unit: 'ns' },
       { column: 'throughputTokensPerS', label: 'output throughput', unit: 'tokens/s' },
