@@ -129,14 +129,14 @@ export function planMemory(s: RankShapes, gpuMemoryBytes: number, utilization: n
   if (weights >= budget) {
     throw new ServingError(
       `${s.model.name} does not fit: its weights take ${gb(weights)} per GPU at TP ${s.tp}, more than ${gb(budget)} ` +
-        `(${utilization} × ${gb(gpuMemoryBytes)} of HBM); raise --tp or --gpu-memory-utilization`,
+        `(${utilization} × ${gb(gpuMemoryBytes)} of HBM); raise --tp, --pp or --gpu-memory-utilization`,
     );
   }
   const blocks = Math.floor((budget - weights) / (perToken * blockSize));
   if (blocks < 1) {
     throw new ServingError(
       `${s.model.name} leaves no room for the KV cache at TP ${s.tp}: weights ${gb(weights)} of ${gb(budget)} usable, ` +
-        `one block of ${blockSize} tokens needs ${gb(perToken * blockSize)}; raise --tp or --gpu-memory-utilization`,
+        `one block of ${blockSize} tokens needs ${gb(perToken * blockSize)}; raise --tp, --pp or --gpu-memory-utilization`,
     );
   }
   return {

@@ -158,7 +158,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     if (need > spec.kvBlocks) {
       throw new ServingError(
         `request ${q.id} (${q.promptTokens} prompt + ${q.outputTokens} output tokens) needs ${need} KV blocks of ${spec.blockSize} tokens; ` +
-          `a ${V > 1 ? 'virtual engine' : 'replica'} holds ${spec.kvBlocks}: raise --tp or --gpu-memory-utilization, or shorten the requests`,
+          `a ${V > 1 ? 'virtual engine' : 'replica'} holds ${spec.kvBlocks}: raise --tp, --pp or --gpu-memory-utilization, or shorten the requests`,
       );
     }
   }
