@@ -24,6 +24,19 @@ describe('validation suite: serving', () => {
   });
 });
 
+describe('the serving suite\'s result', () => {
+  it('predicts each published figure within 15 % (the suite\'s target) with trtllm-bench\'s setup', () => {
+    // measured: TensorRT-LLM perf-overview.md (PEERS.md §7); the predictions of this commit are −6.2 … +14.9 %
+    const cases = servingSuite.run();
+    for (const c of cases) {
+      const err = c.predicted / c.measured - 1;
+      expect(Math.abs(err), `${c.id}: ${(100 * err).toFixed(1)} %`).toBeLessThanOrEqual(0.15);
+      expect(c.inFit).toBe(false);
+    }
+    expect(cases).toHaveLength(6);
+  }, 180_000);
+});
+
 describe('disaggregated serving through runServe', () => {
   it('moves each request\'s KV over the network model: 2 hops × 700 ns + bytes / 195.1 GB/s on dgx-a100 (analytical)', async () => {
     const { runServe } = await import('../src/api/serve.ts');
