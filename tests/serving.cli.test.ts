@@ -30,6 +30,21 @@ describe('orrery serve', () => {
     expect(strip(c.stdout)).not.toBe(strip(a.stdout));
   });
 
+  it('--pp and --preemption swap reach the run; the same flags through sweep serve give the same figures', () => {
+    const args = ['serve', '--workload', 'llama-2-70b', '-t', 'dgx-a100', '--tp', '2', '--pp', '2', '--requests', '40', '--qps', '8',
+      '--prompt-tokens', 'uniform:100-800', '--output-tokens', '64', '--seed', '2', '--preemption', 'swap', '--json'];
+    const r = orrery(args);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect([j.setup.pp, j.setup.stageLayers, j.setup.swap.hostBandwidthGBps]).toEqual([2, [40, 40], 32]);
+    const sw = orrery(['sweep', 'serve', '--workload', 'llama-2-70b', '-t', 'dgx-a100', '--tp', '2', '--pp', '1,2', '--requests', '40', '--qps', '8',
+      '--prompt-tokens', 'uniform:100-800', '--output-tokens', '64', '--seed', '2', '--preemption', 'swap', '--format', 'jsonl', '-j', '1', '-q']);
+    expect(sw.code).toBe(0);
+    const rows = sw.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.pp)).toEqual([1, 2]);
+    expect([rows[1].throughputTokensPerS, rows[1].ttftP99Ns, rows[1].steps]).toEqual([j.throughputTokensPerS, j.ttftNs.p99, j.steps]);
+  });
+
   it('--csv writes one row per request, consistent with the JSON', () => {
     const csv = join(dir, 'r.csv');
     const r = orrery([...BASE, '--requests', '8', '--prompt-tokens', 'uniform:100-400', '--output-tokens', '16', '--qps', '5', '--seed', '1', '--csv', csv, '--json']);

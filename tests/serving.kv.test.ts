@@ -81,6 +81,28 @@ describe('preemption by recompute (vllm)', () => {
     expect(r.tbtNs.length).toBe(reqs.reduce((a, q) => a + q.outputTokens - 1, 0));
   });
 
+  it.each(['vllm', 'sarathi'])('%s with swap: 400 random requests swap out and back, every GPU and host block free at the end', (scheduler) => {
+    const reqs = syntheticRequests({
+      count: 400, arrival: { kind: 'poisson', qps: 2e5 }, prompt: { kind: 'uniform', min: 1, max: 60 },
+      output: { kind: 'uniform', min: 1, max: 40 }, seed: 3,
+    });
+    // 30 host blocks per replica: some victims fit (swap), others do not (recompute)
+    const r = simulateServing({
+      requests: reqs, replicas: 2, stepTime: toy, kvBlocks: 40, blockSize: 4, scheduler, schedulerConfig: { chunkSize: 32 },
+      router: 'round-robin', seed: 1, swap: { hostBlocks: 30, swapNs: (n) => 50 * n },
+    });
+    expect(r.kv.freeAtEnd).toEqual([40, 40]);
+    expect(r.swap!.hostFreeAtEnd).toEqual([30, 30]);
+    expect(r.swap!.swaps).toBeGreaterThan(0);
+    // each swapped request's blocks cross PCIe twice (out and back): the charged time is 2 · 50 ns per block moved
+    expect(r.swap!.totalNs % 100).toBe(0);
+    for (const s of r.seqs) {
+      expect(s.generated).toBe(s.req.outputTokens);
+      expect([s.blocks, s.swappedBlocks]).toEqual([[], 0]);
+    }
+    expect(r.tbtNs.length).toBe(reqs.reduce((a, q) => a + q.outputTokens - 1, 0));
+  });
+
   it('refuses a request longer than a replica\'s whole cache', () => {
     expect(() => simulateServing({
       requests: [{ id: 0, arrivalNs: 0, promptTokens: 100, outputTokens: 10 }], replicas: 1, stepTime: toy, kvBlocks: 4, blockSize: 16,

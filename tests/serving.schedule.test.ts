@@ -62,6 +62,54 @@ describe('hand-computed schedules (one replica)', () => {
     expect(times(r)).toEqual([[3070, 4170, 1100]]);
   });
 
+  it('trtllm: decodes first, then whole contexts while the step stays within max_num_tokens', () => {
+    // three requests at 0, prompt 6, output 3; max_num_tokens 10
+    // t=0: r0's context (6); r1 would make 12 > 10: 1000 + 60 = 1060 → r0's 1st token at 1060
+    // t=1060: r0 decodes (1) + r1's context (1 + 6 = 7 ≤ 10); r2 would make 13: 1160 → 2220 (r0 2nd, r1 1st)
+    // t=2220: r0, r1 decode (2) + r2's context (8 ≤ 10): 1260 → 3480 (r0 3rd and done, r1 2nd, r2 1st)
+    // t=3480: r1, r2 decode: 1200 → 4680 (r1 done, r2 2nd); t=4680: r2 alone: 1100 → 5780 (r2 done)
+    const three: Request[] = [0, 1, 2].map((id) => ({ id, arrivalNs: 0, promptTokens: 6, outputTokens: 3 }));
+    const r = run('trtllm', three, { config: { maxBatchTokens: 10 } });
+    expect(times(r)).toEqual([[1060, 3480, 1260], [2220, 4680, 1260], [3480, 5780, 1200]]);
+    expect(r.preemptions).toBe(0);
+  });
+
+  it('trtllm: GUARANTEED_NO_EVICT admits a request only when KV for its prompt + output fits', () => {
+    // 16 blocks of 1 token; each request holds 6 + 3 − 1 = 8: r0 and r1 are admitted at 0 (12 tokens ≤ 100),
+    // r2 is not (no blocks). t=0: 1000 + 120 = 1120; two decode steps of 1200 → 2320, 3520 (r0, r1 done, blocks
+    // free); t=3520: r2's context 1060 → 4580 (1st), then 1100 → 5680, 1100 → 6780
+    const three: Request[] = [0, 1, 2].map((id) => ({ id, arrivalNs: 0, promptTokens: 6, outputTokens: 3 }));
+    const r = run('trtllm', three, { kvBlocks: 16, blockSize: 1, config: { maxBatchTokens: 100 } });
+    expect(times(r)).toEqual([[1120, 3520, 1200], [1120, 3520, 1200], [4580, 6780, 1100]]);
+    expect(r.kv.peakBlocks).toEqual([16]);
+    expect(r.kv.freeAtEnd).toEqual([16]);
+  });
+
+  it('vllm with swap: the victim\'s blocks go to host memory and come back, the PCIe time charged to the step', () => {
+    // 6 blocks of 1 token; A and B (prompt 2, output 4) at 0; a swap moves 1000 B per block at 1 B/ns
+    // t=0: both prefill (4 blocks): 1000 + 40 → 1040, 1st tokens. t=1040: both decode to 3 tokens (6 blocks): 1200 → 2240
+    // t=2240: A needs a 4th block, none free: B (latest) is swapped out (3 blocks), A decodes: 3000 + 1100 → 6340
+    // t=6340: A needs a 5th block (2 free → 1); nothing preempted, but B needs 4 blocks back: A alone, 1100 → 7440, A done
+    // t=7440: B swaps in (3 blocks moved, 4 allocated) and decodes: 3000 + 1100 → 11540; t=11540: 1100 → 12640, B done
+    const two: Request[] = [0, 1].map((id) => ({ id, arrivalNs: 0, promptTokens: 2, outputTokens: 4 }));
+    const r = simulateServing({
+      requests: two, replicas: 1, stepTime: toy, kvBlocks: 6, blockSize: 1, scheduler: 'vllm', schedulerConfig: { watermark: 0 },
+      router: 'round-robin', seed: 1, swap: { hostBlocks: 100, swapNs: (n) => n * 1000 },
+    });
+    expect(times(r)).toEqual([[1040, 7440, 4100], [1040, 12640, 9300]]);
+    expect(r.preemptions).toBe(1);
+    expect(r.swap).toEqual({ swaps: 1, totalNs: 6000, hostFreeAtEnd: [100] });
+    expect(r.kv.freeAtEnd).toEqual([6]);
+    // the same with no host room falls back to recompute: B re-prefills its 2 + 2 tokens later, and no swap time
+    const rc = simulateServing({
+      requests: two, replicas: 1, stepTime: toy, kvBlocks: 6, blockSize: 1, scheduler: 'vllm', schedulerConfig: { watermark: 0 },
+      router: 'round-robin', seed: 1, swap: { hostBlocks: 2, swapNs: (n) => n * 1000 },
+    });
+    expect(rc.swap).toEqual({ swaps: 0, totalNs: 0, hostFreeAtEnd: [2] });
+    expect(rc.preemptions).toBe(1);
+    expect(rc.seqs[1]!.cached).toBe(5); // re-prefilled, finished with 2 + 4 − 1 tokens cached
+  });
+
   it('orca: the new request prefills in the same iteration as the running one decodes', () => {
     // t=0: A prefills → 1040. t=1040: A decodes + B prefills 2: 1120 → 2160 (A 2nd, B 1st).
     // t=2160: both decode: 1200 → 3360 (A 3rd and B 2nd, both done)

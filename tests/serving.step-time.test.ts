@@ -53,7 +53,7 @@ describe('memory plan', () => {
     const p = planMemory(s, 80 * 2 ** 30, 0.9, 16);
     expect(p.blocks).toBe(Math.floor((0.9 * 80 * 2 ** 30 - paramsPerRank(s) * 2) / (16 * 81_920)));
     expect(() => planMemory(rankShapes(m, 1), 80 * 2 ** 30, 0.9, 16)).toThrow(
-      'llama-2-70b does not fit: its weights take 138.0 GB per GPU at TP 1, more than 77.3 GB (0.9 × 85.9 GB of HBM); raise --tp or --gpu-memory-utilization',
+      'llama-2-70b does not fit: its weights take 138.0 GB per GPU at TP 1, more than 77.3 GB (0.9 × 85.9 GB of HBM); raise --tp, --pp or --gpu-memory-utilization',
     );
   });
 });

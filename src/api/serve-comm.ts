@@ -7,6 +7,11 @@
  * one chunk the time is affine in bytes, so the interpolation is exact up to their per-message rounding (tests
  * check it within 1 ns of a direct run); for the flow model on a replica's own GPUs (no competing traffic) it is
  * the same. Sizes below 1 KiB use the 1 KiB time.
+ *
+ * On a cluster preset (a topology with cluster facts, e.g. `dgx-h100:1`) the all-reduce is NCCL's choice from the
+ * NCCL-like model (`--algo auto` of `orrery collective`: algorithm, protocol, channels and the preset's fitted link
+ * efficiencies), which is what a serving framework's TP all-reduce runs; on a plain topology, a ring on the network
+ * model. The NCCL-like model is a closed form, piecewise affine in bytes, so the interpolation stays close.
  */
 import { runCollective } from './collective.ts';
 import { Engine } from '../engine/index.ts';
@@ -27,7 +32,10 @@ export class InterpolatedAllReduce implements TpComm {
     let t = this.atPow2.get(k);
     if (t === undefined) {
       this.runs++;
-      t = runCollective({ topology: this.topology, op: 'allreduce', bytes: 2 ** k, group: this.group, model: this.model }).timeNs;
+      t = runCollective({
+        topology: this.topology, op: 'allreduce', bytes: 2 ** k, group: this.group, model: this.model,
+        ...(this.topology.cluster ? { algorithms: ['auto'] } : {}),
+      }).timeNs;
       this.atPow2.set(k, t);
     }
     return t;

@@ -18,7 +18,7 @@ import { serveTimeline } from './serve-timeline.ts';
 import { DEFAULT_TIMELINE_MAX_EVENTS } from '../workload/timeline.ts';
 import { DEFAULT_NETWORK_MODEL } from '../network/index.ts';
 import {
-  planMemory, rankShapes, RooflineStepTime, KernelStepTime, serveMetrics, simulateServing, syntheticRequests, traceRequests, ServingError,
+  planMemory, rankShapes, RooflineStepTime, KernelStepTime, PipelineReplica, stageLayers, stageWeightBytes, serveMetrics, simulateServing, syntheticRequests, traceRequests, ServingError,
   meetsSlo, DEFAULT_SCHEDULER_CONFIG, SCHEDULER_KINDS, ROUTERS,
   type ArrivalSpec, type LengthSpec, type MemoryPlan, type ModelShape, type Request, type SchedulerConfig, type ServeMetrics,
   type ServeSimResult, type Slo, type StepTimeModel,
@@ -31,13 +31,27 @@ import { parseTime } from '../units/index.ts';
 export const SERVING_TRACES_DIR = join(WORKLOADS_DIR, '..', 'traces', 'serving');
 
 /**
- * HBM per GPU, bytes. Both parts have 80 GiB: nvidia-smi reports 81,920 MiB for the A100 80GB and the H100 SXM
- * 80GB (the datasheets say "80GB"). Override with `gpuMemoryBytes`.
+ * HBM per GPU, bytes, as NVML (nvidia-smi) reports it: 81,920 MiB for the A100 80GB and 81,559 MiB for the H100
+ * 80GB (Modal, "Why does an NVIDIA H100 80GB card offer 85.52 GB?", thundergolfer.com/blog/nvidia-gpu-memory-capacity,
+ * table of NVML-reported capacities; the datasheets say "80GB"). Override with `gpuMemoryBytes`.
  */
 export const DEVICE_MEMORY_BYTES: Record<string, number> = {
-  'A100-SXM4-80GB': 80 * 2 ** 30,
-  'H100-SXM5-80GB': 80 * 2 ** 30,
+  'A100-SXM4-80GB': 81_920 * 2 ** 20,
+  'H100-SXM5-80GB': 81_559 * 2 ** 20,
 };
+
+/**
+ * Host (PCIe) bandwidth per GPU per direction, GB/s, for KV swapping: PCIe Gen4 x16 on the A100 SXM4 (datasheet:
+ * "PCIe Gen4: 64 GB/s", both directions) and Gen5 x16 on the H100 SXM5 (datasheet: "PCIe Gen5: 128 GB/s").
+ * Peak figures; override with `hostBandwidthGBps`.
+ */
+export const DEVICE_HOST_GBPS: Record<string, number> = {
+  'A100-SXM4-80GB': 32,
+  'H100-SXM5-80GB': 64,
+};
+
+/** vLLM's default swap space per GPU (`swap_space`, 4 GiB). */
+export const DEFAULT_SWAP_SPACE_BYTES = 4 * 2 ** 30;
 
 /** Step-time models of `orrery serve` (serving/kernel-step-time.ts, serving/step-time.ts). */
 export const STEP_MODELS = ['kernel', 'roofline'] as const;
@@ -55,6 +69,8 @@ export interface ServeOptions {
   device?: string;
   replicas: number;
   tp: number;
+  /** Pipeline stages per replica (vLLM-style virtual engines, one micro-batch per stage in flight). Default 1. */
+  pp?: number;
   /** Disaggregated serving: replicas 0 … P−1 prefill, the rest decode, KV moved over the network model. */
   prefillReplicas?: number;
   scheduler: string;
@@ -80,6 +96,12 @@ export interface ServeOptions {
   maxBatchSize?: number;
   maxBatchTokens?: number;
   chunkSize?: number;
+  /** Preemption when KV blocks run out (vllm, sarathi): `recompute` (default) or `swap` to host memory. */
+  preemption?: 'recompute' | 'swap';
+  /** Host memory per GPU for swapped-out KV (default 4 GiB, vLLM's swap_space). */
+  swapSpaceBytes?: number;
+  /** Host link bandwidth per GPU per direction, GB/s (default: the device's PCIe, DEVICE_HOST_GBPS). */
+  hostBandwidthGBps?: number;
   /** Network model for the TP collectives (default: the project's default model). */
   networkModel?: string;
   /** How a step is timed: `kernel` (default: the kernel compute model per kernel) or `roofline`. */
@@ -114,6 +136,8 @@ export interface ServeReport {
   events: number;
   /** Disaggregated serving: KV transfers from the prefill to the decode pool (count, total and largest ns). */
   kvTransfers?: { count: number; totalNs: number; maxNs: number };
+  /** Preemption by swap: requests swapped out and the PCIe time charged to steps, ns. */
+  swaps?: { count: number; totalNs: number };
   /** The Perfetto timeline written, when asked for. */
   timeline?: { file: string; steps: number; bytes: number; cut?: string };
   setup: {
@@ -123,6 +147,12 @@ export interface ServeReport {
     replicas: number;
     tp: number;
     prefillReplicas?: number;
+    /** Pipeline stages per replica (P > 1 only), their layers, and KV blocks per virtual engine (memory.blocks / P). */
+    pp?: number;
+    stageLayers?: number[];
+    kvBlocksPerEngine?: number;
+    /** Preemption by swap: host blocks per engine, swap space and host bandwidth per GPU. */
+    swap?: { hostBlocksPerEngine: number; swapSpaceBytes: number; hostBandwidthGBps: number };
     scheduler: string;
     router: string;
     requestSource: string;
@@ -183,12 +213,23 @@ function deviceFor(opts: ServeOptions, topologyName: string): DevicePreset {
   }
 }
 
+/**
+ * Weight precisions that are quantized deployments: only the transformer blocks' linear layers run in them, while
+ * activations, norms, the embedding and the LM head stay bf16 (NVIDIA's ModelOpt FP8 checkpoints that TensorRT-LLM
+ * benchmarks: "Only the weights and activations of the linear operators within transformers blocks are quantized",
+ * nvidia/Llama-3.1-405B-Instruct-FP8 model card; vLLM's FP8 likewise leaves lm_head unquantized). The KV cache
+ * keeps the weight precision (trtllm-bench picks an FP8 KV cache for an FP8 checkpoint, perf-benchmarking.md).
+ */
+const QUANTIZED_WEIGHTS = new Set(['fp8', 'int8']);
+
 export function modelShape(opts: Pick<ServeOptions, 'workload' | 'set'>): ModelShape {
   const spec = loadWorkloadSpec(opts.workload, opts.set);
   const m = spec.model;
   return {
     name: spec.name, layers: m.layers, hidden: m.hidden, heads: m.heads, kvHeads: m.kvHeads, ffn: m.ffn, mlp: m.mlp, vocab: m.vocab,
-    precision: m.precision, bytesPerElement: BYTES_PER_ELEMENT[m.precision], ...(m.moe ? { moe: { ...m.moe } } : {}),
+    precision: m.precision, bytesPerElement: BYTES_PER_ELEMENT[m.precision],
+    ...(QUANTIZED_WEIGHTS.has(m.precision) ? { activationPrecision: 'bf16', activationBytes: BYTES_PER_ELEMENT.bf16 } : {}),
+    ...(m.moe ? { moe: { ...m.moe } } : {}),
   };
 }
 
@@ -221,11 +262,24 @@ export interface ServeRun {
   requests: Request[];
 }
 
-/** Everything but the request stream: the per-replica step-time models and the KV plan. */
+/**
+ * Everything but the request stream: the per-replica step-time models and the KV plan.
+ *
+ * With `pp` P > 1 (pipeline.ts), replica r's stage s takes NPUs (r·P + s)·T … (r·P + s)·T + T − 1 and holds its
+ * share of the layers (vLLM's split); each stage has its own step-time model (its layers; embedding on the first,
+ * LM head on the last) and all-reduce group; a stage hands each micro-batch's activations on as vLLM does, hidden
+ * states and residual (2 · m · h activations per GPU, to the same TP rank of the next stage), timed on the network
+ * model. The KV plan is the tightest stage's (vLLM takes the minimum over workers); each of the P virtual engines
+ * gets ⌊blocks / P⌋ of it.
+ */
 export function buildReplicas(opts: ServeOptions): {
   stepTimes: StepTimeModel[]; memory: MemoryPlan; model: ModelShape; device: DevicePreset; topologyName: string; networkModel: string;
   stepModel: string; stepModelSource: string;
   kvTransfer: InterpolatedKvTransfer;
+  /** P > 1 only: one pipeline per replica, and KV blocks per virtual engine. */
+  pipelines?: PipelineReplica[];
+  kvBlocksPerEngine: number;
+  stageLayers: number[];
 } {
   const model = modelShape(opts);
   const { topology } = resolveTopology({
@@ -235,38 +289,73 @@ export function buildReplicas(opts: ServeOptions): {
   });
   const device = deviceFor(opts, topology.name);
   const { replicas: R, tp: T } = opts;
+  const P = opts.pp ?? 1;
   if (!(Number.isSafeInteger(R) && R >= 1)) throw new InputError(`--replicas: expected an integer ≥ 1, got ${R}`);
   if (!(Number.isSafeInteger(T) && T >= 1)) throw new InputError(`--tp: expected an integer ≥ 1, got ${T}`);
-  if (R * T > topology.npus) throw new InputError(`--replicas ${R} × --tp ${T} needs ${R * T} GPUs; the topology ${topology.name} has ${topology.npus}`);
-  const shapes = rankShapes(model, T);
+  if (!(Number.isSafeInteger(P) && P >= 1)) throw new InputError(`--pp: expected an integer ≥ 1, got ${P}`);
+  if (R * T * P > topology.npus) {
+    throw new InputError(`--replicas ${R} × --tp ${T}${P > 1 ? ` × --pp ${P}` : ''} needs ${R * T * P} GPUs; the topology ${topology.name} has ${topology.npus}`);
+  }
+  if (P > 1 && opts.prefillReplicas !== undefined) throw new InputError('--prefill-replicas: disaggregated pools with --pp > 1 are not modelled');
+  let layers: number[];
+  try {
+    layers = stageLayers(model.layers, P);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  const stageShapes = layers.map((l) => rankShapes(P > 1 ? { ...model, layers: l } : model, T));
+  const parts = layers.map((_, s) => ({ first: s === 0, last: s === P - 1 }));
   const gpuMem = opts.gpuMemoryBytes ?? DEVICE_MEMORY_BYTES[device.name];
   if (gpuMem === undefined) throw new InputError(`--gpu-memory: required for ${device.name} (no HBM size on record)`);
   const util = opts.gpuMemoryUtilization ?? 0.9;
   if (!(util > 0 && util <= 1)) throw new InputError(`--gpu-memory-utilization: expected a fraction in (0, 1], got ${util}`);
-  const memory = planMemory(shapes, gpuMem, util, opts.blockSize ?? 16);
+  let memory: MemoryPlan | undefined;
+  for (let s = 0; s < P; s++) {
+    const plan = planMemory(stageShapes[s]!, gpuMem, util, opts.blockSize ?? 16, stageWeightBytes(stageShapes[s]!, parts[s]!.first, parts[s]!.last));
+    if (memory === undefined || plan.blocks < memory.blocks) memory = plan;
+  }
+  const kvBlocksPerEngine = Math.floor(memory!.blocks / P);
+  if (kvBlocksPerEngine < 1) throw new InputError(`--pp ${P}: ${memory!.blocks} KV blocks per stage leave none for each of ${P} virtual engines; lower --pp or raise --gpu-memory-utilization`);
   const networkModel = opts.networkModel ?? DEFAULT_NETWORK_MODEL;
   const stepModel = opts.stepModel ?? DEFAULT_STEP_MODEL;
   if (!(STEP_MODELS as readonly string[]).includes(stepModel)) throw new InputError(`--step-model "${stepModel}": expected one of: ${STEP_MODELS.join(', ')}`);
-  // replicas whose TP groups are translates of one another inside the first dimension of a logical topology (all
-  // of whose dimension kinds are symmetric) share one all-reduce table; otherwise each replica has its own
+  // TP groups (one per replica and stage) that are translates of one another inside the first dimension of a
+  // logical topology (all of whose dimension kinds are symmetric) share one all-reduce table; otherwise each has
+  // its own
   const d0 = topology.dims[0]!.npus;
   const shared = topology.physical === undefined && d0 % T === 0;
   const comms = new Map<number, InterpolatedAllReduce>();
-  const stepTimes = Array.from({ length: R }, (_, r) => {
-    const key = shared ? 0 : r;
+  const stageModel = (g: number, s: number): StepTimeModel => {
+    const key = shared ? 0 : g;
     let comm = comms.get(key);
     if (!comm) {
-      comm = new InterpolatedAllReduce(topology, Array.from({ length: T }, (_, i) => r * T + i), networkModel);
+      comm = new InterpolatedAllReduce(topology, Array.from({ length: T }, (_, i) => g * T + i), networkModel);
       comms.set(key, comm);
     }
-    return stepModel === 'kernel' ? new KernelStepTime(shapes, device, comm) : new RooflineStepTime(shapes, device, comm);
-  });
+    return stepModel === 'kernel' ? new KernelStepTime(stageShapes[s]!, device, comm, parts[s]) : new RooflineStepTime(stageShapes[s]!, device, comm, parts[s]);
+  };
   const kvTransfer = new InterpolatedKvTransfer(topology, T, networkModel);
+  let stepTimes: StepTimeModel[];
+  let pipelines: PipelineReplica[] | undefined;
+  if (P === 1) stepTimes = Array.from({ length: R }, (_, r) => stageModel(r, 0));
+  else {
+    // stage models are the same for every replica when the all-reduce tables are shared
+    const perStage = shared ? layers.map((_, s) => stageModel(s, s)) : undefined;
+    const actBytes = 2 * model.hidden * (model.activationBytes ?? model.bytesPerElement);
+    pipelines = Array.from({ length: R }, (_, r) => new PipelineReplica(
+      layers.map((_, s) => perStage?.[s] ?? stageModel(r * P + s, s)),
+      (s, tokens) => kvTransfer.transferNs(r * P + s, r * P + s + 1, tokens * actBytes),
+    ));
+    stepTimes = pipelines.map((p) => p.stages[0]!);
+  }
   const first = stepTimes[0]!;
   const stepModelSource = first instanceof KernelStepTime
     ? `kernel model, ${first.model.constants.fittedOn}`
     : `roofline at ${device.computeEfficiency} of peak FLOPS, ${device.memoryEfficiency} of HBM bandwidth`;
-  return { stepTimes, memory, model, device, topologyName: topology.name, networkModel, kvTransfer, stepModel, stepModelSource };
+  return {
+    stepTimes, memory: memory!, model, device, topologyName: topology.name, networkModel, kvTransfer, stepModel, stepModelSource,
+    ...(pipelines ? { pipelines } : {}), kvBlocksPerEngine, stageLayers: layers,
+  };
 }
 
 export function runServe(opts: ServeOptions): ServeRun {
@@ -275,7 +364,9 @@ export function runServe(opts: ServeOptions): ServeRun {
   const router = opts.router ?? 'round-robin';
   if (!(ROUTERS as readonly string[]).includes(router)) throw new InputError(`--router "${router}": expected one of: ${ROUTERS.join(', ')}`);
   const slo = opts.slo !== undefined ? parseSlo(opts.slo) : undefined;
-  const { stepTimes, memory, model, device, topologyName, networkModel, kvTransfer, stepModel, stepModelSource } = buildReplicas(opts);
+  const { stepTimes, memory, model, device, topologyName, networkModel, kvTransfer, stepModel, stepModelSource, pipelines, kvBlocksPerEngine, stageLayers: layers } = buildReplicas(opts);
+  const P = opts.pp ?? 1;
+  const engines = opts.replicas * P;
   const { requests, source } = buildRequests(opts);
   const schedulerConfig: SchedulerConfig = {
     ...DEFAULT_SCHEDULER_CONFIG,
@@ -283,10 +374,26 @@ export function runServe(opts: ServeOptions): ServeRun {
     ...(opts.maxBatchTokens !== undefined ? { maxBatchTokens: opts.maxBatchTokens } : {}),
     ...(opts.chunkSize !== undefined ? { chunkSize: opts.chunkSize } : {}),
   };
+  const preemption = opts.preemption ?? 'recompute';
+  if (preemption !== 'recompute' && preemption !== 'swap') throw new InputError(`--preemption "${String(preemption)}": expected recompute or swap`);
+  let swap: { hostBlocks: number; swapNs(blocks: number): number } | undefined;
+  let swapSetup: ServeReport['setup']['swap'];
+  if (preemption === 'swap') {
+    const hostGBps = opts.hostBandwidthGBps ?? DEVICE_HOST_GBPS[device.name];
+    if (hostGBps === undefined) throw new InputError(`--host-bandwidth: required for ${device.name} (no PCIe figure on record)`);
+    if (!(hostGBps > 0)) throw new InputError(`--host-bandwidth: expected a positive number of GB/s, got ${hostGBps}`);
+    const space = opts.swapSpaceBytes ?? DEFAULT_SWAP_SPACE_BYTES;
+    const blockBytes = memory.blockSize * memory.kvBytesPerToken;
+    const hostBlocks = Math.floor(Math.floor(space / blockBytes) / P);
+    swap = { hostBlocks, swapNs: (n: number) => (n * blockBytes) / hostGBps };
+    swapSetup = { hostBlocksPerEngine: hostBlocks, swapSpaceBytes: space, hostBandwidthGBps: hostGBps };
+  }
   let result: ServeSimResult;
   try {
     result = simulateServing({
-      requests, replicas: opts.replicas, stepTime: stepTimes, kvBlocks: memory.blocks, blockSize: memory.blockSize,
+      ...(swap ? { swap } : {}),
+      requests, replicas: opts.replicas, stepTime: stepTimes, kvBlocks: kvBlocksPerEngine, blockSize: memory.blockSize,
+      ...(pipelines ? { pipelines, virtualEngines: P } : {}),
       scheduler: opts.scheduler, schedulerConfig, router, seed: opts.seed, recordSteps: opts.timeline !== undefined || opts.svg !== undefined,
       ...(opts.prefillReplicas !== undefined ? {
         disaggregation: {
@@ -310,8 +417,8 @@ export function runServe(opts: ServeOptions): ServeRun {
   if (opts.svg !== undefined) {
     const sorted = (xs: number[]) => Float64Array.from(xs).sort();
     const seqs = result.seqs;
-    const kv = Array.from({ length: opts.replicas }, (_, r) => ({ label: `replica ${r}`, points: [] as [number, number][] }));
-    for (const st of result.stepLog!) kv[st.replica]!.points.push([st.startNs, st.kvBlocksUsed / memory.blocks]);
+    const kv = Array.from({ length: engines }, (_, e) => ({ label: P > 1 ? `replica ${Math.floor(e / P)} engine ${e % P}` : `replica ${e}`, points: [] as [number, number][] }));
+    for (const st of result.stepLog!) kv[st.replica]!.points.push([st.startNs, st.kvBlocksUsed / kvBlocksPerEngine]);
     const svg = serveSvg({
       title: `${model.name}: ${opts.replicas} × TP ${opts.tp}, ${opts.scheduler}, ${result.seqs.length.toLocaleString('en-US')} requests`,
       cdfs: [
@@ -329,7 +436,7 @@ export function runServe(opts: ServeOptions): ServeRun {
   }
   let timeline: ServeReport['timeline'];
   if (opts.timeline !== undefined) {
-    const tl = serveTimeline(result.stepLog!, opts.replicas, opts.tp, opts.timelineMaxEvents ?? DEFAULT_TIMELINE_MAX_EVENTS);
+    const tl = serveTimeline(result.stepLog!, engines, opts.tp, opts.timelineMaxEvents ?? DEFAULT_TIMELINE_MAX_EVENTS);
     const info = writeChromeTrace(opts.timeline, tl, { tool: 'orrery serve', workload: model.name, scheduler: opts.scheduler, replicas: opts.replicas, tp: opts.tp });
     timeline = { file: opts.timeline, steps: tl.slices.n, bytes: info.bytes, ...(tl.cut ? { cut: tl.cut } : {}) };
   }
@@ -353,9 +460,12 @@ export function runServe(opts: ServeOptions): ServeRun {
     events: m.events,
     ...(timeline ? { timeline } : {}),
     ...(result.transfers ? { kvTransfers: result.transfers } : {}),
+    ...(result.swap ? { swaps: { count: result.swap.swaps, totalNs: result.swap.totalNs } } : {}),
     setup: {
       workload: model.name, topology: topologyName, device: device.name, replicas: opts.replicas, tp: opts.tp, scheduler: opts.scheduler, router,
       ...(opts.prefillReplicas !== undefined ? { prefillReplicas: opts.prefillReplicas } : {}),
+      ...(P > 1 ? { pp: P, stageLayers: layers, kvBlocksPerEngine } : {}),
+      ...(swapSetup ? { swap: swapSetup } : {}),
       requestSource: source, seed: opts.seed, memory, schedulerConfig, networkModel, stepModel, stepModelSource,
     },
   };

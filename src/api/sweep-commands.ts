@@ -22,6 +22,7 @@ import { runTrace } from './run.ts';
 import { generateWorkload, loadWorkloadSpec, namedWorkloads, workloadMemory } from './workloads.ts';
 import { deviceNames, getDevice, ISSUE_POLICIES, type IssuePolicy } from '../workload/index.ts';
 import { GiB } from './memory.ts';
+import { SERVE_SWEEP } from './sweep-serve.ts';
 
 /** A row's parameter cells by column: a value, or '' for "not given" (the command's own default applies). */
 export type ParamRow = Record<string, ParamValue | ''>;
@@ -61,7 +62,11 @@ export interface SweepCommand {
    * The plot: `x` lists columns to put on the x axis, in order of preference (the first that varies); `series`
    * lists columns that, when they vary, split the rows into lines; `panels` are the metrics drawn.
    */
-  plot: { x: string[]; series: string[]; panels: PlotPanel[] };
+  plot: {
+    x: string[]; series: string[]; panels: PlotPanel[];
+    /** Axis names of x columns that are neither `npus` nor bytes, e.g. `{ qps: 'request rate (requests/s)' }`. */
+    xAxes?: Record<string, string>;
+  };
 }
 
 const perDim = (v: ParamValue | '' | undefined): number[] | undefined =>
@@ -335,6 +340,7 @@ const RUN: SweepCommand = {
 export const SWEEP_COMMANDS: Record<string, SweepCommand> = {
   collective: COLLECTIVE,
   run: RUN,
+  serve: SERVE_SWEEP,
 };
 
 export function sweepCommandNames(): string[] {

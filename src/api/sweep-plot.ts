@@ -109,7 +109,8 @@ export function sweepChart(columns: readonly string[], rows: readonly string[][]
   const fixedText = (c: string) => valueLabel(c, rows[0]![col(c)]!);
   const op = fixed.includes('op') ? rows[0]![col('op')] : undefined;
   const where = fixed.includes('family') ? fixedText('family') : fixed.includes('topology') ? fixedText('topology') : undefined;
-  const title = [op ?? 'sweep', where ? `on ${where}` : '', `vs ${x === 'npus' ? 'cluster size' : 'message size'}`].filter(Boolean).join(' ');
+  const named = x === 'npus' ? undefined : command.plot.xAxes?.[x];
+  const title = [op ?? 'sweep', where ? `on ${where}` : '', `vs ${x === 'npus' ? 'cluster size' : named?.replace(/ \(.*\)$/, '') ?? 'message size'}`].filter(Boolean).join(' ');
   // the fixed parameters worth saying: the model always, others when not at the command's default
   const isDefault = (c: string) => {
     const d = command.params.find((p) => p.column === c)?.default;
@@ -134,8 +135,8 @@ export function sweepChart(columns: readonly string[], rows: readonly string[][]
   return {
     title,
     ...(subtitle ? { subtitle } : {}),
-    xLabel: x === 'npus' ? 'cluster size (NPUs, log scale)' : 'message size per rank (bytes, log scale)',
-    xFormat: x === 'npus' ? (v) => v.toLocaleString('en-US') : (v) => formatBytes(v).replace(' ', '\u00a0'),
+    xLabel: x === 'npus' ? 'cluster size (NPUs, log scale)' : named ? `${named}, log scale` : 'message size per rank (bytes, log scale)',
+    xFormat: x === 'npus' || named ? (v) => v.toLocaleString('en-US') : (v) => formatBytes(v).replace(' ', '\u00a0'),
     xBase: 2,
     panels,
     ...(factors.length > 0 ? { legendTitle: factors.map((f) => NAMES[f] ?? f).join(', ') } : {}),

@@ -16,6 +16,7 @@ interface ServeCliOptions {
   device?: string;
   replicas: number;
   tp: number;
+  pp: number;
   prefillReplicas?: number;
   scheduler: string;
   router: string;
@@ -36,6 +37,9 @@ interface ServeCliOptions {
   maxBatchTokens?: number;
   chunkSize?: number;
   model?: string;
+  preemption: 'recompute' | 'swap';
+  swapSpace?: number;
+  hostBandwidth?: number;
   csv?: string;
   timeline?: string;
   timelineMaxEvents?: number;
@@ -65,6 +69,7 @@ export function registerServe(program: Command): void {
     .option('--device <name>', 'GPU preset (a100, h100); default from the topology name')
     .option('--replicas <R>', 'model replicas', intOpt('--replicas', 1), 1)
     .option('--tp <T>', 'tensor-parallel GPUs per replica', intOpt('--tp', 1), 1)
+    .option('--pp <P>', 'pipeline stages per replica (each of T GPUs; vLLM-style: P virtual engines, one micro-batch per stage in flight)', intOpt('--pp', 1), 1)
     .option('--prefill-replicas <P>', 'disaggregated serving: the first P replicas only prefill, the rest decode; KV moves over the network', intOpt('--prefill-replicas', 1))
     .option('--scheduler <name>', `per-replica batch scheduler: ${SCHEDULER_KINDS.join(', ')}`, choiceOpt('--scheduler', SCHEDULER_KINDS), 'vllm')
     .option('--router <name>', `global router: ${ROUTERS.join(', ')}`, choiceOpt('--router', ROUTERS), 'round-robin')
@@ -81,8 +86,11 @@ export function registerServe(program: Command): void {
     .option('--gpu-memory-utilization <f>', 'fraction of HBM for weights and KV cache (vLLM\'s)', positiveNumberOpt('--gpu-memory-utilization'), 0.9)
     .option('--block-size <tokens>', 'tokens per KV-cache block', intOpt('--block-size', 1), 16)
     .option('--max-batch-size <n>', 'requests per batch at most (default 256)', intOpt('--max-batch-size', 1))
-    .option('--max-batch-tokens <n>', 'vllm: prefill tokens per step at most (default 4096)', intOpt('--max-batch-tokens', 1))
+    .option('--max-batch-tokens <n>', 'vllm: prefill tokens per step at most; trtllm: tokens per step (max_num_tokens) (default 4096)', intOpt('--max-batch-tokens', 1))
     .option('--chunk-size <n>', 'sarathi: token budget per step (default 512)', intOpt('--chunk-size', 1))
+    .option('--preemption <mode>', 'vllm, sarathi: when KV blocks run out, recompute the victim later or swap its KV to host memory', choiceOpt('--preemption', ['recompute', 'swap'] as const), 'recompute')
+    .option('--swap-space <bytes>', 'host memory per GPU for swapped KV (default 4GiB, vLLM\'s swap_space)', sizeOpt('--swap-space'))
+    .option('--host-bandwidth <GBps>', 'host (PCIe) bandwidth per GPU per direction for swaps (default: the device\'s, a100 32, h100 64)', positiveNumberOpt('--host-bandwidth'))
     .option('--step-model <name>', `how a batch step is timed: ${STEP_MODELS.join(', ')} (kernel: the kernel compute model per kernel; roofline: the old 80 %/85 % roofline)`, choiceOpt('--step-model', STEP_MODELS), DEFAULT_STEP_MODEL)
     .option('-m, --model <name>', `network model for the TP all-reduces: ${Object.keys(NETWORK_MODELS).join(', ')}`)
     .option('--csv <file>', 'write one CSV row per request')
@@ -94,7 +102,7 @@ export function registerServe(program: Command): void {
     .option('--json', 'print one JSON object instead of the table')
     .action((o: ServeCliOptions) => {
       const opts: ServeOptions = {
-        workload: o.workload, topology: o.topology, replicas: o.replicas, tp: o.tp, scheduler: o.scheduler, router: o.router, seed: o.seed, stepModel: o.stepModel,
+        workload: o.workload, topology: o.topology, replicas: o.replicas, tp: o.tp, ...(o.pp > 1 ? { pp: o.pp } : {}), scheduler: o.scheduler, router: o.router, seed: o.seed, stepModel: o.stepModel,
         gpuMemoryUtilization: o.gpuMemoryUtilization, blockSize: o.blockSize,
         ...(o.set ? { set: o.set } : {}),
         ...(o.prefillReplicas !== undefined ? { prefillReplicas: o.prefillReplicas } : {}),
@@ -114,6 +122,9 @@ export function registerServe(program: Command): void {
         ...(o.maxBatchTokens !== undefined ? { maxBatchTokens: o.maxBatchTokens } : {}),
         ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}),
         ...(o.model !== undefined ? { networkModel: o.model } : {}),
+        ...(o.preemption !== 'recompute' ? { preemption: o.preemption } : {}),
+        ...(o.swapSpace !== undefined ? { swapSpaceBytes: o.swapSpace } : {}),
+        ...(o.hostBandwidth !== undefined ? { hostBandwidthGBps: o.hostBandwidth } : {}),
         ...(o.csv !== undefined ? { csv: o.csv } : {}),
         ...(o.timeline !== undefined ? { timeline: o.timeline } : {}),
         ...(o.svg !== undefined ? { svg: o.svg } : {}),
@@ -146,7 +157,8 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 function printHuman(r: ServeReport): void {
   const s = r.setup;
   const pools = s.prefillReplicas !== undefined ? ` (${s.prefillReplicas} prefill, ${s.replicas - s.prefillReplicas} decode)` : '';
-  console.log(`serving ${s.workload} on ${s.topology} (${s.device}): ${s.replicas} replica${s.replicas > 1 ? 's' : ''}${pools} × TP ${s.tp}, ${s.scheduler}, router ${s.router}`);
+  const pp = s.pp !== undefined ? ` × PP ${s.pp} (layers ${s.stageLayers!.join('/')}; ${s.pp} virtual engines of ${formatCount(s.kvBlocksPerEngine!)} KV blocks each)` : '';
+  console.log(`serving ${s.workload} on ${s.topology} (${s.device}): ${s.replicas} replica${s.replicas > 1 ? 's' : ''}${pools} × TP ${s.tp}${pp}, ${s.scheduler}, router ${s.router}`);
   console.log(`  requests: ${s.requestSource}, seed ${s.seed}`);
   console.log(`  step time: ${s.stepModelSource}`);
   const mem = s.memory;
@@ -170,7 +182,8 @@ function printHuman(r: ServeReport): void {
     out.push(['SLO', `${parts.join(', ')}: ${pct(r.slo.attainment)} of requests; goodput ${r.slo.goodputRequestsPerS.toFixed(3)} requests/s`]);
   }
   out.push(
-    ['KV cache', `mean ${pct(r.kv.meanUtilization)} used, peak ${pct(r.kv.peakUtilization)}; ${formatCount(r.preemptions)} preemption${r.preemptions === 1 ? '' : 's'}`],
+    ['KV cache', `mean ${pct(r.kv.meanUtilization)} used, peak ${pct(r.kv.peakUtilization)}; ${formatCount(r.preemptions)} preemption${r.preemptions === 1 ? '' : 's'}` +
+      (r.swaps ? ` (${formatCount(r.swaps.count)} by swap, ${ms(r.swaps.totalNs)} of PCIe transfers in steps)` : '')],
     ...(r.kvTransfers ? [['KV transfers', `${formatCount(r.kvTransfers.count)}, mean ${ms(r.kvTransfers.totalNs / Math.max(1, r.kvTransfers.count))}, max ${ms(r.kvTransfers.maxNs)}`] as [string, string]] : []),
     ['batches', `${formatCount(r.steps)} steps; requests per batch mean ${r.batchSize.mean.toFixed(1)}, p50 ${r.batchSize.p50}, p90 ${r.batchSize.p90}, max ${r.batchSize.max}`],
     ['wall', `${r.wallMs.toFixed(1)} ms (${formatCount(r.events)} events)`],

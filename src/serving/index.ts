@@ -1,12 +1,13 @@
 /** Request-level simulation of LLM inference serving: requests, replicas, schedulers, KV cache, router, metrics. */
 export { ServingError } from './errors.ts';
-export { rankShapes, paramsPerRank, kvBytesPerToken, planMemory, type ModelShape, type RankShapes, type MemoryPlan } from './model.ts';
-export { RooflineStepTime, type StepTimeModel, type BatchShape, type DeviceRoofline, type TpComm } from './step-time.ts';
+export { rankShapes, paramsPerRank, blockParamsPerRank, weightBytesPerRank, stageWeightBytes, kvBytesPerToken, planMemory, type ModelShape, type RankShapes, type MemoryPlan } from './model.ts';
+export { RooflineStepTime, WHOLE_MODEL, type StagePart, type StepTimeModel, type BatchShape, type DeviceRoofline, type TpComm } from './step-time.ts';
 export { KernelStepTime, layerKernels, attentionKernels, stepKernels, headKernel } from './kernel-step-time.ts';
 export {
   syntheticRequests, traceRequests, ARRIVAL_KINDS, LENGTH_KINDS, type Request, type ArrivalSpec, type LengthSpec, type SyntheticSpec,
 } from './requests.ts';
 export { KvCache } from './kv-cache.ts';
+export { PipelineReplica, stageLayers, batchTokens } from './pipeline.ts';
 export {
   SCHEDULER_KINDS, DEFAULT_SCHEDULER_CONFIG, RESERVES_WHOLE_REQUEST, createBatchScheduler, type SchedulerKind, type SchedulerConfig,
   type BatchScheduler,

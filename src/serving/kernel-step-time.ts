@@ -25,6 +25,9 @@
  *     `TpComm`, as in the roofline model;
  * - once per step: the embedding lookup of m·h elements, the final norm of m·h, and the LM head GEMM
  *   s × h × V/T.
+ * Precisions: the blocks' GEMMs and attention run at the model's precision (the KV cache is stored in it); the
+ * norms, rope, activation, adds, embedding and LM head at the activations' (`activationPrecision`: bf16 for an FP8
+ * deployment, whose quantization covers only the blocks' linear layers).
  * Not modelled: sampling, the vocabulary-parallel embedding's all-reduce and the logits' gather, CPU scheduling
  * and the launch gaps between kernels (CUDA graphs hide most of those in decode).
  * Memoized as the roofline is: the per-layer kernels that depend only on m, and the LM head on s.
@@ -32,7 +35,7 @@
 import { KernelModel, type DevicePreset, type KernelDesc, type Precision, PRECISIONS } from '../compute/index.ts';
 import { ServingError } from './errors.ts';
 import type { RankShapes } from './model.ts';
-import type { BatchShape, StepTimeModel, TpComm } from './step-time.ts';
+import { WHOLE_MODEL, type BatchShape, type StagePart, type StepTimeModel, type TpComm } from './step-time.ts';
 
 /** The kernels of one layer that depend only on the step's token count m (not the all-reduces, not attention). */
 export function layerKernels(s: RankShapes, m: number): KernelDesc[] {
@@ -97,24 +100,43 @@ export function headKernel(s: RankShapes, samples: number): KernelDesc {
 }
 
 export class KernelStepTime implements StepTimeModel {
+  /** The model at the weight precision: the blocks' GEMMs and attention (whose KV cache is in that precision). */
   readonly model: KernelModel;
+  /** The model at the activations' precision: norms, element-wise kernels, the embedding and the LM head. */
+  readonly actModel: KernelModel;
   private readonly precision: Precision;
+  private readonly actPrecision: Precision;
   private readonly layerMemo = new Map<number, number>();
   private readonly headMemo = new Map<number, number>();
 
-  constructor(readonly shapes: RankShapes, readonly device: DevicePreset, readonly comm: TpComm) {
-    const p = shapes.model.precision as Precision;
-    if (!PRECISIONS.includes(p)) throw new ServingError(`model.precision "${shapes.model.precision}": the kernel model knows ${PRECISIONS.join(', ')}`);
-    if (device.peakTFLOPS[p] === undefined) {
-      throw new ServingError(`--device: ${device.name} has no ${p} peak; it has: ${Object.keys(device.peakTFLOPS).join(', ')}`);
-    }
-    this.precision = p;
-    this.model = new KernelModel({ device, precision: p, computeEfficiency: device.computeEfficiency, memoryEfficiency: device.memoryEfficiency });
+  /**
+   * @param stage for a pipeline stage (pipeline.ts; `shapes.model.layers` is then the stage's layers): the
+   *   embedding runs on the first stage only, the final norm and the LM head on the last. Default: the whole model.
+   */
+  constructor(readonly shapes: RankShapes, readonly device: DevicePreset, readonly comm: TpComm, readonly stage: StagePart = WHOLE_MODEL) {
+    const known = (p: string): Precision => {
+      if (!PRECISIONS.includes(p as Precision)) throw new ServingError(`model.precision "${p}": the kernel model knows ${PRECISIONS.join(', ')}`);
+      if (device.peakTFLOPS[p as Precision] === undefined) {
+        throw new ServingError(`--device: ${device.name} has no ${p} peak; it has: ${Object.keys(device.peakTFLOPS).join(', ')}`);
+      }
+      return p as Precision;
+    };
+    this.precision = known(shapes.model.precision);
+    this.actPrecision = known(shapes.model.activationPrecision ?? shapes.model.precision);
+    const at = (p: Precision) => new KernelModel({ device, precision: p, computeEfficiency: device.computeEfficiency, memoryEfficiency: device.memoryEfficiency });
+    this.model = at(this.precision);
+    this.actModel = this.actPrecision === this.precision ? this.model : at(this.actPrecision);
+  }
+
+  /** Whether a kernel runs at the activations' precision (everything but the blocks' GEMMs and attention). */
+  private static onActivations(k: KernelDesc): boolean {
+    return k.type !== 'matmul' && k.type !== 'attention';
   }
 
   /** One kernel's ns as `orrery kernel` reports it: rounded to whole ns, at least 1. */
-  kernelNs(k: KernelDesc): number {
-    return Math.max(1, Math.round(this.model.kernel(k, this.precision).timeNs));
+  kernelNs(k: KernelDesc, activations = KernelStepTime.onActivations(k)): number {
+    const [model, p] = activations ? [this.actModel, this.actPrecision] : [this.model, this.precision];
+    return Math.max(1, Math.round(model.kernel(k, p).timeNs));
   }
 
   private sum(ks: readonly KernelDesc[]): number {
@@ -129,18 +151,19 @@ export class KernelStepTime implements StepTimeModel {
     if (t !== undefined) return t;
     const s = this.shapes;
     let layer = this.sum(layerKernels(s, m));
-    if (s.tp > 1) layer += 2 * this.comm.allReduceNs(m * s.h * s.w);
-    t = s.model.layers * layer + this.sum(stepKernels(s, m));
+    if (s.tp > 1) layer += 2 * this.comm.allReduceNs(m * s.h * s.wa);
+    const [embedding, finalNorm] = stepKernels(s, m);
+    t = s.model.layers * layer + (this.stage.first ? this.kernelNs(embedding!) : 0) + (this.stage.last ? this.kernelNs(finalNorm!) : 0);
     this.layerMemo.set(m, t);
     return t;
   }
 
-  /** LM head for s sequences (memoized). */
+  /** LM head for s sequences (memoized), at the activations' precision (quantized deployments leave it bf16). */
   headNs(samples: number): number {
-    if (samples === 0) return 0;
+    if (samples === 0 || !this.stage.last) return 0;
     let t = this.headMemo.get(samples);
     if (t === undefined) {
-      t = this.kernelNs(headKernel(this.shapes, samples));
+      t = this.kernelNs(headKernel(this.shapes, samples), true);
       this.headMemo.set(samples, t);
     }
     return t;

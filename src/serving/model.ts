@@ -5,7 +5,8 @@
  * Per TP rank (T ranks): query/output width hq = h/T; K (or V) width kvd = (g/T KV heads, or 1 when T > g since
  * the KV heads are then replicated) · d, with d = h/a; FFN width f/T. Parameters count the matrices only
  * (attention QKV + output, FFN 2 (GELU) or 3 (SwiGLU) matrices, per expert for MoE, the router, the embedding
- * and an untied LM head, each sharded T ways); biases and norms are under 0.1 % and ignored.
+ * and an untied LM head, each sharded T ways); biases and norms are under 0.1 % and ignored. The blocks' matrices
+ * take w bytes each; the embedding and the LM head take the activations' wa (bf16 in FP8 deployments).
  * KV cache per token per rank: 2 (K and V) · layers · kvd · w bytes.
  */
 import { ServingError } from './errors.ts';
@@ -22,6 +23,13 @@ export interface ModelShape {
   /** Precision name (looked up in the device's peak table) and its bytes per element. */
   precision: string;
   bytesPerElement: number;
+  /**
+   * Precision and bytes of what is not a transformer-block linear layer: the activations between layers (so the
+   * TP all-reduces), norms and element-wise kernels, the embedding and the LM head. Default: `precision`. A
+   * weight-quantized deployment (FP8 W8A8 as ModelOpt, TensorRT-LLM and vLLM run it) keeps these in bf16.
+   */
+  activationPrecision?: string;
+  activationBytes?: number;
   moe?: { experts: number; topK: number };
 }
 
@@ -30,6 +38,8 @@ export interface RankShapes {
   readonly model: ModelShape;
   readonly tp: number;
   readonly w: number;
+  /** Bytes per element of activations, the embedding and the LM head (see ModelShape.activationBytes). */
+  readonly wa: number;
   readonly h: number;
   /** Query (and attention output) width per rank. */
   readonly hq: number;
@@ -52,6 +62,7 @@ export function rankShapes(model: ModelShape, tp: number): RankShapes {
     model,
     tp,
     w: model.bytesPerElement,
+    wa: model.activationBytes ?? model.bytesPerElement,
     h: model.hidden,
     hq: model.hidden / tp,
     kvd: (model.kvHeads >= tp ? model.kvHeads / tp : 1) * d,
@@ -61,13 +72,23 @@ export function rankShapes(model: ModelShape, tp: number): RankShapes {
   };
 }
 
-/** Parameters held by one TP rank (matrices only). */
-export function paramsPerRank(s: RankShapes): number {
+/** Parameters of the transformer blocks' matrices held by one TP rank. */
+export function blockParamsPerRank(s: RankShapes): number {
   const experts = s.model.moe?.experts ?? 1;
   const attn = s.h * (s.hq + 2 * s.kvd) + s.hq * s.h;
   const ffn = experts * s.mats * s.h * s.fr;
   const router = s.model.moe ? s.h * s.model.moe.experts : 0;
-  return s.model.layers * (attn + ffn + router) + 2 * s.vr * s.h;
+  return s.model.layers * (attn + ffn + router);
+}
+
+/** Parameters held by one TP rank (matrices only): the blocks, the embedding and the LM head. */
+export function paramsPerRank(s: RankShapes): number {
+  return blockParamsPerRank(s) + 2 * s.vr * s.h;
+}
+
+/** Weight bytes per rank: the blocks at the weight precision, the embedding and the LM head at the activations'. */
+export function weightBytesPerRank(s: RankShapes): number {
+  return blockParamsPerRank(s) * s.w + 2 * s.vr * s.h * s.wa;
 }
 
 /** KV-cache bytes per token on one TP rank: K and V of every layer. */
@@ -89,26 +110,33 @@ export interface MemoryPlan {
 }
 
 /**
+ * Weight bytes per rank of a pipeline stage holding `s.model.layers` layers: the blocks, plus the embedding on the
+ * first stage and the LM head on the last.
+ */
+export function stageWeightBytes(s: RankShapes, first: boolean, last: boolean): number {
+  return blockParamsPerRank(s) * s.w + ((first ? 1 : 0) + (last ? 1 : 0)) * s.vr * s.h * s.wa;
+}
+
+/**
  * The KV-cache capacity of a replica: what is left of utilization · HBM after the weights, in whole blocks of
- * `blockSize` tokens. Activations and the CUDA context are not subtracted (vLLM measures them by a profiling run;
+ * `blockSize` tokens (`weights`: a pipeline stage's, stageWeightBytes; default the whole model's). Activations and the CUDA context are not subtracted (vLLM measures them by a profiling run;
  * lower `utilization` to leave room for them). Throws a ServingError when the weights do not fit or leave no block.
  */
-export function planMemory(s: RankShapes, gpuMemoryBytes: number, utilization: number, blockSize: number): MemoryPlan {
-  const weights = paramsPerRank(s) * s.w;
+export function planMemory(s: RankShapes, gpuMemoryBytes: number, utilization: number, blockSize: number, weights = weightBytesPerRank(s)): MemoryPlan {
   const budget = gpuMemoryBytes * utilization;
   const perToken = kvBytesPerToken(s);
   const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
   if (weights >= budget) {
     throw new ServingError(
       `${s.model.name} does not fit: its weights take ${gb(weights)} per GPU at TP ${s.tp}, more than ${gb(budget)} ` +
-        `(${utilization} × ${gb(gpuMemoryBytes)} of HBM); raise --tp or --gpu-memory-utilization`,
+        `(${utilization} × ${gb(gpuMemoryBytes)} of HBM); raise --tp, --pp or --gpu-memory-utilization`,
     );
   }
   const blocks = Math.floor((budget - weights) / (perToken * blockSize));
   if (blocks < 1) {
     throw new ServingError(
       `${s.model.name} leaves no room for the KV cache at TP ${s.tp}: weights ${gb(weights)} of ${gb(budget)} usable, ` +
-        `one block of ${blockSize} tokens needs ${gb(perToken * blockSize)}; raise --tp or --gpu-memory-utilization`,
+        `one block of ${blockSize} tokens needs ${gb(perToken * blockSize)}; raise --tp, --pp or --gpu-memory-utilization`,
     );
   }
   return {

@@ -28,12 +28,14 @@ export interface Seq {
   maxTbtNs: number;
   doneNs: number;
   preemptions: number;
+  /** KV blocks held in host memory while swapped out (preemption by swap), else 0. */
+  swappedBlocks: number;
 }
 
 export function newSeq(req: Request, replica: number): Seq {
   return {
     req, replica, cached: 0, generated: 0, target: req.promptTokens, blocks: [],
-    firstTokenNs: -1, lastTokenNs: -1, maxTbtNs: 0, doneNs: -1, preemptions: 0,
+    firstTokenNs: -1, lastTokenNs: -1, maxTbtNs: 0, doneNs: -1, preemptions: 0, swappedBlocks: 0,
   };
 }
 
@@ -105,10 +107,27 @@ export class Batch {
   }
 }
 
+/**
+ * Preemption by swap (vLLM's preemption_mode "swap"): a victim's KV blocks go to host memory (`hostBlocks` of
+ * them per replica) instead of being dropped, and come back before any new prefill is admitted. The blocks moved
+ * in either direction during the step being planned are counted in `swapBlocksThisStep`; the simulator charges
+ * their PCIe time to the step. When host memory is full the victim is preempted by recompute instead.
+ */
+export interface SwapSpace {
+  hostBlocks: number;
+}
+
 export class Replica {
   readonly waiting = new Deque<Seq>();
   readonly running: Seq[] = [];
   readonly batch = new Batch();
+  /** Swapped-out requests, in the order they were swapped out (swap mode only). */
+  readonly swapped: Seq[] = [];
+  /** Free host blocks for swapped-out KV (0 without swap). */
+  hostFreeBlocks = 0;
+  /** Blocks swapped out or in while planning the current step (reset by the simulator). */
+  swapBlocksThisStep = 0;
+  swaps = 0;
   preemptions = 0;
   /** Requests routed here and not finished. */
   outstanding = 0;
@@ -117,7 +136,9 @@ export class Replica {
   /** The step in flight started at this time and took this long (for metrics and the timeline). */
   stepStartNs = 0;
 
-  constructor(readonly index: number, readonly kv: KvCache) {}
+  constructor(readonly index: number, readonly kv: KvCache, readonly swap?: SwapSpace) {
+    if (swap) this.hostFreeBlocks = swap.hostBlocks;
+  }
 
   /** Moves the front waiting request into `running` (arrival order) with `blocks` new KV blocks; false if short. */
   admit(blocks: number): Seq | undefined {
@@ -131,15 +152,48 @@ export class Replica {
     return seq;
   }
 
-  /** Preemption by recompute: the request loses its KV cache and goes back to the front of the queue. */
+  /**
+   * Preemption: by swap when the replica has swap space with room for the request's blocks (its KV moves to host
+   * memory, it joins `swapped`), else by recompute (the request loses its KV cache and goes back to the front of
+   * the queue).
+   */
   preempt(seq: Seq): void {
     const i = this.running.indexOf(seq);
     this.running.splice(i, 1);
-    this.kv.release(seq.req.id, seq.blocks);
-    seq.cached = 0;
     seq.preemptions++;
     this.preemptions++;
+    const n = seq.blocks.length;
+    if (this.swap && n <= this.hostFreeBlocks) {
+      this.kv.release(seq.req.id, seq.blocks);
+      seq.swappedBlocks = n;
+      this.hostFreeBlocks -= n;
+      this.swapBlocksThisStep += n;
+      this.swaps++;
+      this.swapped.push(seq);
+      return;
+    }
+    this.kv.release(seq.req.id, seq.blocks);
+    seq.cached = 0;
     this.waiting.unshift(seq);
+  }
+
+  /**
+   * Brings the oldest swapped-out request back: the blocks it had (a request swapped mid-prefill holds its whole
+   * prompt's), and at least enough for its cached tokens plus the next one; its host blocks freed; back into
+   * `running`. Undefined (nothing changed) when that would leave fewer than `reserveFree` blocks free.
+   */
+  swapIn(reserveFree: number): Seq | undefined {
+    const seq = this.swapped[0]!;
+    const need = Math.max(seq.swappedBlocks, this.kv.blocksFor(seq.cached + 1));
+    if (this.kv.freeBlocks - need < reserveFree || !this.kv.allocate(seq.req.id, need, seq.blocks)) return undefined;
+    this.swapped.shift();
+    this.hostFreeBlocks += seq.swappedBlocks;
+    this.swapBlocksThisStep += seq.swappedBlocks;
+    seq.swappedBlocks = 0;
+    let i = this.running.length;
+    while (i > 0 && this.running[i - 1]!.req.id > seq.req.id) i--;
+    this.running.splice(i, 0, seq);
+    return seq;
   }
 
   /**

@@ -7,18 +7,27 @@
  *   maxBatchTokens, KV blocks for the whole prompt with a watermark of free blocks left), the step prefills them;
  *   otherwise every running request decodes one token, taking a new block when its last one is full; when none is
  *   free, the latest-arrived running request is preempted by recompute (its blocks freed; it re-queues at the
- *   front and later prefills its prompt plus the tokens it had generated).
+ *   front and later prefills its prompt plus the tokens it had generated), or with swap space by swap (its blocks
+ *   move to host memory; while any request is swapped out no new prefill is admitted, and swapped requests come
+ *   back, oldest first, in a step that preempted nothing).
  * - `orca` (Orca, OSDI'22): iteration-level batching without paging: a request is admitted when KV for its whole
  *   prompt + output fits (reserved up front, so nothing is ever preempted), and newly admitted requests prefill in
  *   the same step as the running ones decode.
  * - `sarathi` (Sarathi-Serve, OSDI'24): chunked prefill under a token budget per step (`chunkSize`): the running
  *   decodes first (one token each), then ongoing prefills continue, then new requests are admitted, their prompts
- *   cut into chunks to fill the budget. Paged KV and preemption as vLLM.
+ *   cut into chunks to fill the budget. Paged KV and preemption (recompute or swap) as vLLM.
  * - `static` (FasterTransformer-style static batching): when the replica is idle it takes up to maxBatchSize
  *   waiting requests (KV reserved for prompt + output), prefills them together and decodes until the longest is
  *   done; finished requests stay in the batch as padding (computed, no tokens) and nothing joins until it ends.
  *
- * Requests are served first come, first served in all four.
+ * - `trtllm` (TensorRT-LLM's in-flight batching with its default capacity policy GUARANTEED_NO_EVICT, chunked
+ *   context off, as trtllm-bench runs it): a request is admitted only when KV for its whole prompt + output fits
+ *   (reserved up front, so nothing is ever preempted); each step the running generation requests decode one token
+ *   first, then waiting requests' whole contexts join while the step's tokens (decodes + context tokens) stay within
+ *   max_num_tokens (`maxBatchTokens`) and the batch within max_batch_size; a context that does not fit ends the
+ *   admissions of the step (first come, first served). The first context of an otherwise empty step always fits.
+ *
+ * Requests are served first come, first served in all five.
  */
 import { ServingError } from './errors.ts';
 import { inPrefill, isDone, type Replica, type Seq } from './replica.ts';
@@ -69,12 +78,28 @@ function decodeRunning(r: Replica, skip: (s: Seq) => boolean): void {
   }
 }
 
+/**
+ * Swap mode: brings swapped-out requests back (oldest first) while blocks allow, keeping the watermark free unless
+ * nothing is running; those past their prefill decode in this step.
+ */
+function swapInto(r: Replica, c: SchedulerConfig): void {
+  while (r.swapped.length > 0 && r.running.length < c.maxBatchSize) {
+    const s = r.swapIn(r.running.length === 0 ? 0 : Math.ceil(c.watermark * r.kv.total));
+    if (!s) break;
+    if (!inPrefill(s)) r.batch.add(s, 1);
+  }
+}
+
 class Vllm implements BatchScheduler {
   constructor(readonly c: SchedulerConfig) {}
 
+  /**
+   * vLLM v0's order: new prefills only while nothing is swapped out; otherwise the running requests decode, and
+   * if none had to be preempted, swapped-out requests come back and decode with them.
+   */
   plan(r: Replica): void {
     const b = r.batch;
-    while (r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
+    while (r.swapped.length === 0 && r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
       const s = r.waiting.peek()!;
       const tokens = s.req.promptTokens + s.generated;
       if (b.size > 0 && b.tokenCount + tokens > this.c.maxBatchTokens) break;
@@ -83,7 +108,9 @@ class Vllm implements BatchScheduler {
       b.add(s, s.target - s.cached);
     }
     if (b.size > 0) return;
+    const preempted = r.preemptions;
     decodeRunning(r, () => false);
+    if (r.preemptions === preempted) swapInto(r, this.c);
   }
 
   retire = retireFinished;
@@ -94,7 +121,9 @@ class Sarathi implements BatchScheduler {
 
   plan(r: Replica): void {
     const b = r.batch;
+    const preempted = r.preemptions;
     decodeRunning(r, inPrefill);
+    if (r.preemptions === preempted) swapInto(r, this.c);
     let budget = this.c.chunkSize - b.tokenCount;
     for (const s of r.running) {
       if (budget <= 0) break;
@@ -103,7 +132,7 @@ class Sarathi implements BatchScheduler {
       b.add(s, q);
       budget -= q;
     }
-    while (budget > 0 && r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
+    while (budget > 0 && r.swapped.length === 0 && r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
       const s = r.waiting.peek()!;
       const blocks = r.kv.blocksFor(s.req.promptTokens + s.generated);
       if (!fits(r, blocks, this.c.watermark) || !r.admit(blocks)) break;
@@ -124,6 +153,23 @@ class Orca implements BatchScheduler {
     for (const s of r.running) b.add(s, inPrefill(s) ? s.target - s.cached : 1);
     while (r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
       const s = r.waiting.peek()!;
+      if (!r.admit(r.kv.blocksFor(s.req.promptTokens + s.req.outputTokens - 1))) break;
+      b.add(s, s.target);
+    }
+  }
+
+  retire = retireFinished;
+}
+
+class InflightBatching implements BatchScheduler {
+  constructor(readonly c: SchedulerConfig) {}
+
+  plan(r: Replica): void {
+    const b = r.batch;
+    for (const s of r.running) b.add(s, 1);
+    while (r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
+      const s = r.waiting.peek()!;
+      if (b.size > 0 && b.tokenCount + s.target > this.c.maxBatchTokens) break;
       if (!r.admit(r.kv.blocksFor(s.req.promptTokens + s.req.outputTokens - 1))) break;
       b.add(s, s.target);
     }
@@ -161,13 +207,14 @@ export const SCHEDULERS = {
   orca: (c: SchedulerConfig): BatchScheduler => new Orca(c),
   sarathi: (c: SchedulerConfig): BatchScheduler => new Sarathi(c),
   static: (c: SchedulerConfig): BatchScheduler => new Static(c),
+  trtllm: (c: SchedulerConfig): BatchScheduler => new InflightBatching(c),
 } as const;
 
 export type SchedulerKind = keyof typeof SCHEDULERS;
 export const SCHEDULER_KINDS = Object.keys(SCHEDULERS) as SchedulerKind[];
 
 /** Whether the scheduler reserves KV for prompt + output at admission (so a request must fit whole). */
-export const RESERVES_WHOLE_REQUEST: Record<SchedulerKind, boolean> = { vllm: false, orca: true, sarathi: false, static: true };
+export const RESERVES_WHOLE_REQUEST: Record<SchedulerKind, boolean> = { vllm: false, orca: true, sarathi: false, static: true, trtllm: true };
 
 export function createBatchScheduler(name: string, c: SchedulerConfig): BatchScheduler {
   const f = (SCHEDULERS as Record<string, (c: SchedulerConfig) => BatchScheduler>)[name];

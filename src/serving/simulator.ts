@@ -24,14 +24,21 @@ import type { Request } from './requests.ts';
 import { createRouter } from './router.ts';
 import { createBatchScheduler, DEFAULT_SCHEDULER_CONFIG, RESERVES_WHOLE_REQUEST, type SchedulerConfig } from './schedulers.ts';
 import type { BatchShape, StepTimeModel } from './step-time.ts';
+import { PipelineReplica } from './pipeline.ts';
 
 export interface ServeSimSpec {
   /** Sorted by arrival, ids 0..n−1 in that order. */
   requests: readonly Request[];
   replicas: number;
-  /** One model for every replica, or one per replica. */
+  /** One model for every replica, or one per replica (ignored for replicas given a pipeline). */
   stepTime: StepTimeModel | readonly StepTimeModel[];
-  /** KV blocks per replica and tokens per block. */
+  /**
+   * Pipeline parallelism (pipeline.ts): one PipelineReplica per replica, each with `virtualEngines` virtual engines
+   * (vLLM runs one per stage). Default: no pipeline, one engine per replica timed by `stepTime`.
+   */
+  pipelines?: readonly PipelineReplica[];
+  virtualEngines?: number;
+  /** KV blocks per engine (per replica without a pipeline) and tokens per block. */
   kvBlocks: number;
   blockSize: number;
   scheduler: string;
@@ -42,6 +49,11 @@ export interface ServeSimSpec {
   recordSteps?: boolean;
   /** Separate prefill and decode pools (see above). */
   disaggregation?: Disaggregation;
+  /**
+   * Preemption by swap (vllm and sarathi): host blocks per engine for swapped-out KV, and the ns to move n blocks
+   * between HBM and host memory (charged to the step that swaps, before its compute). Default: recompute.
+   */
+  swap?: { hostBlocks: number; swapNs(blocks: number): number };
 }
 
 export interface Disaggregation {
@@ -55,6 +67,7 @@ export interface Disaggregation {
 
 /** One step, when recorded. */
 export interface StepRecord {
+  /** The engine: the replica, or with a pipeline replica · virtualEngines + virtual engine. */
   replica: number;
   startNs: number;
   durNs: number;
@@ -76,8 +89,13 @@ export interface ServeSimResult {
   preemptions: number;
   /** When the last request finished, ns. */
   endNs: number;
+  /** Per engine (per replica, or per virtual engine with a pipeline). */
   kv: { blocksPerReplica: number; meanUtilization: number[]; peakBlocks: number[]; freeAtEnd: number[] };
+  /** Engines per replica (virtual engines with a pipeline, else 1). */
+  enginesPerReplica: number;
   stepLog?: StepRecord[];
+  /** Preemption by swap: requests swapped out, the PCIe time charged to steps, host blocks free at the end. */
+  swap?: { swaps: number; totalNs: number; hostFreeAtEnd: number[] };
   /** KV transfers (disaggregated serving): count and total time, ns. */
   transfers?: { count: number; totalNs: number; maxNs: number };
 }
@@ -105,20 +123,33 @@ class Growable {
 export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   const { requests, replicas: R } = spec;
   if (!(Number.isSafeInteger(R) && R >= 1)) throw new ServingError(`--replicas: expected an integer ≥ 1, got ${R}`);
+  const V = spec.virtualEngines ?? 1;
+  if (!(Number.isSafeInteger(V) && V >= 1)) throw new ServingError(`virtual engines: expected an integer ≥ 1, got ${V}`);
+  if (V > 1 && spec.pipelines === undefined) throw new ServingError('virtual engines need a pipeline per replica');
   const config: SchedulerConfig = { ...DEFAULT_SCHEDULER_CONFIG, ...spec.schedulerConfig };
-  const schedulers = Array.from({ length: R }, () => createBatchScheduler(spec.scheduler, config));
+  const schedulers = Array.from({ length: R * V }, () => createBatchScheduler(spec.scheduler, config));
   const dis = spec.disaggregation;
   const P = dis ? dis.prefillReplicas : R;
   if (dis && !(Number.isSafeInteger(P) && P >= 1 && P < R)) {
     throw new ServingError(`--prefill-replicas: expected 1 … ${R - 1} (the rest decode), got ${P}`);
   }
   if (dis && spec.scheduler === 'static') throw new ServingError('--prefill-replicas: static batching has no disaggregated form; use vllm, orca or sarathi');
+  if (dis && V > 1) throw new ServingError('--prefill-replicas: disaggregated pools with pipeline stages (--pp > 1) are not modelled');
   const reserveWhole = (RESERVES_WHOLE_REQUEST as Record<string, boolean>)[spec.scheduler] === true;
   const route = createRouter(spec.router, P, spec.seed);
   const routeDecode = dis ? createRouter(spec.router, R - P, `${spec.seed}/decode`) : undefined;
-  const stepTimes = Array.isArray(spec.stepTime) ? (spec.stepTime as readonly StepTimeModel[]) : Array.from({ length: R }, () => spec.stepTime as StepTimeModel);
-  if (stepTimes.length !== R) throw new ServingError(`${stepTimes.length} step-time models for ${R} replicas`);
-  const replicas = Array.from({ length: R }, (_, i) => new Replica(i, new KvCache(spec.kvBlocks, spec.blockSize)));
+  let pipes: readonly PipelineReplica[];
+  if (spec.pipelines) {
+    if (spec.pipelines.length !== R) throw new ServingError(`${spec.pipelines.length} pipelines for ${R} replicas`);
+    pipes = spec.pipelines;
+  } else {
+    const stepTimes = Array.isArray(spec.stepTime) ? (spec.stepTime as readonly StepTimeModel[]) : Array.from({ length: R }, () => spec.stepTime as StepTimeModel);
+    if (stepTimes.length !== R) throw new ServingError(`${stepTimes.length} step-time models for ${R} replicas`);
+    pipes = stepTimes.map((st) => new PipelineReplica([st], () => 0));
+  }
+  // engine e = replica · V + virtual engine; without a pipeline, engine = replica
+  const swapSpace = spec.swap ? { hostBlocks: spec.swap.hostBlocks } : undefined;
+  const replicas = Array.from({ length: R * V }, (_, i) => new Replica(i, new KvCache(spec.kvBlocks, spec.blockSize), swapSpace));
   for (const q of requests) {
     if (!(q.promptTokens >= 1 && q.outputTokens >= 1)) {
       throw new ServingError(`request ${q.id}: expected at least 1 prompt and 1 output token, got ${q.promptTokens} and ${q.outputTokens}`);
@@ -127,7 +158,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     if (need > spec.kvBlocks) {
       throw new ServingError(
         `request ${q.id} (${q.promptTokens} prompt + ${q.outputTokens} output tokens) needs ${need} KV blocks of ${spec.blockSize} tokens; ` +
-          `a replica holds ${spec.kvBlocks}: raise --tp or --gpu-memory-utilization, or shorten the requests`,
+          `a ${V > 1 ? 'virtual engine' : 'replica'} holds ${spec.kvBlocks}: raise --tp, --pp or --gpu-memory-utilization, or shorten the requests`,
       );
     }
   }
@@ -137,10 +168,10 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   const batchSizeCounts: number[] = [];
   const stepLog: StepRecord[] | undefined = spec.recordSteps ? [] : undefined;
   const shape = { prefillTokens: [] as number[], prefillContext: [] as number[], decodeKv: [] as number[], samples: 0 } satisfies BatchShape;
-  let steps = 0, events = 0, endNs = 0;
+  let steps = 0, events = 0, endNs = 0, swapTotalNs = 0;
   const transfers: Transfer[] = []; // pending, sorted by (at, order)
   let transferOrder = 0, transferCount = 0, transferTotal = 0, transferMax = 0;
-  const kvWaiting: Seq[][] = Array.from({ length: R }, () => []);
+  const kvWaiting: Seq[][] = Array.from({ length: R * V }, () => []);
 
   const emit = (r: Replica, s: Seq, t: number): void => {
     s.generated++;
@@ -172,7 +203,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
       if (!wasPrefill || s.cached === s.target) emit(r, s, t);
     }
     schedulers[r.index]!.retire(r);
-    if (dis && r.index < P) handOff(r, t);
+    if (dis && r.index < P) handOff(r, t); // (no pipeline with disaggregation: engine = replica)
   };
 
   /** Prefill pool: requests past their prefill leave for a decode replica with their KV cache. */
@@ -222,16 +253,17 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
       r.kv.advance(t);
       admitTransferred(r);
     }
-    if (r.waiting.size === 0 && r.running.length === 0) {
+    if (r.waiting.size === 0 && r.running.length === 0 && r.swapped.length === 0) {
       if (kvWaiting[r.index]!.length > 0) throw new Error(`replica ${r.index}: a transferred request does not fit an empty KV cache (a bug)`);
       return;
     }
     r.kv.advance(t);
     const b = r.batch;
     b.clear();
+    r.swapBlocksThisStep = 0;
     schedulers[r.index]!.plan(r);
     if (b.size === 0) {
-      if (r.running.length === 0) throw new Error(`replica ${r.index}: the scheduler admitted nothing with ${r.waiting.size} waiting and nothing running (a bug)`);
+      if (r.running.length === 0) throw new Error(`replica ${r.index}: the scheduler admitted nothing with ${r.waiting.size} waiting, ${r.swapped.length} swapped and nothing running (a bug)`);
       return;
     }
     shape.prefillTokens.length = shape.prefillContext.length = shape.decodeKv.length = 0;
@@ -250,10 +282,13 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
       }
     }
     shape.samples = samples;
-    const dur = stepTimes[r.index]!.stepNs(shape);
+    const swapNs = r.swapBlocksThisStep > 0 ? Math.round(spec.swap!.swapNs(r.swapBlocksThisStep)) : 0;
+    if (swapNs > 0) swapTotalNs += swapNs;
+    const end = pipes[Math.floor(r.index / V)]!.issue(t + swapNs, shape);
+    const dur = end - t;
     r.busy = true;
     r.stepStartNs = t;
-    r.stepEndNs = t + dur;
+    r.stepEndNs = end;
     steps++;
     events++;
     batchSizeCounts[n] = (batchSizeCounts[n] ?? 0) + 1;
@@ -261,7 +296,17 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   };
 
   let next = 0;
-  const outstanding = (i: number) => replicas[i]!.outstanding;
+  const outstanding = V === 1 ? (i: number) => replicas[i]!.outstanding : (i: number) => {
+    let n = 0;
+    for (let v = 0; v < V; v++) n += replicas[i * V + v]!.outstanding;
+    return n;
+  };
+  /** vLLM: a replica's new request goes to its virtual engine with the fewest unfinished requests (lowest first). */
+  const engineOf = (i: number): number => {
+    let best = i * V;
+    for (let v = 1; v < V; v++) if (replicas[i * V + v]!.outstanding < replicas[best]!.outstanding) best = i * V + v;
+    return best;
+  };
   for (;;) {
     let t = next < requests.length ? requests[next]!.arrivalNs : Infinity;
     for (const r of replicas) if (r.busy && r.stepEndNs < t) t = r.stepEndNs;
@@ -277,7 +322,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     while (next < requests.length && requests[next]!.arrivalNs === t) {
       const q = requests[next++]!;
       const i = route(outstanding);
-      const r = replicas[i]!;
+      const r = replicas[V === 1 ? i : engineOf(i)]!;
       const s = newSeq(q, i);
       seqs[q.id] = s;
       r.outstanding++;
@@ -288,7 +333,7 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
   }
 
   for (const r of replicas) {
-    if (r.waiting.size > 0 || r.running.length > 0 || kvWaiting[r.index]!.length > 0) throw new Error(`replica ${r.index} stopped with unfinished requests (a bug)`);
+    if (r.waiting.size > 0 || r.running.length > 0 || r.swapped.length > 0 || kvWaiting[r.index]!.length > 0) throw new Error(`replica ${r.index} stopped with unfinished requests (a bug)`);
   }
   for (let i = 0; i < batchSizeCounts.length; i++) batchSizeCounts[i] ??= 0;
   const result: ServeSimResult = {
@@ -298,7 +343,9 @@ export function simulateServing(spec: ServeSimSpec): ServeSimResult {
     steps,
     events,
     preemptions: replicas.reduce((a, r) => a + r.preemptions, 0),
+    ...(spec.swap ? { swap: { swaps: replicas.reduce((a, r) => a + r.swaps, 0), totalNs: swapTotalNs, hostFreeAtEnd: replicas.map((r) => r.hostFreeBlocks) } } : {}),
     endNs,
+    enginesPerReplica: V,
     kv: {
       blocksPerReplica: spec.kvBlocks,
       meanUtilization: replicas.map((r) => r.kv.meanUtilization(endNs)),

@@ -38,6 +38,15 @@ export interface BatchShape {
   samples: number;
 }
 
+/** Which ends of the model a pipeline stage holds (the whole model: both). */
+export interface StagePart {
+  /** Holds the embedding. */
+  first: boolean;
+  /** Holds the final norm and the LM head. */
+  last: boolean;
+}
+export const WHOLE_MODEL: StagePart = { first: true, last: true };
+
 export interface StepTimeModel {
   /** Whole ns for one step of this batch on one replica. */
   stepNs(batch: BatchShape): number;
@@ -65,7 +74,8 @@ export class RooflineStepTime implements StepTimeModel {
   private readonly linearMemo = new Map<number, number>();
   private readonly headMemo = new Map<number, number>();
 
-  constructor(readonly shapes: RankShapes, readonly device: DeviceRoofline, readonly comm: TpComm) {
+  /** `stage`: a pipeline stage's part (its layers in `shapes.model.layers`; the LM head on the last stage only). */
+  constructor(readonly shapes: RankShapes, readonly device: DeviceRoofline, readonly comm: TpComm, readonly stage: StagePart = WHOLE_MODEL) {
     const peak = device.peakTFLOPS[shapes.model.precision];
     if (peak === undefined) {
       throw new ServingError(`--device: ${device.name} has no ${shapes.model.precision} peak; it has: ${Object.keys(device.peakTFLOPS).join(', ')}`);
@@ -104,7 +114,7 @@ export class RooflineStepTime implements StepTimeModel {
 
   /** LM head for s sequences (memoized). */
   headNs(samples: number): number {
-    if (samples === 0) return 0;
+    if (samples === 0 || !this.stage.last) return 0;
     let t = this.headMemo.get(samples);
     if (t === undefined) {
       t = this.gemmNs(samples, this.shapes.h, this.shapes.vr);

@@ -2,19 +2,30 @@
  * Validation suite `serving`: published serving throughput (PEERS.md §7, S1-S3) against `orrery serve`'s
  * prediction of it, with no constant fitted on these cases (every case is held out: `inFit: false`).
  *
- * Measured: TensorRT-LLM `docs/source/performance/perf-overview.md`, trtllm-bench, FP8 weights, H100 SXM 80GB,
- * total output tokens/s with requests fed at an infinite rate (all at time 0) of fixed input/output lengths.
- * Modelled as: the workload's shapes with model.precision = fp8 (weights and KV cache 1 B per element; the FP8
- * peak of the H100 preset), one replica of TP T on dgx-h100, all requests at time 0, Sarathi-style mixed batches
- * with a budget of 8,192 tokens per step (trtllm-bench's in-flight batching with max_num_tokens 8192) and at most
- * 2,048 requests per batch, 0.9 of HBM for weights and KV. These settings (and the 3,000 requests per case) are
- * assumptions about trtllm-bench's defaults that this suite could not check against the source in the session that
- * wrote it; the throughput figures are PEERS.md's.
+ * Measured: TensorRT-LLM `docs/source/performance/perf-overview.md`, trtllm-bench (PyTorch backend), NVIDIA's
+ * ModelOpt FP8 checkpoints, H100 SXM 80GB, total output tokens/s with requests fed at an infinite rate of fixed
+ * input/output lengths. Modelled as trtllm-bench sets the run up (trtllm-bench.ts, each setting with its source):
+ * - the workload's shapes with model.precision = fp8: the blocks' linear layers in FP8, activations, norms, the
+ *   embedding and the LM head in bf16 (the checkpoints quantize "only the weights and activations of the linear
+ *   operators within transformers blocks"), and an FP8 KV cache (trtllm-bench's choice for an FP8 checkpoint);
+ * - one replica of TP T on the `dgx-h100:1` cluster preset, whose all-reduces are NCCL's choice from the NCCL-like
+ *   model (serve-comm.ts);
+ * - `$num_requests` from perf-overview.md's table, all at time 0;
+ * - the `trtllm` scheduler (in-flight batching, GUARANTEED_NO_EVICT, no chunked context) with trtllm-bench's
+ *   heuristic max_batch_size and max_num_tokens;
+ * - the KV cache at 0.95 of the memory left after the weights (kv_cache_free_gpu_mem_fraction 0.95, which
+ *   perf-overview.md says it uses "in many cases"; its default is 0.90).
  */
-import { runServe, type ServeOptions } from '../serve.ts';
+import { DEVICE_MEMORY_BYTES, modelShape, runServe, type ServeOptions } from '../serve.ts';
+import { paramsPerRank, rankShapes, weightBytesPerRank } from '../../serving/index.ts';
+import { TRTLLM_BENCH_REQUESTS, trtllmBenchSettings } from './trtllm-bench.ts';
 import type { ValidationCase, ValidationSuite } from './types.ts';
 
 const SOURCE = 'TensorRT-LLM docs/source/performance/perf-overview.md (trtllm-bench, FP8, H100 SXM; PEERS.md §7)';
+/** kv_cache_free_gpu_mem_fraction of the published runs (perf-overview.md: 0.95 "in many cases"). */
+export const KV_FREE_FRACTION = 0.95;
+const FP8 = { 'model.precision': 'fp8' };
+const HBM = DEVICE_MEMORY_BYTES['H100-SXM5-80GB']!;
 
 interface ServingCase {
   id: string;
@@ -35,10 +46,20 @@ export const SERVING_CASES: ServingCase[] = [
   { id: 'S3/llama-3.1-405b/tp8/1000-1000', workload: 'llama-3.1-405b', tp: 8, input: 1000, output: 1000, measured: 2_919 },
 ];
 
-export function servingCaseOptions(c: ServingCase, requests = 3000): ServeOptions {
+/** The run of one case, set up as trtllm-bench sets it up (see the header). */
+export function servingCaseOptions(c: ServingCase, requests?: number): ServeOptions {
+  const model = modelShape({ workload: c.workload, set: FP8 });
+  const bench = trtllmBenchSettings(
+    { layers: model.layers, kvHeads: model.kvHeads, headSize: model.hidden / model.heads, params: paramsPerRank(rankShapes(model, 1)), weightBytes: 1, kvBytes: 1 },
+    c.tp, 1, c.input, c.output, HBM, KV_FREE_FRACTION,
+  );
+  // KV cache = fraction × (HBM − weights), written as the share of HBM that weights + KV cache take
+  const weights = weightBytesPerRank(rankShapes(model, c.tp));
+  const utilization = (weights + KV_FREE_FRACTION * (HBM - weights)) / HBM;
   return {
-    workload: c.workload, set: { 'model.precision': 'fp8' }, topology: 'dgx-h100', device: 'h100', replicas: 1, tp: c.tp,
-    scheduler: 'sarathi', chunkSize: 8192, maxBatchSize: 2048, requests, arrival: 'burst',
+    workload: c.workload, set: FP8, topology: 'dgx-h100:1', device: 'h100', replicas: 1, tp: c.tp,
+    scheduler: 'trtllm', maxBatchSize: bench.maxBatchSize, maxBatchTokens: bench.maxNumTokens, gpuMemoryUtilization: utilization,
+    requests: requests ?? TRTLLM_BENCH_REQUESTS[`${c.input}/${c.output}`]!, arrival: 'burst',
     promptTokens: String(c.input), outputTokens: String(c.output), seed: 1,
   };
 }
