@@ -41,6 +41,23 @@ export interface ClusterInfo {
   collectiveOverheadNs?: number;
   /** Multiplier on NCCL's latency table (base and per-hop latencies), fitted per system; default 1. */
   latencyScale?: number;
+  /**
+   * Achieved bandwidth of NCCL's LL and LL128 protocols as a fraction of what NCCL's tuner expects of them (its
+   * protocol factors and per-channel caps on the achieved link figures); Simple is the link efficiency itself.
+   * Fitted per system; default 1.
+   */
+  protocolEfficiency?: Partial<Record<'LL' | 'LL128', number>>;
+  /**
+   * The most a node moves across the network per direction, whatever its NICs, GB/s: a host-side bound (PCIe root,
+   * host memory when NIC traffic is staged there without GPUDirect RDMA). Fitted per system; default none.
+   */
+  nodeNetworkGBps?: number;
+  /**
+   * Per link type, the fraction of its one-way achieved bandwidth (`linkEfficiency`) a link reaches per direction
+   * when both directions are busy, as in collectives (a ring sends to the next rank while it receives from the
+   * previous one); a one-way send/recv reaches the whole. A type not listed: 1 (full duplex).
+   */
+  duplexEfficiency?: Partial<Record<LinkType, number>>;
   /** Where each figure comes from, by key. */
   sources?: Record<string, string>;
 }
@@ -60,5 +77,14 @@ export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefin
   if (c.overheadNs !== undefined && !(c.overheadNs >= 0)) return `overheadNs: expected a non-negative number, got ${JSON.stringify(c.overheadNs)}`;
   if (c.collectiveOverheadNs !== undefined && !(c.collectiveOverheadNs >= 0)) return `collectiveOverheadNs: expected a non-negative number, got ${JSON.stringify(c.collectiveOverheadNs)}`;
   if (c.latencyScale !== undefined && !(c.latencyScale > 0)) return `latencyScale: expected a positive number, got ${JSON.stringify(c.latencyScale)}`;
+  for (const [k, v] of Object.entries(c.protocolEfficiency ?? {})) {
+    if (k !== 'LL' && k !== 'LL128') return `protocolEfficiency: unknown protocol "${k}"; expected one of: LL, LL128`;
+    if (typeof v !== 'number' || !(v > 0 && v <= 1)) return `protocolEfficiency.${k}: expected a number in (0, 1], got ${JSON.stringify(v)}`;
+  }
+  for (const [k, v] of Object.entries(c.duplexEfficiency ?? {})) {
+    if (!LINK_TYPES.includes(k as LinkType)) return `duplexEfficiency: unknown link type "${k}"; expected one of: ${LINK_TYPES.join(', ')}`;
+    if (typeof v !== 'number' || !(v > 0 && v <= 1)) return `duplexEfficiency.${k}: expected a number in (0, 1], got ${JSON.stringify(v)}`;
+  }
+  if (c.nodeNetworkGBps !== undefined && !(c.nodeNetworkGBps > 0)) return `nodeNetworkGBps: expected a positive number, got ${JSON.stringify(c.nodeNetworkGBps)}`;
   return undefined;
 }

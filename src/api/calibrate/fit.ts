@@ -5,7 +5,7 @@
  * mean |ln(predicted / measured)| over the measurements. Used by `orrery calibrate` and the collectives validation.
  */
 import { ncclChoose, ncclShape, type NcclOp, type NcclShape } from '../../collectives/index.ts';
-import type { ClusterInfo, LinkType, Topology } from '../../network/index.ts';
+import { INTRA_NODE_LINKS, type ClusterInfo, type LinkType, type Topology } from '../../network/index.ts';
 
 export interface Measurement {
   op: NcclOp;
@@ -20,7 +20,9 @@ export interface Measurement {
 }
 
 /** What the fit may change: `eff:<link>` per link type, `overheadNs`, `collectiveOverheadNs`, `latencyScale`, `nicsPerNode`. */
-export type FitKey = `eff:${LinkType}` | 'overheadNs' | 'collectiveOverheadNs' | 'latencyScale' | 'nicsPerNode';
+export type FitKey =
+  | `eff:${LinkType}` | 'proto:LL' | 'proto:LL128' | 'overheadNs' | 'collectiveOverheadNs' | 'latencyScale' | 'nicsPerNode'
+  | 'nodeNetworkGBps' | `duplex:${LinkType}`;
 
 /** The model's time for one measurement on `topology` with `cluster`'s figures, ns. */
 export function predictNs(topology: Topology, cluster: ClusterInfo, m: Measurement): number {
@@ -46,6 +48,9 @@ function get(c: ClusterInfo, k: FitKey): number {
   if (k === 'overheadNs') return c.overheadNs ?? 0;
   if (k === 'collectiveOverheadNs') return c.collectiveOverheadNs ?? 0;
   if (k === 'latencyScale') return c.latencyScale ?? 1;
+  if (k === 'proto:LL' || k === 'proto:LL128') return c.protocolEfficiency?.[k.slice(6) as 'LL' | 'LL128'] ?? 1;
+  if (k === 'nodeNetworkGBps') return c.nodeNetworkGBps ?? 0;
+  if (k.startsWith('duplex:')) return c.duplexEfficiency?.[k.slice(7) as LinkType] ?? 1;
   return c.nicsPerNode ?? 1;
 }
 
@@ -54,6 +59,11 @@ function set(c: ClusterInfo, k: FitKey, v: number): ClusterInfo {
   if (k === 'overheadNs') return { ...c, overheadNs: Math.min(1e7, Math.max(0, v)) };
   if (k === 'collectiveOverheadNs') return { ...c, collectiveOverheadNs: Math.min(1e7, Math.max(0, v)) };
   if (k === 'latencyScale') return { ...c, latencyScale: Math.min(20, Math.max(0.05, v)) };
+  if (k === 'proto:LL' || k === 'proto:LL128') {
+    return { ...c, protocolEfficiency: { ...c.protocolEfficiency, [k.slice(6)]: Math.min(1, Math.max(0.05, v)) } };
+  }
+  if (k === 'nodeNetworkGBps') return { ...c, nodeNetworkGBps: Math.max(0.1, v) };
+  if (k.startsWith('duplex:')) return { ...c, duplexEfficiency: { ...c.duplexEfficiency, [k.slice(7)]: Math.min(1, Math.max(0.05, v)) } };
   return { ...c, nicsPerNode: v };
 }
 
@@ -62,12 +72,35 @@ const STEPS = [1.6, 1.26, 1.12, 1.06, 1.03, 1.015];
 
 /**
  * Fits `keys` of `base` to `ms`. Continuous figures move by multiplicative steps (×1.6 down to ×1.015, the overhead
- * from 1 µs when it starts at 0); `nicsPerNode` tries 1, 2, 4, … up to `maxNics`. Deterministic: same inputs, same fit.
+ * from 1 µs when it starts at 0); `nicsPerNode` is searched outside them: each of 1, 2, 4, … up to `maxNics` gets
+ * its own search of the rest, and the best wins (ties: fewer NICs). Deterministic: same inputs, same fit.
  */
 export function fitCluster(
   topology: Topology, base: ClusterInfo, ms: readonly Measurement[], keys: readonly FitKey[], maxNics = 8,
 ): { cluster: ClusterInfo; error: number } {
+  const rest = keys.filter((k) => k !== 'nicsPerNode');
+  if (rest.length === keys.length) return search(topology, base, ms, rest);
+  let best: { cluster: ClusterInfo; error: number } | undefined;
+  for (let n = 1; n <= maxNics; n *= 2) {
+    const r = search(topology, { ...base, nicsPerNode: n }, ms, rest);
+    if (!best || r.error < best.error - 1e-12) best = r;
+  }
+  return best!;
+}
+
+function search(
+  topology: Topology, base: ClusterInfo, ms: readonly Measurement[], keys: readonly FitKey[],
+): { cluster: ClusterInfo; error: number } {
   let c = base;
+  if (keys.includes('nodeNetworkGBps') && c.nodeNetworkGBps === undefined) {
+    // start where the bound just touches a whole node's NICs: no effect until the search lowers it
+    const d = c.links.findIndex((l) => !INTRA_NODE_LINKS.includes(l));
+    if (d >= 0) {
+      const nic = topology.dims[d]!.bandwidthGBps * (c.linkEfficiency[c.links[d]!] ?? 1);
+      const gpus = topology.dims.slice(0, d).reduce((a, x) => a * x.npus, 1);
+      c = { ...c, nodeNetworkGBps: nic * (c.nicsPerNode ?? gpus) };
+    }
+  }
   let best = meanAbsLogError(topology, c, ms);
   const try1 = (next: ClusterInfo) => {
     const e = meanAbsLogError(topology, next, ms);
@@ -78,16 +111,10 @@ export function fitCluster(
     }
     return false;
   };
-  const nics: number[] = [];
-  for (let n = 1; n <= maxNics; n *= 2) nics.push(n);
   for (const step of STEPS) {
     for (let round = 0; round < 12; round++) {
       let moved = false;
       for (const k of keys) {
-        if (k === 'nicsPerNode') {
-          for (const n of nics) if (n !== get(c, k)) moved = try1(set(c, k, n)) || moved;
-          continue;
-        }
         const v = get(c, k);
         const start = (k === 'overheadNs' || k === 'collectiveOverheadNs') && v === 0 ? 1000 : v;
         if (!try1(set(c, k, start * step))) moved = try1(set(c, k, v === 0 ? 0 : v / step)) || moved;
