@@ -58,6 +58,11 @@ export interface ClusterInfo {
    * previous one); a one-way send/recv reaches the whole. A type not listed: 1 (full duplex).
    */
   duplexEfficiency?: Partial<Record<LinkType, number>>;
+  /**
+   * Whether NCCL runs LL128 across nodes. NCCL enables it only where the NIC is reached through a PCIe switch,
+   * i.e. with GPUDirect RDMA (src/graph/tuning.cc: typeInter <= PATH_PXB); default true.
+   */
+  ll128AcrossNodes?: boolean;
   /** Where each figure comes from, by key. */
   sources?: Record<string, string>;
 }
@@ -81,6 +86,7 @@ export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefin
     if (k !== 'LL' && k !== 'LL128') return `protocolEfficiency: unknown protocol "${k}"; expected one of: LL, LL128`;
     if (typeof v !== 'number' || !(v > 0 && v <= 1)) return `protocolEfficiency.${k}: expected a number in (0, 1], got ${JSON.stringify(v)}`;
   }
+  if (c.ll128AcrossNodes !== undefined && typeof c.ll128AcrossNodes !== 'boolean') return `ll128AcrossNodes: expected true or false, got ${JSON.stringify(c.ll128AcrossNodes)}`;
   for (const [k, v] of Object.entries(c.duplexEfficiency ?? {})) {
     if (!LINK_TYPES.includes(k as LinkType)) return `duplexEfficiency: unknown link type "${k}"; expected one of: ${LINK_TYPES.join(', ')}`;
     if (typeof v !== 'number' || !(v > 0 && v <= 1)) return `duplexEfficiency.${k}: expected a number in (0, 1], got ${JSON.stringify(v)}`;

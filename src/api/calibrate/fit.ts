@@ -4,7 +4,7 @@
  * The NCCL-like model (collectives/nccl/) predicts each measurement; a deterministic coordinate search minimises the
  * mean |ln(predicted / measured)| over the measurements. Used by `orrery calibrate` and the collectives validation.
  */
-import { ncclChoose, ncclShape, type NcclOp, type NcclShape } from '../../collectives/index.ts';
+import { ncclChoose, ncclPick, ncclShape, ncclTimeOf, type NcclOp, type NcclPick, type NcclShape } from '../../collectives/index.ts';
 import { INTRA_NODE_LINKS, type ClusterInfo, type LinkType, type Topology } from '../../network/index.ts';
 
 export interface Measurement {
@@ -22,7 +22,7 @@ export interface Measurement {
 /** What the fit may change: `eff:<link>` per link type, `overheadNs`, `collectiveOverheadNs`, `latencyScale`, `nicsPerNode`. */
 export type FitKey =
   | `eff:${LinkType}` | 'proto:LL' | 'proto:LL128' | 'overheadNs' | 'collectiveOverheadNs' | 'latencyScale' | 'nicsPerNode'
-  | 'nodeNetworkGBps' | `duplex:${LinkType}`;
+  | 'nodeNetworkGBps' | `duplex:${LinkType}` | 'll128AcrossNodes';
 
 /** The model's time for one measurement on `topology` with `cluster`'s figures, ns. */
 export function predictNs(topology: Topology, cluster: ClusterInfo, m: Measurement): number {
@@ -30,16 +30,23 @@ export function predictNs(topology: Topology, cluster: ClusterInfo, m: Measureme
   return ncclChoose(m.op, m.bytes, shape).timeNs;
 }
 
-/** Mean |ln(predicted / measured)|: the fit's objective (0 is a perfect fit). */
-export function meanAbsLogError(topology: Topology, cluster: ClusterInfo, ms: readonly Measurement[]): number {
+/**
+ * Mean |ln(predicted / measured)|: the fit's objective (0 is a perfect fit). `picks`, NCCL's choice per measurement,
+ * may be passed when known: it depends only on the discrete figures (NICs per node, LL128 across nodes), which the
+ * continuous search does not move.
+ */
+export function meanAbsLogError(
+  topology: Topology, cluster: ClusterInfo, ms: readonly Measurement[], picks?: readonly NcclPick[],
+): number {
   // one shape per configuration (group), not per measurement: measurements share a handful of groups
   const shapes = new Map<readonly number[], NcclShape>();
   let s = 0;
-  for (const m of ms) {
+  ms.forEach((m, i) => {
     let shape = shapes.get(m.group);
     if (!shape) shapes.set(m.group, (shape = ncclShape(topology, cluster, m.group)));
-    s += Math.abs(Math.log(ncclChoose(m.op, m.bytes, shape).timeNs / m.timeNs));
-  }
+    const t = picks ? ncclTimeOf(m.op, m.bytes, shape, picks[i]!).timeNs : ncclChoose(m.op, m.bytes, shape).timeNs;
+    s += Math.abs(Math.log(t / m.timeNs));
+  });
   return ms.length > 0 ? s / ms.length : 0;
 }
 
@@ -72,17 +79,24 @@ const STEPS = [1.6, 1.26, 1.12, 1.06, 1.03, 1.015];
 
 /**
  * Fits `keys` of `base` to `ms`. Continuous figures move by multiplicative steps (×1.6 down to ×1.015, the overhead
- * from 1 µs when it starts at 0); `nicsPerNode` is searched outside them: each of 1, 2, 4, … up to `maxNics` gets
- * its own search of the rest, and the best wins (ties: fewer NICs). Deterministic: same inputs, same fit.
+ * from 1 µs when it starts at 0). The discrete ones are searched outside them: every combination of `nicsPerNode`
+ * (1, 2, 4, … up to `maxNics`) and `ll128AcrossNodes` (true, false) gets its own search of the rest, and the best
+ * wins (ties: the first, fewer NICs and LL128 on). Deterministic: same inputs, same fit.
  */
 export function fitCluster(
   topology: Topology, base: ClusterInfo, ms: readonly Measurement[], keys: readonly FitKey[], maxNics = 8,
 ): { cluster: ClusterInfo; error: number } {
-  const rest = keys.filter((k) => k !== 'nicsPerNode');
-  if (rest.length === keys.length) return search(topology, base, ms, rest);
+  const rest = keys.filter((k) => k !== 'nicsPerNode' && k !== 'll128AcrossNodes');
+  let starts: ClusterInfo[] = [base];
+  if (keys.includes('nicsPerNode')) {
+    const nics: number[] = [];
+    for (let n = 1; n <= maxNics; n *= 2) nics.push(n);
+    starts = starts.flatMap((c) => nics.map((n) => ({ ...c, nicsPerNode: n })));
+  }
+  if (keys.includes('ll128AcrossNodes')) starts = starts.flatMap((c) => [true, false].map((v) => ({ ...c, ll128AcrossNodes: v })));
   let best: { cluster: ClusterInfo; error: number } | undefined;
-  for (let n = 1; n <= maxNics; n *= 2) {
-    const r = search(topology, { ...base, nicsPerNode: n }, ms, rest);
+  for (const c of starts) {
+    const r = search(topology, c, ms, rest);
     if (!best || r.error < best.error - 1e-12) best = r;
   }
   return best!;
@@ -101,9 +115,10 @@ function search(
       c = { ...c, nodeNetworkGBps: nic * (c.nicsPerNode ?? gpus) };
     }
   }
-  let best = meanAbsLogError(topology, c, ms);
+  const picks = ms.map((m) => ncclPick(m.op, m.bytes, ncclShape(topology, c, m.group)));
+  let best = meanAbsLogError(topology, c, ms, picks);
   const try1 = (next: ClusterInfo) => {
-    const e = meanAbsLogError(topology, next, ms);
+    const e = meanAbsLogError(topology, next, ms, picks);
     if (e < best - 1e-12) {
       best = e;
       c = next;

@@ -52,6 +52,8 @@ export interface NcclShape extends NcclLinks {
   nominal: NcclLinks;
   /** Achieved fraction of what NCCL's tuner expects of LL and LL128 (cluster `protocolEfficiency`). */
   protoEff: { LL: number; LL128: number };
+  /** NCCL may use LL128 (false across nodes without GPUDirect RDMA: cluster `ll128AcrossNodes`). */
+  ll128: boolean;
   collnet: boolean;
   arch: GpuArch;
   channels: number;
@@ -64,7 +66,7 @@ export interface NcclShape extends NcclLinks {
 export function ncclShapeKey(s: NcclShape): string {
   const l = (x: NcclLinks) => [x.intraBwGBps, x.intraP2pBwGBps, x.nicBwGBps, x.nodeNetBwGBps, x.nvlsBwGBps ?? '-'].join('|');
   return [
-    s.nRanks, s.nNodes, s.ranksPerNode, s.intraClass, l(s), l(s.nominal), s.protoEff.LL, s.protoEff.LL128,
+    s.nRanks, s.nNodes, s.ranksPerNode, s.intraClass, l(s), l(s.nominal), s.protoEff.LL, s.protoEff.LL128, s.ll128,
     s.collnet, s.arch, s.channels, s.overheadNs, s.collectiveOverheadNs, s.latencyScale,
   ].join('|');
 }
@@ -147,6 +149,7 @@ export function ncclShape(topology: Topology, cluster: ClusterInfo, group: reado
       ...(nvls ? { nvlsBwGBps: nvlinkRaw } : {}),
     },
     protoEff: { LL: cluster.protocolEfficiency?.LL ?? 1, LL128: cluster.protocolEfficiency?.LL128 ?? 1 },
+    ll128: nodes.size < 2 || cluster.ll128AcrossNodes !== false,
     collnet: cluster.collnet === true,
     arch: cluster.arch,
     channels: cluster.channels,
@@ -217,6 +220,7 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
   const nInter = op === 'allreduce' ? 2 * (s.nNodes - 1) : s.nNodes - 1;
   const ratio = op === 'broadcast' || op === 'reduce' ? 1 : n / nsteps;
   for (const p of NCCL_PROTOS) {
+    if (p === 'LL128' && !s.ll128) continue;
     let bus = ringBus;
     if (p === 'LL') {
       const f = multi || op === 'allreduce' || op === 'reduce' ? PROTO_FACTOR.ringLLAllReduceOrMultiNode : PROTO_FACTOR.ringLLOther;
@@ -239,6 +243,7 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
   if (multi) {
     const treeBus = Math.min(ringBus * PROTO_FACTOR.tree, s.channels * TREE_MAX_BW_PER_CH[s.arch][c]);
     for (const p of NCCL_PROTOS) {
+      if (p === 'LL128' && !s.ll128) continue;
       let bus = treeBus;
       if (p === 'LL') bus = Math.min(bus * PROTO_FACTOR.treeLL, LL_MAX_BW[s.arch][c]);
       else if (p === 'LL128') bus = Math.min(bus * PROTO_FACTOR.treeLL128MultiNode, s.channels * TREE_LL128_MAX_BW_PER_CH[s.arch][c]);
@@ -271,16 +276,27 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
  * whose links fall short of their rating, NCCL's switch points stay where its tuner puts them.
  */
 export function ncclChoose(op: NcclOp, bytes: number, s: NcclShape): NcclCandidate {
+  return ncclTimeOf(op, bytes, s, ncclPick(op, bytes, s));
+}
+
+/** What NCCL runs: an algorithm and a protocol. */
+export type NcclPick = Pick<NcclCandidate, 'algo' | 'proto'>;
+
+/** NCCL's choice alone (it depends only on the shape's rated figures, the operation and the size). */
+export function ncclPick(op: NcclOp, bytes: number, s: NcclShape): NcclPick {
   if (op === 'sendrecv' || op === 'alltoall') {
     // NCCL does not tune point-to-point: LL up to its threshold per peer, Simple above
     const perPeer = op === 'sendrecv' ? bytes : bytes / s.nRanks;
-    const proto = perPeer <= P2P_LL_THRESHOLD_BYTES ? 'LL' : 'Simple';
-    const all = ncclCandidates(op, bytes, s);
-    return all.find((c) => c.proto === proto) ?? all[0]!;
+    return { algo: 'p2p', proto: perPeer <= P2P_LL_THRESHOLD_BYTES ? 'LL' : 'Simple' };
   }
   const tuned = ncclTunerCandidates(op, bytes, s);
   let pick = tuned[0]!;
   for (const c of tuned) if (c.timeNs < pick.timeNs) pick = c;
+  return { algo: pick.algo, proto: pick.proto };
+}
+
+/** The achieved time of `pick` (the first candidate if the shape has no such pairing). */
+export function ncclTimeOf(op: NcclOp, bytes: number, s: NcclShape, pick: NcclPick): NcclCandidate {
   const all = ncclCandidates(op, bytes, s);
   return all.find((c) => c.algo === pick.algo && c.proto === pick.proto) ?? all[0]!;
 }
