@@ -39,6 +39,11 @@ export interface ClusterInfo {
    * beyond point-to-point ones (Vidur's all-reduce floor is ~40 µs above its send/recv floor). Fitted; default 0.
    */
   collectiveOverheadNs?: number;
+  /**
+   * Latency added to each network step of a collective (and to a send/recv across nodes) beyond NCCL's latency
+   * table, ns: the network path's own latency (a send/recv across nodes shows it). Fitted per system; default 0.
+   */
+  networkStepNs?: number;
   /** Multiplier on NCCL's latency table (base and per-hop latencies), fitted per system; default 1. */
   latencyScale?: number;
   /**
@@ -81,6 +86,7 @@ export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefin
   if (c.nvlsEfficiency !== undefined && !(c.nvlsEfficiency > 0 && c.nvlsEfficiency <= 1)) return `nvlsEfficiency: expected a number in (0, 1], got ${JSON.stringify(c.nvlsEfficiency)}`;
   if (c.overheadNs !== undefined && !(c.overheadNs >= 0)) return `overheadNs: expected a non-negative number, got ${JSON.stringify(c.overheadNs)}`;
   if (c.collectiveOverheadNs !== undefined && !(c.collectiveOverheadNs >= 0)) return `collectiveOverheadNs: expected a non-negative number, got ${JSON.stringify(c.collectiveOverheadNs)}`;
+  if (c.networkStepNs !== undefined && !(c.networkStepNs >= 0)) return `networkStepNs: expected a non-negative number, got ${JSON.stringify(c.networkStepNs)}`;
   if (c.latencyScale !== undefined && !(c.latencyScale > 0)) return `latencyScale: expected a positive number, got ${JSON.stringify(c.latencyScale)}`;
   for (const [k, v] of Object.entries(c.protocolEfficiency ?? {})) {
     if (k !== 'LL' && k !== 'LL128') return `protocolEfficiency: unknown protocol "${k}"; expected one of: LL, LL128`;

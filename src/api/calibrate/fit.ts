@@ -22,7 +22,7 @@ export interface Measurement {
 /** What the fit may change: `eff:<link>` per link type, `overheadNs`, `collectiveOverheadNs`, `latencyScale`, `nicsPerNode`. */
 export type FitKey =
   | `eff:${LinkType}` | 'proto:LL' | 'proto:LL128' | 'overheadNs' | 'collectiveOverheadNs' | 'latencyScale' | 'nicsPerNode'
-  | 'nodeNetworkGBps' | `duplex:${LinkType}` | 'll128AcrossNodes';
+  | 'nodeNetworkGBps' | `duplex:${LinkType}` | 'll128AcrossNodes' | 'networkStepNs';
 
 /** The model's time for one measurement on `topology` with `cluster`'s figures, ns. */
 export function predictNs(topology: Topology, cluster: ClusterInfo, m: Measurement): number {
@@ -54,6 +54,7 @@ function get(c: ClusterInfo, k: FitKey): number {
   if (k.startsWith('eff:')) return c.linkEfficiency[k.slice(4) as LinkType] ?? 1;
   if (k === 'overheadNs') return c.overheadNs ?? 0;
   if (k === 'collectiveOverheadNs') return c.collectiveOverheadNs ?? 0;
+  if (k === 'networkStepNs') return c.networkStepNs ?? 0;
   if (k === 'latencyScale') return c.latencyScale ?? 1;
   if (k === 'proto:LL' || k === 'proto:LL128') return c.protocolEfficiency?.[k.slice(6) as 'LL' | 'LL128'] ?? 1;
   if (k === 'nodeNetworkGBps') return c.nodeNetworkGBps ?? 0;
@@ -65,6 +66,7 @@ function set(c: ClusterInfo, k: FitKey, v: number): ClusterInfo {
   if (k.startsWith('eff:')) return { ...c, linkEfficiency: { ...c.linkEfficiency, [k.slice(4)]: Math.min(1, Math.max(0.005, v)) } };
   if (k === 'overheadNs') return { ...c, overheadNs: Math.min(1e7, Math.max(0, v)) };
   if (k === 'collectiveOverheadNs') return { ...c, collectiveOverheadNs: Math.min(1e7, Math.max(0, v)) };
+  if (k === 'networkStepNs') return { ...c, networkStepNs: Math.min(1e7, Math.max(0, v)) };
   if (k === 'latencyScale') return { ...c, latencyScale: Math.min(20, Math.max(0.05, v)) };
   if (k === 'proto:LL' || k === 'proto:LL128') {
     return { ...c, protocolEfficiency: { ...c.protocolEfficiency, [k.slice(6)]: Math.min(1, Math.max(0.05, v)) } };
@@ -131,7 +133,7 @@ function search(
       let moved = false;
       for (const k of keys) {
         const v = get(c, k);
-        const start = (k === 'overheadNs' || k === 'collectiveOverheadNs') && v === 0 ? 1000 : v;
+        const start = (k === 'overheadNs' || k === 'collectiveOverheadNs' || k === 'networkStepNs') && v === 0 ? 1000 : v;
         if (!try1(set(c, k, start * step))) moved = try1(set(c, k, v === 0 ? 0 : v / step)) || moved;
         else moved = true;
       }

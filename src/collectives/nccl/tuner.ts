@@ -59,6 +59,8 @@ export interface NcclShape extends NcclLinks {
   channels: number;
   overheadNs: number;
   collectiveOverheadNs: number;
+  /** Extra latency per network step, ns (cluster `networkStepNs`). */
+  networkStepNs: number;
   latencyScale: number;
 }
 
@@ -67,7 +69,7 @@ export function ncclShapeKey(s: NcclShape): string {
   const l = (x: NcclLinks) => [x.intraBwGBps, x.intraP2pBwGBps, x.nicBwGBps, x.nodeNetBwGBps, x.nvlsBwGBps ?? '-'].join('|');
   return [
     s.nRanks, s.nNodes, s.ranksPerNode, s.intraClass, l(s), l(s.nominal), s.protoEff.LL, s.protoEff.LL128, s.ll128,
-    s.collnet, s.arch, s.channels, s.overheadNs, s.collectiveOverheadNs, s.latencyScale,
+    s.collnet, s.arch, s.channels, s.overheadNs, s.collectiveOverheadNs, s.networkStepNs, s.latencyScale,
   ].join('|');
 }
 
@@ -155,6 +157,7 @@ export function ncclShape(topology: Topology, cluster: ClusterInfo, group: reado
     channels: cluster.channels,
     overheadNs: cluster.overheadNs ?? 0,
     collectiveOverheadNs: cluster.collectiveOverheadNs ?? 0,
+    networkStepNs: cluster.networkStepNs ?? 0,
     latencyScale: cluster.latencyScale ?? 1,
   };
 }
@@ -180,10 +183,13 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
   const n = shape.nRanks;
   if (n < 2) return [{ algo: 'ring', proto: 'Simple', timeNs: 0, latencyNs: 0, algBwGBps: Infinity }];
   const s: NcclShape = tuner ? { ...shape, ...shape.nominal } : shape;
-  const push = (algo: NcclCandidate['algo'], proto: NcclProto, latUs: number, bw: number) => {
+  // netSteps: network steps on the critical path, each `networkStepNs` longer than NCCL's table says
+  const push = (algo: NcclCandidate['algo'], proto: NcclProto, latUs: number, bw: number, netSteps: number) => {
     const algBw = tuner || proto === 'Simple' ? bw : bw * s.protoEff[proto];
     if (!(algBw > 0)) return;
-    const latencyNs = tuner ? latUs * 1e3 : s.overheadNs + (algo === 'p2p' ? 0 : s.collectiveOverheadNs) + s.latencyScale * latUs * 1e3;
+    const latencyNs = tuner
+      ? latUs * 1e3
+      : s.overheadNs + (algo === 'p2p' ? 0 : s.collectiveOverheadNs) + s.latencyScale * latUs * 1e3 + netSteps * s.networkStepNs;
     out.push({ algo, proto, latencyNs, algBwGBps: algBw, timeNs: latencyNs + bytes / algBw });
   };
   const multi = s.nNodes > 1;
@@ -210,7 +216,7 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
         const f = p === 'LL' ? factor : 1;
         transfer = Math.max(intraShare / (s.intraBwGBps * f), interShare / (perGpuNic * f));
       }
-      push('p2p', p, BASE_LAT_US.ring[p] + hop, 1 / transfer);
+      push('p2p', p, BASE_LAT_US.ring[p] + hop, 1 / transfer, multi ? 1 : 0);
     }
     return out;
   }
@@ -235,7 +241,7 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
     const lat = op === 'broadcast' || op === 'reduce'
       ? BASE_LAT_US.ring[p] + (n - 1) * (multi ? Math.max(intra, inter) : intra)
       : BASE_LAT_US.ring[p] + (nsteps - nInter) * intra + nInter * inter;
-    push('ring', p, lat, bus * ratio);
+    push('ring', p, lat, bus * ratio, op === 'broadcast' || op === 'reduce' ? s.nNodes - 1 : nInter);
   }
   if (op !== 'allreduce') return out;
 
@@ -248,15 +254,15 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
       if (p === 'LL') bus = Math.min(bus * PROTO_FACTOR.treeLL, LL_MAX_BW[s.arch][c]);
       else if (p === 'LL128') bus = Math.min(bus * PROTO_FACTOR.treeLL128MultiNode, s.channels * TREE_LL128_MAX_BW_PER_CH[s.arch][c]);
       const lat = BASE_LAT_US.tree[p] + 2 * ((s.ranksPerNode - 1) * intraLat('tree', p) + log2i(s.nNodes) * interLat('tree', p));
-      push('tree', p, lat, bus * 0.5);
+      push('tree', p, lat, bus * 0.5, 2 * log2i(s.nNodes));
     }
   }
   // NVLS: the NVSwitch reduces (one node), or NVLS inside nodes and trees between them
   if (s.nvlsBwGBps !== undefined) {
-    if (!multi) push('nvls', 'Simple', HW_LAT_US.nvlink.nvls.Simple, s.nvlsBwGBps);
+    if (!multi) push('nvls', 'Simple', HW_LAT_US.nvlink.nvls.Simple, s.nvlsBwGBps, 0);
     else {
       const lat = HW_LAT_US.nvlink.nvlsTree.Simple + 2 * log2i(s.nNodes) * interLat('nvlsTree', 'Simple');
-      push('nvlsTree', 'Simple', lat, Math.min(s.nvlsBwGBps, s.nodeNetBwGBps * 0.5));
+      push('nvlsTree', 'Simple', lat, Math.min(s.nvlsBwGBps, s.nodeNetBwGBps * 0.5), 2 * log2i(s.nNodes));
     }
   }
   // CollNet: the inter-node fabric reduces (SHARP): each node's data crosses its NICs once each way
@@ -264,7 +270,7 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
     const rpn = s.ranksPerNode;
     const intraAlg = rpn > 1 ? s.intraBwGBps * rpn / (2 * (rpn - 1)) : Infinity;
     const lat = 2 * (Math.min(1, rpn - 1) * intraLat('collnet', 'Simple') + (rpn - 1) * 0.4) + interLat('collnet', 'Simple');
-    push('collnet', 'Simple', lat, Math.min(intraAlg, s.nodeNetBwGBps));
+    push('collnet', 'Simple', lat, Math.min(intraAlg, s.nodeNetBwGBps), 2);
   }
   return out;
 }
