@@ -7,7 +7,7 @@
  *   and protocol figures are fitted on its own data (calibrate/fit.ts), so every case is reported three ways:
  *   `fit` (the fit on all of the system's data: in the fit), `held-out size` (3-fold by size: a fit on the other two thirds of
  *   the sizes, not in the fit) and `all-reduce from send/recv` (a fit on the system's send/recv only, predicting its all-reduce).
- * - nccl-tests figures quoted in reference/PEERS.md §6 (A1-A5, A7, A8, A11), against the shipped presets. The
+ * - nccl-tests figures quoted in reference/PEERS.md §6 (A1-A5, A7, A8, A10, A11), against the shipped presets. The
  *   figures the presets' efficiencies were fitted on (A4 at 1 GiB, A5 at 1 GiB, A7, A8, A9) say inFit.
  */
 import { join } from 'node:path';
@@ -145,7 +145,7 @@ interface NcclTestsCase {
   id: string;
   source: string;
   topology: string;
-  op: 'allreduce' | 'allgather' | 'reducescatter';
+  op: 'allreduce' | 'allgather' | 'reducescatter' | 'alltoall';
   /** Orrery's bytes per rank. */
   bytes: number;
   npus?: number;
@@ -172,6 +172,10 @@ export const NCCL_TESTS_CASES: NcclTestsCase[] = [
   { id: 'A7 8x H100 reduce-scatter 1 GiB', source: `${PEERS} A7 (nccl-tests #212)`, topology: 'dgx-h100:1', op: 'reducescatter', bytes: GiB, metric: 'busBw GB/s', measured: 370, inFit: true },
   { id: 'A8 8x H100 NVLS all-reduce 1 GiB', source: `${PEERS} A8 (nccl-tests #212, #290)`, topology: 'dgx-h100:1', op: 'allreduce', bytes: GiB, metric: 'busBw GB/s', measured: 480, inFit: true },
   // "multi-node H100, NVLS + Tree": the node count is not given; 16 nodes, 1 GiB, the middle of 370-380 GB/s
+  // A10: all-to-all across N nodes reaches busBw ≈ N/(N-1) × one NIC (the NICs do not aggregate for one GPU's
+  // traffic); the NIC figure is A9's 47 GB/s per NDR NIC. The rule, not a measured table: 2 and 4 nodes
+  { id: 'A10 2x DGX H100 all-to-all 1 GiB', source: `${PEERS} A10 (nccl-tests #130) with A9's 47 GB/s per NIC`, topology: 'dgx-h100:2', op: 'alltoall', bytes: GiB, metric: 'busBw GB/s', measured: (2 / 1) * 47, inFit: false },
+  { id: 'A10 4x DGX H100 all-to-all 1 GiB', source: `${PEERS} A10 (nccl-tests #130) with A9's 47 GB/s per NIC`, topology: 'dgx-h100:4', op: 'alltoall', bytes: GiB, metric: 'busBw GB/s', measured: (4 / 3) * 47, inFit: false },
   { id: 'A11 16x DGX H100 NVLS+tree all-reduce 1 GiB', source: `${PEERS} A11 (NVIDIA/nccl #1649)`, topology: 'dgx-h100:16', op: 'allreduce', bytes: GiB, metric: 'busBw GB/s', measured: 375, inFit: false },
 ];
 

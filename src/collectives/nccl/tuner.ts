@@ -178,13 +178,14 @@ export function ncclTunerCandidates(op: NcclOp, bytes: number, s: NcclShape): Nc
   return candidatesOn(op, bytes, s, true);
 }
 
-function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolean): NcclCandidate[] {
+function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolean, only?: NcclPick): NcclCandidate[] {
   const out: NcclCandidate[] = [];
   const n = shape.nRanks;
   if (n < 2) return [{ algo: 'ring', proto: 'Simple', timeNs: 0, latencyNs: 0, algBwGBps: Infinity }];
   const s: NcclShape = tuner ? { ...shape, ...shape.nominal } : shape;
   // netSteps: network steps on the critical path, each `networkStepNs` longer than NCCL's table says
   const push = (algo: NcclCandidate['algo'], proto: NcclProto, latUs: number, bw: number, netSteps: number) => {
+    if (only && (only.algo !== algo || only.proto !== proto)) return;
     const algBw = tuner || proto === 'Simple' ? bw : bw * s.protoEff[proto];
     if (!(algBw > 0)) return;
     const latencyNs = tuner
@@ -303,8 +304,7 @@ export function ncclPick(op: NcclOp, bytes: number, s: NcclShape): NcclPick {
 
 /** The achieved time of `pick` (the first candidate if the shape has no such pairing). */
 export function ncclTimeOf(op: NcclOp, bytes: number, s: NcclShape, pick: NcclPick): NcclCandidate {
-  const all = ncclCandidates(op, bytes, s);
-  return all.find((c) => c.algo === pick.algo && c.proto === pick.proto) ?? all[0]!;
+  return candidatesOn(op, bytes, s, false, pick)[0] ?? ncclCandidates(op, bytes, s)[0]!;
 }
 
 /** nccl-tests' size for a collective given Orrery's bytes per rank (all-gather: the per-rank input). */
