@@ -127,6 +127,9 @@ describe('NCCL-like model: the tuner arithmetic', () => {
     expect(bad({ duplexEfficiency: { nvlink: 1.5 } })).toBe('duplexEfficiency.nvlink: expected a number in (0, 1], got 1.5');
     expect(bad({ duplexEfficiency: { wire: 0.5 } })).toMatch(/^duplexEfficiency: unknown link type "wire"; expected one of: nvlink, pcie/);
     expect(bad({ protocolEfficiency: { Simple: 0.5 } })).toBe('protocolEfficiency: unknown protocol "Simple"; expected one of: LL, LL128');
+    // LL up to 2 (8 data bytes per 16-byte line against NCCL's quarter of the link), LL128 up to 1
+    expect(bad({ protocolEfficiency: { LL: 2.5 } })).toBe('protocolEfficiency.LL: expected a number in (0, 2], got 2.5');
+    expect(bad({ protocolEfficiency: { LL: 2, LL128: 1.5 } })).toBe('protocolEfficiency.LL128: expected a number in (0, 1], got 1.5');
     expect(bad({ nodeNetworkGBps: 0 })).toBe('nodeNetworkGBps: expected a positive number, got 0');
     expect(bad({ networkStepNs: -1 })).toBe('networkStepNs: expected a non-negative number, got -1');
     expect(bad({ ll128AcrossNodes: 'no' })).toBe('ll128AcrossNodes: expected true or false, got "no"');

@@ -69,7 +69,8 @@ function set(c: ClusterInfo, k: FitKey, v: number): ClusterInfo {
   if (k === 'networkStepNs') return { ...c, networkStepNs: Math.min(1e7, Math.max(0, v)) };
   if (k === 'latencyScale') return { ...c, latencyScale: Math.min(20, Math.max(0.05, v)) };
   if (k === 'proto:LL' || k === 'proto:LL128') {
-    return { ...c, protocolEfficiency: { ...c.protocolEfficiency, [k.slice(6)]: Math.min(1, Math.max(0.05, v)) } };
+    // LL carries 8 data bytes per 16-byte line: at most twice the quarter of the link NCCL's tuner counts
+    return { ...c, protocolEfficiency: { ...c.protocolEfficiency, [k.slice(6)]: Math.min(k === 'proto:LL' ? 2 : 1, Math.max(0.05, v)) } };
   }
   if (k === 'nodeNetworkGBps') return { ...c, nodeNetworkGBps: Math.max(0.1, v) };
   if (k.startsWith('duplex:')) return { ...c, duplexEfficiency: { ...c.duplexEfficiency, [k.slice(7)]: Math.min(1, Math.max(0.05, v)) } };
