@@ -49,6 +49,27 @@ describe('calibrate', () => {
     expect(r.medianAbsErrorPct).toBeLessThan(r.presetMedianAbsErrorPct);
   });
 
+  it('fits what one-way send/recv and all-reduce across nodes can show, and the file it writes predicts the same', () => {
+    const dir = 'data/profiles/vidur/network/a100_dgx';
+    const r = calibrate({ preset: 'dgx-a100', vidur: [`${dir}/send_recv.csv`, `${dir}/all_reduce.csv`] });
+    // duplex per spanned link (one-way Vidur send/recv and collectives), the protocols NCCL picks for these
+    // all-reduces, network figures (collectives across nodes with several ranks per node)
+    for (const k of ['duplex:nvlink', 'duplex:infiniband', 'proto:LL', 'proto:LL128', 'collectiveOverheadNs', 'networkStepNs', 'nicsPerNode', 'nodeNetworkGBps', 'll128AcrossNodes']) {
+      expect(r.fitted, k).toContain(k);
+    }
+    // held-in median as the validation suite's a100-dgx fit (docs/collectives-nccl.md: 12.3 %), well under the preset's
+    expect(r.medianAbsErrorPct).toBeLessThan(15);
+    expect(r.presetMedianAbsErrorPct).toBeGreaterThan(40);
+    expect(r.document.sources).toMatchObject({ 'nccl.duplexEfficiency.nvlink': expect.stringMatching(/^fitted by orrery calibrate on 252 measurements/) });
+    // the document, loaded as a cluster file, predicts each row's fitted time
+    const file = join(mkdtempSync(join(tmpdir(), 'orrery-cal-')), 'a100.json');
+    writeFileSync(file, JSON.stringify(r.document));
+    const { topology } = resolveTopology({ topology: `${file}:2` });
+    const row = r.rows.find((x) => x.op === 'allreduce' && x.config.startsWith('allreduce 16 ranks') && x.bytes === 67108864)!;
+    const rep = runCollective({ topology, op: 'allreduce', bytes: 67108864, algorithms: ['auto'] });
+    expect(rep.timeNs).toBe(Math.round(row.predictedUs * 1e3));
+  });
+
   it('needs an operation for a log that names none, and lists the valid ones', () => {
     // the H100 table under a name that says nothing of the binary
     const file = join(mkdtempSync(join(tmpdir(), 'orrery-cal-')), 'run1.log');

@@ -5,7 +5,7 @@ import {
   clusterPresetNames, loadClusterPreset, loadWorkloadSpec, namedWorkloads, resolveTopology, runCollective, runCollectiveOptions,
 } from '../src/api/index.ts';
 import { ncclCandidates, ncclChoose, ncclShape } from '../src/collectives/index.ts';
-import { makeTopology } from '../src/network/index.ts';
+import { checkClusterInfo, makeTopology, type ClusterInfo } from '../src/network/index.ts';
 import { getDevice } from '../src/workload/devices.ts';
 
 const GiB = 2 ** 30;
@@ -54,6 +54,86 @@ describe('NCCL-like model: the tuner arithmetic', () => {
     const c = ncclChoose('alltoall', GiB, s);
     // inter share 8/16 over 47 GB/s outweighs the intra share 7/16 over 450 × 0.822 GB/s
     expect(c.timeNs).toBeCloseTo((8.4 + 14) * 1e3 + (GiB * 8) / 16 / 47, 3);
+  });
+
+  it('NCCL picks on the rated link figures; the time uses the achieved ones', () => {
+    const t = topo('dgx-a100:1');
+    const all8 = [0, 1, 2, 3, 4, 5, 6, 7];
+    const rated = ncclShape(t, { ...t.cluster!, linkEfficiency: { nvlink: 1 } }, all8);
+    const slow = ncclShape(t, { ...t.cluster!, linkEfficiency: { nvlink: 0.1 } }, all8);
+    // 8 MiB on 8 ranks at 300 GB/s: NCCL's tuner prefers LL128 (14 + 14 × 1.9 µs, 0.92 × 300 × 8/14 GB/s) to
+    // Simple (8.4 + 14 × 3.4 µs, 300 × 8/14); at 30 GB/s achieved it would prefer Simple, but NCCL does not know that
+    const b = 8 * 2 ** 20;
+    expect(ncclChoose('allreduce', b, rated)).toMatchObject({ algo: 'ring', proto: 'LL128' });
+    const c = ncclChoose('allreduce', b, slow);
+    expect(c).toMatchObject({ algo: 'ring', proto: 'LL128' });
+    expect(c.timeNs).toBeCloseTo((14 + 14 * 1.9) * 1e3 + b / (300 * 0.1 * 0.92 * 8 / 14), 6);
+    const simple = ncclCandidates('allreduce', b, slow).find((x) => x.algo === 'ring' && x.proto === 'Simple')!;
+    expect(simple.timeNs).toBeLessThan(c.timeNs);
+  });
+
+  it('send/recv and all-to-all take NCCL\'s point-to-point rule: LL up to 16 KiB per peer, Simple above', () => {
+    const t = topo('dgx-h100:2');
+    const s = ncclShape(t, t.cluster!, [0, 8]);
+    expect(ncclChoose('sendrecv', 16384, s).proto).toBe('LL');
+    expect(ncclChoose('sendrecv', 16385, s).proto).toBe('Simple');
+    const a = ncclShape(t, t.cluster!, Array.from({ length: 16 }, (_, i) => i));
+    // all-to-all: bytes / 16 ranks per peer
+    expect(ncclChoose('alltoall', 16 * 16384, a).proto).toBe('LL');
+    expect(ncclChoose('alltoall', 16 * 16384 + 16, a).proto).toBe('Simple');
+  });
+
+  it('duplex efficiency slows collectives (both directions busy), not a one-way send/recv', () => {
+    const t = topo('dgx-a100:1');
+    const half = { ...t.cluster!, duplexEfficiency: { nvlink: 0.5 } };
+    const ring = (c: ClusterInfo) => ncclCandidates('allreduce', GiB, ncclShape(t, c, [0, 1, 2, 3, 4, 5, 6, 7])).find((x) => x.algo === 'ring' && x.proto === 'Simple')!;
+    expect(ring(half).algBwGBps).toBeCloseTo(300 * 0.65 * 0.5 * 8 / 14, 9);
+    expect(ring(t.cluster!).algBwGBps).toBeCloseTo(300 * 0.65 * 8 / 14, 9);
+    const sr = (c: ClusterInfo) => ncclChoose('sendrecv', GiB, ncclShape(t, c, [0, 1])).timeNs;
+    expect(sr(half)).toBe(sr(t.cluster!));
+  });
+
+  it('networkStepNs adds to every network step: 2(nodes-1) for a ring all-reduce, one for a send/recv across nodes', () => {
+    const t = topo('dgx-a100:2');
+    const step = { ...t.cluster!, networkStepNs: 5000 };
+    const lat = (c: ClusterInfo, op: 'allreduce' | 'sendrecv', g: number[], algo: string, proto: string) =>
+      ncclCandidates(op, GiB, ncclShape(t, c, g)).find((x) => x.algo === algo && x.proto === proto)!.latencyNs;
+    const g16 = Array.from({ length: 16 }, (_, i) => i);
+    expect(lat(step, 'allreduce', g16, 'ring', 'Simple') - lat(t.cluster!, 'allreduce', g16, 'ring', 'Simple')).toBeCloseTo(2 * 5000, 6);
+    // tree: up and down the inter-node tree, 2 log2(nodes) steps
+    expect(lat(step, 'allreduce', g16, 'tree', 'Simple') - lat(t.cluster!, 'allreduce', g16, 'tree', 'Simple')).toBeCloseTo(2 * 5000, 6);
+    expect(lat(step, 'sendrecv', [0, 8], 'p2p', 'Simple') - lat(t.cluster!, 'sendrecv', [0, 8], 'p2p', 'Simple')).toBeCloseTo(5000, 6);
+    expect(lat(step, 'sendrecv', [0, 1], 'p2p', 'Simple')).toBe(lat(t.cluster!, 'sendrecv', [0, 1], 'p2p', 'Simple'));
+  });
+
+  it('the node network bound caps a node\'s NICs; LL and LL128 efficiencies scale their bandwidth; LL128 off across nodes', () => {
+    const t = topo('dgx-a100:2');
+    const g16 = Array.from({ length: 16 }, (_, i) => i);
+    // 8 NICs × 25 × 0.94 = 188 GB/s, bounded at 60
+    expect(ncclShape(t, { ...t.cluster!, nodeNetworkGBps: 60 }, g16).nodeNetBwGBps).toBe(60);
+    expect(ncclShape(t, t.cluster!, g16).nodeNetBwGBps).toBeCloseTo(8 * 25 * 0.94, 9);
+    const one = topo('dgx-a100:1');
+    const g8 = [0, 1, 2, 3, 4, 5, 6, 7];
+    const ll128 = (c: typeof one.cluster) => ncclCandidates('allreduce', GiB, ncclShape(one, c!, g8)).find((x) => x.proto === 'LL128')!;
+    expect(ll128({ ...one.cluster!, protocolEfficiency: { LL128: 0.5 } }).algBwGBps).toBeCloseTo(ll128(one.cluster).algBwGBps * 0.5, 9);
+    const off = { ...t.cluster!, ll128AcrossNodes: false };
+    expect(ncclCandidates('allreduce', GiB, ncclShape(t, off, g16)).some((x) => x.proto === 'LL128')).toBe(false);
+    expect(ncclCandidates('allreduce', GiB, ncclShape(t, off, g8)).some((x) => x.proto === 'LL128')).toBe(true);
+  });
+
+  it('refuses bad calibration figures in a cluster file with the field and what was expected', () => {
+    const t = topo('dgx-a100:1');
+    const bad = (extra: Record<string, unknown>) => checkClusterInfo({ ...t.cluster!, ...extra } as ClusterInfo, t.dims.length);
+    expect(bad({ duplexEfficiency: { nvlink: 1.5 } })).toBe('duplexEfficiency.nvlink: expected a number in (0, 1], got 1.5');
+    expect(bad({ duplexEfficiency: { wire: 0.5 } })).toMatch(/^duplexEfficiency: unknown link type "wire"; expected one of: nvlink, pcie/);
+    expect(bad({ protocolEfficiency: { Simple: 0.5 } })).toBe('protocolEfficiency: unknown protocol "Simple"; expected one of: LL, LL128');
+    // LL up to 2 (8 data bytes per 16-byte line against NCCL's quarter of the link), LL128 up to 1
+    expect(bad({ protocolEfficiency: { LL: 2.5 } })).toBe('protocolEfficiency.LL: expected a number in (0, 2], got 2.5');
+    expect(bad({ protocolEfficiency: { LL: 2, LL128: 1.5 } })).toBe('protocolEfficiency.LL128: expected a number in (0, 1], got 1.5');
+    expect(bad({ nodeNetworkGBps: 0 })).toBe('nodeNetworkGBps: expected a positive number, got 0');
+    expect(bad({ networkStepNs: -1 })).toBe('networkStepNs: expected a non-negative number, got -1');
+    expect(bad({ ll128AcrossNodes: 'no' })).toBe('ll128AcrossNodes: expected true or false, got "no"');
+    expect(bad({})).toBeUndefined();
   });
 
   it('auto on a topology without cluster facts is today\'s ring, to the nanosecond', () => {

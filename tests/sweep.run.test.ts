@@ -94,6 +94,23 @@ describe('runSweep', () => {
     }
   });
 
+  it('defaults to --algo auto on a cluster preset and ring elsewhere, as orrery collective does', async () => {
+    const rows = (await runSweep(
+      { command: 'collective', grids: [{ topology: 'dgx-a100:1;switch:8', op: 'allreduce', size: '64MiB' }] },
+      { output: { path: out('auto.csv'), format: 'csv' }, jobs: 1 },
+    )).rows;
+    const cols = parseTable(readFileSync(out('auto.csv'), 'utf8'), 'csv', 'auto').columns;
+    const cell = (r: number, c: string) => rows[r]![cols.indexOf(c)]!;
+    expect(cell(0, 'algo')).toBe('auto');
+    expect(cell(1, 'algo')).toBe('ring');
+    // the preset point is the NCCL-like model's time, the shorthand point the ring's (api/collective.ts)
+    const preset = resolveTopology({ topology: 'dgx-a100:1' }).topology;
+    expect(Number(cell(0, 'timeNs'))).toBe(runCollective({ topology: preset, op: 'allreduce', bytes: 64 * 2 ** 20, algorithms: ['auto'] }).timeNs);
+    const plain = resolveTopology({ topology: 'switch:8' }).topology;
+    expect(Number(cell(1, 'timeNs'))).toBe(runCollective({ topology: plain, op: 'allreduce', bytes: 64 * 2 ** 20 }).timeNs);
+    expect(Number(cell(0, 'timeNs'))).not.toBe(runCollective({ topology: preset, op: 'allreduce', bytes: 64 * 2 ** 20, algorithms: ['ring'] }).timeNs);
+  });
+
   it('resumes a file cut mid-row to the same file an uninterrupted run writes', async () => {
     await runSweep(REQ, { output: { path: out('full.csv'), format: 'csv' }, jobs: 2 });
     const full = readFileSync(out('full.csv'), 'utf8');

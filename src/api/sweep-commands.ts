@@ -123,7 +123,19 @@ export function resolveTopologyParams(p: ParamRow): ParamRow {
 }
 
 function canonicalAlgorithms(value: string, flag: string): string {
+  if (value === 'auto') return value;
   return value.split('/').map((a) => algorithmLabel(parseAlgorithm(a, flag))).join('/');
+}
+
+/**
+ * The algorithm of a point that names none, as `orrery collective` and `orrery run` default: `auto` (NCCL's choice,
+ * docs/collectives-nccl.md) on a cluster preset with a native model, ring otherwise (other topologies, ASTRA-sim
+ * inputs and models).
+ */
+function defaultAlgo(p: ParamRow): string {
+  if (text(p.family) !== undefined || text(p.astraNetwork) !== undefined || text(p.astraSystem) !== undefined) return 'ring';
+  if (String(p.model ?? '').startsWith('astra-') || text(p.topology) === undefined) return 'ring';
+  return resolveTopology({ topology: String(p.topology) }).topology.cluster ? 'auto' : 'ring';
 }
 
 /** The parameters an ASTRA-sim system file sets. */
@@ -136,8 +148,8 @@ const COLLECTIVE: SweepCommand = {
     { key: 'op', flags: '-o, --op <ops>', column: 'op', kind: 'choice', choices: () => COLLECTIVE_OPS, help: `operation: ${COLLECTIVE_OPS.join(', ')}` },
     { key: 'size', flags: '-s, --size <bytes>', column: 'bytes', kind: 'size', help: 'bytes per rank, e.g. 1MiB,64MiB,1GiB or 1KiB..1GiB×4' },
     {
-      key: 'algo', flags: '-a, --algo <names>', column: 'algo', kind: 'text', canonical: canonicalAlgorithms, default: 'ring',
-      help: 'algorithm: ring, direct[W], halvingDoubling, doubleBinaryTree; one per dimension joined by "/" (ring/direct)',
+      key: 'algo', flags: '-a, --algo <names>', column: 'algo', kind: 'text', canonical: canonicalAlgorithms,
+      help: 'algorithm: ring, direct[W], halvingDoubling, doubleBinaryTree; one per dimension joined by "/" (ring/direct); or auto, NCCL\'s choice (the default on cluster presets; ring elsewhere)',
     },
     { key: 'chunks', flags: '-c, --chunks <n>', column: 'chunks', kind: 'int', min: 1, default: 1, help: 'chunks the collective is split into' },
     { key: 'activeChunks', flags: '--active-chunks <n>', column: 'activeChunks', kind: 'int', min: 1, default: 1, help: 'chunks a rank runs at once per dimension' },
@@ -185,6 +197,7 @@ const COLLECTIVE: SweepCommand = {
   resolve(p) {
     const file = text(p.astraNetwork);
     const q = file !== undefined ? { ...p, npus: readAstraNetwork(file).npus } : resolveTopologyParams(p);
+    if (text(q.algo) === undefined) q.algo = defaultAlgo(p);
     // a system file sets these: leave their columns empty rather than show defaults that were not used
     if (text(p.astraSystem) !== undefined) for (const k of ASTRA_SYSTEM_KNOBS) q[k] = '';
     return q;
@@ -259,8 +272,8 @@ const RUN: SweepCommand = {
     { key: 'device', flags: '--device <names>', column: 'device', kind: 'choice', choices: deviceNames, default: 'H100-SXM5-80GB', help: `device preset for compute: ${deviceNames().join(', ')}` },
     { key: 'compute', flags: '--compute <names>', column: 'compute', kind: 'choice', choices: () => COMPUTE_MODELS, default: DEFAULT_COMPUTE_MODEL, help: `compute model for ops with a kernel descriptor: ${COMPUTE_MODELS.join(', ')}` },
     {
-      key: 'algo', flags: '-a, --algo <names>', column: 'algo', kind: 'text', canonical: canonicalAlgorithms, default: 'ring',
-      help: 'algorithm for the collectives: ring, direct[W], halvingDoubling, doubleBinaryTree; one per dimension joined by "/"',
+      key: 'algo', flags: '-a, --algo <names>', column: 'algo', kind: 'text', canonical: canonicalAlgorithms,
+      help: 'algorithm for the collectives: ring, direct[W], halvingDoubling, doubleBinaryTree; one per dimension joined by "/"; or auto, NCCL\'s choice (the default on cluster presets; ring elsewhere)',
     },
     { key: 'chunks', flags: '-c, --chunks <n>', column: 'chunks', kind: 'int', min: 1, default: 1, help: 'chunks each collective is split into' },
     { key: 'policy', flags: '--policy <names>', column: 'policy', kind: 'choice', choices: () => ISSUE_POLICIES, default: 'streams', help: `issue policy: ${ISSUE_POLICIES.join(', ')}` },
@@ -283,6 +296,7 @@ const RUN: SweepCommand = {
   },
   resolve(p) {
     const q = resolveTopologyParams(p);
+    if (text(q.algo) === undefined) q.algo = defaultAlgo(p);
     const spec = loadWorkloadSpec(String(q.workload));
     const par = spec.training?.parallel;
     if (!par) throw new InputError(`${String(q.workload)}: has no training section to sweep`);

@@ -39,8 +39,36 @@ export interface ClusterInfo {
    * beyond point-to-point ones (Vidur's all-reduce floor is ~40 µs above its send/recv floor). Fitted; default 0.
    */
   collectiveOverheadNs?: number;
+  /**
+   * Latency added to each network step of a collective (and to a send/recv across nodes) beyond NCCL's latency
+   * table, ns: the network path's own latency (a send/recv across nodes shows it). Fitted per system; default 0.
+   */
+  networkStepNs?: number;
   /** Multiplier on NCCL's latency table (base and per-hop latencies), fitted per system; default 1. */
   latencyScale?: number;
+  /**
+   * Achieved bandwidth of NCCL's LL and LL128 protocols as a fraction of what NCCL's tuner expects of them (its
+   * protocol factors and per-channel caps on the achieved link figures); Simple is the link efficiency itself.
+   * LL may reach 2: it carries 8 data bytes per 16-byte line, half the link at most, where NCCL's tuner counts a
+   * quarter for all-reduce. Fitted per system; default 1.
+   */
+  protocolEfficiency?: Partial<Record<'LL' | 'LL128', number>>;
+  /**
+   * The most a node moves across the network per direction, whatever its NICs, GB/s: a host-side bound (PCIe root,
+   * host memory when NIC traffic is staged there without GPUDirect RDMA). Fitted per system; default none.
+   */
+  nodeNetworkGBps?: number;
+  /**
+   * Per link type, the fraction of its one-way achieved bandwidth (`linkEfficiency`) a link reaches per direction
+   * when both directions are busy, as in collectives (a ring sends to the next rank while it receives from the
+   * previous one); a one-way send/recv reaches the whole. A type not listed: 1 (full duplex).
+   */
+  duplexEfficiency?: Partial<Record<LinkType, number>>;
+  /**
+   * Whether NCCL runs LL128 across nodes. NCCL enables it only where the NIC is reached through a PCIe switch,
+   * i.e. with GPUDirect RDMA (src/graph/tuning.cc: typeInter <= PATH_PXB); default true.
+   */
+  ll128AcrossNodes?: boolean;
   /** Where each figure comes from, by key. */
   sources?: Record<string, string>;
 }
@@ -59,6 +87,18 @@ export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefin
   if (c.nvlsEfficiency !== undefined && !(c.nvlsEfficiency > 0 && c.nvlsEfficiency <= 1)) return `nvlsEfficiency: expected a number in (0, 1], got ${JSON.stringify(c.nvlsEfficiency)}`;
   if (c.overheadNs !== undefined && !(c.overheadNs >= 0)) return `overheadNs: expected a non-negative number, got ${JSON.stringify(c.overheadNs)}`;
   if (c.collectiveOverheadNs !== undefined && !(c.collectiveOverheadNs >= 0)) return `collectiveOverheadNs: expected a non-negative number, got ${JSON.stringify(c.collectiveOverheadNs)}`;
+  if (c.networkStepNs !== undefined && !(c.networkStepNs >= 0)) return `networkStepNs: expected a non-negative number, got ${JSON.stringify(c.networkStepNs)}`;
   if (c.latencyScale !== undefined && !(c.latencyScale > 0)) return `latencyScale: expected a positive number, got ${JSON.stringify(c.latencyScale)}`;
+  for (const [k, v] of Object.entries(c.protocolEfficiency ?? {})) {
+    if (k !== 'LL' && k !== 'LL128') return `protocolEfficiency: unknown protocol "${k}"; expected one of: LL, LL128`;
+    const max = k === 'LL' ? 2 : 1;
+    if (typeof v !== 'number' || !(v > 0 && v <= max)) return `protocolEfficiency.${k}: expected a number in (0, ${max}], got ${JSON.stringify(v)}`;
+  }
+  if (c.ll128AcrossNodes !== undefined && typeof c.ll128AcrossNodes !== 'boolean') return `ll128AcrossNodes: expected true or false, got ${JSON.stringify(c.ll128AcrossNodes)}`;
+  for (const [k, v] of Object.entries(c.duplexEfficiency ?? {})) {
+    if (!LINK_TYPES.includes(k as LinkType)) return `duplexEfficiency: unknown link type "${k}"; expected one of: ${LINK_TYPES.join(', ')}`;
+    if (typeof v !== 'number' || !(v > 0 && v <= 1)) return `duplexEfficiency.${k}: expected a number in (0, 1], got ${JSON.stringify(v)}`;
+  }
+  if (c.nodeNetworkGBps !== undefined && !(c.nodeNetworkGBps > 0)) return `nodeNetworkGBps: expected a positive number, got ${JSON.stringify(c.nodeNetworkGBps)}`;
   return undefined;
 }

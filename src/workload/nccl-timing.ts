@@ -5,7 +5,7 @@
  * messages, so it does not contend with other traffic on the network model (NCCL's own figures are for a collective
  * alone, as nccl-tests measures it). p2p send/recv stay on the network model.
  */
-import { ncclChoose, ncclShape, ncclTestsBytes, type CollectiveOp, type NcclShape } from '../collectives/index.ts';
+import { ncclChoose, ncclShape, ncclShapeKey, ncclTestsBytes, type CollectiveOp, type NcclShape } from '../collectives/index.ts';
 import type { Topology } from '../network/index.ts';
 
 /** The model's time for one collective shape and the label reports show (e.g. `nccl:ring/LL128`). */
@@ -28,14 +28,6 @@ export class NcclCollective {
   get size(): number {
     return this.members.length;
   }
-}
-
-/** A key for a shape: its numbers in a fixed order (Infinity spelled out, which JSON would turn into null). */
-function shapeKey(s: NcclShape): string {
-  return [
-    s.nRanks, s.nNodes, s.ranksPerNode, s.intraBwGBps, s.intraClass, s.nicBwGBps, s.nodeNetBwGBps, s.nvlsBwGBps ?? '-',
-    s.collnet, s.arch, s.channels, s.overheadNs, s.collectiveOverheadNs, s.latencyScale,
-  ].join('|');
 }
 
 /**
@@ -70,7 +62,7 @@ export class NcclTimer {
     let sk = this.blockShapes.get(blockId);
     if (sk === undefined) {
       const s = ncclShape(this.topology, this.topology.cluster!, group);
-      sk = shapeKey(s);
+      sk = ncclShapeKey(s);
       this.blockShapes.set(blockId, sk);
       if (!this.shapes.has(sk)) this.shapes.set(sk, s);
     }

@@ -4,8 +4,8 @@
  * The NCCL-like model (collectives/nccl/) predicts each measurement; a deterministic coordinate search minimises the
  * mean |ln(predicted / measured)| over the measurements. Used by `orrery calibrate` and the collectives validation.
  */
-import { ncclChoose, ncclShape, type NcclOp, type NcclShape } from '../../collectives/index.ts';
-import type { ClusterInfo, LinkType, Topology } from '../../network/index.ts';
+import { ncclChoose, ncclPick, ncclShape, ncclTimeOf, type NcclOp, type NcclPick, type NcclShape } from '../../collectives/index.ts';
+import { INTRA_NODE_LINKS, type ClusterInfo, type LinkType, type Topology } from '../../network/index.ts';
 
 export interface Measurement {
   op: NcclOp;
@@ -20,7 +20,9 @@ export interface Measurement {
 }
 
 /** What the fit may change: `eff:<link>` per link type, `overheadNs`, `collectiveOverheadNs`, `latencyScale`, `nicsPerNode`. */
-export type FitKey = `eff:${LinkType}` | 'overheadNs' | 'collectiveOverheadNs' | 'latencyScale' | 'nicsPerNode';
+export type FitKey =
+  | `eff:${LinkType}` | 'proto:LL' | 'proto:LL128' | 'overheadNs' | 'collectiveOverheadNs' | 'latencyScale' | 'nicsPerNode'
+  | 'nodeNetworkGBps' | `duplex:${LinkType}` | 'll128AcrossNodes' | 'networkStepNs';
 
 /** The model's time for one measurement on `topology` with `cluster`'s figures, ns. */
 export function predictNs(topology: Topology, cluster: ClusterInfo, m: Measurement): number {
@@ -28,16 +30,23 @@ export function predictNs(topology: Topology, cluster: ClusterInfo, m: Measureme
   return ncclChoose(m.op, m.bytes, shape).timeNs;
 }
 
-/** Mean |ln(predicted / measured)|: the fit's objective (0 is a perfect fit). */
-export function meanAbsLogError(topology: Topology, cluster: ClusterInfo, ms: readonly Measurement[]): number {
+/**
+ * Mean |ln(predicted / measured)|: the fit's objective (0 is a perfect fit). `picks`, NCCL's choice per measurement,
+ * may be passed when known: it depends only on the discrete figures (NICs per node, LL128 across nodes), which the
+ * continuous search does not move.
+ */
+export function meanAbsLogError(
+  topology: Topology, cluster: ClusterInfo, ms: readonly Measurement[], picks?: readonly NcclPick[],
+): number {
   // one shape per configuration (group), not per measurement: measurements share a handful of groups
   const shapes = new Map<readonly number[], NcclShape>();
   let s = 0;
-  for (const m of ms) {
+  ms.forEach((m, i) => {
     let shape = shapes.get(m.group);
     if (!shape) shapes.set(m.group, (shape = ncclShape(topology, cluster, m.group)));
-    s += Math.abs(Math.log(ncclChoose(m.op, m.bytes, shape).timeNs / m.timeNs));
-  }
+    const t = picks ? ncclTimeOf(m.op, m.bytes, shape, picks[i]!).timeNs : ncclChoose(m.op, m.bytes, shape).timeNs;
+    s += Math.abs(Math.log(t / m.timeNs));
+  });
   return ms.length > 0 ? s / ms.length : 0;
 }
 
@@ -45,7 +54,11 @@ function get(c: ClusterInfo, k: FitKey): number {
   if (k.startsWith('eff:')) return c.linkEfficiency[k.slice(4) as LinkType] ?? 1;
   if (k === 'overheadNs') return c.overheadNs ?? 0;
   if (k === 'collectiveOverheadNs') return c.collectiveOverheadNs ?? 0;
+  if (k === 'networkStepNs') return c.networkStepNs ?? 0;
   if (k === 'latencyScale') return c.latencyScale ?? 1;
+  if (k === 'proto:LL' || k === 'proto:LL128') return c.protocolEfficiency?.[k.slice(6) as 'LL' | 'LL128'] ?? 1;
+  if (k === 'nodeNetworkGBps') return c.nodeNetworkGBps ?? 0;
+  if (k.startsWith('duplex:')) return c.duplexEfficiency?.[k.slice(7) as LinkType] ?? 1;
   return c.nicsPerNode ?? 1;
 }
 
@@ -53,7 +66,14 @@ function set(c: ClusterInfo, k: FitKey, v: number): ClusterInfo {
   if (k.startsWith('eff:')) return { ...c, linkEfficiency: { ...c.linkEfficiency, [k.slice(4)]: Math.min(1, Math.max(0.005, v)) } };
   if (k === 'overheadNs') return { ...c, overheadNs: Math.min(1e7, Math.max(0, v)) };
   if (k === 'collectiveOverheadNs') return { ...c, collectiveOverheadNs: Math.min(1e7, Math.max(0, v)) };
+  if (k === 'networkStepNs') return { ...c, networkStepNs: Math.min(1e7, Math.max(0, v)) };
   if (k === 'latencyScale') return { ...c, latencyScale: Math.min(20, Math.max(0.05, v)) };
+  if (k === 'proto:LL' || k === 'proto:LL128') {
+    // LL carries 8 data bytes per 16-byte line: at most twice the quarter of the link NCCL's tuner counts
+    return { ...c, protocolEfficiency: { ...c.protocolEfficiency, [k.slice(6)]: Math.min(k === 'proto:LL' ? 2 : 1, Math.max(0.05, v)) } };
+  }
+  if (k === 'nodeNetworkGBps') return { ...c, nodeNetworkGBps: Math.max(0.1, v) };
+  if (k.startsWith('duplex:')) return { ...c, duplexEfficiency: { ...c.duplexEfficiency, [k.slice(7)]: Math.min(1, Math.max(0.05, v)) } };
   return { ...c, nicsPerNode: v };
 }
 
@@ -62,15 +82,46 @@ const STEPS = [1.6, 1.26, 1.12, 1.06, 1.03, 1.015];
 
 /**
  * Fits `keys` of `base` to `ms`. Continuous figures move by multiplicative steps (×1.6 down to ×1.015, the overhead
- * from 1 µs when it starts at 0); `nicsPerNode` tries 1, 2, 4, … up to `maxNics`. Deterministic: same inputs, same fit.
+ * from 1 µs when it starts at 0). The discrete ones are searched outside them: every combination of `nicsPerNode`
+ * (1, 2, 4, … up to `maxNics`) and `ll128AcrossNodes` (true, false) gets its own search of the rest, and the best
+ * wins (ties: the first, fewer NICs and LL128 on). Deterministic: same inputs, same fit.
  */
 export function fitCluster(
   topology: Topology, base: ClusterInfo, ms: readonly Measurement[], keys: readonly FitKey[], maxNics = 8,
 ): { cluster: ClusterInfo; error: number } {
+  const rest = keys.filter((k) => k !== 'nicsPerNode' && k !== 'll128AcrossNodes');
+  let starts: ClusterInfo[] = [base];
+  if (keys.includes('nicsPerNode')) {
+    const nics: number[] = [];
+    for (let n = 1; n <= maxNics; n *= 2) nics.push(n);
+    starts = starts.flatMap((c) => nics.map((n) => ({ ...c, nicsPerNode: n })));
+  }
+  if (keys.includes('ll128AcrossNodes')) starts = starts.flatMap((c) => [true, false].map((v) => ({ ...c, ll128AcrossNodes: v })));
+  let best: { cluster: ClusterInfo; error: number } | undefined;
+  for (const c of starts) {
+    const r = search(topology, c, ms, rest);
+    if (!best || r.error < best.error - 1e-12) best = r;
+  }
+  return best!;
+}
+
+function search(
+  topology: Topology, base: ClusterInfo, ms: readonly Measurement[], keys: readonly FitKey[],
+): { cluster: ClusterInfo; error: number } {
   let c = base;
-  let best = meanAbsLogError(topology, c, ms);
+  if (keys.includes('nodeNetworkGBps') && c.nodeNetworkGBps === undefined) {
+    // start where the bound just touches a whole node's NICs: no effect until the search lowers it
+    const d = c.links.findIndex((l) => !INTRA_NODE_LINKS.includes(l));
+    if (d >= 0) {
+      const nic = topology.dims[d]!.bandwidthGBps * (c.linkEfficiency[c.links[d]!] ?? 1);
+      const gpus = topology.dims.slice(0, d).reduce((a, x) => a * x.npus, 1);
+      c = { ...c, nodeNetworkGBps: nic * (c.nicsPerNode ?? gpus) };
+    }
+  }
+  const picks = ms.map((m) => ncclPick(m.op, m.bytes, ncclShape(topology, c, m.group)));
+  let best = meanAbsLogError(topology, c, ms, picks);
   const try1 = (next: ClusterInfo) => {
-    const e = meanAbsLogError(topology, next, ms);
+    const e = meanAbsLogError(topology, next, ms, picks);
     if (e < best - 1e-12) {
       best = e;
       c = next;
@@ -78,18 +129,12 @@ export function fitCluster(
     }
     return false;
   };
-  const nics: number[] = [];
-  for (let n = 1; n <= maxNics; n *= 2) nics.push(n);
   for (const step of STEPS) {
     for (let round = 0; round < 12; round++) {
       let moved = false;
       for (const k of keys) {
-        if (k === 'nicsPerNode') {
-          for (const n of nics) if (n !== get(c, k)) moved = try1(set(c, k, n)) || moved;
-          continue;
-        }
         const v = get(c, k);
-        const start = (k === 'overheadNs' || k === 'collectiveOverheadNs') && v === 0 ? 1000 : v;
+        const start = (k === 'overheadNs' || k === 'collectiveOverheadNs' || k === 'networkStepNs') && v === 0 ? 1000 : v;
         if (!try1(set(c, k, start * step))) moved = try1(set(c, k, v === 0 ? 0 : v / step)) || moved;
         else moved = true;
       }

@@ -2,7 +2,7 @@
  * `orrery calibrate`: fit a cluster preset's link and protocol figures to a user's measured collectives (nccl-tests
  * logs, Vidur-format CSVs) and produce a cluster file (`orrery-cluster`, usable as `--topology FILE.json:<nodes>`).
  */
-import { COLLECTIVE_OPS, type NcclOp } from '../../collectives/index.ts';
+import { COLLECTIVE_OPS, ncclPick, ncclShape, type NcclOp } from '../../collectives/index.ts';
 import { InputError, readNcclTestsLog, readVidurNetworkCsv } from '../../io/index.ts';
 import { INTRA_NODE_LINKS, type ClusterInfo } from '../../network/index.ts';
 import { loadClusterPreset, resolveTopology } from '../topology.ts';
@@ -97,9 +97,20 @@ export function calibrate(spec: CalibrateSpec): CalibrateResult {
   }
   const keys: FitKey[] = [...[...spanned].map((l) => `eff:${l}` as FitKey), 'overheadNs', 'latencyScale'];
   const p2p = ms.some((m) => m.op === 'sendrecv');
-  const coll = ms.some((m) => m.op !== 'sendrecv');
-  if (p2p && coll) keys.push('collectiveOverheadNs');
-  if (ms.some((m) => m.op !== 'sendrecv' && new Set(m.group.map((g) => Math.floor(g / gpusPerNode))).size > 1 && m.group.length > 2)) keys.push('nicsPerNode');
+  const coll = ms.filter((m) => m.op !== 'sendrecv');
+  const nodesOf = (m: Measurement) => new Set(m.group.map((g) => Math.floor(g / gpusPerNode))).size;
+  // a protocol's achieved fraction shows in collectives NCCL runs with it (on the preset's figures)
+  const protos = new Set(coll.map((m) => ncclPick(m.op, m.bytes, ncclShape(topology, base, m.group)).proto));
+  for (const p of ['LL', 'LL128'] as const) if (protos.has(p)) keys.push(`proto:${p}`);
+  if (p2p && coll.length > 0) keys.push('collectiveOverheadNs');
+  // one-way send/recv (Vidur's) against collectives shows each link's duplex efficiency; nccl-tests' sendrecv_perf
+  // already sends and receives at once on every GPU, so it cannot
+  if (coll.length > 0 && ms.some((m) => m.op === 'sendrecv' && m.source.toLowerCase().endsWith('.csv'))) {
+    for (const l of spanned) keys.push(`duplex:${l}` as FitKey);
+  }
+  if (ms.some((m) => nodesOf(m) > 1)) keys.push('networkStepNs');
+  if (coll.some((m) => nodesOf(m) > 1)) keys.push('ll128AcrossNodes');
+  if (coll.some((m) => nodesOf(m) > 1 && m.group.length > 2)) keys.push('nicsPerNode', 'nodeNetworkGBps');
   const { cluster } = fitCluster(topology, base, ms, keys, gpusPerNode);
   const rows: CalibrationRow[] = ms.map((m) => {
     const p = predictNs(topology, cluster, m);
@@ -115,7 +126,7 @@ export function calibrate(spec: CalibrateSpec): CalibrateResult {
   const note = `fitted by orrery calibrate on ${ms.length} measurements (${files}); median |error| ${medianAbsErrorPct.toFixed(1)} %`;
   const { links: _links, sources: _sources, device: _device, ...nccl } = cluster as ClusterInfo;
   const sources: Record<string, string> = { ...preset.sources };
-  for (const k of keys) sources[k.startsWith('eff:') ? `nccl.linkEfficiency.${k.slice(4)}` : `nccl.${k}`] = note;
+  for (const k of keys) sources[sourceKey(k)] = note;
   const document: Record<string, unknown> = {
     format: 'orrery-cluster',
     version: 1,
@@ -129,4 +140,12 @@ export function calibrate(spec: CalibrateSpec): CalibrateResult {
     sources,
   };
   return { document, fitted: keys, rows, medianAbsErrorPct, presetMedianAbsErrorPct };
+}
+
+/** The cluster file's key for a fitted figure (`sources` names it). */
+function sourceKey(k: FitKey): string {
+  if (k.startsWith('eff:')) return `nccl.linkEfficiency.${k.slice(4)}`;
+  if (k.startsWith('duplex:')) return `nccl.duplexEfficiency.${k.slice(7)}`;
+  if (k.startsWith('proto:')) return `nccl.protocolEfficiency.${k.slice(6)}`;
+  return `nccl.${k}`;
 }

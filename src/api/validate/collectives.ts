@@ -7,7 +7,7 @@
  *   and protocol figures are fitted on its own data (calibrate/fit.ts), so every case is reported three ways:
  *   `fit` (the fit on all of the system's data: in the fit), `held-out size` (3-fold by size: a fit on the other two thirds of
  *   the sizes, not in the fit) and `all-reduce from send/recv` (a fit on the system's send/recv only, predicting its all-reduce).
- * - nccl-tests figures quoted in reference/PEERS.md §6 (A1-A5, A7, A8, A11), against the shipped presets. The
+ * - nccl-tests figures quoted in reference/PEERS.md §6 (A1-A5, A7, A8, A10, A11), against the shipped presets. The
  *   figures the presets' efficiencies were fitted on (A4 at 1 GiB, A5 at 1 GiB, A7, A8, A9) say inFit.
  */
 import { join } from 'node:path';
@@ -32,10 +32,10 @@ interface VidurSystem {
 }
 
 export const VIDUR_SYSTEMS: VidurSystem[] = [
-  { id: 'a100-dgx', dir: 'a100_dgx', topology: 'dgx-a100:2', files: ['send_recv.csv', 'all_reduce.csv'], fit: ['eff:nvlink', 'eff:infiniband', 'overheadNs', 'collectiveOverheadNs', 'latencyScale', 'nicsPerNode'] },
-  { id: 'a100-pairs', dir: 'a100_pairwise_nvlink', topology: 'a100-nvlink-pairs:2', files: ['send_recv.csv', 'all_reduce.csv'], fit: ['eff:nvlink', 'eff:pcie', 'eff:ethernet', 'overheadNs', 'collectiveOverheadNs', 'latencyScale'] },
-  { id: 'a40-pairs', dir: 'a40_pairwise_nvlink', topology: 'a40-nvlink-pairs:2', files: ['send_recv.csv'], fit: ['eff:nvlink', 'eff:ethernet', 'overheadNs', 'latencyScale'] },
-  { id: 'h100-dgx', dir: 'h100_dgx', topology: 'dgx-h100:2', files: ['send_recv.csv'], fit: ['eff:nvlink', 'eff:infiniband', 'overheadNs', 'latencyScale'] },
+  { id: 'a100-dgx', dir: 'a100_dgx', topology: 'dgx-a100:2', files: ['send_recv.csv', 'all_reduce.csv'], fit: ['eff:nvlink', 'eff:infiniband', 'proto:LL', 'proto:LL128', 'overheadNs', 'collectiveOverheadNs', 'networkStepNs', 'latencyScale', 'nicsPerNode', 'nodeNetworkGBps', 'duplex:nvlink', 'duplex:infiniband', 'll128AcrossNodes'] },
+  { id: 'a100-pairs', dir: 'a100_pairwise_nvlink', topology: 'a100-nvlink-pairs:2', files: ['send_recv.csv', 'all_reduce.csv'], fit: ['eff:nvlink', 'eff:pcie', 'eff:ethernet', 'proto:LL', 'proto:LL128', 'overheadNs', 'collectiveOverheadNs', 'networkStepNs', 'latencyScale', 'duplex:nvlink', 'duplex:pcie', 'duplex:ethernet'] },
+  { id: 'a40-pairs', dir: 'a40_pairwise_nvlink', topology: 'a40-nvlink-pairs:2', files: ['send_recv.csv'], fit: ['eff:nvlink', 'eff:ethernet', 'proto:LL', 'overheadNs', 'networkStepNs', 'latencyScale'] },
+  { id: 'h100-dgx', dir: 'h100_dgx', topology: 'dgx-h100:2', files: ['send_recv.csv'], fit: ['eff:nvlink', 'eff:infiniband', 'proto:LL', 'overheadNs', 'networkStepNs', 'latencyScale'] },
 ];
 
 /** The ranks of a Vidur configuration: `ranksPerNode` GPUs (from GPU 0) on each of ranks / ranksPerNode nodes. */
@@ -69,10 +69,41 @@ export function vidurMeasurements(sys: VidurSystem, topology: Topology): Measure
 /** Each Vidur system's cluster figures fitted on all its data (filled by the suite's run), for reports. */
 export const fitted = new Map<string, ClusterInfo>();
 
-function vidurCases(sys: VidurSystem): ValidationCase[] {
+/**
+ * What a collective adds on top of the links it runs on, beyond NCCL's own tuner constants: the per-collective
+ * overhead, the protocols' achieved fraction, and each link type's duplex efficiency. Send/recv cannot show them
+ * (one-way, no protocol choice), so a system calibrated from its send/recv alone takes them from another system.
+ */
+export const COLLECTIVE_FIGURES: readonly FitKey[] = ['collectiveOverheadNs', 'proto:LL', 'proto:LL128', 'duplex:nvlink', 'duplex:pcie', 'duplex:infiniband', 'duplex:ethernet'];
+
+/** `to` with the collective figures of `from` (send/recv-level figures kept). */
+export function withCollectiveFigures(to: ClusterInfo, from: ClusterInfo): ClusterInfo {
+  return {
+    ...to,
+    ...(from.collectiveOverheadNs !== undefined ? { collectiveOverheadNs: from.collectiveOverheadNs } : {}),
+    ...(from.protocolEfficiency ? { protocolEfficiency: { ...from.protocolEfficiency } } : {}),
+    ...(from.duplexEfficiency ? { duplexEfficiency: { ...from.duplexEfficiency } } : {}),
+  };
+}
+
+interface Prepared {
+  sys: VidurSystem;
+  topology: Topology;
+  ms: Measurement[];
+  all: ClusterInfo;
+}
+
+function prepare(sys: VidurSystem): Prepared {
   const { topology } = resolveTopology({ topology: sys.topology });
-  const base = topology.cluster!;
   const ms = vidurMeasurements(sys, topology);
+  const all = fitCluster(topology, topology.cluster!, ms, sys.fit).cluster;
+  fitted.set(sys.id, all);
+  return { sys, topology, ms, all };
+}
+
+function vidurCases(p: Prepared, others: readonly Prepared[]): ValidationCase[] {
+  const { sys, topology, ms, all } = p;
+  const base = topology.cluster!;
   const cases: ValidationCase[] = [];
   const add = (m: Measurement, predicted: number, kind: string, inFit: boolean) => cases.push({
     id: `${sys.id}/${kind}/${m.config.replace(/ /g, '')}/${m.bytes}B`,
@@ -83,8 +114,6 @@ function vidurCases(sys: VidurSystem): ValidationCase[] {
     inFit,
     group: `${sys.id} ${kind}`,
   });
-  const all = fitCluster(topology, base, ms, sys.fit).cluster;
-  fitted.set(sys.id, all);
   for (const m of ms) add(m, predictNs(topology, all, m), 'fit', true);
   // 3-fold cross-validation by size: sizes in ascending order, every third one held out together (all
   // configurations of that size), fitted on the other two thirds
@@ -94,12 +123,20 @@ function vidurCases(sys: VidurSystem): ValidationCase[] {
     const c = fitCluster(topology, base, ms.filter((m) => !held.has(m.bytes)), sys.fit).cluster;
     for (const m of ms) if (held.has(m.bytes)) add(m, predictNs(topology, c, m), 'held-out size', false);
   }
-  // calibrated from send/recv only, predicting the all-reduce
+  // calibrated from send/recv only, predicting the all-reduce: the send/recv fixes the links, the latency scale and
+  // the overhead; NCCL's tuner constants pick the algorithm and protocol; the collective figures are the preset's
+  // (`all-reduce from send/recv`) or another system's fitted on its own all-reduce (`... + <other>'s collective figures`)
   const sr = ms.filter((m) => m.op === 'sendrecv');
   const ar = ms.filter((m) => m.op === 'allreduce');
   if (ar.length > 0) {
-    const c = fitCluster(topology, base, sr, sys.fit.filter((k) => k !== 'nicsPerNode')).cluster;
+    const keys = sys.fit.filter((k) => !COLLECTIVE_FIGURES.includes(k) && k !== 'nodeNetworkGBps' && k !== 'll128AcrossNodes');
+    const c = fitCluster(topology, base, sr, keys).cluster;
     for (const m of ar) add(m, predictNs(topology, c, m), 'all-reduce from send/recv', false);
+    for (const o of others) {
+      if (o.sys.id === sys.id || !o.ms.some((m) => m.op === 'allreduce')) continue;
+      const t = fitCluster(topology, withCollectiveFigures(base, o.all), sr, keys).cluster;
+      for (const m of ar) add(m, predictNs(topology, t, m), `all-reduce from send/recv + ${o.sys.id} collective figures`, false);
+    }
   }
   return cases;
 }
@@ -108,7 +145,7 @@ interface NcclTestsCase {
   id: string;
   source: string;
   topology: string;
-  op: 'allreduce' | 'allgather' | 'reducescatter';
+  op: 'allreduce' | 'allgather' | 'reducescatter' | 'alltoall';
   /** Orrery's bytes per rank. */
   bytes: number;
   npus?: number;
@@ -135,6 +172,10 @@ export const NCCL_TESTS_CASES: NcclTestsCase[] = [
   { id: 'A7 8x H100 reduce-scatter 1 GiB', source: `${PEERS} A7 (nccl-tests #212)`, topology: 'dgx-h100:1', op: 'reducescatter', bytes: GiB, metric: 'busBw GB/s', measured: 370, inFit: true },
   { id: 'A8 8x H100 NVLS all-reduce 1 GiB', source: `${PEERS} A8 (nccl-tests #212, #290)`, topology: 'dgx-h100:1', op: 'allreduce', bytes: GiB, metric: 'busBw GB/s', measured: 480, inFit: true },
   // "multi-node H100, NVLS + Tree": the node count is not given; 16 nodes, 1 GiB, the middle of 370-380 GB/s
+  // A10: all-to-all across N nodes reaches busBw ≈ N/(N-1) × one NIC (the NICs do not aggregate for one GPU's
+  // traffic); the NIC figure is A9's 47 GB/s per NDR NIC. The rule, not a measured table: 2 and 4 nodes
+  { id: 'A10 2x DGX H100 all-to-all 1 GiB', source: `${PEERS} A10 (nccl-tests #130) with A9's 47 GB/s per NIC`, topology: 'dgx-h100:2', op: 'alltoall', bytes: GiB, metric: 'busBw GB/s', measured: (2 / 1) * 47, inFit: false },
+  { id: 'A10 4x DGX H100 all-to-all 1 GiB', source: `${PEERS} A10 (nccl-tests #130) with A9's 47 GB/s per NIC`, topology: 'dgx-h100:4', op: 'alltoall', bytes: GiB, metric: 'busBw GB/s', measured: (4 / 3) * 47, inFit: false },
   { id: 'A11 16x DGX H100 NVLS+tree all-reduce 1 GiB', source: `${PEERS} A11 (NVIDIA/nccl #1649)`, topology: 'dgx-h100:16', op: 'allreduce', bytes: GiB, metric: 'busBw GB/s', measured: 375, inFit: false },
 ];
 
@@ -170,6 +211,7 @@ export const collectivesSuite: ValidationSuite = {
   description: 'NCCL-like collective model on the cluster presets against measured NCCL collectives (Vidur profiles, nccl-tests figures)',
   target: { medianAbsErrorPct: 10, p90AbsErrorPct: 25 },
   run(): ValidationCase[] {
-    return [...VIDUR_SYSTEMS.flatMap(vidurCases), ...ncclTestsCases()];
+    const prepared = VIDUR_SYSTEMS.map(prepare);
+    return [...prepared.flatMap((p) => vidurCases(p, prepared)), ...ncclTestsCases()];
   },
 };

@@ -28,6 +28,12 @@ export const HW_LAT_US: Record<HwClass, Record<NcclAlgo, PerProto>> = {
   net: { tree: p(5.0, 8.5, 14), ring: p(2.7, 4.0, 14.0), collnet: p(0, 0, 31), nvls: p(0, 0, 18), nvlsTree: p(0, 0, 14) },
 };
 
+/**
+ * NCCL_P2P_LL_THRESHOLD's default (src/enqueue.cc): point-to-point transfers of at most this many bytes per peer use
+ * LL, larger ones Simple. Send/recv are not tuned: this threshold is NCCL's whole protocol choice for them.
+ */
+export const P2P_LL_THRESHOLD_BYTES = 16384;
+
 /** `getNetOverhead`: per-step CPU proxy overhead of inter-node rings, µs (Intel hosts; AMD 2). */
 export const NET_OVERHEAD_US = 1;
 
