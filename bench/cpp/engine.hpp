@@ -1,9 +1,10 @@
 // Orrery's Engine (src/engine/engine.ts) in plain C++, for the hold model's like-for-like row ("C++ calendar
 // engine"): the same work per event as the TypeScript engine, written the way C++ would write it.
-//   - an event pool with a payload of 4 int32 per event (handler, a, b, c) and a link per slot that is the
-//     scheduler's while the event is queued and the free list's otherwise (LIFO reuse, grown by doubling);
-//   - a calendar queue that orders pool slots: the same algorithm as Orrery's CalendarScheduler (distinct times in
-//     buckets, each time a FIFO of slots linked through the pool), leaving the popped time in the engine's key;
+//   - an event pool with a payload of 4 int32 per event (handler, a, b, c) and a generation per slot, whose slots
+//     the scheduler hands out (grown by doubling);
+//   - a calendar queue with the same algorithm and layout as Orrery's CalendarScheduler: distinct times in buckets,
+//     each time a FIFO of blocks of 4 consecutive pool slots (one cache line of payload), freed blocks reused
+//     last-in first-out; it leaves the popped time in the engine's key;
 //   - schedule(delay, handler, a, b, c) checking the time as Orrery does (not before now, at most 2^53 ns);
 //   - run(): pop, set now, free the slot, skip a cancelled event, count it against the event budget, call the
 //     progress callback every 2^18 events when there is one, and dispatch by a virtual call on the registered
@@ -22,16 +23,27 @@ struct Handler {
   virtual ~Handler() = default;
 };
 
-// What the engine shares with its scheduler: the key staged for push / left by pop, and the per-slot link.
+struct Payload { int32_t h, a, b, c; };
+
+// What the engine shares with its scheduler: the key staged for push / left by pop, and the pool.
 struct Keys {
   double t = 0;
-  std::vector<int32_t> link;
+  std::vector<Payload> ev;
+  std::vector<int32_t> gen;
+  void grow(size_t slots) {
+    size_t cap = ev.size();
+    while (cap < slots) cap *= 2;
+    ev.resize(cap); gen.resize(cap);
+  }
 };
 
-// Calendar queue over distinct times with a FIFO of slots per time (see CalendarScheduler for the design).
+// Calendar queue over distinct times with a FIFO of slot blocks per time (see CalendarScheduler for the design).
 class SlotCalendar {
+  static constexpr int32_t BLOCK_BITS = 2, BLOCK_MASK = (1 << BLOCK_BITS) - 1;
   struct Entry { double t; int32_t head, tail, next; };
   Keys& k;
+  std::vector<int32_t> blockNext;
+  int32_t freeBlocks = -1, nBHigh = 0;
   std::vector<Entry> ents; std::vector<int32_t> efree;
   std::vector<int32_t> head;
   int64_t nb = 0, mask = 0, cur = 0;
@@ -41,6 +53,15 @@ class SlotCalendar {
   size_t n = 0, nEntries = 0;
   uint64_t work = 0, ops = 0;
 
+  int32_t newBlock() {
+    int32_t b = freeBlocks;
+    if (b != -1) { freeBlocks = blockNext[(size_t)b]; return b; }
+    b = nBHigh++;
+    if ((size_t)b >= blockNext.size()) blockNext.resize(2 * blockNext.size() > (size_t)b ? 2 * blockNext.size() : (size_t)b + 1);
+    if ((size_t)(b + 1) << BLOCK_BITS > k.ev.size()) k.grow((size_t)(b + 1) << BLOCK_BITS);
+    return b;
+  }
+  void freeBlock(int32_t b) { blockNext[(size_t)b] = freeBlocks; freeBlocks = b; }
   int32_t newEntry(double t) {
     int32_t e;
     if (!efree.empty()) { e = efree.back(); efree.pop_back(); }
@@ -104,28 +125,38 @@ class SlotCalendar {
   }
 
  public:
-  explicit SlotCalendar(Keys& keys) : k(keys) { setBuckets(16, 1); }
+  explicit SlotCalendar(Keys& keys) : k(keys), blockNext(keys.ev.size() >> BLOCK_BITS > 16 ? keys.ev.size() >> BLOCK_BITS : 16) { setBuckets(16, 1); }
   size_t size() const { return n; }
-  void push(int32_t slot) {
+  // queues an event at time k.t and returns its slot
+  int32_t push() {
     double t = k.t;
     int32_t e;
     if (t == lastTime) e = lastEntry;
     else { e = entryFor(t); lastTime = t; lastEntry = e; }
-    int32_t tl = ents[e].tail;
-    k.link[slot] = -1;
-    if (tl == -1) ents[e].head = slot; else k.link[tl] = slot;
+    int32_t tl = ents[e].tail, slot;
+    if ((tl & BLOCK_MASK) != BLOCK_MASK) slot = tl + 1;  // tl = -1 before the first push: -1 & BLOCK_MASK == BLOCK_MASK
+    else {
+      int32_t b = newBlock();
+      slot = b << BLOCK_BITS;
+      if (tl == -1) ents[e].head = slot; else blockNext[(size_t)(tl >> BLOCK_BITS)] = b;
+    }
     ents[e].tail = slot;
     n++;
+    return slot;
   }
   // the earliest slot (its time in k.t), or -1 when empty
   int32_t pop() {
     if (n == 0) return -1;
     int32_t e = minEntry != -1 ? minEntry : findMin();
     int32_t slot = ents[e].head;
-    int32_t nx = k.link[slot];
     k.t = ents[e].t;
     n--;
-    if (nx != -1) { ents[e].head = nx; return slot; }
+    if (slot != ents[e].tail) {
+      if ((slot & BLOCK_MASK) != BLOCK_MASK) ents[e].head = slot + 1;
+      else { int32_t b = slot >> BLOCK_BITS; ents[e].head = blockNext[(size_t)b] << BLOCK_BITS; freeBlock(b); }
+      return slot;
+    }
+    freeBlock(slot >> BLOCK_BITS);
     head[(size_t)(cur & mask)] = ents[e].next;
     efree.push_back(e); nEntries--;
     if (lastEntry == e) { lastEntry = -1; lastTime = std::numeric_limits<double>::quiet_NaN(); }
@@ -137,30 +168,16 @@ class SlotCalendar {
 };
 
 class Engine {
-  struct Payload { int32_t h, a, b, c; };
   static constexpr int32_t CANCELLED = -1;
   static constexpr uint64_t PROGRESS_MASK = (1u << 18) - 1;
   static constexpr double MAX_TIME_NS = 9007199254740992.0;  // 2^53
   Keys keys;
-  SlotCalendar queue{keys};
-  std::vector<Payload> ev;
-  std::vector<int32_t> gen;
+  SlotCalendar queue;
   std::vector<Handler*> handlers;
-  int32_t freeHead;
   bool stopped = false, cancellable = false;
   uint64_t maxEvents = std::numeric_limits<uint64_t>::max();
   void (*onProgress)(uint64_t, double) = nullptr;
 
-  int32_t linkFree(size_t from, size_t to) {
-    for (size_t i = from; i + 1 < to; i++) keys.link[i] = (int32_t)(i + 1);
-    keys.link[to - 1] = -1;
-    return (int32_t)from;
-  }
-  __attribute__((noinline)) int32_t grow() {
-    size_t old = keys.link.size();
-    keys.link.resize(2 * old); ev.resize(2 * old); gen.resize(2 * old);
-    return linkFree(old, 2 * old);
-  }
   [[noreturn]] __attribute__((noinline)) void timeError(double at) {
     std::fprintf(stderr, "event time %.0f ns is before now (%.0f ns) or past 2^53\n", at, now);
     std::exit(1);
@@ -174,21 +191,20 @@ class Engine {
   double now = 0;
   uint64_t eventsProcessed = 0;
 
-  explicit Engine(size_t capacity) {
+  explicit Engine(size_t capacity) : keys(makeKeys(capacity)), queue(keys) {}
+  static Keys makeKeys(size_t capacity) {
+    Keys k;
     size_t cap = capacity < 16 ? 16 : capacity;
-    keys.link.resize(cap); ev.resize(cap); gen.resize(cap);
-    freeHead = linkFree(0, cap);
+    k.ev.resize(cap); k.gen.resize(cap);
+    return k;
   }
   int32_t reg(Handler* h) { handlers.push_back(h); return (int32_t)handlers.size() - 1; }
   void schedule(double delay, int32_t h, int32_t a = 0, int32_t b = 0, int32_t c = 0) {
     double at = now + delay;
     if (!(at >= now) || at > MAX_TIME_NS) timeError(at);
-    int32_t slot = freeHead;
-    if (slot == -1) slot = grow();
-    freeHead = keys.link[(size_t)slot];
-    ev[(size_t)slot] = Payload{h, a, b, c};
     keys.t = at;
-    queue.push(slot);
+    int32_t slot = queue.push();
+    keys.ev[(size_t)slot] = Payload{h, a, b, c};
   }
   void stop() { stopped = true; }
   uint64_t run() {
@@ -198,10 +214,8 @@ class Engine {
       int32_t slot = queue.pop();
       if (slot == -1) break;
       now = keys.t;
-      Payload p = ev[(size_t)slot];
-      if (cancellable) gen[(size_t)slot] = (gen[(size_t)slot] + 1) & ((1 << 26) - 1);
-      keys.link[(size_t)slot] = freeHead;
-      freeHead = slot;
+      Payload p = keys.ev[(size_t)slot];
+      if (cancellable) keys.gen[(size_t)slot] = (keys.gen[(size_t)slot] + 1) & ((1 << 26) - 1);
       if (p.h == CANCELLED) continue;
       if (++events > budget) limitError();
       if ((events & PROGRESS_MASK) == 0 && onProgress != nullptr) onProgress(eventsProcessed + events, now);
