@@ -5,12 +5,17 @@
  * events, for every scheduler behind the full Engine (pool, dispatch, handler), each in a fresh process so peak RSS
  * is its own. Also a bare 4-ary heap loop with no engine around it (the "h4c" heap of reference/EVENT-QUEUE.md,
  * which measured 11.1 M/s at 1e3 and 5.5 M/s at 1e5 on the reference machine), so the machine's speed today can be
- * read off the table. And, when `g++` is on the PATH, bench/cpp/hold.cpp (the same hold model in plain C++: a 4-ary
- * heap and a calendar queue, same delays and seed), built with `g++ -O2` into a temporary directory; the last column
- * is each row's speed over the C++ calendar's at that size (issue 13 target: Orrery's calendar at >= 0.7x).
- * Medians of interleaved runs.
+ * read off the table. And, when `g++` is on the PATH, bench/cpp/hold.cpp (the same hold model in plain C++, same
+ * delays and seed), built with `g++ -O2` into a temporary directory: two bare queues (a 4-ary heap and a calendar
+ * queue, popped and pushed inline, one int per event) and "C++ calendar engine", the same calendar behind a C++ copy
+ * of Orrery's Engine (bench/cpp/engine.hpp: pool, 4-int payload, checks, virtual dispatch to a handler that
+ * schedules), which does the same work per event as the engine rows here. Each row is also timed by the process's
+ * CPU time (user + system, all threads: V8's GC threads count against the TypeScript rows), which the other jobs of a
+ * shared machine disturb far less than the wall clock; the ratio columns divide CPU-time rates (issue 13 target:
+ * Orrery's calendar at >= 0.7x the C++ calendar). Medians of interleaved runs.
  *
- *   node --import tsx bench/engine.ts [--runs 3] [--ops 4000000] [--mode rand|tie] [--quick] [--impls calendar,C++ calendar]
+ *   node --import tsx bench/engine.ts [--runs 3] [--ops 4000000] [--mode rand|tie] [--quick]
+ *     [--impls "calendar,C++ calendar,C++ calendar engine"]
  *
  * Delays: `rand` uniform integer in [0, 2000) ns; `tie` 1000 × (1..16) ns (many events per instant).
  * Target (issue #2): the default scheduler at ≥ 10 M events/s at 1e3 and ≥ 5 M at 1e5 resident.
@@ -23,7 +28,13 @@ import { fileURLToPath } from 'node:url';
 import { Engine, SCHEDULER_NAMES, type SchedulerName } from '../src/engine/index.ts';
 import { arg, fmt, isChild, isQuick, median, peakRssMB, printTable, runChild, saveResult, type BenchResult } from './lib.ts';
 
-interface Result { events: number; eventsPerSec: number; wallMs: number; rssMB: number; [k: string]: number }
+interface Result { events: number; eventsPerSec: number; wallMs: number; cpuMs: number; rssMB: number; [k: string]: number }
+
+/** CPU time (user + system) of this process since `since`, ms. */
+function cpuMsSince(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+}
 
 function xorshift(seed: number, mode: string): () => number {
   let x = seed;
@@ -49,11 +60,12 @@ function holdEngine(scheduler: SchedulerName, resident: number, ops: number, mod
   engine.run();
   fill();
   remaining = ops;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const stats = engine.run();
   const wallMs = performance.now() - t0;
-  void checksum;
-  return { events: stats.events, eventsPerSec: stats.events / (wallMs / 1000), wallMs, rssMB: peakRssMB() };
+  const cpuMs = cpuMsSince(c0);
+  return { events: stats.events, eventsPerSec: stats.events / (wallMs / 1000), wallMs, cpuMs, rssMB: peakRssMB(), checksum, endNs: engine.now };
 }
 
 /** A bare 4-ary min-heap on (time, seq) typed arrays, popped and pushed inline: no engine, no handler call. */
@@ -88,13 +100,15 @@ function holdBareHeap(resident: number, ops: number, mode: string): Result {
   for (let i = 0; i < resident; i++) push(delay(), i);
   const loop = (k: number) => { for (let j = 0; j < k; j++) { const now = t[0]!; push(now + delay(), pop()); } };
   loop(Math.min(ops, 1_000_000));
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   loop(ops);
   const wallMs = performance.now() - t0;
-  return { events: ops, eventsPerSec: ops / (wallMs / 1000), wallMs, rssMB: peakRssMB() };
+  return { events: ops, eventsPerSec: ops / (wallMs / 1000), wallMs, cpuMs: cpuMsSince(c0), rssMB: peakRssMB() };
 }
 
-const CPP_IMPLS = ['C++ calendar', 'C++ heap4'] as const;
+const CPP_IMPLS = ['C++ calendar', 'C++ heap4', 'C++ calendar engine'] as const;
+const CPP_MODE: Record<string, string> = { 'C++ calendar': 'calendar', 'C++ heap4': 'heap4', 'C++ calendar engine': 'calendar-engine' };
 /** A ratio, or '-' when its reference row was not run (--impls). */
 const orDash = (x: number) => (Number.isNaN(x) ? '-' : fmt(x));
 const IMPLS = ['bare heap (no engine)', ...SCHEDULER_NAMES] as const;
@@ -115,8 +129,7 @@ function buildCpp(self: string): { bin: string; dir: string } | undefined {
 }
 
 function runCpp(bin: string, impl: string, resident: number, ops: number, mode: string): Result {
-  const queue = impl === CPP_IMPLS[0] ? 'calendar' : 'heap4';
-  const out = execFileSync(bin, [queue, String(resident), String(ops), mode], { encoding: 'utf8' });
+  const out = execFileSync(bin, [CPP_MODE[impl]!, String(resident), String(ops), mode], { encoding: 'utf8' });
   return { ...(JSON.parse(out.trim()) as Result), rssMB: NaN };
 }
 
@@ -154,30 +167,43 @@ if (isChild()) {
         samples.set(impl, [...(samples.get(impl) ?? []), res]);
       }
     }
-    const med = (impl: string) => (samples.has(impl) ? median(samples.get(impl)!.map((x) => x.eventsPerSec)) : NaN);
-    const ref = med('heap-js');
-    const bare = med(IMPLS[0]);
-    const cppCal = med(CPP_IMPLS[0]);
+    // every engine row and the C++ rows run the same events: their checksums and end times must agree
+    const ends = new Set(impls.flatMap((impl) => samples.get(impl)!.filter((x) => x.checksum !== undefined).map((x) => `${x.checksum}@${x.endNs}`)));
+    if (ends.size > 1) console.log(`warning: at ${resident} resident the rows disagree on (checksum@end ns): ${[...ends].join(', ')}`);
+    /** Median rate by CPU time: the ratio columns' measure. */
+    const cpuRate = (impl: string) => (samples.has(impl) ? median(samples.get(impl)!.map((x) => x.events / (x.cpuMs / 1000))) : NaN);
+    const ref = cpuRate('heap-js');
+    const bare = cpuRate(IMPLS[0]);
+    const cppCal = cpuRate(CPP_IMPLS[0]);
+    const cppEng = cpuRate(CPP_IMPLS[2]);
     for (const impl of impls) {
       const xs = samples.get(impl)!;
       const eps = median(xs.map((x) => x.eventsPerSec));
+      const cps = cpuRate(impl);
       const wallMs = median(xs.map((x) => x.wallMs)), rssMB = Math.max(...xs.map((x) => x.rssMB));
       const events = xs[0]!.events; // timed events: the ops, plus the resident events drained at the end
-      const row = [impl, resident.toExponential(0), events.toLocaleString('en-US'), fmt(eps / 1e6), fmt(wallMs, 0), Number.isNaN(rssMB) ? '-' : fmt(rssMB, 0), orDash(eps / ref), orDash(eps / bare)];
-      rows.push(cpp ? [...row, orDash(eps / cppCal)] : row);
-      cases.push({ id: `hold-${impl}-${resident}`, impl, resident, eventsPerSec: eps, wallMs, rssMB, events, ...(cpp ? { xCppCalendar: eps / cppCal } : {}) });
+      const row = [impl, resident.toExponential(0), events.toLocaleString('en-US'), fmt(eps / 1e6), fmt(wallMs, 0), fmt(cps / 1e6), Number.isNaN(rssMB) ? '-' : fmt(rssMB, 0), orDash(cps / ref), orDash(cps / bare)];
+      rows.push(cpp ? [...row, orDash(cps / cppCal), orDash(cps / cppEng)] : row);
+      cases.push({
+        id: `hold-${impl}-${resident}`, impl, resident, eventsPerSec: eps, cpuEventsPerSec: cps, wallMs, rssMB, events,
+        ...(cpp ? { xCppCalendar: cps / cppCal, xCppCalendarEngine: cps / cppEng } : {}),
+      });
     }
   }
   if (cpp) rmSync(cpp.dir, { recursive: true, force: true });
-  const headers = ['scheduler', 'resident', 'events', 'M events/s', 'wall ms', 'peak RSS MB', 'x heap-js', 'x bare heap'];
-  printTable(cpp ? [...headers, 'x C++ calendar'] : headers, rows);
+  const headers = ['scheduler', 'resident', 'events', 'M events/s', 'wall ms', 'M events/s by CPU', 'peak RSS MB', 'x heap-js', 'x bare heap'];
+  printTable(cpp ? [...headers, 'x C++ calendar', 'x C++ calendar engine'] : headers, rows);
+  console.log('(x columns: ratios of the CPU-time rates, same run)');
   const at = (impl: string, r: number) => fmt((cases.find((c) => c.impl === impl && c.resident === r)?.eventsPerSec as number) / 1e6);
-  const ratio = (r: number) => fmt(cases.find((c) => c.impl === 'calendar' && c.resident === r)?.xCppCalendar as number);
+  const ratio = (r: number, k: string) => orDash(cases.find((c) => c.impl === 'calendar' && c.resident === r)?.[k] as number ?? NaN);
   saveResult('engine', {
     summary: [
       `Engine hold model (${mode} delays), M events/s at 1e3 / 1e5 / 1e6 resident events: ` +
         impls.map((impl) => `${impl} ${at(impl, 1e3)} / ${at(impl, 1e5)} / ${at(impl, 1e6)}`).join('; ') + '.',
-      ...(cpp ? [`Orrery calendar / C++ calendar, same run: ${ratio(1e3)} / ${ratio(1e5)} / ${ratio(1e6)} at 1e3 / 1e5 / 1e6 (target >= 0.7).`] : []),
+      ...(cpp
+        ? [`Orrery calendar / C++ calendar engine (same work per event), by CPU time, same run: ${ratio(1e3, 'xCppCalendarEngine')} / ${ratio(1e5, 'xCppCalendarEngine')} / ${ratio(1e6, 'xCppCalendarEngine')} at 1e3 / 1e5 / 1e6 (target >= 0.7); ` +
+          `over the bare C++ calendar queue: ${ratio(1e3, 'xCppCalendar')} / ${ratio(1e5, 'xCppCalendar')} / ${ratio(1e6, 'xCppCalendar')}.`]
+        : []),
     ],
     cases,
   });

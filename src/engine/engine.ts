@@ -3,13 +3,15 @@
  *
  * An event is (time, seq, handler, a, b, c): at `time` the engine calls `handlers[handler].onEvent(a, b, c)`.
  * Handlers are long-lived components (a network model, the collectives layer, the replay); the three integers
- * say what happened. Nothing is allocated per event: the pool is struct-of-arrays typed arrays with a free list,
- * and dispatch is one call on a registered object, never a closure made per event.
+ * say what happened. Nothing is allocated per event: the pool is typed arrays (4 ints of payload and a generation
+ * for cancellation per slot) whose slots the scheduler hands out, and dispatch is one call on a registered object,
+ * never a closure made per event. Times live in the scheduler (the calendar keeps one per distinct time and gives
+ * the events of one time consecutive slots, so a burst is read in address order), so an event costs about 21 bytes.
  *
  * Order is (time, seq) with seq the global scheduling counter, so events at equal times run in the order they were
  * scheduled, on every run and with every scheduler.
  */
-import { createScheduler, DEFAULT_SCHEDULER, type Scheduler, type SchedulerName } from './scheduler.ts';
+import { createScheduler, DEFAULT_SCHEDULER, newEventKeys, type EventKeys, type Scheduler, type SchedulerName } from './scheduler.ts';
 import { LimitError, MAX_TIME_NS, timeOverflow } from '../units/index.ts';
 
 /** A component that receives events. Keep the set of handler classes small: the call site is polymorphic. */
@@ -52,15 +54,11 @@ export class Engine {
   eventsProcessed = 0;
   readonly schedulerName: SchedulerName;
 
-  // Event pool, struct of arrays. `ev` holds 4 ints per slot (handler, a, b, c) so one event is one cache line.
-  private time: Float64Array;
-  private seqs: Float64Array;
-  private ev: Int32Array;
-  private gen: Int32Array;
-  private free: Int32Array;
-  private nFree: number;
   private seq = 0;
-  private readonly keys: { time: Float64Array; seq: Float64Array };
+  /** Shared with the scheduler: the pool (keys.ev: handler, a, b, c per slot; keys.gen), and [time, seq] staged for
+   * push / left by pop. */
+  private readonly keys: EventKeys;
+  private readonly key: Float64Array;
   private readonly queue: Scheduler;
   private readonly handlers: EventHandler[] = [];
   private stopped = false;
@@ -71,14 +69,8 @@ export class Engine {
 
   constructor(opts: EngineOptions = {}) {
     const cap = Math.max(16, opts.capacity ?? 1024);
-    this.time = new Float64Array(cap);
-    this.seqs = new Float64Array(cap);
-    this.ev = new Int32Array(4 * cap);
-    this.gen = new Int32Array(cap);
-    this.free = new Int32Array(cap);
-    for (let i = 0; i < cap; i++) this.free[i] = cap - 1 - i;
-    this.nFree = cap;
-    this.keys = { time: this.time, seq: this.seqs };
+    this.keys = newEventKeys(cap);
+    this.key = this.keys.key;
     this.schedulerName = opts.scheduler ?? DEFAULT_SCHEDULER;
     this.queue = createScheduler(this.schedulerName, this.keys);
     this.seqKeyed = this.queue.readsSeq;
@@ -106,37 +98,35 @@ export class Engine {
    * is a double that V8 boxes (allocates) whenever it is passed to a call it did not inline.
    */
   schedule(delay: number, handler: number, a = 0, b = 0, c = 0): void {
-    // (the time is stored here, not passed on: every call below takes small integers only)
+    // (the time is staged in key[0], not passed on: every call below takes small integers only)
     const at = this.now + delay;
     if (!(at >= this.now) || at > MAX_TIME_NS) this.timeError(at);
-    const slot = this.take();
-    this.time[slot] = at;
-    this.put(slot, handler, a, b, c);
+    this.key[0] = at;
+    this.put(handler, a, b, c);
   }
 
   /** Schedules an event at absolute time `at` (integer ns, not before now). */
   scheduleAt(at: number, handler: number, a = 0, b = 0, c = 0): void {
     if (!(at >= this.now) || at > MAX_TIME_NS) this.timeError(at);
-    const slot = this.take();
-    this.time[slot] = at;
-    this.put(slot, handler, a, b, c);
+    this.key[0] = at;
+    this.put(handler, a, b, c);
   }
 
   /** Like {@link scheduleAt}, and returns an id for {@link cancel}. */
   scheduleCancellable(at: number, handler: number, a = 0, b = 0, c = 0): EventId {
     this.cancellable = true;
     if (!(at >= this.now) || at > MAX_TIME_NS) this.timeError(at);
-    const slot = this.take();
-    this.time[slot] = at;
-    this.put(slot, handler, a, b, c);
-    return this.gen[slot]! * SLOT_BITS + slot;
+    this.key[0] = at;
+    const slot = this.put(handler, a, b, c);
+    return this.keys.gen[slot]! * SLOT_BITS + slot;
   }
 
   /** Cancels a pending event. Cancelling an event that already ran or was cancelled does nothing. */
   cancel(id: EventId): void {
     const slot = id % SLOT_BITS;
     const g = (id - slot) / SLOT_BITS;
-    if (slot < this.gen.length && this.gen[slot] === g) this.ev[4 * slot] = CANCELLED;
+    const { gen, ev } = this.keys;
+    if (slot < gen.length && gen[slot] === g) ev[4 * slot] = CANCELLED;
   }
 
   /**
@@ -161,6 +151,8 @@ export class Engine {
     const t0 = performance.now();
     const queue = this.queue;
     const handlers = this.handlers;
+    const keys = this.keys;
+    const key = this.key;
     const bounded = until !== Infinity;
     let events = 0;
     const budget = this.maxEvents - this.eventsProcessed;
@@ -169,17 +161,16 @@ export class Engine {
       let slot: number;
       if (bounded) {
         slot = queue.peek();
-        if (slot === -1 || this.time[slot]! > until) break;
+        if (slot === -1 || key[0]! > until) break;
         queue.pop();
       } else {
         slot = queue.pop();
         if (slot === -1) break;
       }
-      this.now = this.time[slot]!;
-      const ev = this.ev, k = 4 * slot;
+      this.now = key[0]!;
+      const ev = keys.ev, k = 4 * slot;
       const h = ev[k]!, a = ev[k + 1]!, b = ev[k + 2]!, c = ev[k + 3]!;
-      if (this.cancellable) this.gen[slot] = (this.gen[slot]! + 1) & (GEN_MOD - 1);
-      this.free[this.nFree++] = slot;
+      if (this.cancellable) keys.gen[slot] = (keys.gen[slot]! + 1) & (GEN_MOD - 1);
       if (h === CANCELLED) continue;
       if (++events > budget) this.limitError();
       if ((events & PROGRESS_MASK) === 0 && this.onProgress !== undefined) this.onProgress(this.eventsProcessed + events, this.now);
@@ -190,23 +181,17 @@ export class Engine {
     return { events, wallMs: performance.now() - t0, endNs: this.now };
   }
 
-  // take and put run once per event: kept small (errors and growth out of line) so that V8 inlines them.
-
-  /** A free pool slot for a new event. */
-  private take(): number {
-    if (this.nFree === 0) this.grow();
-    return this.free[--this.nFree]!;
-  }
-
-  /** Fills slot's payload (its time is already set) and queues it. */
-  private put(slot: number, handler: number, a: number, b: number, c: number): void {
-    if (this.seqKeyed) this.seqs[slot] = this.seq++;
-    const ev = this.ev, k = 4 * slot;
+  /** Queues an event at the time staged in key[0] and fills its payload; returns its slot. Runs once per event: kept
+   * small so that V8 inlines it. */
+  private put(handler: number, a: number, b: number, c: number): number {
+    if (this.seqKeyed) this.key[1] = this.seq++;
+    const slot = this.queue.push();
+    const ev = this.keys.ev, k = 4 * slot;
     ev[k] = handler;
     ev[k + 1] = a;
     ev[k + 2] = b;
     ev[k + 3] = c;
-    this.queue.push(slot);
+    return slot;
   }
 
   private limitError(): never {
@@ -217,24 +202,5 @@ export class Engine {
     // past 2^53 ns (or NaN from an infinite duration): the inputs are out of scale, not a bug
     if (!(at <= MAX_TIME_NS) && !(at < this.now)) throw timeOverflow(at);
     throw new RangeError(`event time ${at} ns is before now (${this.now} ns)`);
-  }
-
-  private grow(): void {
-    const old = this.time.length;
-    const cap = old * 2;
-    const f64 = (a: Float64Array) => { const b = new Float64Array(cap); b.set(a); return b; };
-    const i32 = (a: Int32Array, n: number) => { const b = new Int32Array(n); b.set(a); return b; };
-    this.time = f64(this.time);
-    this.seqs = f64(this.seqs);
-    this.keys.time = this.time;
-    this.keys.seq = this.seqs;
-    this.ev = i32(this.ev, 4 * cap);
-    this.gen = i32(this.gen, cap);
-    const free = new Int32Array(cap);
-    free.set(this.free.subarray(0, this.nFree));
-    let n = this.nFree;
-    for (let i = cap - 1; i >= old; i--) free[n++] = i;
-    this.free = free;
-    this.nFree = n;
   }
 }
