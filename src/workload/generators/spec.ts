@@ -44,6 +44,12 @@ export interface ModelSpec {
   precision: Precision;
   /** Every layer's FFN is a mixture of experts when given. */
   moe?: MoeSpec;
+  /**
+   * The LM head shares the word embedding's matrix (GPT-2/3 and Megatron-LM's GPT; Llama does not): one matrix when
+   * one stage holds both, else the first and last pipeline stages all-reduce its gradient after the backward.
+   * Default false.
+   */
+  tiedEmbeddings: boolean;
 }
 
 export interface TrainParallel {
@@ -75,6 +81,16 @@ export interface TrainingSpec {
   kernels: KernelDetail;
   /** FlashAttention (default true) or unfused attention; only with kernels: megatron. */
   flashAttention: boolean;
+  /**
+   * Precision of the linear layers' GEMMs (default: the model's): `fp8` as Transformer Engine runs them, with the
+   * rest of the layer (attention core, norms, activations) in the model's precision; only with kernels: megatron.
+   */
+  gemmPrecision: Precision;
+  /**
+   * Megatron-LM's gradient clipping before the optimizer (default true; kernels: megatron): the L2 norm of the fp32
+   * main gradients, its all-reduce over the model-parallel ranks, and the scaling of the gradients.
+   */
+  clipGrad: boolean;
   parallel: TrainParallel;
 }
 

@@ -41,6 +41,11 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
   const w = sh.w;
   const gw = BYTES_PER_ELEMENT[tr.gradPrecision];
   const prec = model.precision;
+  /** Precision of the linear layers' GEMMs (fp8 with Transformer Engine); the rest runs in the model's. */
+  const gemmPrec = tr.gemmPrecision ?? prec;
+  // tied embeddings: one matrix when a stage holds both the embedding and the head (pp 1), else a copy on the
+  // first and the last stage whose gradients those two all-reduce after the backward (Megatron-LM's embedding group)
+  const tied = model.tiedEmbeddings === true;
   const lpc = model.layers / (P * V); // layers per chunk
   const lastVs = P * V - 1;
   const warnings: string[] = [];
@@ -64,12 +69,20 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
   const groups: Record<string, number[][]> = {};
   if (T > 1) groups.tp = partition(ranks, (r) => [C[r]!.dp + D * C[r]!.pp, C[r]!.tp]);
   if (D > 1) groups.dp = partition(ranks, (r) => [C[r]!.tp + T * C[r]!.pp, C[r]!.dp]);
+  if (T * P > 1 && tr.kernels === 'megatron' && tr.clipGrad !== false) groups.mp = partition(ranks, (r) => [C[r]!.dp, C[r]!.tp + T * C[r]!.pp]);
   if (P > 1) groups.pp = partition(ranks, (r) => [C[r]!.tp + T * C[r]!.dp, C[r]!.pp]);
+  // the first and last stage of each pipeline (tied embeddings), and the model-parallel ranks of each replica
+  // (gradient clipping's norm); ranks outside the embedding group's blocks never name it
+  if (P > 1 && tied) {
+    groups.embed = partition(ranks, (r) => (C[r]!.pp === 0 || C[r]!.pp === P - 1 ? [C[r]!.tp + T * C[r]!.dp, C[r]!.pp === 0 ? 0 : 1] : [-1, 0]))
+      .filter((blk) => blk.length === 2);
+  }
   if (moe && EP > 1) groups.ep = partition(ranks, (r) => [C[r]!.tp + T * (C[r]!.pp + P * Math.floor(C[r]!.dp / EP)), C[r]!.dp % EP]);
   if (moe && EDP > 1 && EP > 1) groups.edp = partition(ranks, (r) => [C[r]!.tp + T * (C[r]!.pp + P * (C[r]!.dp % EP)), Math.floor(C[r]!.dp / EP)]);
   const expertGroup = EP > 1 ? 'edp' : 'dp';
 
   const mega = tr.kernels === 'megatron' && !moe;
+  if (!mega && gemmPrec !== prec) warnings.push(`${spec.name}: gemmPrecision ${gemmPrec} applies to kernels "megatron" only; the coarse ops run in ${prec}`);
   if (tr.kernels === 'megatron' && moe) warnings.push(`${spec.name}: kernels "megatron" is not built for mixture-of-experts layers yet; they use the coarse ops`);
   const shape: LayerShape = {
     b, s, h: model.hidden, heads: model.heads / T, kvHeads: sh.kvd / (model.hidden / model.heads), headDim: model.hidden / model.heads,
@@ -114,7 +127,7 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
       stageDense += lpc * sh.layerDense;
       stageExperts += lpc * sh.layerExperts;
       if (vsOf(c) === 0) stageDense += sh.embedParams;
-      if (vsOf(c) === lastVs) stageDense += sh.embedParams;
+      if (vsOf(c) === lastVs && !(tied && P === 1)) stageDense += sh.embedParams;
     }
 
     class Bucket {
@@ -143,13 +156,13 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
     let prefetchAfter: number[] = [];
     const zeroGather = (name: string, params: number, group: string, gsize: number): void => {
       if (zero !== 3 || gsize <= 1 || params === 0) return;
-      const id = B.async(`${name}.params.allgather`, 'allgather', (params * w) / gsize, group, 'zero', prefetchAfter);
+      const id = B.async(`${name}.params.allgather`, 'allgather', Math.ceil((params * w) / gsize), group, 'zero', prefetchAfter);
       B.waitFor([id]);
     };
 
     const kernels = (n: string, steps: readonly KernelStep[]): number => {
       let id = -1;
-      for (const k of steps) id = B.kernel(`${n}.${k.name}`, k.kernel, prec);
+      for (const k of steps) id = B.kernel(`${n}.${k.name}`, k.kernel, k.kernel.type === 'matmul' ? gemmPrec : prec);
       return id;
     };
 
@@ -277,7 +290,8 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
         if (scatter) tpColl(`mb${mb}.vs${vs}.grad.gather`, 'allgather', actBytes);
       } else {
         const hd = mega ? kernels(`mb${mb}`, backwardOf(headSteps)) : B.compute(`mb${mb}.head.bwd`, scale(sh.mm(tokens, model.hidden, model.vocab / T), 2), prec);
-        if (syncs(mb)) dense.add(sh.embedParams, [hd], mb, `mb${mb}.head.grads`);
+        // tied on one stage: the head's gradient accumulates into the embedding's, reduced once (below)
+        if (syncs(mb) && !(tied && P === 1)) dense.add(sh.embedParams, [hd], mb, `mb${mb}.head.grads`);
         if (sp) tpColl(`mb${mb}.head.bwd.in`, 'reducescatter', layerAct);
       }
       for (let i = lpc - 1; i >= 0; i--) layerBackward(mb, vs * lpc + i);
@@ -304,12 +318,16 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
     // the gradient and writes the weights. ZeRO ≥ 1 updates this rank's 1/DP shard only.
     const shard = (zero >= 1 ? stageDense / D : stageDense) + (zero >= 1 ? stageExperts / EDP : stageExperts);
     B.waitFor(syncIds);
+    // tied embeddings over several stages: the first and last stage all-reduce the embedding's gradient (vocab/T x h
+    // of the gradient precision) once the data-parallel sync is done (Megatron-LM finalize_model_grads)
+    if (tied && P > 1 && (stage === 0 || stage === P - 1)) B.blocking('embed.grads.allreduce', 'allreduce', sh.embedParams * gw, 'embed', 'dp');
+    if (mega && tr.clipGrad !== false) clipGradients(B, shard, T * P > 1 ? 'mp' : undefined);
     const opt = mega
       ? B.kernel('optimizer', { type: 'adam', elements: Math.max(1, Math.round(shard)) }, prec)
       : B.compute('optimizer', { flops: 10 * shard, bytes: shard * (24 + gw + w) }, 'fp32');
     for (const [i, pb] of paramBuckets.entries()) {
       const g = pb.group === 'dp' ? D : EDP;
-      B.async(`params${i}.allgather`, 'allgather', (pb.params * w) / g, pb.group, 'dp', [opt]);
+      B.async(`params${i}.allgather`, 'allgather', Math.ceil((pb.params * w) / g), pb.group, 'dp', [opt]);
     }
     return B.ops;
   };
@@ -338,4 +356,16 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
     groups,
     programs,
   };
+}
+
+/**
+ * Megatron-LM's gradient clipping (clip_grad_norm_fp32) on `params` parameters of this rank: the L2 norm of the
+ * fp32 main gradients (one read, 4 B per parameter, 2 FLOPs), the all-reduce of the norm (one fp32) over the
+ * model-parallel ranks `mpGroup`, and the scaling of the gradients by the clip coefficient (multi_tensor_scale: read
+ * and write, 8 B per parameter). Memory-bound ops with FLOPs and bytes (the roofline times them under every model).
+ */
+function clipGradients(B: Builder, params: number, mpGroup: string | undefined): void {
+  B.compute('clip.norm', { flops: 2 * params, bytes: 4 * params }, 'fp32');
+  if (mpGroup) B.blocking('clip.norm.allreduce', 'allreduce', 4, mpGroup, 'dp');
+  B.compute('clip.scale', { flops: params, bytes: 8 * params }, 'fp32');
 }
