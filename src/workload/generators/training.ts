@@ -21,7 +21,7 @@
  * program (groups are partitions; pipeline peers are stage numbers in the `pp` group).
  */
 import type { CollectiveOp } from '../../collectives/types.ts';
-import type { Op, Program, Trace } from '../trace.ts';
+import type { Op, Precision, Program, Trace } from '../trace.ts';
 import { Builder } from './builder.ts';
 import { checkTopology, partition, type GenerateOptions } from './layout.ts';
 import { attentionCore, attentionForward, backwardOf, mlpForward, type KernelStep, type LayerShape } from './megatron.ts';
@@ -160,9 +160,23 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
       B.waitFor([id]);
     };
 
-    const kernels = (n: string, steps: readonly KernelStep[]): number => {
+    /**
+     * Kernels in order; GEMMs in `gemm` precision. FP8 GEMMs (Transformer Engine, current scaling) first quantize
+     * their activation operand: an amax pass (read w per element) and a cast that writes the fp8 copy and its
+     * transpose for the weight gradient (read w, write 2 × 1 B): 2w + 2 bytes per element of the forward input (m x k)
+     * and of the output gradient before the input gradient (dgrad's m x k); the weight gradient reuses both
+     * transposes, and the fp8 weights are cast once per step (not counted).
+     */
+    const kernels = (n: string, steps: readonly KernelStep[], gemm: Precision = gemmPrec): number => {
       let id = -1;
-      for (const k of steps) id = B.kernel(`${n}.${k.name}`, k.kernel, k.kernel.type === 'matmul' ? gemmPrec : prec);
+      for (const k of steps) {
+        const kd = k.kernel;
+        if (kd.type === 'matmul' && gemm === 'fp8' && prec !== 'fp8' && !k.name.endsWith('.wgrad')) {
+          const el = kd.m * kd.k;
+          B.compute(`${n}.${k.name}.fp8cast`, { flops: 2 * el, bytes: el * (2 * w + 2) }, prec);
+        }
+        id = B.kernel(`${n}.${k.name}`, kd, kd.type === 'matmul' ? gemm : prec);
+      }
       return id;
     };
 
@@ -276,7 +290,7 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
         if (sp) tpColl(`mb${mb}.head.in`, 'allgather', layerAct / T);
         zeroGather(`mb${mb}.head`, sh.embedParams, 'dp', D);
         if (mega) {
-          kernels(`mb${mb}`, headSteps);
+          kernels(`mb${mb}`, headSteps, prec);
         } else B.compute(`mb${mb}.head`, sh.mm(tokens, model.hidden, model.vocab / T), prec);
       } else {
         B.send(`mb${mb}.vs${vs}.act.send`, (stage + 1) % P, tag(mb, vs + 1, 0), actBytes);
@@ -289,7 +303,7 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
         B.recv(`mb${mb}.vs${vs}.grad.recv`, (stage + 1) % P, tag(mb, vs, 1), actBytes);
         if (scatter) tpColl(`mb${mb}.vs${vs}.grad.gather`, 'allgather', actBytes);
       } else {
-        const hd = mega ? kernels(`mb${mb}`, backwardOf(headSteps)) : B.compute(`mb${mb}.head.bwd`, scale(sh.mm(tokens, model.hidden, model.vocab / T), 2), prec);
+        const hd = mega ? kernels(`mb${mb}`, backwardOf(headSteps), prec) : B.compute(`mb${mb}.head.bwd`, scale(sh.mm(tokens, model.hidden, model.vocab / T), 2), prec);
         // tied on one stage: the head's gradient accumulates into the embedding's, reduced once (below)
         if (syncs(mb) && !(tied && P === 1)) dense.add(sh.embedParams, [hd], mb, `mb${mb}.head.grads`);
         if (sp) tpColl(`mb${mb}.head.bwd.in`, 'reducescatter', layerAct);
