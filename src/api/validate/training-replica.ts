@@ -1,32 +1,34 @@
 /**
- * Replaying one data-parallel replica of a generated training step instead of all of them: how the `training`
- * validation suite keeps runs of 1,000-3,000 GPUs under a second or two each.
+ * Replaying one representative rank per symmetric set instead of all of them: how the `training` validation suite
+ * keeps runs of 1,000-3,000 GPUs to a second or a few each.
  *
- * Why it gives the same step time: under `--algo auto` on a cluster preset, every collective takes the NCCL-like
- * model's time for its operation, bytes and group shape, counted from when its last member joins, and sends no
- * messages (workload/nccl-timing.ts). The data-parallel replicas of a generated step run the same programs on
- * symmetric hardware (one NIC per GPU, TP groups inside a node), so their members join each data-parallel
- * collective at the same instant. Replaying replica 0 alone, with each collective whose group crosses replicas
- * replaced by a `wait` of the model's time for the full group (on the same stream, with the same dependencies),
- * therefore reproduces the full run's step time; tests/validate.training.test.ts checks this on small plans, to the
- * nanosecond. Pipeline send/recv and collectives inside the replica (TP, the embedding group, clipping's norm) stay
- * as they were. The per-rank breakdown differs in one way: the replaced collectives count as waits (`other`), not
- * communication.
+ * The folded trace keeps the full run's ranks, topology and placement; only the ranks with data-parallel index 0
+ * (and, with `tp`, tensor-parallel index 0) run their programs, every other rank gets an empty program. A
+ * collective whose group has members outside the kept ranks becomes a `wait` of the NCCL-like model's time for the
+ * full group (same stream, same dependencies); collectives among kept ranks (the embedding group) and pipeline
+ * send/recv stay as they are.
  *
- * Preconditions (checked, with an InputError naming the one that fails): rank order tp, dp, pp; the replica's TP
- * groups and pipeline neighbours sit on the same kind of links as in the full run (TP a whole number of nodes, or a
- * single stage with TP inside one node); pipeline peers addressed through a group; no expert parallelism.
+ * Why the step time stays the same: under `--algo auto` on a cluster preset a collective takes the model's time for
+ * its operation, bytes and group shape from when its last member joins, and sends no messages
+ * (workload/nccl-timing.ts). The data-parallel replicas, and the tensor-parallel ranks of a stage, run the same
+ * programs on symmetric hardware (one NIC per GPU, so their pipeline sends share no link), so the members of such a
+ * collective join it at the same instant and the wait ends when the collective would have. One collective also
+ * spans pipeline stages, gradient clipping's norm over the model-parallel group: as a wait it no longer makes the
+ * stages wait for the last one, which leaves the step time unchanged when the stage that joins it last also has the
+ * most work after it (the first stage, which ends the 1F1B schedule and holds the embedding).
+ * tests/validate.training.test.ts compares folded and full runs of small plans to the nanosecond.
+ *
+ * The per-rank breakdown differs: the waits count as `other`, not communication, and folded ranks are idle.
  */
 import { InputError } from '../../io/index.ts';
 import type { Topology } from '../../network/index.ts';
 import { NcclTimer, streamOf, type Op, type Program, type Trace } from '../../workload/index.ts';
 import type { CollectiveOp } from '../../collectives/index.ts';
 
-export interface Replica {
-  /** The trace of replica 0, ranks renumbered tp + T·pp. */
+export interface Folded {
   trace: Trace;
-  /** Nodes of the cluster preset the replica runs on. */
-  nodes: number;
+  /** Ranks that still run their programs. */
+  active: number;
   /** Collective ops (per program) replaced by waits of the full group's time. */
   replaced: number;
 }
@@ -36,49 +38,44 @@ interface Parallel {
   pp: number;
   dp: number;
   ep?: number;
-  order?: string[];
+  order?: ('tp' | 'dp' | 'pp')[];
 }
 
 function parallelOf(trace: Trace): Parallel {
   const w = trace.meta?.workload as { mode?: string; parallel?: Parallel } | undefined;
-  if (!w || w.mode !== 'train' || !w.parallel) throw new InputError(`${trace.meta?.name ?? 'trace'}: one-replica replay needs a generated training step (meta.workload.parallel)`);
+  if (!w || w.mode !== 'train' || !w.parallel) throw new InputError(`${trace.meta?.name ?? 'trace'}: folding needs a generated training step (meta.workload.parallel)`);
   return w.parallel;
 }
 
-/**
- * Folds `full` (a generated training step on `fullTopology`, a cluster preset with `gpusPerNode` GPUs per node)
- * onto its data-parallel replica 0.
- */
-export function oneReplica(full: Trace, fullTopology: Topology): Replica {
+/** Folds `full` (a generated training step on the cluster preset `topology`) onto dp = 0 (and tp = 0 with `tp`). */
+export function foldReplicas(full: Trace, topology: Topology, opts: { tp?: boolean } = {}): Folded {
   const par = parallelOf(full);
-  const { tp: T, pp: P, dp: D } = par;
   const name = full.meta?.name ?? 'trace';
   const fail = (why: string): never => {
-    throw new InputError(`${name}: cannot replay one data-parallel replica: ${why}`);
+    throw new InputError(`${name}: cannot fold the data-parallel replicas: ${why}`);
   };
-  if (!fullTopology.cluster) fail(`topology ${fullTopology.name} is not a cluster preset (the NCCL-like model times the replaced collectives)`);
-  const gpn = fullTopology.dims[0]!.npus;
-  if ((par.order ?? ['tp', 'dp', 'pp']).join(',') !== 'tp,dp,pp') fail(`rank order ${par.order!.join(',')}; expected tp,dp,pp`);
+  if (!topology.cluster) fail(`topology ${topology.name} is not a cluster preset (the NCCL-like model times the replaced collectives)`);
   if ((par.ep ?? 1) > 1) fail('expert parallelism (its all-to-alls cross replicas)');
-  if (!(T % gpn === 0 || (P === 1 && gpn % T === 0))) {
-    fail(`TP ${T} with PP ${P} on nodes of ${gpn} GPUs: the replica's pipeline neighbours would not sit on the links they use in the full run`);
-  }
-  const inReplica = (r: number): boolean => Math.floor(r / T) % D === 0;
-  const renumber = (r: number): number => (r % T) + T * Math.floor(r / (T * D));
-  const ranks = T * P;
+  // rank coordinates, as the generator lays them out (order innermost first)
+  const size = { tp: par.tp, dp: par.dp, pp: par.pp };
+  const order = par.order ?? ['tp', 'dp', 'pp'];
+  const kept = (r: number): boolean => {
+    let rest = r;
+    for (const ax of order) {
+      const c = rest % size[ax];
+      rest = Math.floor(rest / size[ax]);
+      if ((ax === 'dp' || (ax === 'tp' && opts.tp)) && c !== 0) return false;
+    }
+    return true;
+  };
 
-  // groups: kept (blocks inside replica 0, renumbered) or crossing replicas (their collectives become waits)
-  const groups: Record<string, number[][]> = {};
   const crossing = new Map<string, number[][]>();
   for (const [g, v] of Object.entries(full.groups ?? {})) {
     const blocks = (Array.isArray(v[0]) ? v : [v]) as number[][];
-    const touched = blocks.filter((b) => b.some(inReplica));
-    if (touched.length === 0) continue;
-    if (touched.every((b) => b.every(inReplica))) groups[g] = touched.map((b) => b.map(renumber));
-    else crossing.set(g, touched);
+    if (blocks.some((b) => b.some(kept) && !b.every(kept))) crossing.set(g, blocks);
   }
 
-  const timer = new NcclTimer(fullTopology);
+  const timer = new NcclTimer(topology);
   const blockIds = new Map<number[], number>();
   const shapeIds = new Map<string, number>();
   const timeOf = (block: number[], op: CollectiveOp, bytes: number): number => {
@@ -88,41 +85,67 @@ export function oneReplica(full: Trace, fullTopology: Topology): Replica {
     let s = shapeIds.get(sk);
     if (s === undefined) shapeIds.set(sk, (s = shapeIds.size));
     const t = timer.time(b, s, block, op, bytes);
-    if (!t) fail(`the NCCL-like model does not time ${op}`);
-    return t!.timeNs;
+    return t ? t.timeNs : fail(`the NCCL-like model does not time ${op}`);
   };
 
+  // a crossing group whose blocks hold several kept ranks synchronises them (clipping's norm across stages): it
+  // stays a collective among the kept members (group `NAME.kept`), followed by a wait of the rest of the full
+  // group's time, so that it still ends at the last join plus the full group's time
+  const keptGroups: Record<string, number[][]> = {};
+  const keptBlockOf = new Map<string, Map<number, number[]>>();
+  for (const [g, blocks] of crossing) {
+    const kb = blocks.map((b) => b.filter(kept)).filter((b) => b.length > 0);
+    if (kb.some((b) => b.length > 1)) {
+      keptGroups[`${g}.kept`] = kb;
+      const m = new Map<number, number[]>();
+      for (const b of kb) for (const r of b) m.set(r, b);
+      keptBlockOf.set(g, m);
+    }
+  }
+
   let replaced = 0;
+  let active = 0;
+  const idle: number[] = [];
   const programs: Program[] = [];
   for (const prog of full.programs) {
-    const mine = prog.ranks.filter(inReplica);
+    const mine = prog.ranks.filter(kept);
+    for (const r of prog.ranks) if (!kept(r)) idle.push(r);
     if (mine.length === 0) continue;
-    const ops: Op[] = prog.ops.map((op) => {
-      if ((op.kind === 'send' || op.kind === 'recv') && (op.group === undefined || crossing.has(op.group))) {
-        fail(`${op.kind} "${op.name ?? op.id}" names ${op.group === undefined ? 'a global peer' : `group ${op.group}, which crosses replicas`}`);
+    active += mine.length;
+    let nextId = prog.ops.reduce((m, o) => Math.max(m, o.id), -1) + 1;
+    const ops: Op[] = prog.ops.flatMap((op): Op[] => {
+      if ((op.kind === 'send' || op.kind === 'recv') && op.group !== undefined && crossing.has(op.group)) {
+        fail(`${op.kind} "${op.name ?? op.id}" names group ${op.group}, which crosses the folded ranks`);
       }
-      if (op.kind !== 'coll') return op;
+      if (op.kind !== 'coll') return [op];
       const g = op.group ?? 'world';
       const blocks = g === 'world' ? [Array.from({ length: full.ranks }, (_, i) => i)] : crossing.get(g);
-      if (!blocks) return op;
-      // every rank of the program waits the time of its own block; symmetric blocks give one time
-      const times = new Set(mine.map((r) => timeOf(blocks.find((b) => b.includes(r)) ?? fail(`rank ${r} is in no block of group ${g}`), op.op, op.bytes)));
+      if (!blocks) return [op];
+      const sync = keptBlockOf.get(g);
+      // every kept rank of the program waits its own block's time (less its kept members' collective); symmetric
+      // blocks give one time
+      const times = new Set(mine.map((r) => {
+        const t = timeOf(blocks.find((b) => b.includes(r)) ?? fail(`rank ${r} is in no block of group ${g}`), op.op, op.bytes);
+        return sync ? t - timeOf(sync.get(r)!, op.op, op.bytes) : t;
+      }));
       if (times.size !== 1) fail(`the blocks of group ${g} take different times for ${op.name ?? op.id}`);
+      const rest = [...times][0]!;
+      if (rest < 0) fail(`${op.name ?? op.id} on the kept ranks of ${g} alone takes longer than on the full group`);
       replaced++;
       const stream = streamOf(op);
-      return {
-        id: op.id, kind: 'wait', durationNs: [...times][0]!, ...(op.name !== undefined ? { name: `${op.name} (full-group time)` } : {}),
-        ...(op.deps ? { deps: op.deps } : {}), ...(stream !== undefined ? { stream } : { stream: null }),
-      } satisfies Op;
+      const label = op.name !== undefined ? { name: `${op.name} (full-group time)` } : {};
+      if (!sync) return [{ id: op.id, kind: 'wait', durationNs: rest, ...label, ...(op.deps ? { deps: op.deps } : {}), stream: stream ?? null }];
+      const collId = nextId++;
+      return [
+        { ...op, id: collId, group: `${g}.kept` },
+        { id: op.id, kind: 'wait', durationNs: rest, ...label, deps: [collId], stream: stream ?? null },
+      ];
     });
-    programs.push({ ranks: mine.map(renumber), ops });
+    programs.push({ ranks: mine, ops });
   }
-  const trace: Trace = {
-    ...full,
-    meta: { ...full.meta, name: `${name} (one of ${D} data-parallel replicas)` },
-    ranks,
-    groups,
-    programs,
-  };
-  return { trace, nodes: Math.ceil(ranks / gpn), replaced };
+  if (idle.length > 0) programs.push({ ranks: idle.sort((a, b) => a - b), ops: [] });
+  const groups: Record<string, number[] | number[][]> = { ...keptGroups };
+  for (const [g, v] of Object.entries(full.groups ?? {})) if (!crossing.has(g)) groups[g] = v;
+  const what = opts.tp ? `${par.dp} data-parallel replicas and ${par.tp} tensor-parallel ranks` : `${par.dp} data-parallel replicas`;
+  return { trace: { ...full, meta: { ...full.meta, name: `${name} (folded: one of ${what})` }, groups, programs }, active, replaced };
 }

@@ -11,8 +11,8 @@
  *   it counts the recompute forward);
  * - `tokens` (Megatron-Bridge): tokens/s per GPU = B·s / (step · GPUs).
  *
- * Large plans replay one data-parallel replica (training-replica.ts), which gives the full run's step time exactly
- * when the plan allows it; the others replay in full.
+ * Every case replays one rank per stage: the data-parallel replicas and the tensor-parallel ranks are folded
+ * (training-replica.ts), which keeps the full run's step time to the nanosecond (tests/validate.training.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { PACKAGE_ROOT } from '../package-root.ts';
 import { runTrace, type RunReport } from '../run.ts';
 import { resolveTopology } from '../topology.ts';
 import { generateWorkload, loadWorkloadSpec } from '../workloads.ts';
-import { oneReplica } from './training-replica.ts';
+import { foldReplicas } from './training-replica.ts';
 import type { ValidationCase, ValidationSuite } from './types.ts';
 
 export const TRAINING_CASES_FILE = join(PACKAGE_ROOT, 'data', 'validation', 'training.json');
@@ -68,8 +68,8 @@ export function readTrainingCases(path = TRAINING_CASES_FILE): TrainingFile {
 
 export interface TrainingRun {
   report: RunReport;
-  /** Whether one data-parallel replica was replayed (training-replica.ts). */
-  oneReplica: boolean;
+  /** Whether the data-parallel replicas and tensor-parallel ranks were folded (training-replica.ts). */
+  folded: boolean;
   /** The predicted figure in the case's unit. */
   predicted: number;
   topology: string;
@@ -81,8 +81,8 @@ export function megatronStepFlops(m: { layers: number; hidden: number; vocab: nu
   return 96 * globalBatch * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h));
 }
 
-/** Replays one case; `replica: false` forces the full run (the tests compare both). */
-export function runTrainingCase(c: TrainingCase, opts: { replica?: boolean } = {}): TrainingRun {
+/** Replays one case; `fold: false` replays every rank (the tests compare both). */
+export function runTrainingCase(c: TrainingCase, opts: { fold?: boolean } = {}): TrainingRun {
   const spec = loadWorkloadSpec(c.workload);
   const tr = spec.training;
   if (!tr) throw new InputError(`${c.id}: the workload has no training section`);
@@ -90,28 +90,18 @@ export function runTrainingCase(c: TrainingCase, opts: { replica?: boolean } = {
   const gpn = cluster.dims[0]!.npus;
   if (c.gpus % gpn !== 0) throw new InputError(`${c.id}: ${c.gpus} GPUs are not whole ${c.cluster} nodes of ${gpn}`);
   const topoArg = `${c.cluster}:${c.gpus / gpn}`;
-  const full = resolveTopology({ topology: topoArg }).topology;
+  const topology = resolveTopology({ topology: topoArg }).topology;
   const device = cluster.cluster?.device;
   if (!device) throw new InputError(`${c.id}: cluster ${c.cluster} names no device`);
-  let trace = generateWorkload(c.workload, { topology: topoArg });
-  let topology = full;
-  let topoName = topoArg;
-  const par = tr.parallel;
-  // one replica when the plan has several and their placement allows it (checked again in oneReplica)
-  const reducible = par.dp > 1 && par.ep === 1 && par.order.join(',') === 'tp,dp,pp' && (par.tp % gpn === 0 || (par.pp === 1 && gpn % par.tp === 0));
-  const useReplica = (opts.replica ?? true) && reducible;
-  if (useReplica) {
-    const r = oneReplica(trace, full);
-    trace = r.trace;
-    topoName = `${c.cluster}:${r.nodes}`;
-    topology = resolveTopology({ topology: topoName }).topology;
-  }
+  const full = generateWorkload(c.workload, { topology: topoArg });
+  const fold = (opts.fold ?? true) && tr.parallel.ep === 1 && tr.parallel.tp * tr.parallel.dp > 1;
+  const trace = fold ? foldReplicas(full, topology, { tp: true }).trace : full;
   const report = runTrace({ topology, trace, device, compute: 'kernel', algorithms: ['auto'], allowOom: true });
   const stepS = report.stepTimeNs * 1e-9;
   const predicted = c.metric === 'megatron-flops'
     ? megatronStepFlops(spec.model, tr.globalBatch) / (stepS * c.gpus) / 1e12
     : (tr.globalBatch * spec.model.seq) / (stepS * c.gpus);
-  return { report, oneReplica: useReplica, predicted, topology: topoName };
+  return { report, folded: fold, predicted, topology: topoArg };
 }
 
 function groupOf(c: TrainingCase): string {
