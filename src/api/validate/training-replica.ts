@@ -22,7 +22,7 @@
  */
 import { InputError } from '../../io/index.ts';
 import type { Topology } from '../../network/index.ts';
-import { NcclTimer, streamOf, type Op, type Program, type Trace } from '../../workload/index.ts';
+import { NcclTimer, streamOf, type CollOp, type Op, type Program, type Trace } from '../../workload/index.ts';
 import type { CollectiveOp } from '../../collectives/index.ts';
 
 export interface Folded {
@@ -103,44 +103,62 @@ export function foldReplicas(full: Trace, topology: Topology, opts: { tp?: boole
     }
   }
 
+  /** The block of `g` that holds rank r (looked up once per group and rank). */
+  const blockCache = new Map<string, Map<number, number[]>>();
+  const blockOf = (g: string, blocks: number[][], r: number): number[] => {
+    let m = blockCache.get(g);
+    if (!m) {
+      blockCache.set(g, (m = new Map()));
+      for (const b of blocks) for (const x of b) if (kept(x)) m.set(x, b);
+    }
+    return m.get(r) ?? fail(`rank ${r} is in no block of group ${g}`);
+  };
   let replaced = 0;
+  /** The ops that replace collective `op` on group g (whose blocks reach folded ranks) for the kept ranks `mine`. */
+  const replace = (op: CollOp, g: string, blocks: number[][], mine: number[], newId: () => number): Op[] => {
+    const sync = keptBlockOf.get(g);
+    // every kept rank of the program waits its own block's time (less its kept members' collective); symmetric
+    // blocks give one time
+    const times = new Set(mine.map((r) => {
+      const t = timeOf(blockOf(g, blocks, r), op.op, op.bytes);
+      return sync ? t - timeOf(sync.get(r)!, op.op, op.bytes) : t;
+    }));
+    if (times.size !== 1) fail(`the blocks of group ${g} take different times for ${op.name ?? op.id}`);
+    const rest = [...times][0]!;
+    if (rest < 0) fail(`${op.name ?? op.id} on the kept ranks of ${g} alone takes longer than on the full group`);
+    replaced++;
+    const stream = streamOf(op) ?? null;
+    const label = op.name !== undefined ? { name: `${op.name} (full-group time)` } : {};
+    if (!sync) return [{ id: op.id, kind: 'wait', durationNs: rest, ...label, ...(op.deps ? { deps: op.deps } : {}), stream }];
+    const collId = newId();
+    return [{ ...op, id: collId, group: `${g}.kept` }, { id: op.id, kind: 'wait', durationNs: rest, ...label, deps: [collId], stream }];
+  };
+
   let active = 0;
   const idle: number[] = [];
   const programs: Program[] = [];
+  const world = [Array.from({ length: full.ranks }, (_, i) => i)];
   for (const prog of full.programs) {
     const mine = prog.ranks.filter(kept);
     for (const r of prog.ranks) if (!kept(r)) idle.push(r);
     if (mine.length === 0) continue;
     active += mine.length;
     let nextId = prog.ops.reduce((m, o) => Math.max(m, o.id), -1) + 1;
-    const ops: Op[] = prog.ops.flatMap((op): Op[] => {
-      if ((op.kind === 'send' || op.kind === 'recv') && op.group !== undefined && crossing.has(op.group)) {
+    const newId = (): number => nextId++;
+    const ops: Op[] = [];
+    for (const op of prog.ops) {
+      if (op.kind === 'coll') {
+        const g = op.group ?? 'world';
+        const blocks = g === 'world' ? world : crossing.get(g);
+        if (blocks) {
+          for (const x of replace(op, g, blocks, mine, newId)) ops.push(x);
+          continue;
+        }
+      } else if ((op.kind === 'send' || op.kind === 'recv') && op.group !== undefined && crossing.has(op.group)) {
         fail(`${op.kind} "${op.name ?? op.id}" names group ${op.group}, which crosses the folded ranks`);
       }
-      if (op.kind !== 'coll') return [op];
-      const g = op.group ?? 'world';
-      const blocks = g === 'world' ? [Array.from({ length: full.ranks }, (_, i) => i)] : crossing.get(g);
-      if (!blocks) return [op];
-      const sync = keptBlockOf.get(g);
-      // every kept rank of the program waits its own block's time (less its kept members' collective); symmetric
-      // blocks give one time
-      const times = new Set(mine.map((r) => {
-        const t = timeOf(blocks.find((b) => b.includes(r)) ?? fail(`rank ${r} is in no block of group ${g}`), op.op, op.bytes);
-        return sync ? t - timeOf(sync.get(r)!, op.op, op.bytes) : t;
-      }));
-      if (times.size !== 1) fail(`the blocks of group ${g} take different times for ${op.name ?? op.id}`);
-      const rest = [...times][0]!;
-      if (rest < 0) fail(`${op.name ?? op.id} on the kept ranks of ${g} alone takes longer than on the full group`);
-      replaced++;
-      const stream = streamOf(op);
-      const label = op.name !== undefined ? { name: `${op.name} (full-group time)` } : {};
-      if (!sync) return [{ id: op.id, kind: 'wait', durationNs: rest, ...label, ...(op.deps ? { deps: op.deps } : {}), stream: stream ?? null }];
-      const collId = nextId++;
-      return [
-        { ...op, id: collId, group: `${g}.kept` },
-        { id: op.id, kind: 'wait', durationNs: rest, ...label, deps: [collId], stream: stream ?? null },
-      ];
-    });
+      ops.push(op);
+    }
     programs.push({ ranks: mine, ops });
   }
   if (idle.length > 0) programs.push({ ranks: idle.sort((a, b) => a - b), ops: [] });

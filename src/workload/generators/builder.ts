@@ -18,8 +18,14 @@ export class Builder {
     return op.id;
   }
 
-  private deps(extra: number[] = []): { deps?: number[] } {
-    const d = [...new Set([...this.frontier, ...extra])];
+  private deps(extra?: number[]): { deps?: number[] } {
+    const f = this.frontier;
+    // the common case (one op to wait for, nothing extra) without the Set: generators emit millions of ops
+    if (!extra || extra.length === 0) {
+      if (f.length === 0) return {};
+      if (f.length === 1) return { deps: [f[0]!] };
+    }
+    const d = [...new Set([...f, ...(extra ?? [])])];
     return d.length > 0 ? { deps: d } : {};
   }
 
