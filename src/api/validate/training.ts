@@ -20,7 +20,7 @@ import { InputError } from '../../io/index.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { runTrace, type RunReport } from '../run.ts';
 import { resolveTopology } from '../topology.ts';
-import { generateWorkload, loadWorkloadSpec } from '../workloads.ts';
+import { generateWorkload, loadWorkloadSpec, workloadMemory } from '../workloads.ts';
 import { foldReplicas } from './training-replica.ts';
 import type { ValidationCase, ValidationSuite } from './types.ts';
 
@@ -96,7 +96,7 @@ export function runTrainingCase(c: TrainingCase, opts: { fold?: boolean } = {}):
   const full = generateWorkload(c.workload, { topology: topoArg });
   const fold = (opts.fold ?? true) && tr.parallel.ep === 1 && tr.parallel.tp * tr.parallel.dp > 1;
   const trace = fold ? foldReplicas(full, topology, { tp: true }).trace : full;
-  const report = runTrace({ topology, trace, device, compute: 'kernel', algorithms: ['auto'], allowOom: true });
+  const report = runTrace({ topology, trace, device, compute: 'kernel', algorithms: ['auto'], memory: workloadMemory(c.workload)! });
   const stepS = report.stepTimeNs * 1e-9;
   const predicted = c.metric === 'megatron-flops'
     ? megatronStepFlops(spec.model, tr.globalBatch) / (stepS * c.gpus) / 1e12
