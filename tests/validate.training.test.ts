@@ -27,15 +27,18 @@ function smallPlan(p: { tp: number; pp: number; dp: number; v?: number; zero?: n
 describe('folding data-parallel replicas and tensor-parallel ranks', () => {
   const plans = [
     { tp: 8, pp: 2, dp: 2, gbs: 16, mbs: 1, tied: true, cluster: 'dgx-a100' },
+    // Megatron-LM 2021: blocking pipeline sends, gradients reduced after the backward
+    { tp: 8, pp: 2, dp: 2, gbs: 16, mbs: 1, tied: true, cluster: 'dgx-a100', sync2021: true },
     { tp: 8, pp: 4, dp: 3, v: 2, zero: 1, gbs: 24, mbs: 2, tied: true, cluster: 'dgx-a100' },
     // TP 4 with SP: two replicas share a node; clipping's norm spans the stages (kept as a collective among them)
     { tp: 4, pp: 4, dp: 2, v: 2, zero: 1, gbs: 16, mbs: 1, tied: false, sp: true, fp8: true, cluster: 'dgx-h100' },
     { tp: 1, pp: 1, dp: 16, gbs: 32, mbs: 2, tied: false, cluster: 'dgx-a100' },
   ];
   for (const p of plans) {
-    it(`gives the full run's step time to the nanosecond: TP ${p.tp} PP ${p.pp} DP ${p.dp}${p.sp ? ' SP' : ''}${p.zero ? ` ZeRO-${p.zero}` : ''}`, () => {
+    it(`gives the full run's step time to the nanosecond: TP ${p.tp} PP ${p.pp} DP ${p.dp}${p.sp ? ' SP' : ''}${p.zero ? ` ZeRO-${p.zero}` : ''}${'sync2021' in p ? ' (2021 p2p and DDP)' : ''}`, () => {
       const topo = `${p.cluster}:${Math.ceil((p.tp * p.pp * p.dp) / 8)}`;
-      const full = generateWorkload('gpt-13b', { set: smallPlan(p), topology: topo });
+      const set = { ...smallPlan(p), ...('sync2021' in p ? { 'training.parallel.p2pSync': true, 'training.parallel.overlapGradReduce': false } : {}) };
+      const full = generateWorkload('gpt-13b', { set, topology: topo });
       const { topology } = resolveTopology({ topology: topo });
       const device = p.cluster === 'dgx-h100' ? 'h100' : 'a100';
       const step = (t: Trace) => runTrace({ topology, trace: t, device, compute: 'kernel', algorithms: ['auto'] }).stepTimeNs;
@@ -111,6 +114,35 @@ describe('generator: what Megatron-LM runs', () => {
     expect(ids.get('clip.scale')!).toBeLessThan(ids.get('optimizer')!);
     const off = generateWorkload('gpt-13b', { set: { ...smallPlan({ tp: 2, pp: 2, dp: 1, gbs: 2, mbs: 1, tied: false }), 'training.clipGrad': false } });
     expect(names(off.programs[0]!.ops, /^clip\./)).toHaveLength(0);
+  });
+});
+
+describe('generator: Megatron-LM of 2021 (SC\'21 runs)', () => {
+  const plan = (parallel: Record<string, unknown>) => generateWorkload('gpt-13b', {
+    set: { ...smallPlan({ tp: 2, pp: 2, dp: 2, gbs: 8, mbs: 1, tied: false }), ...Object.fromEntries(Object.entries(parallel).map(([k, v]) => [`training.parallel.${k}`, v])) },
+  });
+
+  it('p2pSync: the compute after a pipeline send waits for it to be delivered', () => {
+    const after = (t: Trace) => {
+      const ops = t.programs[0]!.ops;
+      const send = ops.find((o) => o.name === 'mb0.vs0.act.send')!;
+      const next = ops.slice(ops.indexOf(send) + 1).find((o) => o.kind === 'compute')!;
+      return (next.deps ?? []).includes(send.id);
+    };
+    expect(after(plan({ p2pSync: true }))).toBe(true);
+    expect(after(plan({}))).toBe(false);
+  });
+
+  it('overlapGradReduce false: every gradient bucket is reduced after the last backward, the same bytes in total', () => {
+    const dp = (t: Trace) => t.programs[0]!.ops.filter((o): o is CollOp => o.kind === 'coll' && o.group === 'dp');
+    const overlapped = plan({}), after = plan({ overlapGradReduce: false });
+    const sum = (l: CollOp[]) => l.reduce((a, o) => a + o.bytes, 0);
+    expect(sum(dp(after))).toBe(sum(dp(overlapped)));
+    const ops = after.programs[0]!.ops;
+    const lastCompute = ops.reduce((m, o, i) => (o.kind === 'compute' && !/^(clip|optimizer)/.test(o.name ?? '') ? i : m), -1);
+    for (const c of dp(after)) expect(ops.indexOf(c)).toBeGreaterThan(lastCompute);
+    // overlapped: the first bucket is issued before the stage's last backward kernel
+    expect(ops.indexOf(dp(overlapped)[0]!)).toBeLessThan(lastCompute);
   });
 });
 

@@ -115,7 +115,7 @@ function parseTraining(c: Checker, v: unknown, model: ModelSpec): TrainingSpec {
   const t = c.obj(v, 'training');
   c.known(t, 'training', ['microBatch', 'globalBatch', 'gradPrecision', 'kernels', 'flashAttention', 'gemmPrecision', 'clipGrad', 'parallel']);
   const p = c.obj(t.parallel ?? {}, 'training.parallel');
-  c.known(p, 'training.parallel', ['tp', 'pp', 'dp', 'ep', 'sp', 'schedule', 'virtualStages', 'zero', 'bucketMB', 'recompute', 'order']);
+  c.known(p, 'training.parallel', ['tp', 'pp', 'dp', 'ep', 'sp', 'schedule', 'virtualStages', 'zero', 'bucketMB', 'recompute', 'p2pSync', 'overlapGradReduce', 'order']);
   const path = 'training.parallel';
   const order = p.order ?? ['tp', 'dp', 'pp'];
   if (!Array.isArray(order) || order.length !== 3 || !['tp', 'dp', 'pp'].every((a) => order.includes(a))) {
@@ -140,6 +140,8 @@ function parseTraining(c: Checker, v: unknown, model: ModelSpec): TrainingSpec {
       zero: c.oneOf(p, 'zero', path, [0, 1, 2, 3] as const, 0),
       bucketBytes: Math.round(c.num(p, 'bucketMB', path, 25) * 1024 * 1024),
       recompute: c.oneOf(p, 'recompute', path, ['none', 'selective', 'full'] as const, 'none'),
+      p2pSync: c.bool(p, 'p2pSync', path, false),
+      overlapGradReduce: c.bool(p, 'overlapGradReduce', path, true),
       order: order as ParallelAxis[],
     },
   };

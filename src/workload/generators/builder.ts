@@ -62,8 +62,11 @@ export class Builder {
     return id;
   }
 
-  send(name: string, peer: number, tag: number, bytes: number): number {
-    return this.push({ id: 0, kind: 'send', name, peer, group: 'pp', tag, bytes, stream: 'pp', ...this.deps() });
+  /** A send on the pipeline stream; `blocking`: the next compute also waits for it to be delivered. */
+  send(name: string, peer: number, tag: number, bytes: number, blocking = false): number {
+    const id = this.push({ id: 0, kind: 'send', name, peer, group: 'pp', tag, bytes, stream: 'pp', ...this.deps() });
+    if (blocking) this.frontier.push(id);
+    return id;
   }
 
   waitFor(ids: number[]): void {

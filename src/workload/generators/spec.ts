@@ -68,6 +68,16 @@ export interface TrainParallel {
   /** Gradient bucket size for the data-parallel reduction, bytes. */
   bucketBytes: number;
   recompute: Recompute;
+  /**
+   * Pipeline sends block the sender's compute until delivered (Megatron-LM before Megatron-core: batch_isend_irecv,
+   * req.wait() and torch.cuda.synchronize() in p2p_communication._communicate); default false: sends overlap compute.
+   */
+  p2pSync: boolean;
+  /**
+   * Data-parallel gradient buckets reduced as the backward produces them (default true), or all after the stage's
+   * last backward (Megatron-LM's LocalDDP before Megatron-core: allreduce_gradients() after forward-backward).
+   */
+  overlapGradReduce: boolean;
   /** Rank order, innermost (fastest topology dimension) first, e.g. ["tp", "dp", "pp"]. */
   order: ParallelAxis[];
 }

@@ -130,6 +130,9 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
       if (vsOf(c) === lastVs && !(tied && P === 1)) stageDense += sh.embedParams;
     }
 
+    // without overlap (Megatron-LM's LocalDDP before Megatron-core: allreduce_gradients() after the whole
+    // forward-backward), the buckets are reduced one after another once the stage's last backward is done
+    const deferred: { name: string; bytes: number; group: string }[] = [];
     class Bucket {
       params = 0;
       constructor(readonly group: string, readonly size: number) {}
@@ -140,7 +143,8 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
       }
       flush(after: number[], mb: number, name: string): void {
         if (this.params === 0) return;
-        syncIds.push(B.async(`${name}.${gradOp}`, gradOp, this.params * gw, this.group, 'dp', after));
+        if (par.overlapGradReduce === false) deferred.push({ name: `${name}.${gradOp}`, bytes: this.params * gw, group: this.group });
+        else syncIds.push(B.async(`${name}.${gradOp}`, gradOp, this.params * gw, this.group, 'dp', after));
         if (mb === M - 1 && (zero === 1 || zero === 2)) paramBuckets.push({ group: this.group, params: this.params });
         this.params = 0;
       }
@@ -293,7 +297,7 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
           kernels(`mb${mb}`, headSteps, prec);
         } else B.compute(`mb${mb}.head`, sh.mm(tokens, model.hidden, model.vocab / T), prec);
       } else {
-        B.send(`mb${mb}.vs${vs}.act.send`, (stage + 1) % P, tag(mb, vs + 1, 0), actBytes);
+        B.send(`mb${mb}.vs${vs}.act.send`, (stage + 1) % P, tag(mb, vs + 1, 0), actBytes, par.p2pSync === true);
       }
     };
 
@@ -315,7 +319,7 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
           : B.compute(`mb${mb}.embed.bwd`, { flops: 0, bytes: 2 * layerAct }, prec);
         if (syncs(mb)) dense.add(sh.embedParams, [e], mb, `mb${mb}.embed.grads`);
       } else {
-        B.send(`mb${mb}.vs${vs}.grad.send`, (stage + P - 1) % P, tag(mb, vs - 1, 1), actBytes);
+        B.send(`mb${mb}.vs${vs}.grad.send`, (stage + P - 1) % P, tag(mb, vs - 1, 1), actBytes, par.p2pSync === true);
       }
       if (syncs(mb)) {
         dense.flush(B.last, mb, `mb${mb}.vs${vs}.grads`);
@@ -327,6 +331,8 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
       if (step.fwd) forward(step.mb, step.chunk);
       else backward(step.mb, step.chunk);
     }
+    const afterBackward = B.last;
+    for (const d of deferred) syncIds.push(B.async(d.name, gradOp, d.bytes, d.group, 'dp', afterBackward));
 
     // Optimizer (Adam): ≈ 10 FLOPs per parameter; reads and writes fp32 master weights, m and v (2 × 12 B), reads
     // the gradient and writes the weights. ZeRO ≥ 1 updates this rank's 1/DP shard only.
