@@ -133,6 +133,15 @@ describe('generator: Megatron-LM of 2021 (SC\'21 runs)', () => {
     expect(after(plan({}))).toBe(false);
   });
 
+  it('recomputeLayers n: full recompute of the first n layers of each model chunk only', () => {
+    const t = plan({ recompute: 'full', recomputeLayers: 1 });
+    // PP 2 of 8 layers: 4 per stage; stage 0 recomputes layer 0 only, stage 1 layer 4 only
+    const re = (stage: number) => [...new Set(t.programs[stage]!.ops.filter((o) => /^mb0\.L\d+\.recompute\./.test(o.name ?? '')).map((o) => o.name!.split('.')[1]))];
+    expect(re(0)).toEqual(['L0']);
+    expect(re(1)).toEqual(['L4']);
+    expect(() => plan({ recompute: 'selective', recomputeLayers: 1 })).toThrow(/recomputeLayers: applies to recompute "full" only/);
+  });
+
   it('overlapGradReduce false: every gradient bucket is reduced after the last backward, the same bytes in total', () => {
     const dp = (t: Trace) => t.programs[0]!.ops.filter((o): o is CollOp => o.kind === 'coll' && o.group === 'dp');
     const overlapped = plan({}), after = plan({ overlapGradReduce: false });
@@ -153,10 +162,10 @@ describe('the training suite', () => {
     expect(megatronStepFlops({ layers: 24, hidden: 2304, vocab: 51200, seq: 2048 }, 512)).toBeCloseTo(expected, -3);
   });
 
-  it('ships its cases with sources: 10 SC\'21 Table 1 rows and one Megatron-Bridge H100 FP8 row', () => {
+  it('ships its cases with sources: 10 SC\'21 Table 1 rows and two Megatron-Bridge H100 FP8 rows', () => {
     const doc = readTrainingCases();
     expect(doc.cases.filter((c) => c.source === 'sc21')).toHaveLength(10);
-    expect(doc.cases.filter((c) => c.source === 'nemo')).toHaveLength(1);
+    expect(doc.cases.filter((c) => c.source.startsWith('nemo'))).toHaveLength(2);
     for (const c of doc.cases) expect(doc.sources[c.source]!.length).toBeGreaterThan(40);
   });
 

@@ -115,7 +115,7 @@ function parseTraining(c: Checker, v: unknown, model: ModelSpec): TrainingSpec {
   const t = c.obj(v, 'training');
   c.known(t, 'training', ['microBatch', 'globalBatch', 'gradPrecision', 'kernels', 'flashAttention', 'gemmPrecision', 'clipGrad', 'parallel']);
   const p = c.obj(t.parallel ?? {}, 'training.parallel');
-  c.known(p, 'training.parallel', ['tp', 'pp', 'dp', 'ep', 'sp', 'schedule', 'virtualStages', 'zero', 'bucketMB', 'recompute', 'p2pSync', 'overlapGradReduce', 'order']);
+  c.known(p, 'training.parallel', ['tp', 'pp', 'dp', 'ep', 'sp', 'schedule', 'virtualStages', 'zero', 'bucketMB', 'recompute', 'recomputeLayers', 'p2pSync', 'overlapGradReduce', 'order']);
   const path = 'training.parallel';
   const order = p.order ?? ['tp', 'dp', 'pp'];
   if (!Array.isArray(order) || order.length !== 3 || !['tp', 'dp', 'pp'].every((a) => order.includes(a))) {
@@ -166,6 +166,12 @@ function parseTraining(c: Checker, v: unknown, model: ModelSpec): TrainingSpec {
     if (model.moe.experts % ep !== 0) c.fail(`${path}.ep`, `${ep} does not divide the ${model.moe.experts} experts`);
   }
   if (training.parallel.sp && tp === 1) c.fail(`${path}.sp`, 'sequence parallelism needs tp > 1');
+  if (p.recomputeLayers !== undefined) {
+    const n = c.int(p, 'recomputeLayers', path, 0, 0);
+    if (training.parallel.recompute !== 'full') c.fail(`${path}.recomputeLayers`, 'applies to recompute "full" only');
+    if (n > model.layers / (pp * v2)) c.fail(`${path}.recomputeLayers`, `${n} exceeds the ${model.layers / (pp * v2)} layers of a model chunk`);
+    training.parallel.recomputeLayers = n;
+  }
   return training;
 }
 

@@ -105,12 +105,12 @@ export function runTrainingCase(c: TrainingCase, opts: { fold?: boolean } = {}):
 }
 
 function groupOf(c: TrainingCase): string {
-  return c.source === 'sc21' ? 'a100 gpt (Megatron-LM SC\'21)' : `${c.cluster.replace('dgx-', '')} ${c.source === 'nemo' ? 'llama3 fp8 (Megatron-Bridge 25.11)' : c.source}`;
+  return c.source === 'sc21' ? 'a100 gpt (Megatron-LM SC\'21)' : `${c.cluster.replace('dgx-', '')} ${c.source.startsWith('nemo') ? 'llama3 fp8 (Megatron-Bridge 25.11)' : c.source}`;
 }
 
 export const trainingSuite: ValidationSuite = {
   name: 'training',
-  description: 'end-to-end training throughput of published Megatron-LM / Megatron-Bridge runs (A100: GPT 1.7B-1T, SC\'21 Table 1; H100: Llama 3 70B FP8) against the generated Megatron step (kernel compute model, NCCL-like collectives)',
+  description: 'end-to-end training throughput of published Megatron-LM / Megatron-Bridge runs (A100: GPT 1.7B-1T, SC\'21 Table 1; H100: Llama 3 8B and 70B FP8) against the generated Megatron step (kernel compute model, NCCL-like collectives)',
   target: { medianAbsErrorPct: 10, maxAbsErrorPct: 10 },
   run(): ValidationCase[] {
     const doc = readTrainingCases();

@@ -68,6 +68,8 @@ export interface TrainParallel {
   /** Gradient bucket size for the data-parallel reduction, bytes. */
   bucketBytes: number;
   recompute: Recompute;
+  /** With recompute full: only the first n layers of each model chunk (Megatron's "block" method); default all. */
+  recomputeLayers?: number;
   /**
    * Pipeline sends block the sender's compute until delivered (Megatron-LM before Megatron-core: batch_isend_irecv,
    * req.wait() and torch.cuda.synchronize() in p2p_communication._communicate); default false: sends overlap compute.

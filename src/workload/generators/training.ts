@@ -240,7 +240,9 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
 
     const layerBackward = (mb: number, l: number): void => {
       const n = `mb${mb}.L${l}`;
-      if (par.recompute === 'full') layerForward(mb, l, '.recompute');
+      // full recompute of every layer, or (recomputeLayers) of the first n layers of each model chunk, as
+      // Megatron-LM's recompute_method "block" with recompute_num_layers n
+      if (par.recompute === 'full' && (par.recomputeLayers === undefined || l % lpc < par.recomputeLayers)) layerForward(mb, l, '.recompute');
       else {
         zeroGather(`${n}.bwd.attn`, sh.layerDense, 'dp', D);
         if (moe) zeroGather(`${n}.bwd.experts`, sh.layerExperts, expertGroup, EDP);
