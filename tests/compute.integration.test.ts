@@ -124,7 +124,7 @@ describe('orrery validate summary', () => {
   it('an unknown suite lists the valid ones', () => {
     const r = orrery(['validate', '--suite', 'nope']);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('orrery: error: --suite: unknown suite "nope"; expected one of: kernels-gemm, kernels-memory, collectives, serving');
+    expect(r.stderr.trim()).toBe('orrery: error: --suite: unknown suite "nope"; expected one of: kernels-gemm, kernels-memory, training, collectives, serving');
   });
 });
 

@@ -86,7 +86,7 @@ function setPath(root: Json, path: string, value: unknown, source: string): void
 
 function parseModel(c: Checker, v: unknown): ModelSpec {
   const m = c.obj(v, 'model');
-  c.known(m, 'model', ['layers', 'hidden', 'heads', 'kvHeads', 'ffn', 'mlp', 'vocab', 'seq', 'precision', 'moe']);
+  c.known(m, 'model', ['layers', 'hidden', 'heads', 'kvHeads', 'ffn', 'mlp', 'vocab', 'seq', 'precision', 'moe', 'tiedEmbeddings']);
   const model: ModelSpec = {
     layers: c.int(m, 'layers', 'model'),
     hidden: c.int(m, 'hidden', 'model'),
@@ -97,6 +97,7 @@ function parseModel(c: Checker, v: unknown): ModelSpec {
     vocab: c.int(m, 'vocab', 'model'),
     seq: c.int(m, 'seq', 'model'),
     precision: c.oneOf(m, 'precision', 'model', PRECISIONS, 'bf16'),
+    tiedEmbeddings: c.bool(m, 'tiedEmbeddings', 'model', false),
   };
   model.kvHeads = c.int(m, 'kvHeads', 'model', model.heads);
   if (model.hidden % model.heads !== 0) c.fail('model.hidden', `${model.hidden} is not a multiple of heads (${model.heads})`);
@@ -112,9 +113,9 @@ function parseModel(c: Checker, v: unknown): ModelSpec {
 
 function parseTraining(c: Checker, v: unknown, model: ModelSpec): TrainingSpec {
   const t = c.obj(v, 'training');
-  c.known(t, 'training', ['microBatch', 'globalBatch', 'gradPrecision', 'kernels', 'flashAttention', 'parallel']);
+  c.known(t, 'training', ['microBatch', 'globalBatch', 'gradPrecision', 'kernels', 'flashAttention', 'gemmPrecision', 'clipGrad', 'parallel']);
   const p = c.obj(t.parallel ?? {}, 'training.parallel');
-  c.known(p, 'training.parallel', ['tp', 'pp', 'dp', 'ep', 'sp', 'schedule', 'virtualStages', 'zero', 'bucketMB', 'recompute', 'order']);
+  c.known(p, 'training.parallel', ['tp', 'pp', 'dp', 'ep', 'sp', 'schedule', 'virtualStages', 'zero', 'bucketMB', 'recompute', 'recomputeLayers', 'p2pSync', 'overlapGradReduce', 'order']);
   const path = 'training.parallel';
   const order = p.order ?? ['tp', 'dp', 'pp'];
   if (!Array.isArray(order) || order.length !== 3 || !['tp', 'dp', 'pp'].every((a) => order.includes(a))) {
@@ -126,6 +127,8 @@ function parseTraining(c: Checker, v: unknown, model: ModelSpec): TrainingSpec {
     gradPrecision: c.oneOf(t, 'gradPrecision', 'training', PRECISIONS, model.precision),
     kernels: c.oneOf(t, 'kernels', 'training', ['coarse', 'megatron'] as const, 'coarse'),
     flashAttention: c.bool(t, 'flashAttention', 'training', true),
+    gemmPrecision: c.oneOf(t, 'gemmPrecision', 'training', PRECISIONS, model.precision),
+    clipGrad: c.bool(t, 'clipGrad', 'training', true),
     parallel: {
       tp: c.int(p, 'tp', path, 1),
       pp: c.int(p, 'pp', path, 1),
@@ -137,6 +140,8 @@ function parseTraining(c: Checker, v: unknown, model: ModelSpec): TrainingSpec {
       zero: c.oneOf(p, 'zero', path, [0, 1, 2, 3] as const, 0),
       bucketBytes: Math.round(c.num(p, 'bucketMB', path, 25) * 1024 * 1024),
       recompute: c.oneOf(p, 'recompute', path, ['none', 'selective', 'full'] as const, 'none'),
+      p2pSync: c.bool(p, 'p2pSync', path, false),
+      overlapGradReduce: c.bool(p, 'overlapGradReduce', path, true),
       order: order as ParallelAxis[],
     },
   };
@@ -161,6 +166,12 @@ function parseTraining(c: Checker, v: unknown, model: ModelSpec): TrainingSpec {
     if (model.moe.experts % ep !== 0) c.fail(`${path}.ep`, `${ep} does not divide the ${model.moe.experts} experts`);
   }
   if (training.parallel.sp && tp === 1) c.fail(`${path}.sp`, 'sequence parallelism needs tp > 1');
+  if (p.recomputeLayers !== undefined) {
+    const n = c.int(p, 'recomputeLayers', path, 0, 0);
+    if (training.parallel.recompute !== 'full') c.fail(`${path}.recomputeLayers`, 'applies to recompute "full" only');
+    if (n > model.layers / (pp * v2)) c.fail(`${path}.recomputeLayers`, `${n} exceeds the ${model.layers / (pp * v2)} layers of a model chunk`);
+    training.parallel.recomputeLayers = n;
+  }
   return training;
 }
 

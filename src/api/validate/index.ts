@@ -7,12 +7,13 @@ import { errorPct, type ValidationCase, type ValidationSuite, type ValidationSum
 import { kernelGemmSuite, kernelMemorySuite } from './kernels.ts';
 import { collectivesSuite } from './collectives.ts';
 import { servingSuite } from './serving.ts';
+import { trainingSuite } from './training.ts';
 import { InputError } from '../../io/index.ts';
 
 export * from './types.ts';
 
 /** Every suite, in the order `orrery validate` runs them. */
-export const VALIDATION_SUITES: ValidationSuite[] = [kernelGemmSuite, kernelMemorySuite, collectivesSuite, servingSuite];
+export const VALIDATION_SUITES: ValidationSuite[] = [kernelGemmSuite, kernelMemorySuite, trainingSuite, collectivesSuite, servingSuite];
 
 export interface GroupResult extends ValidationSummary {
   pass: boolean;

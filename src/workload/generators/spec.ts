@@ -44,6 +44,12 @@ export interface ModelSpec {
   precision: Precision;
   /** Every layer's FFN is a mixture of experts when given. */
   moe?: MoeSpec;
+  /**
+   * The LM head shares the word embedding's matrix (GPT-2/3 and Megatron-LM's GPT; Llama does not): one matrix when
+   * one stage holds both, else the first and last pipeline stages all-reduce its gradient after the backward.
+   * Default false.
+   */
+  tiedEmbeddings: boolean;
 }
 
 export interface TrainParallel {
@@ -62,6 +68,18 @@ export interface TrainParallel {
   /** Gradient bucket size for the data-parallel reduction, bytes. */
   bucketBytes: number;
   recompute: Recompute;
+  /** With recompute full: only the first n layers of each model chunk (Megatron's "block" method); default all. */
+  recomputeLayers?: number;
+  /**
+   * Pipeline sends block the sender's compute until delivered (Megatron-LM before Megatron-core: batch_isend_irecv,
+   * req.wait() and torch.cuda.synchronize() in p2p_communication._communicate); default false: sends overlap compute.
+   */
+  p2pSync: boolean;
+  /**
+   * Data-parallel gradient buckets reduced as the backward produces them (default true), or all after the stage's
+   * last backward (Megatron-LM's LocalDDP before Megatron-core: allreduce_gradients() after forward-backward).
+   */
+  overlapGradReduce: boolean;
   /** Rank order, innermost (fastest topology dimension) first, e.g. ["tp", "dp", "pp"]. */
   order: ParallelAxis[];
 }
@@ -75,6 +93,16 @@ export interface TrainingSpec {
   kernels: KernelDetail;
   /** FlashAttention (default true) or unfused attention; only with kernels: megatron. */
   flashAttention: boolean;
+  /**
+   * Precision of the linear layers' GEMMs (default: the model's): `fp8` as Transformer Engine runs them, with the
+   * rest of the layer (attention core, norms, activations) in the model's precision; only with kernels: megatron.
+   */
+  gemmPrecision: Precision;
+  /**
+   * Megatron-LM's gradient clipping before the optimizer (default true; kernels: megatron): the L2 norm of the fp32
+   * main gradients, its all-reduce over the model-parallel ranks, and the scaling of the gradients.
+   */
+  clipGrad: boolean;
   parallel: TrainParallel;
 }
 
