@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { astraGBpsToBytesPerNs, formatBytes, formatTime, parseSize, parseTime } from '../src/units/index.ts';
+import { astraGBpsToBytesPerNs, formatBytes, formatTime, groupDigits, parseSize, parseTime } from '../src/units/index.ts';
 
 describe('parseSize', () => {
   it.each([
@@ -35,5 +35,18 @@ describe('conversions and formatting', () => {
     expect(formatBytes(100)).toBe('100 B');
     expect(formatTime(36_790_164)).toBe('36.7902 ms');
     expect(formatTime(999)).toBe('999 ns');
+  });
+});
+
+describe('groupDigits', () => {
+  it('writes integers as toLocaleString(\'en-US\') does, without ICU', () => {
+    expect(groupDigits(8384512)).toBe('8,384,512');
+    expect(groupDigits(-1234567)).toBe('-1,234,567');
+    expect(groupDigits(999)).toBe('999');
+    expect(groupDigits(1000)).toBe('1,000');
+    // the reference formatter, for every digit count up to 2^53
+    for (let n = 1; n <= 2 ** 53; n = n * 10 + 7) expect(groupDigits(n)).toBe(n.toLocaleString('en-US'));
+    // non-integers and exponent magnitudes go to toLocaleString itself
+    expect(groupDigits(1234.5)).toBe((1234.5).toLocaleString('en-US'));
   });
 });

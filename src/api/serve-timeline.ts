@@ -5,6 +5,7 @@
  */
 import type { TimelineModel } from '../workload/timeline.ts';
 import type { StepRecord } from '../serving/index.ts';
+import { groupDigits } from '../units/index.ts';
 
 export function serveTimeline(steps: readonly StepRecord[], replicas: number, tp: number, maxEvents: number): TimelineModel {
   const kept = steps.length > maxEvents ? [...steps].sort((a, b) => a.startNs - b.startNs || a.replica - b.replica).slice(0, maxEvents) : steps;
@@ -27,7 +28,7 @@ export function serveTimeline(steps: readonly StepRecord[], replicas: number, tp
     flows: { n: 0, from: new Int32Array(0), to: new Int32Array(0) },
     name(i) {
       const s = kept[i]!;
-      const p = prefills(s) > 0 ? `prefill ${prefills(s)} (${s.prefillTokens.toLocaleString('en-US')} tok)` : '';
+      const p = prefills(s) > 0 ? `prefill ${prefills(s)} (${groupDigits(s.prefillTokens)} tok)` : '';
       const d = s.decodes > 0 ? `decode ${s.decodes}` : '';
       return p && d ? `${p} + ${d}` : p || d;
     },
@@ -41,6 +42,6 @@ export function serveTimeline(steps: readonly StepRecord[], replicas: number, tp
     },
     matched: steps.length,
   };
-  if (steps.length > maxEvents) model.cut = `kept the first ${maxEvents.toLocaleString('en-US')} of ${steps.length.toLocaleString('en-US')} steps; fewer --requests shows a whole run`;
+  if (steps.length > maxEvents) model.cut = `kept the first ${groupDigits(maxEvents)} of ${groupDigits(steps.length)} steps; fewer --requests shows a whole run`;
   return model;
 }

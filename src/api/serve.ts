@@ -25,7 +25,7 @@ import {
 } from '../serving/index.ts';
 import { getDevice, type DevicePreset } from '../workload/devices.ts';
 import { BYTES_PER_ELEMENT } from '../workload/generators/spec.ts';
-import { parseTime } from '../units/index.ts';
+import { parseTime, groupDigits } from '../units/index.ts';
 
 /** The repository's serving traces (`traces/serving/`), for `--trace NAME`. */
 export const SERVING_TRACES_DIR = join(WORKLOADS_DIR, '..', 'traces', 'serving');
@@ -420,7 +420,7 @@ export function runServe(opts: ServeOptions): ServeRun {
     const kv = Array.from({ length: engines }, (_, e) => ({ label: P > 1 ? `replica ${Math.floor(e / P)} engine ${e % P}` : `replica ${e}`, points: [] as [number, number][] }));
     for (const st of result.stepLog!) kv[st.replica]!.points.push([st.startNs, st.kvBlocksUsed / kvBlocksPerEngine]);
     const svg = serveSvg({
-      title: `${model.name}: ${opts.replicas} × TP ${opts.tp}, ${opts.scheduler}, ${result.seqs.length.toLocaleString('en-US')} requests`,
+      title: `${model.name}: ${opts.replicas} × TP ${opts.tp}, ${opts.scheduler}, ${groupDigits(result.seqs.length)} requests`,
       cdfs: [
         { label: 'TTFT', sortedNs: sorted(seqs.map((q) => q.firstTokenNs - q.req.arrivalNs)) },
         { label: 'TBT', sortedNs: result.tbtNs.slice().sort() },

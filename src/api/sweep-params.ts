@@ -12,7 +12,7 @@
  * above), a number, or an array of either.
  */
 import { InputError, kindOf } from '../io/index.ts';
-import { parseSize, parseTime } from '../units/index.ts';
+import { parseSize, parseTime, groupDigits } from '../units/index.ts';
 
 /** A parameter value as it goes into a row: numbers for quantities, text for names and per-dimension lists. */
 export type ParamValue = number | string;
@@ -149,7 +149,7 @@ function expandRange(p: SweepParam, text: string, m: RegExpExecArray): ParamValu
       throw new InputError(`${flag} "${text}": the range reaches ${v}, which is not a whole number; choose a step that keeps values whole`);
     }
     out.push(v);
-    if (out.length > MAX_RANGE) throw new InputError(`${flag} "${text}": more than ${MAX_RANGE.toLocaleString('en-US')} values`);
+    if (out.length > MAX_RANGE) throw new InputError(`${flag} "${text}": more than ${groupDigits(MAX_RANGE)} values`);
   }
   return out.map((v) => parseOne(p, v));
 }

@@ -4,7 +4,7 @@
  * combination of the other parameters that vary, a legend, and the parameters that stayed fixed in the subtitle.
  */
 import { COLORS, DASHES, InputError, MARKERS, renderChart, type Chart, type ChartSeries } from '../io/index.ts';
-import { formatBytes } from '../units/index.ts';
+import { formatBytes, groupDigits } from '../units/index.ts';
 import { SWEEP_COMMANDS, type SweepCommand } from './sweep-commands.ts';
 import { sweepColumns } from './sweep.ts';
 
@@ -15,7 +15,7 @@ const NAMES: Record<string, string> = {
 
 function valueLabel(column: string, v: string): string {
   if (column === 'bytes') return `${formatBytes(Number(v))}`;
-  if (column === 'npus') return `${Number(v).toLocaleString('en-US')} NPUs`;
+  if (column === 'npus') return `${groupDigits(Number(v))} NPUs`;
   if (column === 'chunks') return `${v} chunk${v === '1' ? '' : 's'}`;
   if (column === 'bandwidthGBps') return `${v} GB/s`;
   if (column === 'latencyNs') return `${v} ns`;
@@ -34,7 +34,7 @@ function timeUnit(maxNs: number, minNs: number): { name: string; div: number } {
 
 /** A number for a tick label: up to 3 significant digits, thousands separated. */
 export function tickLabel(v: number): string {
-  if (v >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (v >= 1000) return groupDigits(Math.round(v));
   return String(Number(v.toPrecision(3)));
 }
 
@@ -136,7 +136,7 @@ export function sweepChart(columns: readonly string[], rows: readonly string[][]
     title,
     ...(subtitle ? { subtitle } : {}),
     xLabel: x === 'npus' ? 'cluster size (NPUs, log scale)' : named ? `${named}, log scale` : 'message size per rank (bytes, log scale)',
-    xFormat: x === 'npus' || named ? (v) => v.toLocaleString('en-US') : (v) => formatBytes(v).replace(' ', '\u00a0'),
+    xFormat: x === 'npus' || named ? (v) => groupDigits(v) : (v) => formatBytes(v).replace(' ', '\u00a0'),
     xBase: 2,
     panels,
     ...(factors.length > 0 ? { legendTitle: factors.map((f) => NAMES[f] ?? f).join(', ') } : {}),

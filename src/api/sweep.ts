@@ -23,6 +23,7 @@ import { expandValues, paramKeyOf, type RawValue } from './sweep-params.ts';
 import { errorCell } from './sweep-point.ts';
 import { runPoints } from './sweep-pool.ts';
 import type { PointResult } from './sweep-point.ts';
+import { groupDigits } from '../units/index.ts';
 
 export { parseShard, expandValues, type RawValue, type ParamValue, type SweepParam } from './sweep-params.ts';
 export { SWEEP_COMMANDS, sweepCommandNames, getSweepCommand, familyTable, TOPOLOGY_PARAMS, type SweepCommand } from './sweep-commands.ts';
@@ -86,7 +87,7 @@ export function expandSweep(req: SweepRequest): { command: SweepCommand; points:
     });
     const total = lists.reduce((n, l) => n * l.length, 1);
     if (points.length + total > MAX_POINTS) {
-      throw new InputError(`${where}the sweep has ${(points.length + total).toLocaleString('en-US')} points; at most ${MAX_POINTS.toLocaleString('en-US')}`);
+      throw new InputError(`${where}the sweep has ${groupDigits(points.length + total)} points; at most ${groupDigits(MAX_POINTS)}`);
     }
     const idx = lists.map(() => 0);
     for (let n = 0; n < total; n++) {

@@ -1,5 +1,5 @@
 /** Human-readable output helpers. */
-import { formatBytes, formatTime } from '../units/index.ts';
+import { formatBytes, formatTime, groupDigits } from '../units/index.ts';
 
 export { formatBytes, formatTime };
 
@@ -8,7 +8,7 @@ export function formatGBps(x: number): string {
 }
 
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  return groupDigits(n);
 }
 
 /** Left-aligned two-column block. */

@@ -10,7 +10,7 @@
  *
  * docs/inputs.md lists the ranges with the flags and file keys they apply to.
  */
-import { UnitError } from './index.ts';
+import { UnitError, groupDigits } from './index.ts';
 
 /** The largest time, ns, that a double holds exactly as an integer: 2^53. */
 export const MAX_TIME_NS = 2 ** 53;
@@ -99,7 +99,7 @@ export class LimitError extends Error {
 /** The default cap on simulated events (`--max-events`): 2e8, about a minute on one core of a loaded machine. */
 export const DEFAULT_MAX_EVENTS = 2e8;
 
-const count = (n: number): string => (n >= 1e6 ? n.toExponential(2).replace('e+', 'e') : Math.round(n).toLocaleString('en-US'));
+const count = (n: number): string => (n >= 1e6 ? n.toExponential(2).replace('e+', 'e') : groupDigits(Math.round(n)));
 /** A value the flag accepts that is at least n: a plain integer, or three digits rounded up (2.41e9). */
 const flagValue = (n: number): string => {
   if (n < 1e6) return String(Math.ceil(n));

@@ -13,6 +13,7 @@
  */
 import type { CollOp, Op } from './trace.ts';
 import type { ReplayResult } from './replay.ts';
+import { groupDigits } from '../units/index.ts';
 
 export interface TimelineOptions {
   ranks?: readonly number[];
@@ -91,8 +92,8 @@ export function buildTimeline(result: ReplayResult, opts: TimelineOptions = {}):
   }
   if (matched > cap) {
     cut =
-      `timeline: ${matched.toLocaleString('en-US')} slices matched, more than the cap of ${cap.toLocaleString('en-US')}; ` +
-      `wrote the ${ops.length.toLocaleString('en-US')} that start before ${cutoff.toLocaleString('en-US')} ns. ` +
+      `timeline: ${groupDigits(matched)} slices matched, more than the cap of ${groupDigits(cap)}; ` +
+      `wrote the ${groupDigits(ops.length)} that start before ${groupDigits(cutoff)} ns. ` +
       'Narrow it with --timeline-ranks (e.g. 0-7) or --timeline-window (e.g. 0:5ms), or raise --timeline-max-events.';
   }
 

@@ -18,6 +18,7 @@
  */
 import { TopologyError } from '../topology.ts';
 import { MAX_LINKS, type PhysicalTopology } from './types.ts';
+import { groupDigits } from '../../units/index.ts';
 
 export type GridKind = 'ring' | 'line' | 'fullyConnected' | 'switch';
 
@@ -83,7 +84,7 @@ export class GridNetwork implements PhysicalTopology {
     }
     if (links > MAX_LINKS) {
       throw new TopologyError(
-        `${where}: the flow model would need ${links.toLocaleString('en-US')} links for this topology, more than it supports (${MAX_LINKS.toLocaleString('en-US')}); use --model analytical`,
+        `${where}: the flow model would need ${groupDigits(links)} links for this topology, more than it supports (${groupDigits(MAX_LINKS)}); use --model analytical`,
       );
     }
     this.links = links;
