@@ -22,8 +22,10 @@ describe('sweep run', () => {
     expect(rows[1].error).toMatch(/48 NPUs do not divide into tp 8 × pp 4/);
     for (const r of [rows[0], rows[2]]) {
       const { topology } = resolveTopology({ topology: r.topology, bandwidthGBps: String(r.bandwidthGBps).split('/').map(Number), latencyNs: String(r.latencyNs).split('/').map(Number) });
+      // sweep run, as run, generates Megatron's kernel list under the default compute model (kernel)
       const trace = generateWorkload('gpt-13b', {
         set: { 'training.parallel.tp': 8, 'training.parallel.pp': 4, 'training.parallel.dp': r.dp, 'training.globalBatch': 16 },
+        kernels: 'megatron',
         dims: topology.dims.map((d) => d.npus),
       });
       const direct = runTrace({ topology, trace, model: 'analytical', device: 'H100-SXM5-80GB' });

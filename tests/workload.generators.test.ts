@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportChakra, generateWorkload, loadChakra, loadWorkloadSpec, namedWorkloads } from '../src/api/index.ts';
+import { exportChakra, generateWorkload, loadChakra, loadWorkload, loadWorkloadSpec, namedWorkloads } from '../src/api/index.ts';
 import { readChakraFile } from '../src/io/chakra.ts';
 import { pipelineSchedule } from '../src/workload/generators/transformer.ts';
 import type { Op, Trace } from '../src/workload/trace.ts';
@@ -296,5 +296,20 @@ describe('generated traces export to Chakra and re-import unchanged', () => {
     const dpNode = f0.nodes.find((n) => n.name?.endsWith('.grads.allreduce'))!;
     const pg = dpNode.attr.find((a) => a.name === 'pg_name')?.value as string;
     expect(JSON.parse(readFileSync(out.commGroupFile!, 'utf8'))[pg]).toEqual(blockOf(t, 'dp', 0).members);
+  });
+});
+
+describe('kernel detail of a run (training.kernels unset)', () => {
+  const small = { 'model.layers': 4, 'training.globalBatch': 8, 'training.parallel.dp': 1, 'training.parallel.tp': 2, 'training.parallel.pp': 2 };
+  const kernelOps = (t: Trace): number => t.programs.reduce((n, p) => n + p.ops.filter((o) => o.kind === 'compute' && o.kernel !== undefined).length, 0);
+  it('is Megatron-LM\'s kernel list under the kernel and table compute models, the coarse ops under roofline', () => {
+    const under = (compute?: string) => loadWorkload({ workload: 'gpt3-175b' }, { generate: { set: small }, ...(compute ? { compute } : {}) }).trace;
+    // megatron: every compute op of a layer carries a kernel descriptor (GEMMs, attention, norms, …)
+    expect(kernelOps(under())).toBeGreaterThan(0);
+    expect(kernelOps(under('table'))).toBe(kernelOps(under()));
+    // roofline keeps the coarse ops of earlier releases: FLOPs and bytes only, no descriptors
+    expect(kernelOps(under('roofline'))).toBe(0);
+    // a description that names its detail keeps it
+    expect(kernelOps(loadWorkload({ workload: 'gpt3-175b' }, { generate: { set: { ...small, 'training.kernels': 'coarse' } } }).trace)).toBe(0);
   });
 });

@@ -22,7 +22,7 @@ export {
 } from '../workload/index.ts';
 export { TRACE_ENCODINGS, type TraceEncoding } from '../io/index.ts';
 export {
-  loadChakra, loadAstraWorkload, generateWorkload, workloadMemory, exportChakra, loadWorkloadSpec, namedWorkloads, workloadPath, WORKLOADS_DIR,
+  loadChakra, loadAstraWorkload, generateWorkload, kernelDetailFor, workloadMemory, exportChakra, loadWorkloadSpec, namedWorkloads, workloadPath, WORKLOADS_DIR,
   type LoadChakraOptions, type LoadAstraOptions, type GenerateWorkloadOptions, type ExportChakraOptions,
 } from './workloads.ts';
 export { parseSetArg } from '../io/index.ts';

@@ -25,7 +25,7 @@ import { checkMemory, type RunMemory } from './memory.ts';
 import type { MemoryReport } from '../workload/index.ts';
 import { createComputeModel, DEFAULT_COMPUTE_MODEL } from './compute.ts';
 import {
-  exportChakra, generateWorkload, loadAstraWorkload, loadChakra, workloadMemory, workloadPath, type GenerateWorkloadOptions, type LoadAstraOptions,
+  exportChakra, generateWorkload, kernelDetailFor, loadAstraWorkload, loadChakra, workloadMemory, workloadPath, type GenerateWorkloadOptions, type LoadAstraOptions,
   type LoadChakraOptions,
 } from './workloads.ts';
 
@@ -57,6 +57,11 @@ export interface LoadOptions {
   generate?: GenerateWorkloadOptions;
   /** Refuse a workload estimated at more ops than this (each op is at least one event; `--max-events`). */
   maxEvents?: number;
+  /**
+   * The run's compute model (default kernel). A generated training step whose description names no
+   * `training.kernels` gets Megatron-LM's kernel list under kernel and table, the coarse ops under roofline.
+   */
+  compute?: string;
 }
 
 export interface LoadedWorkload {
@@ -83,7 +88,7 @@ export const WORKLOAD_LOADERS: Partial<Record<keyof WorkloadInput, WorkloadLoade
   chakra: (prefix, opts) => imported(loadChakra(prefix, withTopology(opts.chakra, opts)), `chakra:${prefix}`),
   astraWorkload: (file, opts) => imported(loadAstraWorkload(file, withLimit(withTopology(opts.astra, opts), opts)), file),
   workload: (arg, opts) => {
-    const g = withLimit(withTopology(opts.generate, opts), opts);
+    const g = withLimit(withTopology({ kernels: kernelDetailFor(opts.compute), ...opts.generate }, opts), opts);
     const loaded = imported(generateWorkload(arg, g), workloadPath(arg));
     const memory = workloadMemory(arg, g);
     return memory ? { ...loaded, memory } : loaded;

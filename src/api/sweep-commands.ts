@@ -19,7 +19,7 @@ import { buildFamily, familyNames, TOPOLOGY_FAMILIES } from './families.ts';
 import type { ParamValue, SweepParam } from './sweep-params.ts';
 import { resolveTopology } from './topology.ts';
 import { runTrace } from './run.ts';
-import { generateWorkload, loadWorkloadSpec, namedWorkloads, workloadMemory } from './workloads.ts';
+import { generateWorkload, kernelDetailFor, loadWorkloadSpec, namedWorkloads, workloadMemory } from './workloads.ts';
 import { deviceNames, getDevice, ISSUE_POLICIES, type IssuePolicy } from '../workload/index.ts';
 import { GiB } from './memory.ts';
 import { SERVE_SWEEP } from './sweep-serve.ts';
@@ -320,8 +320,9 @@ const RUN: SweepCommand = {
       const v = row[k];
       if (v !== undefined && v !== '') set[path] = k === 'schedule' ? String(v) : Number(v);
     }
-    const trace = generateWorkload(String(row.workload), { mode: 'train', set, dims: topology.dims.map((d) => d.npus) });
-    const memory = workloadMemory(String(row.workload), { mode: 'train', set })!;
+    const kernels = kernelDetailFor(String(row.compute));
+    const trace = generateWorkload(String(row.workload), { mode: 'train', set, kernels, dims: topology.dims.map((d) => d.npus) });
+    const memory = workloadMemory(String(row.workload), { mode: 'train', set, kernels })!;
     const r = runTrace({
       topology,
       trace,

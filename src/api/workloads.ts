@@ -16,7 +16,7 @@ import {
 } from '../io/index.ts';
 import { generateTrace, WorkloadError } from '../workload/generators/transformer.ts';
 import { trainingMemory, type MemoryOptions, type MemoryReport } from '../workload/memory.ts';
-import type { WorkloadSpec } from '../workload/generators/spec.ts';
+import type { KernelDetail, WorkloadSpec } from '../workload/generators/spec.ts';
 import type { Trace } from '../workload/trace.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
 import { resolveTopology } from './topology.ts';
@@ -77,6 +77,20 @@ export interface GenerateWorkloadOptions extends TopologyArg {
   set?: Record<string, unknown>;
   /** Refuse a description estimated at more ops than this (`--max-events`; default: no limit). */
   maxOps?: number;
+  /**
+   * Kernel detail of a training step whose description names none (`training.kernels`): `megatron` (Megatron-LM's
+   * kernel list) or `coarse` (default; a run picks by its compute model, see {@link kernelDetailFor}).
+   */
+  kernels?: KernelDetail;
+}
+
+/**
+ * The kernel detail a run generates when the description names none: Megatron-LM's kernel list for the shape-aware
+ * compute models (kernel, table), which is what the training validation suite checks; the coarse ops for roofline,
+ * whose numbers then stay those of earlier releases.
+ */
+export function kernelDetailFor(computeModel: string | undefined): KernelDetail {
+  return computeModel === 'roofline' ? 'coarse' : 'megatron';
 }
 
 /** Resolves a workload argument: a path to a JSON file, or the name of one in `workloads/`. */
@@ -98,7 +112,7 @@ export function loadWorkloadSpec(fileOrSpec: string | object, set: Record<string
  * `--mode train|infer` and `--set key=value` (repeatable); `--topology` checks the rank count and TP placement.
  */
 export function generateWorkload(fileOrSpec: string | object, opts: GenerateWorkloadOptions = {}): Trace {
-  const spec = loadWorkloadSpec(fileOrSpec, opts.set);
+  const spec = withKernels(loadWorkloadSpec(fileOrSpec, opts.set), opts.kernels);
   if (opts.maxOps !== undefined) {
     const mode = opts.mode ?? (spec.training ? 'train' : 'infer');
     checkWork(estimateWorkloadOps(spec, mode), opts.maxOps, `the workload ${spec.name} (${mode})`, 'ops', '--max-events', 0.1);
@@ -112,12 +126,18 @@ export function generateWorkload(fileOrSpec: string | object, opts: GenerateWork
   }
 }
 
+/** The description with `training.kernels` set (its own, else `kernels`, else coarse). */
+function withKernels(spec: WorkloadSpec, kernels: KernelDetail | undefined): WorkloadSpec {
+  if (!spec.training || spec.training.kernels !== undefined) return spec;
+  return { ...spec, training: { ...spec.training, kernels: kernels ?? 'coarse' } };
+}
+
 /**
  * Memory per GPU of the training step a workload description generates (workload/memory.ts), or undefined when
  * the options select inference (not modelled). Same arguments as {@link generateWorkload}.
  */
 export function workloadMemory(fileOrSpec: string | object, opts: GenerateWorkloadOptions & MemoryOptions = {}): MemoryReport | undefined {
-  const spec = loadWorkloadSpec(fileOrSpec, opts.set);
+  const spec = withKernels(loadWorkloadSpec(fileOrSpec, opts.set), opts.kernels);
   const mode = opts.mode ?? (spec.training ? 'train' : 'infer');
   if (mode !== 'train' || !spec.training) return undefined;
   try {

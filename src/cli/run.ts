@@ -97,6 +97,7 @@ export function registerRun(program: Command): void {
         ...load,
         ...(dims ? { astra: { ...load.astra, dims }, chakra: { ...load.chakra, dims }, generate: { ...load.generate, dims } } : {}),
         ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
+        ...(opts.compute !== undefined ? { compute: opts.compute } : {}),
       });
       // a cluster preset names its GPUs; a generated workload without one defaults as `sweep run` does
       const device = opts.device ?? sys.topology.cluster?.device ?? (opts.workload !== undefined ? DEFAULT_WORKLOAD_DEVICE : undefined);

@@ -125,7 +125,7 @@ function parseTraining(c: Checker, v: unknown, model: ModelSpec): TrainingSpec {
     microBatch: c.int(t, 'microBatch', 'training', 1),
     globalBatch: c.int(t, 'globalBatch', 'training'),
     gradPrecision: c.oneOf(t, 'gradPrecision', 'training', PRECISIONS, model.precision),
-    kernels: c.oneOf(t, 'kernels', 'training', ['coarse', 'megatron'] as const, 'coarse'),
+    ...(t.kernels !== undefined ? { kernels: c.oneOf(t, 'kernels', 'training', ['coarse', 'megatron'] as const) } : {}),
     flashAttention: c.bool(t, 'flashAttention', 'training', true),
     gemmPrecision: c.oneOf(t, 'gemmPrecision', 'training', PRECISIONS, model.precision),
     clipGrad: c.bool(t, 'clipGrad', 'training', true),

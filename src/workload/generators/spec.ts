@@ -89,8 +89,11 @@ export interface TrainingSpec {
   globalBatch: number;
   /** Gradient precision for the data-parallel reduction (default: the model's precision). */
   gradPrecision: Precision;
-  /** Default coarse. */
-  kernels: KernelDetail;
+  /**
+   * Unset in a description: the run decides (api/run.ts: megatron under the kernel and table compute models, coarse
+   * under roofline, so that the roofline keeps earlier releases' numbers); the generator alone treats unset as coarse.
+   */
+  kernels?: KernelDetail;
   /** FlashAttention (default true) or unfused attention; only with kernels: megatron. */
   flashAttention: boolean;
   /**
