@@ -8,7 +8,7 @@ import { rooflineNs, type ComputeModel as ComputeEngine, type RooflineSettings a
 import type { TypedPool } from './pool.ts';
 import { TraceError, type ComputeOp, type Op } from './trace.ts';
 import { compactRanges, type ProgramGraph } from './validate.ts';
-import { C_COMM, C_COMPUTE, C_OTHER, K_RECV, K_SEND, KIND_CODE, R_COMM, R_CPU, R_GPU } from './replay-types.ts';
+import { C_COMM, C_COMPUTE, C_OTHER, K_COMPUTE, K_RECV, K_SEND, KIND_CODE, R_COMM, R_CPU, R_GPU } from './replay-types.ts';
 
 /** A program compiled once for every rank that runs it. */
 export interface Compiled {
@@ -33,6 +33,11 @@ export interface Compiled {
   idRank: Int32Array;
   /** Ops without predecessors, in program order (they issue at the start). */
   roots: Int32Array;
+  /**
+   * Compute chains (streams policy): the op that op i alone releases, when i is a compute op whose only successor is
+   * a compute op of the same category whose only predecessor is i; else -1. Such a run of ops costs one event.
+   */
+  chainNext: Int32Array;
   /** Per send or recv: its position among the program's sends and recvs; their count. */
   p2pIndex: Int32Array;
   p2pCount: number;
@@ -142,5 +147,13 @@ export function compile(
   const p2pIndex = pool.int32(n, -1);
   let p2pCount = 0;
   for (let i = 0; i < n; i++) if (kind[i] === K_SEND || kind[i] === K_RECV) p2pIndex[i] = p2pCount++;
-  return { g, kind, cat, cls, indeg, baseDur, dur, algorithms, bytes, shape, idRank, roots, p2pIndex, p2pCount };
+  const chainNext = pool.int32(n, -1);
+  if (!astra) {
+    for (let i = 0; i < n; i++) {
+      if (kind[i] !== K_COMPUTE || g.succStart[i + 1]! - g.succStart[i]! !== 1) continue;
+      const j = g.succ[g.succStart[i]!]!;
+      if (kind[j] === K_COMPUTE && cat[j] === cat[i] && g.predStart[j + 1]! - g.predStart[j]! === 1) chainNext[i] = j;
+    }
+  }
+  return { g, kind, cat, cls, indeg, baseDur, dur, algorithms, bytes, shape, idRank, roots, p2pIndex, p2pCount, chainNext };
 }

@@ -106,7 +106,7 @@ export const R_NONE = 0, R_CPU = 1, R_GPU = 2, R_COMM = 3;
 // op states
 export const S_PENDING = 0, S_READY = 1, S_ISSUED = 2, S_DONE = 3;
 // event kinds (third payload)
-export const E_DONE = 0, E_ARRIVE = 1, E_NCCL = 2;
+export const E_DONE = 0, E_ARRIVE = 1, E_NCCL = 2, E_CHAIN = 3;
 
 /** nccl-tests bus bandwidth of a collective record over its transfer time (last join → end), GB/s. */
 export function recordBusBwGBps(c: CollectiveRecord): number {

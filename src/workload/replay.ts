@@ -49,7 +49,7 @@ import { compile, type Compiled } from './replay-compile.ts';
 import { heapPop, heapPush } from './replay-ready-heap.ts';
 import { CollectiveRecords, Instance, OpenInstances } from './replay-collectives.ts';
 import {
-  C_COMM, C_COMPUTE, C_NONE, C_OTHER, E_ARRIVE, E_DONE, E_NCCL, K_COLL, K_COMPUTE, K_MARKER, K_RECV, K_SEND, K_WAIT, R_NONE, S_DONE,
+  C_COMM, C_COMPUTE, C_NONE, C_OTHER, E_ARRIVE, E_CHAIN, E_DONE, E_NCCL, K_COLL, K_COMPUTE, K_MARKER, K_RECV, K_SEND, K_WAIT, R_NONE, S_DONE,
   S_ISSUED, S_READY, type CollectiveRecord, type ComputeOptions, type ReplayOptions, type ReplayResult,
 } from './replay-types.ts';
 
@@ -240,6 +240,48 @@ export class Replay implements EventHandler, CollectiveListener {
     return this.slotBase[r]! + i * this.stride[r]!;
   }
 
+  /**
+   * Op i of rank r's compute time, decided at issue: the base time × the rank's factor × the op's jitter, rounded.
+   * (Without jitter or factor, the base time rounded at compile time: the same number, x·1·1 = x, without two
+   * multiplications and a rounding per op.)
+   */
+  private opNs(r: number, i: number, x: number, p: Compiled): number {
+    return this.jitterOf === null && this.factor[r] === 1
+      ? p.dur[i]!
+      : Math.round(p.baseDur[i]! * this.factor[r]! * (this.jitterOf ? this.jitterOf[x]! : 1));
+  }
+
+  /** The compute time of the ops that follow op i in its chain (p.chainNext), in all. */
+  private chainRest(r: number, i: number, p: Compiled): number {
+    let t = 0;
+    for (let j = p.chainNext[i]!; j >= 0; j = p.chainNext[j]!) t += this.opNs(r, j, this.slot(r, j), p);
+    return t;
+  }
+
+  /**
+   * The chain that op i of rank r heads has run to its end (now): one event for a run of compute ops where each
+   * releases only the next and the next waits only for the one before. Issuing and completing the ops inside has no
+   * effect beyond their own times (the rank's compute counter goes down and up at one instant, which adds no time
+   * to any category), so they are set here: each op starts when the one before ends. The last op then completes as
+   * any op does.
+   */
+  private chainDone(r: number, i: number): void {
+    const p = this.progs[this.rankProgram[r]!]!;
+    let t = this.engine.now - this.chainRest(r, i, p) - this.opNs(r, i, this.slot(r, i), p);
+    let k = i;
+    for (let j = p.chainNext[k]!; j >= 0; k = j, j = p.chainNext[j]!) {
+      const xk = this.slot(r, k);
+      t += this.opNs(r, k, xk, p);
+      this.state[xk] = S_DONE;
+      this.done++;
+      if (this.end) {
+        this.end[xk] = t;
+        this.start![this.slot(r, j)] = t;
+      }
+    }
+    this.complete(r, k);
+  }
+
   /** Issues every op that is free at time now (call once, before `engine.run()`). */
   begin(): void {
     for (let r = 0; r < this.R; r++) for (const i of this.progs[this.rankProgram[r]!]!.roots) this.makeReady(r, i);
@@ -253,6 +295,7 @@ export class Replay implements EventHandler, CollectiveListener {
    */
   onEvent(a: number, b: number, c: number): void {
     if (c === E_DONE) this.complete(a, b);
+    else if (c === E_CHAIN) this.chainDone(a, b);
     else if (c === E_NCCL) this.ncclDone(this.instances[a]!);
     else {
       const sr = rankOfGlobal(this.base, b), rr = rankOfGlobal(this.base, a);
@@ -397,12 +440,12 @@ export class Replay implements EventHandler, CollectiveListener {
     if (cat === C_COMPUTE || cat === C_OTHER) this.account(r, cat, 1);
     switch (p.kind[i]) {
       case K_COMPUTE: {
-        let d = this.jitterOf === null && this.factor[r] === 1
-          ? p.dur[i]! // (the same number: x·1·1 = x; saves two multiplications and a rounding per op)
-          : Math.round(p.baseDur[i]! * this.factor[r]! * (this.jitterOf ? this.jitterOf[x]! : 1));
+        let d = this.opNs(r, i, x, p);
         if (d === 0 && this.astra) d = 1;
-        if (d > 0) this.engine.schedule(d, this.h, r, i, E_DONE);
-        else this.complete(r, i);
+        if (d > 0) {
+          if (p.chainNext[i]! < 0) this.engine.schedule(d, this.h, r, i, E_DONE);
+          else this.engine.schedule(d + this.chainRest(r, i, p), this.h, r, i, E_CHAIN);
+        } else this.complete(r, i);
         break;
       }
       case K_WAIT: {

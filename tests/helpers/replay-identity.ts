@@ -106,8 +106,10 @@ export interface IdentityResult {
   ops: number;
   collectives: number;
   events: number;
-  /** sha256 of everything the run reports (see the file comment), hex, first 16 characters. */
+  /** sha256 of everything the run reports but collective ids (see the file comment), hex, first 16 characters. */
   digest: string;
+  /** sha256 of the collective ids in the report's order. */
+  idDigest: string;
 }
 
 /** Replays a case as `runTrace` does, with every op's times recorded, and digests the result. */
@@ -129,14 +131,20 @@ export function replayIdentity(c: IdentityCase, trace: Trace = identityTrace(c))
       computeScale: 1, stragglers: new Map(c.stragglers ?? []), jitter: c.jitter ?? 0, seed: c.seed ?? 1,
     },
   });
-  const h = createHash('sha256');
+  // collectives by their place in the report's order (first join, group, block, instance), not by id: ids number
+  // collectives in the order they were made, which among collectives first joined at the same ns follows the
+  // order of simultaneous events
+  const place = new Map<number, number>();
+  const h = createHash('sha256'), ids = createHash('sha256');
   const nums = (a: ArrayLike<number>) => h.update(Float64Array.from(a));
   nums([r.stepNs, r.ranks, r.totalOps]);
   nums(r.rankEndNs); nums(r.computeNs); nums(r.overlappedCommNs); nums(r.exposedCommNs); nums(r.otherNs);
-  nums(r.startNs!); nums(r.endNs!); nums(r.collOf!);
   for (let k = 0; k < r.collectiveCount; k++) {
     const x = r.collective(k);
-    h.update(JSON.stringify([x.id, x.op, x.group, x.block, x.seq, x.members, x.bytes, x.algorithms, x.chunks, x.startNs, x.lastJoinNs, x.endNs, x.name ?? '']));
+    place.set(x.id, k);
+    ids.update(`${x.id},`);
+    h.update(JSON.stringify([x.op, x.group, x.block, x.seq, x.members, x.bytes, x.algorithms, x.chunks, x.startNs, x.lastJoinNs, x.endNs, x.name ?? '']));
   }
-  return { stepNs: r.stepNs, ops: r.totalOps, collectives: r.collectiveCount, events, digest: h.digest('hex').slice(0, 16) };
+  nums(r.startNs!); nums(r.endNs!); nums(Array.from(r.collOf!, (id) => (id < 0 ? -1 : place.get(id)!)));
+  return { stepNs: r.stepNs, ops: r.totalOps, collectives: r.collectiveCount, events, digest: h.digest('hex').slice(0, 16), idDigest: ids.digest('hex').slice(0, 16) };
 }
