@@ -38,6 +38,15 @@ export interface Compiled {
    * a compute op of the same category whose only predecessor is i; else -1. Such a run of ops costs one event.
    */
   chainNext: Int32Array;
+  /**
+   * Per op with two or more predecessors: its position among them (its countdown of predecessors lives at that
+   * index); -1 for the others, which an op with one predecessor releases directly. Their count.
+   */
+  multiIndex: Int32Array;
+  multiCount: number;
+  /** Per coll, send or recv: its position among them (for per-communication state); -1 for the others. Their count. */
+  commIndex: Int32Array;
+  commCount: number;
   /** Per send or recv: its position among the program's sends and recvs; their count. */
   p2pIndex: Int32Array;
   p2pCount: number;
@@ -155,5 +164,14 @@ export function compile(
       if (kind[j] === K_COMPUTE && cat[j] === cat[i] && g.predStart[j + 1]! - g.predStart[j]! === 1) chainNext[i] = j;
     }
   }
-  return { g, kind, cat, cls, indeg, baseDur, dur, algorithms, bytes, shape, idRank, roots, p2pIndex, p2pCount, chainNext };
+  const multiIndex = pool.int32(n, -1);
+  let multiCount = 0;
+  for (let i = 0; i < n; i++) if (indeg[i]! >= 2) multiIndex[i] = multiCount++;
+  const commIndex = pool.int32(n, -1);
+  let commCount = 0;
+  for (let i = 0; i < n; i++) if (cat[i] === C_COMM) commIndex[i] = commCount++;
+  return {
+    g, kind, cat, cls, indeg, baseDur, dur, algorithms, bytes, shape, idRank, roots, p2pIndex, p2pCount, chainNext, multiIndex, multiCount,
+    commIndex, commCount,
+  };
 }

@@ -73,7 +73,15 @@ export class Replay implements EventHandler, CollectiveListener {
    */
   private readonly slotBase: Int32Array;
   private readonly stride: Int32Array;
+  /**
+   * Countdown of unfinished predecessors, only for ops with two or more (Compiled.multiIndex): op i of rank r at
+   * multiBase[r] + multiIndex[i]·stride[r], side by side like the slots. An op with one predecessor issues when it
+   * completes; one with none at the start.
+   */
   private readonly remaining: Int32Array;
+  private readonly multiBase: Int32Array;
+  /** Communication op i of rank r keeps arrived and commOn at commBase[r] + commIndex[i]. */
+  private readonly commBase: Int32Array;
   private readonly state: Uint8Array;
   /** Per slot, when recording: issue and completion times. */
   private readonly start: Float64Array | null;
@@ -110,6 +118,8 @@ export class Replay implements EventHandler, CollectiveListener {
   private readonly open: (OpenInstances | undefined)[] = [];
   /** Finished Instance objects for reuse, by group size. */
   private readonly instancePool = new Map<number, Instance[]>();
+  /** Finished NCCL-timed collectives for reuse, by group size. */
+  private readonly ncclPool = new Map<number, NcclCollective[]>();
   /** Per group block: prepared collectives by shape (CollectiveSystem.prepare), reused by every instance. */
   private readonly templates: (Map<number, CollectiveTemplate> | undefined)[] = [];
   /** Algorithm label per plan (plans are cached and shared by instances). */
@@ -163,14 +173,30 @@ export class Replay implements EventHandler, CollectiveListener {
     this.progs = v.programs.map((g) => compile(g, model, engineModel, algoCache, shapes, this.astra, pool));
     this.slotBase = new Int32Array(R);
     this.stride = new Int32Array(R);
-    this.remaining = new Int32Array(total);
-    let x = 0;
-    v.programs.forEach((g, pi) => {
-      const ranks = g.program.ranks, k = ranks.length, indeg = this.progs[pi]!.indeg;
-      ranks.forEach((r, j) => { this.slotBase[r] = x + j; this.stride[r] = k; });
-      for (let i = 0; i < g.n; i++) this.remaining.fill(indeg[i]!, x + i * k, x + (i + 1) * k);
+    this.multiBase = new Int32Array(R);
+    let x = 0, xm = 0;
+    for (const [pi, g] of v.programs.entries()) {
+      const ranks = g.program.ranks, k = ranks.length;
+      for (let j = 0; j < k; j++) {
+        this.slotBase[ranks[j]!] = x + j;
+        this.multiBase[ranks[j]!] = xm + j;
+        this.stride[ranks[j]!] = k;
+      }
       x += g.n * k;
-    });
+      xm += this.progs[pi]!.multiCount * k;
+    }
+    this.remaining = new Int32Array(xm);
+    xm = 0;
+    for (const [pi, g] of v.programs.entries()) {
+      const p = this.progs[pi]!, k = g.program.ranks.length;
+      for (let i = 0; i < g.n; i++) {
+        const m = p.multiIndex[i]!;
+        if (m >= 0) this.remaining.fill(p.indeg[i]!, xm + m * k, xm + (m + 1) * k);
+      }
+      xm += p.multiCount * k;
+    }
+    this.commBase = new Int32Array(R + 1);
+    for (let r = 0; r < R; r++) this.commBase[r + 1] = this.commBase[r]! + this.progs[v.rankProgram[r]!]!.commCount;
     this.state = new Uint8Array(total);
     const record = opts.record === true;
     this.start = record ? new Float64Array(total).fill(-1) : null;
@@ -178,10 +204,10 @@ export class Replay implements EventHandler, CollectiveListener {
     for (let r = 0; r < R; r++) this.p2pBase[r + 1] = this.p2pBase[r]! + this.progs[v.rankProgram[r]!]!.p2pCount;
     this.p2pStart = new Float64Array(this.p2pBase[R]!);
     this.end = record ? new Float64Array(total).fill(-1) : null;
-    this.arrived = new Uint8Array(total);
+    this.arrived = new Uint8Array(this.commBase[R]!);
     this.partner = v.p2pPartner;
     this.collOf = record ? new Int32Array(total).fill(-1) : null;
-    this.commOn = new Uint8Array(total);
+    this.commOn = new Uint8Array(this.commBase[R]!);
     const d = this.durations(opts.compute ?? {});
     this.factor = d.factor;
     this.jitterOf = d.jitter;
@@ -301,9 +327,8 @@ export class Replay implements EventHandler, CollectiveListener {
       const sr = rankOfGlobal(this.base, b), rr = rankOfGlobal(this.base, a);
       const ri = a - this.base[rr]!;
       this.complete(sr, b - this.base[sr]!);
-      const x = this.slot(rr, ri);
-      this.arrived[x] = 1;
-      if (this.state[x] === S_ISSUED) this.complete(rr, ri);
+      this.arrived[this.cslot(rr, ri)] = 1;
+      if (this.state[this.slot(rr, ri)] === S_ISSUED) this.complete(rr, ri);
     }
     this.drain();
   }
@@ -334,6 +359,9 @@ export class Replay implements EventHandler, CollectiveListener {
     const c = inst.c as NcclCollective;
     for (let m = 0; m < c.size; m++) this.complete(c.members[m]!, inst.ops[m]!);
     this.finishRecord(inst, c.timing.label, this.engine.now);
+    const pool = this.ncclPool.get(c.size);
+    if (pool) pool.push(c);
+    else this.ncclPool.set(c.size, [c]);
     if (!this.draining) this.drain();
   }
 
@@ -424,10 +452,16 @@ export class Replay implements EventHandler, CollectiveListener {
     else this.nOther[r]! += delta;
   }
 
-  /** Comm op at slot x (on rank r) starts counting as running communication. */
-  private commStart(r: number, x: number): void {
-    if (this.commOn[x]) return;
-    this.commOn[x] = 1;
+  /** Where communication op i of rank r keeps arrived and commOn (see commBase). */
+  private cslot(r: number, i: number): number {
+    return this.commBase[r]! + this.progs[this.rankProgram[r]!]!.commIndex[i]!;
+  }
+
+  /** Communication op i of rank r starts counting as running communication. */
+  private commStart(r: number, i: number): void {
+    const c = this.cslot(r, i);
+    if (this.commOn[c]) return;
+    this.commOn[c] = 1;
     this.account(r, C_COMM, 1);
   }
 
@@ -462,13 +496,13 @@ export class Replay implements EventHandler, CollectiveListener {
         break;
       case K_SEND: {
         this.p2pStart[this.p2pBase[r]! + p.p2pIndex[i]!] = this.engine.now;
-        this.commStart(r, x);
+        this.commStart(r, i);
         // the paired recv (global op number): `peer` may be an index into a group block (validate.ts resolved the pairs)
         const g = this.base[r]! + i;
         const recv = this.partner[g]!;
         const rr = rankOfGlobal(this.base, recv);
-        const rx = this.slot(rr, recv - this.base[rr]!);
-        if (this.state[rx] === S_ISSUED) this.commStart(rr, rx);
+        const ri = recv - this.base[rr]!;
+        if (this.state[this.slot(rr, ri)] === S_ISSUED) this.commStart(rr, ri);
         this.network.send(r, rr, p.bytes[i]!, this.h, recv, g, E_ARRIVE, 0);
         break;
       }
@@ -476,8 +510,8 @@ export class Replay implements EventHandler, CollectiveListener {
         this.p2pStart[this.p2pBase[r]! + p.p2pIndex[i]!] = this.engine.now;
         const send = this.partner[this.base[r]! + i]!;
         const sr = rankOfGlobal(this.base, send);
-        if (this.state[this.slot(sr, send - this.base[sr]!)]! >= S_ISSUED) this.commStart(r, x);
-        if (this.arrived[x]) this.complete(r, i);
+        if (this.state[this.slot(sr, send - this.base[sr]!)]! >= S_ISSUED) this.commStart(r, i);
+        if (this.arrived[this.cslot(r, i)]) this.complete(r, i);
         break;
       }
     }
@@ -499,7 +533,8 @@ export class Replay implements EventHandler, CollectiveListener {
         ? this.nccl.time(blockId, p.shape[i]!, gt.blocks[gi]![b]!, tmpl.op, tmpl.bytes) : null;
       if (timing) {
         const members = this.blockMembers[blockId] ?? (this.blockMembers[blockId] = Int32Array.from(gt.blocks[gi]![b]!));
-        c = new NcclCollective(this.system.reserveId(), members, timing);
+        const id = this.system.reserveId();
+        c = this.ncclPool.get(members.length)?.pop()?.reuse(id, members, timing) ?? new NcclCollective(id, members, timing);
       } else try {
         const byShape = this.templates[blockId] ?? (this.templates[blockId] = new Map());
         let t = byShape.get(p.shape[i]!);
@@ -543,8 +578,7 @@ export class Replay implements EventHandler, CollectiveListener {
       // every member's part can run now: count it as communication from here
       const ops = inst.ops, members = inst.c.members;
       for (let k = 0; k < ops.length; k++) {
-        const x = this.slot(members[k]!, ops[k]!);
-        if (this.state[x] === S_ISSUED) this.commStart(members[k]!, x);
+        if (this.state[this.slot(members[k]!, ops[k]!)] === S_ISSUED) this.commStart(members[k]!, ops[k]!);
       }
     }
     if (inst.c instanceof NcclCollective) this.ncclJoin(inst, m);
@@ -571,12 +605,13 @@ export class Replay implements EventHandler, CollectiveListener {
     this.done++;
     const cat = p.cat[i]!;
     if (cat === C_COMM) {
-      if (this.commOn[x]) this.account(r, C_COMM, -1);
+      if (this.commOn[this.cslot(r, i)]) this.account(r, C_COMM, -1);
     } else if (cat !== C_NONE) this.account(r, cat, -1);
     const gr = p.g;
     for (let k = gr.succStart[i]!, e = gr.succStart[i + 1]!; k < e; k++) {
       const s = gr.succ[k]!;
-      if (--this.remaining[this.slot(r, s)]! === 0) this.makeReady(r, s);
+      const m = p.multiIndex[s]!;
+      if (m < 0 || --this.remaining[this.multiBase[r]! + m * this.stride[r]!]! === 0) this.makeReady(r, s);
     }
     if (this.astra) {
       const cls = p.cls[i]!;
