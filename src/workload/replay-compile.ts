@@ -38,6 +38,8 @@ export interface Compiled {
    * a compute op of the same category whose only predecessor is i; else -1. Such a run of ops costs one event.
    */
   chainNext: Int32Array;
+  /** Per op: its rounded time plus those of the ops after it in its chain (the chain's time when it heads one). */
+  chainSum: Float64Array;
   /**
    * Per op with two or more predecessors: its position among them (its countdown of predecessors lives at that
    * index); -1 for the others, which an op with one predecessor releases directly. Their count.
@@ -95,6 +97,11 @@ export function compile(
   const bytes = pool.float64(n);
   const shape = pool.int32(n, -1);
   const where = (op: Op) => `${g.program.ranks.length > 1 ? `program ${g.index} (ranks ${compactRanges(g.program.ranks)})` : `rank ${g.program.ranks[0]}`}, op ${op.id}`;
+  // (one error callback per program, reading the op being compiled: not a closure per op)
+  let current: Op | undefined;
+  const fail = (msg: string): never => {
+    throw new TraceError(`${where(current!)}: compute op ${msg}`);
+  };
   for (let i = 0; i < n; i++) {
     const op = ops[i]!;
     indeg[i] = g.predStart[i + 1]! - g.predStart[i]!;
@@ -103,9 +110,8 @@ export function compile(
       case 'compute':
         cat[i] = op.cpu ? C_OTHER : C_COMPUTE;
         cls[i] = op.cpu ? R_CPU : R_GPU;
-        baseDur[i] = op.durationNs ?? computeTime(op, model, engine, (msg) => {
-          throw new TraceError(`${where(op)}: compute op ${msg}`);
-        });
+        current = op;
+        baseDur[i] = op.durationNs ?? computeTime(op, model, engine, fail);
         break;
       case 'wait':
         cat[i] = C_OTHER;
@@ -114,7 +120,7 @@ export function compile(
       case 'coll': {
         cat[i] = C_COMM;
         cls[i] = R_COMM;
-        const key = JSON.stringify([op.op, op.bytes, op.root ?? null, op.chunks ?? null, op.algorithms ?? null]);
+        const key = `${op.op}|${op.bytes}|${op.root ?? ''}|${op.chunks ?? ''}|${op.algorithms?.join(',') ?? ''}`;
         let s = shapes.get(key);
         if (s === undefined) shapes.set(key, (s = shapes.size));
         shape[i] = s;
@@ -164,6 +170,19 @@ export function compile(
       if (kind[j] === K_COMPUTE && cat[j] === cat[i] && g.predStart[j + 1]! - g.predStart[j]! === 1) chainNext[i] = j;
     }
   }
+  const chainSum = pool.float64(n, NaN);
+  const stack: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!Number.isNaN(chainSum[i]!)) continue;
+    let j = i;
+    for (; j >= 0 && Number.isNaN(chainSum[j]!); j = chainNext[j]!) stack.push(j);
+    let t = j >= 0 ? chainSum[j]! : 0;
+    while (stack.length > 0) {
+      const k = stack.pop()!;
+      t += Number.isNaN(dur[k]!) ? 0 : dur[k]!;
+      chainSum[k] = t;
+    }
+  }
   const multiIndex = pool.int32(n, -1);
   let multiCount = 0;
   for (let i = 0; i < n; i++) if (indeg[i]! >= 2) multiIndex[i] = multiCount++;
@@ -171,7 +190,7 @@ export function compile(
   let commCount = 0;
   for (let i = 0; i < n; i++) if (cat[i] === C_COMM) commIndex[i] = commCount++;
   return {
-    g, kind, cat, cls, indeg, baseDur, dur, algorithms, bytes, shape, idRank, roots, p2pIndex, p2pCount, chainNext, multiIndex, multiCount,
+    g, kind, cat, cls, indeg, baseDur, dur, algorithms, bytes, shape, idRank, roots, p2pIndex, p2pCount, chainNext, chainSum, multiIndex, multiCount,
     commIndex, commCount,
   };
 }

@@ -272,9 +272,14 @@ export class Replay implements EventHandler, CollectiveListener {
    * multiplications and a rounding per op.)
    */
   private opNs(r: number, i: number, x: number, p: Compiled): number {
-    return this.jitterOf === null && this.factor[r] === 1
+    return this.exact(r)
       ? p.dur[i]!
       : Math.round(p.baseDur[i]! * this.factor[r]! * (this.jitterOf ? this.jitterOf[x]! : 1));
+  }
+
+  /** Whether rank r's compute ops take their compiled times (no jitter, factor 1): then Compiled.dur and chainSum hold. */
+  private exact(r: number): boolean {
+    return this.jitterOf === null && this.factor[r] === 1;
   }
 
   /** The compute time of the ops that follow op i in its chain (p.chainNext), in all. */
@@ -293,16 +298,17 @@ export class Replay implements EventHandler, CollectiveListener {
    */
   private chainDone(r: number, i: number): void {
     const p = this.progs[this.rankProgram[r]!]!;
-    let t = this.engine.now - this.chainRest(r, i, p) - this.opNs(r, i, this.slot(r, i), p);
+    const exact = this.exact(r), next = p.chainNext, base = this.slotBase[r]!, stride = this.stride[r]!;
+    let t = this.engine.now - (exact ? p.chainSum[i]! : this.chainRest(r, i, p) + this.opNs(r, i, base + i * stride, p));
     let k = i;
-    for (let j = p.chainNext[k]!; j >= 0; k = j, j = p.chainNext[j]!) {
-      const xk = this.slot(r, k);
-      t += this.opNs(r, k, xk, p);
+    for (let j = next[k]!; j >= 0; k = j, j = next[j]!) {
+      const xk = base + k * stride;
+      t += exact ? p.dur[k]! : this.opNs(r, k, xk, p);
       this.state[xk] = S_DONE;
       this.done++;
       if (this.end) {
         this.end[xk] = t;
-        this.start![this.slot(r, j)] = t;
+        this.start![base + j * stride] = t;
       }
     }
     this.complete(r, k);
@@ -478,7 +484,7 @@ export class Replay implements EventHandler, CollectiveListener {
         if (d === 0 && this.astra) d = 1;
         if (d > 0) {
           if (p.chainNext[i]! < 0) this.engine.schedule(d, this.h, r, i, E_DONE);
-          else this.engine.schedule(d + this.chainRest(r, i, p), this.h, r, i, E_CHAIN);
+          else this.engine.schedule(this.exact(r) ? p.chainSum[i]! : d + this.chainRest(r, i, p), this.h, r, i, E_CHAIN);
         } else this.complete(r, i);
         break;
       }
