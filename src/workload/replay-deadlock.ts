@@ -27,8 +27,13 @@ export interface ReplayState {
 }
 
 /** The rank of the op paired with p2p op i of rank r. */
+/** The global op number paired with send or recv op i of rank r. */
+function partnerOf(st: ReplayState, r: number, i: number): number {
+  return st.partner[st.p2pBase[r]! + st.progs[st.rankProgram[r]!]!.p2pIndex[i]!]!;
+}
+
 function partnerRank(st: ReplayState, r: number, i: number): number {
-  return rankOfGlobal(st.base, st.partner[st.base[r]! + i]!);
+  return rankOfGlobal(st.base, partnerOf(st, r, i));
 }
 
 function describeOp(st: ReplayState, r: number, i: number): string {
@@ -67,7 +72,7 @@ function waitsFor(st: ReplayState, r: number, i: number): string {
   }
   const op = ops[i]!;
   if (op.kind === 'recv') {
-    const s = st.partner[st.base[r]! + i]!;
+    const s = partnerOf(st, r, i);
     const sr = rankOfGlobal(st.base, s), si = s - st.base[sr]!;
     return `${issuedAt(st, r, i, x)}, waits for rank ${sr} ${describeOp(st, sr, si)}, which is ${stateWord(st, st.slot(sr, si))}`;
   }

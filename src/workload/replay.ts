@@ -200,8 +200,7 @@ export class Replay implements EventHandler, CollectiveListener {
     this.state = new Uint8Array(total);
     const record = opts.record === true;
     this.start = record ? new Float64Array(total).fill(-1) : null;
-    this.p2pBase = new Int32Array(R + 1);
-    for (let r = 0; r < R; r++) this.p2pBase[r + 1] = this.p2pBase[r]! + this.progs[v.rankProgram[r]!]!.p2pCount;
+    this.p2pBase = v.p2pBase;
     this.p2pStart = new Float64Array(this.p2pBase[R]!);
     this.end = record ? new Float64Array(total).fill(-1) : null;
     this.arrived = new Uint8Array(this.commBase[R]!);
@@ -505,7 +504,7 @@ export class Replay implements EventHandler, CollectiveListener {
         this.commStart(r, i);
         // the paired recv (global op number): `peer` may be an index into a group block (validate.ts resolved the pairs)
         const g = this.base[r]! + i;
-        const recv = this.partner[g]!;
+        const recv = this.partner[this.p2pBase[r]! + p.p2pIndex[i]!]!;
         const rr = rankOfGlobal(this.base, recv);
         const ri = recv - this.base[rr]!;
         if (this.state[this.slot(rr, ri)] === S_ISSUED) this.commStart(rr, ri);
@@ -514,7 +513,7 @@ export class Replay implements EventHandler, CollectiveListener {
       }
       case K_RECV: {
         this.p2pStart[this.p2pBase[r]! + p.p2pIndex[i]!] = this.engine.now;
-        const send = this.partner[this.base[r]! + i]!;
+        const send = this.partner[this.p2pBase[r]! + p.p2pIndex[i]!]!;
         const sr = rankOfGlobal(this.base, send);
         if (this.state[this.slot(sr, send - this.base[sr]!)]! >= S_ISSUED) this.commStart(r, i);
         if (this.arrived[this.cslot(r, i)]) this.complete(r, i);
