@@ -40,6 +40,9 @@ export interface Compiled {
   chainNext: Int32Array;
   /** Per op: its rounded time plus those of the ops after it in its chain (the chain's time when it heads one). */
   chainSum: Float64Array;
+  /** Per op: the last op of its chain (itself when it has no chainNext), and how many ops lead there from it, itself included. */
+  chainLast: Int32Array;
+  chainLen: Int32Array;
   /**
    * Per op with two or more predecessors: its position among them (its countdown of predecessors lives at that
    * index); -1 for the others, which an op with one predecessor releases directly. Their count.
@@ -171,16 +174,22 @@ export function compile(
     }
   }
   const chainSum = pool.float64(n, NaN);
+  const chainLast = pool.int32(n, -1);
+  const chainLen = pool.int32(n);
   const stack: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (!Number.isNaN(chainSum[i]!)) continue;
+    if (chainLast[i]! >= 0) continue;
     let j = i;
-    for (; j >= 0 && Number.isNaN(chainSum[j]!); j = chainNext[j]!) stack.push(j);
-    let t = j >= 0 ? chainSum[j]! : 0;
+    for (; j >= 0 && chainLast[j]! < 0; j = chainNext[j]!) stack.push(j);
+    // j: the first op already done (its sums hold), or -1 past the chain's end
+    let t = j >= 0 ? chainSum[j]! : 0, len = j >= 0 ? chainLen[j]! : 0;
+    const last = j >= 0 ? chainLast[j]! : stack[stack.length - 1]!;
     while (stack.length > 0) {
       const k = stack.pop()!;
       t += Number.isNaN(dur[k]!) ? 0 : dur[k]!;
       chainSum[k] = t;
+      chainLen[k] = ++len;
+      chainLast[k] = last;
     }
   }
   const multiIndex = pool.int32(n, -1);
@@ -190,7 +199,7 @@ export function compile(
   let commCount = 0;
   for (let i = 0; i < n; i++) if (cat[i] === C_COMM) commIndex[i] = commCount++;
   return {
-    g, kind, cat, cls, indeg, baseDur, dur, algorithms, bytes, shape, idRank, roots, p2pIndex, p2pCount, chainNext, chainSum, multiIndex, multiCount,
+    g, kind, cat, cls, indeg, baseDur, dur, algorithms, bytes, shape, idRank, roots, p2pIndex, p2pCount, chainNext, chainSum, chainLast, chainLen, multiIndex, multiCount,
     commIndex, commCount,
   };
 }

@@ -292,25 +292,37 @@ export class Replay implements EventHandler, CollectiveListener {
    * The chain that op i of rank r heads has run to its end (now): one event for a run of compute ops where each
    * releases only the next and the next waits only for the one before. Issuing and completing the ops inside has no
    * effect beyond their own times (the rank's compute counter goes down and up at one instant, which adds no time
-   * to any category), so they are set here: each op starts when the one before ends. The last op then completes as
-   * any op does.
+   * to any category), so only those are set here, when recorded: each op starts when the one before ends. Their
+   * states are not written (a cache miss per op: the ranks of a program sit side by side); finish() sets them before
+   * a deadlock report reads them. The last op then completes as any op does.
    */
   private chainDone(r: number, i: number): void {
     const p = this.progs[this.rankProgram[r]!]!;
-    const exact = this.exact(r), next = p.chainNext, base = this.slotBase[r]!, stride = this.stride[r]!;
-    let t = this.engine.now - (exact ? p.chainSum[i]! : this.chainRest(r, i, p) + this.opNs(r, i, base + i * stride, p));
-    let k = i;
-    for (let j = next[k]!; j >= 0; k = j, j = next[j]!) {
-      const xk = base + k * stride;
-      t += exact ? p.dur[k]! : this.opNs(r, k, xk, p);
-      this.state[xk] = S_DONE;
-      this.done++;
-      if (this.end) {
-        this.end[xk] = t;
+    const last = p.chainLast[i]!;
+    this.done += p.chainLen[i]! - 1;
+    if (this.end) {
+      const exact = this.exact(r), next = p.chainNext, base = this.slotBase[r]!, stride = this.stride[r]!;
+      let t = this.engine.now - (exact ? p.chainSum[i]! : this.chainRest(r, i, p) + this.opNs(r, i, base + i * stride, p));
+      for (let k = i, j = next[k]!; j >= 0; k = j, j = next[j]!) {
+        t += exact ? p.dur[k]! : this.opNs(r, k, base + k * stride, p);
+        this.end[base + k * stride] = t;
         this.start![base + j * stride] = t;
       }
     }
-    this.complete(r, k);
+    this.complete(r, last);
+  }
+
+  /**
+   * Sets the states chainDone left unwritten: an op whose chain's last op is done is done (the links of a chain are
+   * its ops' only dependencies, so the last one's completion implies all of theirs).
+   */
+  private settleChains(): void {
+    for (let r = 0; r < this.R; r++) {
+      const p = this.progs[this.rankProgram[r]!]!;
+      for (let i = 0; i < p.g.n; i++) {
+        if (p.chainNext[i]! >= 0 && this.state[this.slot(r, p.chainLast[i]!)] === S_DONE) this.state[this.slot(r, i)] = S_DONE;
+      }
+    }
   }
 
   /** Issues every op that is free at time now (call once, before `engine.run()`). */
@@ -627,7 +639,10 @@ export class Replay implements EventHandler, CollectiveListener {
 
   /** After `engine.run()` has drained: the result, or a TraceError naming each rank's stuck ops. */
   finish(): ReplayResult {
-    if (this.done < this.total) throw new TraceError(deadlockReport(this.view()));
+    if (this.done < this.total) {
+      this.settleChains();
+      throw new TraceError(deadlockReport(this.view()));
+    }
     let step = 0;
     for (let r = 0; r < this.R; r++) if (this.rankEnd[r]! > step) step = this.rankEnd[r]!;
     const { count, collective } = this.records.sorted(this.v.groups.names);
