@@ -54,17 +54,30 @@ const REC = 9; // id, group, block, seq, members, chunks, startNs, lastJoinNs, e
  * through the run, old-generation work for every major GC).
  */
 export class CollectiveRecords {
-  private num = new Float64Array(1024 * REC);
-  private readonly tmpl: CollOp[] = [];
-  private readonly label: string[] = [];
+  private num: Float64Array;
+  private tmpl: CollOp[];
+  private label: string[];
+  private n = 0;
+
+  /**
+   * `expected`: how many collectives the run will make (sized once: growing arrays of hundreds of thousands of
+   * entries copies them into the old generation, and the copies are what its major GCs then trace).
+   */
+  constructor(expected: number) {
+    const cap = Math.max(16, Math.ceil(expected));
+    this.num = new Float64Array(cap * REC);
+    this.tmpl = new Array<CollOp>(cap);
+    this.label = new Array<string>(cap).fill('');
+  }
 
   /** Starts the record of a new instance (sets inst.rec). */
   start(inst: Instance): void {
-    const n = (inst.rec = this.tmpl.length);
-    if ((n + 1) * REC > this.num.length) {
+    const n = (inst.rec = this.n++);
+    if (n >= this.tmpl.length) {
       const a = new Float64Array(this.num.length * 2);
       a.set(this.num);
       this.num = a;
+      this.tmpl.length = this.label.length = n * 2;
     }
     const rec = this.num, k = n * REC;
     rec[k] = inst.c.id;
@@ -73,8 +86,7 @@ export class CollectiveRecords {
     rec[k + 3] = inst.seq;
     rec[k + 4] = inst.c.size;
     rec[k + 5] = inst.c.chunks;
-    this.tmpl.push(inst.tmpl);
-    this.label.push('');
+    this.tmpl[n] = inst.tmpl;
   }
 
   /** Completes an instance's record. */
@@ -92,7 +104,7 @@ export class CollectiveRecords {
    */
   sorted(groupNames: readonly string[]): { count: number; collective: (k: number) => CollectiveRecord } {
     const rec = this.num;
-    const order = new Int32Array(this.tmpl.length);
+    const order = new Int32Array(this.n);
     for (let n = 0; n < order.length; n++) order[n] = n;
     for (let lo = 0, hi = 1; lo < order.length; lo = hi++) {
       while (hi < order.length && rec[hi * REC + 6] === rec[lo * REC + 6]) hi++;

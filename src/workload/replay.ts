@@ -125,7 +125,7 @@ export class Replay implements EventHandler, CollectiveListener {
   /** Algorithm label per plan (plans are cached and shared by instances). */
   private readonly planLabels = new Map<object, string>();
   private readonly instances: (Instance | undefined)[] = [];
-  private readonly records = new CollectiveRecords();
+  private readonly records: CollectiveRecords;
   // work queue (FIFO)
   private queue = new Int32Array(1024);
   private qHead = 0;
@@ -231,6 +231,7 @@ export class Replay implements EventHandler, CollectiveListener {
     this.issuedOnBlock = new Int32Array(this.blockMemberBase[gt.totalBlocks]!);
     this.busy = this.astra ? new Uint8Array(R * 4) : null;
     this.readySets = this.astra ? new Array(R * 4) : null;
+    this.records = new CollectiveRecords(expectedCollectives(v));
     this.h = engine.register(this);
   }
 
@@ -680,6 +681,33 @@ export class Replay implements EventHandler, CollectiveListener {
 }
 
 /** Convenience: validates nothing; runs a replay on the given engine to completion and returns the result. */
+/**
+ * How many collective instances a trace makes: each has one op on every member of its group block, so a coll op
+ * of a rank in a block of k members is 1/k of one.
+ */
+function expectedCollectives(v: ValidatedTrace): number {
+  const gt = v.groups;
+  let n = 0;
+  for (const g of v.programs) {
+    const perGroup = new Map<number, number>();
+    for (let i = 0; i < g.n; i++) {
+      const gi = g.group[i]!;
+      if (gi < 0) continue;
+      let w = perGroup.get(gi);
+      if (w === undefined) {
+        w = 0;
+        for (const r of g.program.ranks) {
+          const b = gt.blockOf[gi]![r]!;
+          if (b >= 0) w += 1 / gt.blocks[gi]![b]!.length;
+        }
+        perGroup.set(gi, w);
+      }
+      n += w;
+    }
+  }
+  return Math.round(n);
+}
+
 export function runReplay(
   engine: Engine, network: NetworkModel, system: CollectiveSystem, v: ValidatedTrace, opts: ReplayOptions,
 ): { result: ReplayResult; events: number } {
