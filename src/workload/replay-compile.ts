@@ -8,7 +8,7 @@ import { rooflineNs, type ComputeModel as ComputeEngine, type RooflineSettings a
 import type { TypedPool } from './pool.ts';
 import { TraceError, type ComputeOp, type Op } from './trace.ts';
 import { compactRanges, type ProgramGraph } from './validate.ts';
-import { C_COMM, C_COMPUTE, C_OTHER, K_COMPUTE, K_RECV, K_SEND, KIND_CODE, R_COMM, R_CPU, R_GPU } from './replay-types.ts';
+import { C_COMM, C_COMPUTE, C_OTHER, K_COMPUTE, KIND_CODE, R_COMM, R_CPU, R_GPU } from './replay-types.ts';
 
 /** A program compiled once for every rank that runs it. */
 export interface Compiled {
@@ -52,7 +52,7 @@ export interface Compiled {
   /** Per coll, send or recv: its position among them (for per-communication state); -1 for the others. Their count. */
   commIndex: Int32Array;
   commCount: number;
-  /** Per send or recv: its position among the program's sends and recvs; their count. */
+  /** Per send or recv: its position among the program's sends and recvs (ProgramGraph's); their count. */
   p2pIndex: Int32Array;
   p2pCount: number;
 }
@@ -162,9 +162,7 @@ export function compile(
   for (let i = 0; i < n; i++) if (indeg[i] === 0) rootList.push(i);
   const roots = Int32Array.from(rootList);
   for (let i = 0; i < n; i++) dur[i] = Math.round(baseDur[i]!);
-  const p2pIndex = pool.int32(n, -1);
-  let p2pCount = 0;
-  for (let i = 0; i < n; i++) if (kind[i] === K_SEND || kind[i] === K_RECV) p2pIndex[i] = p2pCount++;
+  const p2pIndex = g.p2pIndex, p2pCount = g.p2pCount;
   const chainNext = pool.int32(n, -1);
   if (!astra) {
     for (let i = 0; i < n; i++) {

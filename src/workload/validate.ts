@@ -110,6 +110,10 @@ export function validateTrace(trace: Trace, opts: ValidateOptions = {}): Validat
   const groups = resolveGroups(trace, where);
   const rankProgram = assignRanks(trace, where);
   const pool = new TypedPool();
+  // the graphs' arrays at once (TypedPool.reserve): per op about 6 int32 and 2 per predecessor (about 2 per op)
+  let programOps = 0;
+  for (const p of trace.programs) programOps += (Array.isArray(p?.ops) ? p.ops.length : 0) + 2;
+  pool.reserve(10 * programOps, 0, 0);
   const scratch = new Scratch();
   const programs = trace.programs.map((p, pi) => {
     const at = (op: Op | undefined, i: number) => opLabel(where, p, pi, op, i);
