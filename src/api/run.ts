@@ -402,20 +402,25 @@ export function runTrace(spec: RunSpec): RunReport {
 
 function summarize(count: number, row: (k: number) => CollectiveRow): CollectiveSummary[] {
   const by = new Map<string, { s: CollectiveSummary; bw: number }>();
+  let last: CollectiveRow | undefined, e: { s: CollectiveSummary; bw: number } | undefined;
   for (let k = 0; k < count; k++) {
     const c = row(k);
-    const key = `${c.op}\u0000${c.group}\u0000${c.bytes}\u0000${c.algorithms}`;
-    let e = by.get(key);
-    if (!e) {
-      e = { s: { op: c.op, group: c.group, bytes: c.bytes, algorithms: c.algorithms, count: 0, meanNs: 0, minNs: Infinity, maxNs: 0, meanBusBwGBps: 0 }, bw: 0 };
-      by.set(key, e);
+    // (consecutive rows mostly share op, group, size and algorithm: skip building the key then)
+    if (!last || c.op !== last.op || c.group !== last.group || c.bytes !== last.bytes || c.algorithms !== last.algorithms) {
+      const key = `${c.op}\u0000${c.group}\u0000${c.bytes}\u0000${c.algorithms}`;
+      e = by.get(key);
+      if (!e) {
+        e = { s: { op: c.op, group: c.group, bytes: c.bytes, algorithms: c.algorithms, count: 0, meanNs: 0, minNs: Infinity, maxNs: 0, meanBusBwGBps: 0 }, bw: 0 };
+        by.set(key, e);
+      }
     }
-    const s = e.s;
+    last = c;
+    const s = e!.s;
     s.count++;
     s.meanNs += c.durationNs;
     s.minNs = Math.min(s.minNs, c.durationNs);
     s.maxNs = Math.max(s.maxNs, c.durationNs);
-    e.bw += c.busBwGBps;
+    e!.bw += c.busBwGBps;
   }
   return [...by.values()]
     .map(({ s, bw }) => ({ ...s, meanNs: s.meanNs / s.count, meanBusBwGBps: bw / s.count }))

@@ -74,11 +74,11 @@ export class Replay implements EventHandler, CollectiveListener {
   private readonly slotBase: Int32Array;
   private readonly stride: Int32Array;
   /**
-   * Countdown of unfinished predecessors, only for ops with two or more (Compiled.multiIndex): op i of rank r at
-   * multiBase[r] + multiIndex[i]·stride[r], side by side like the slots. An op with one predecessor issues when it
-   * completes; one with none at the start.
+   * Finished predecessors, only for ops with two or more (Compiled.multiIndex): op i of rank r at
+   * multiBase[r] + multiIndex[i]·stride[r], side by side like the slots; it issues when the count reaches its
+   * in-degree. An op with one predecessor issues when that completes; one with none at the start.
    */
-  private readonly remaining: Int32Array;
+  private readonly predsDone: Int32Array;
   private readonly multiBase: Int32Array;
   /** Communication op i of rank r keeps arrived and commOn at commBase[r] + commIndex[i]. */
   private readonly commBase: Int32Array;
@@ -189,16 +189,7 @@ export class Replay implements EventHandler, CollectiveListener {
       x += g.n * k;
       xm += this.progs[pi]!.multiCount * k;
     }
-    this.remaining = new Int32Array(xm);
-    xm = 0;
-    for (const [pi, g] of v.programs.entries()) {
-      const p = this.progs[pi]!, k = g.program.ranks.length;
-      for (let i = 0; i < g.n; i++) {
-        const m = p.multiIndex[i]!;
-        if (m >= 0) this.remaining.fill(p.indeg[i]!, xm + m * k, xm + (m + 1) * k);
-      }
-      xm += p.multiCount * k;
-    }
+    this.predsDone = new Int32Array(xm); // (counts up from 0: fresh zero pages, no fill pass)
     this.commBase = new Int32Array(R + 1);
     for (let r = 0; r < R; r++) this.commBase[r + 1] = this.commBase[r]! + this.progs[v.rankProgram[r]!]!.commCount;
     this.state = new Uint8Array(total);
@@ -633,7 +624,7 @@ export class Replay implements EventHandler, CollectiveListener {
     for (let k = gr.succStart[i]!, e = gr.succStart[i + 1]!; k < e; k++) {
       const s = gr.succ[k]!;
       const m = p.multiIndex[s]!;
-      if (m < 0 || --this.remaining[this.multiBase[r]! + m * this.stride[r]!]! === 0) this.makeReady(r, s);
+      if (m < 0 || ++this.predsDone[this.multiBase[r]! + m * this.stride[r]!]! === p.indeg[s]) this.makeReady(r, s);
     }
     if (this.astra) {
       const cls = p.cls[i]!;
