@@ -8,9 +8,10 @@
  *
  *   node --import tsx bench/replay.ts [--runs 3] [--case NAME[,NAME…]] [--quick]
  *
- * `--cli`: instead, the kernel-level cases as a user runs them (`node bin/orrery.mjs run …` after `npm run build`),
- * each in its own process under `/usr/bin/time` (skipped with a note when it is missing): CPU time (user + sys, the
- * figure to compare on a shared machine), wall time, peak RSS, and the load average before each run.
+ * Then (not with `--quick` or `--case`) the kernel-level cases as a user runs them (`--cli`: only those): `node
+ * bin/orrery.mjs run …` after `npm run build`, each in its own process under `/usr/bin/time` (skipped with a note
+ * when it is missing): CPU time (user + sys, the figure to compare on a shared machine), wall time, peak RSS, and the
+ * load average before each run.
  *
  *   node --import tsx bench/replay.ts --cli [--runs 1] [--case gpt3-175b-megatron,gpt-1t-512]
  *
@@ -228,4 +229,8 @@ if (process.argv.includes('--cli')) {
   console.log('');
   for (const c of cases) console.log(`- \`${c.name}\`: ${c.description}.`);
   saveResult('replay', { summary, cases: saved });
+  if (!quick && only.length === 0) {
+    console.log('');
+    cliBench();
+  }
 }
