@@ -1,5 +1,5 @@
 /**
- * Writes the generated traces of tests/helpers/replay-identity.ts to tests/fixtures/replay-identity/ and prints
+ * Writes the generated traces of tests/helpers/replay-identity.ts to tests/replay-identity/ and prints
  * each case's identity digest (the numbers tests/replay.identity.test.ts expects).
  *
  *   node --import tsx tests/helpers/replay-identity-make.ts [--no-write]

@@ -5,7 +5,7 @@
  * collective record (id, group, block, instance, start, last join, end, algorithm), and every op's start, end and
  * collective. tests/replay.identity.test.ts compares the digests with those of the replay before it was optimised.
  *
- * The traces are committed (tests/fixtures/replay-identity/*.msgpack.gz, written by
+ * The traces are committed (tests/replay-identity/*.msgpack.gz, written by
  * `node --import tsx tests/helpers/replay-identity-make.ts`) so that changes to the generators do not move them.
  */
 import { createHash } from 'node:crypto';
@@ -19,7 +19,7 @@ import { systemFor } from '../../src/api/collective.ts';
 import { getDevice, NcclTimer, runReplay, validateTrace, type IssuePolicy } from '../../src/workload/index.ts';
 import { ROOT } from './cli.ts';
 
-export const IDENTITY_DIR = join(ROOT, 'tests', 'fixtures', 'replay-identity');
+export const IDENTITY_DIR = join(ROOT, 'tests', 'replay-identity');
 
 export interface IdentityCase {
   name: string;
