@@ -37,7 +37,7 @@ import {
   CollectiveError, type Collective, type CollectiveListener, type CollectiveSystem, type CollectiveTemplate, type AlgorithmSpec,
   type CollectiveOp,
 } from '../collectives/index.ts';
-import { createRng, type Engine, type EventHandler } from '../engine/index.ts';
+import type { Engine, EventHandler } from '../engine/index.ts';
 import type { NetworkModel } from '../network/index.ts';
 import type { RooflineSettings as ComputeModel } from '../compute/index.ts';
 import { TypedPool } from './pool.ts';
@@ -48,9 +48,10 @@ import { deadlockReport, type ReplayState } from './replay-deadlock.ts';
 import { compile, type Compiled } from './replay-compile.ts';
 import { heapPop, heapPush } from './replay-ready-heap.ts';
 import { CollectiveRecords, Instance, OpenInstances } from './replay-collectives.ts';
+import { computeFactors, expectedCollectives, layout } from './replay-layout.ts';
 import {
   C_COMM, C_COMPUTE, C_NONE, C_OTHER, E_ARRIVE, E_CHAIN, E_DONE, E_NCCL, K_COLL, K_COMPUTE, K_MARKER, K_RECV, K_SEND, K_WAIT, R_NONE, S_DONE,
-  S_ISSUED, S_READY, type CollectiveRecord, type ComputeOptions, type ReplayOptions, type ReplayResult,
+  S_ISSUED, S_READY, type CollectiveRecord, type ReplayOptions, type ReplayResult,
 } from './replay-types.ts';
 
 export {
@@ -67,9 +68,8 @@ export class Replay implements EventHandler, CollectiveListener {
   /** First global op number of each rank (ValidatedTrace.base): results and p2p pairs use global op numbers. */
   private readonly base: Float64Array;
   /**
-   * Op i of rank r keeps its state at slot slotBase[r] + i·stride[r]: the k ranks that share a program sit side by
-   * side (stride k), so ranks that run in step touch neighbouring cells. (Indexed by global op number, each rank's
-   * current op sat on a page of its own: a cache and TLB miss per access in a 1,024-rank replay.)
+   * Op i of rank r keeps its state at slot slotBase[r] + i·stride[r], the ranks that share a program side by side
+   * (replay-layout.ts).
    */
   private readonly slotBase: Int32Array;
   private readonly stride: Int32Array;
@@ -175,23 +175,12 @@ export class Replay implements EventHandler, CollectiveListener {
     pool.reserve(7 * programOps, 4 * programOps, 3 * programOps);
     const engineModel = opts.compute?.model;
     this.progs = v.programs.map((g) => compile(g, model, engineModel, algoCache, shapes, this.astra, pool));
-    this.slotBase = new Int32Array(R);
-    this.stride = new Int32Array(R);
-    this.multiBase = new Int32Array(R);
-    let x = 0, xm = 0;
-    for (const [pi, g] of v.programs.entries()) {
-      const ranks = g.program.ranks, k = ranks.length;
-      for (let j = 0; j < k; j++) {
-        this.slotBase[ranks[j]!] = x + j;
-        this.multiBase[ranks[j]!] = xm + j;
-        this.stride[ranks[j]!] = k;
-      }
-      x += g.n * k;
-      xm += this.progs[pi]!.multiCount * k;
-    }
-    this.predsDone = new Int32Array(xm); // (counts up from 0: fresh zero pages, no fill pass)
-    this.commBase = new Int32Array(R + 1);
-    for (let r = 0; r < R; r++) this.commBase[r + 1] = this.commBase[r]! + this.progs[v.rankProgram[r]!]!.commCount;
+    const lay = layout(v, this.progs);
+    this.slotBase = lay.slotBase;
+    this.stride = lay.stride;
+    this.multiBase = lay.multiBase;
+    this.predsDone = new Int32Array(lay.multiTotal); // (counts up from 0: fresh zero pages, no fill pass)
+    this.commBase = lay.commBase;
     this.state = new Uint8Array(total);
     const record = opts.record === true;
     this.start = record ? new Float64Array(total).fill(-1) : null;
@@ -202,7 +191,7 @@ export class Replay implements EventHandler, CollectiveListener {
     this.partner = v.p2pPartner;
     this.collOf = record ? new Int32Array(total).fill(-1) : null;
     this.commOn = new Uint8Array(this.commBase[R]!);
-    const d = this.durations(opts.compute ?? {});
+    const d = computeFactors(opts.compute ?? {}, R, total, this.progs, v.rankProgram, (r, i) => this.slot(r, i));
     this.factor = d.factor;
     this.jitterOf = d.jitter;
     this.nComp = new Int32Array(R);
@@ -228,32 +217,6 @@ export class Replay implements EventHandler, CollectiveListener {
     this.readySets = this.astra ? new Array(R * 4) : null;
     this.records = new CollectiveRecords(expectedCollectives(v));
     this.h = engine.register(this);
-  }
-
-  /**
-   * Compute time factors: per rank scale × straggler, and per compute op a jitter factor max(0, 1 + j·z) drawn in
-   * program order from the rank's seeded stream (only when jitter is on). A compute op then takes
-   * round(base × factor[rank] × jitter[op]) ns, decided at issue.
-   */
-  private durations(o: ComputeOptions): { factor: Float64Array; jitter: Float64Array | null } {
-    const scale = o.computeScale ?? 1;
-    const jitter = o.jitter ?? 0;
-    if (!(scale >= 0 && Number.isFinite(scale))) throw new TraceError(`compute scale must be a finite number ≥ 0, got ${scale}`);
-    if (!(jitter >= 0 && Number.isFinite(jitter))) throw new TraceError(`jitter must be a finite number ≥ 0, got ${jitter}`);
-    for (const [r, f] of o.stragglers ?? []) {
-      if (!Number.isInteger(r) || r < 0 || r >= this.R) throw new TraceError(`straggler rank ${r} is not a rank of this ${this.R}-rank trace`);
-      if (!(f > 0 && Number.isFinite(f))) throw new TraceError(`straggler factor for rank ${r} must be a positive number, got ${f}`);
-    }
-    const factor = new Float64Array(this.R);
-    for (let r = 0; r < this.R; r++) factor[r] = scale * (o.stragglers?.get(r) ?? 1);
-    if (jitter === 0) return { factor, jitter: null };
-    const jit = new Float64Array(this.total).fill(1);
-    for (let r = 0; r < this.R; r++) {
-      const p = this.progs[this.rankProgram[r]!]!;
-      const rng = createRng(o.seed ?? 1, `jitter/rank${r}`);
-      for (let i = 0; i < p.g.n; i++) if (p.kind[i] === K_COMPUTE) jit[this.slot(r, i)] = Math.max(0, 1 + jitter * rng.normal(0, 1));
-    }
-    return { factor, jitter: jit };
   }
 
   /** Where op i of rank r keeps its state (see slotBase). */
@@ -676,33 +639,6 @@ export class Replay implements EventHandler, CollectiveListener {
 }
 
 /** Convenience: validates nothing; runs a replay on the given engine to completion and returns the result. */
-/**
- * How many collective instances a trace makes: each has one op on every member of its group block, so a coll op
- * of a rank in a block of k members is 1/k of one.
- */
-function expectedCollectives(v: ValidatedTrace): number {
-  const gt = v.groups;
-  let n = 0;
-  for (const g of v.programs) {
-    const perGroup = new Map<number, number>();
-    for (let i = 0; i < g.n; i++) {
-      const gi = g.group[i]!;
-      if (gi < 0) continue;
-      let w = perGroup.get(gi);
-      if (w === undefined) {
-        w = 0;
-        for (const r of g.program.ranks) {
-          const b = gt.blockOf[gi]![r]!;
-          if (b >= 0) w += 1 / gt.blocks[gi]![b]!.length;
-        }
-        perGroup.set(gi, w);
-      }
-      n += w;
-    }
-  }
-  return Math.round(n);
-}
-
 export function runReplay(
   engine: Engine, network: NetworkModel, system: CollectiveSystem, v: ValidatedTrace, opts: ReplayOptions,
 ): { result: ReplayResult; events: number } {
