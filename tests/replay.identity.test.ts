@@ -1,9 +1,9 @@
 // Replay identity: the optimised replay (compute chains folded into one event, compact per-op state) reports exactly
 // what the replay before it did, to the nanosecond, on committed generated traces (tests/helpers/replay-identity.ts).
 //
-// Expected values: the output of `node --import tsx tests/helpers/replay-identity-make.ts --no-write` on the
-// pre-change replay (commit 80ff654: src/workload/replay.ts of 1,069 lines, every compute op its own event), which
-// (at that commit, without --no-write) also wrote the fixtures. `digest` covers step time, per-rank end and
+// Expected values: the output of `node --import tsx tests/helpers/replay-identity-make.ts --no-write` (these helpers,
+// as committed here) run against the sources of commit 80ff654, the pre-change replay (src/workload/replay.ts of
+// 1,069 lines, every compute op its own event); at that commit the same script wrote the traces. `digest` covers step time, per-rank end and
 // breakdown, every collective record but its id, and every op's start, end and collective (by its place in the
 // report); `idDigest` the collective ids in report order.
 //
