@@ -33,22 +33,17 @@
  * before the last member joins) is therefore idle, not communication: pipeline bubbles and straggler waits show as
  * idle.
  */
-import {
-  CollectiveError, type Collective, type CollectiveListener, type CollectiveSystem, type CollectiveTemplate, type AlgorithmSpec,
-  type CollectiveOp,
-} from '../collectives/index.ts';
-import type { Engine, EventHandler } from '../engine/index.ts';
+import { CollectiveError, type Collective, type CollectiveListener, type CollectiveSystem } from '../collectives/index.ts';
+import type { Engine } from '../engine/index.ts';
 import type { NetworkModel } from '../network/index.ts';
-import type { RooflineSettings as ComputeModel } from '../compute/index.ts';
-import { TypedPool } from './pool.ts';
-import { NcclCollective, type NcclTimer } from './nccl-timing.ts';
+import { NcclCollective } from './nccl-timing.ts';
 import { TraceError, type CollOp } from './trace.ts';
 import { rankOfGlobal, type ValidatedTrace } from './validate.ts';
-import { deadlockReport, type ReplayState } from './replay-deadlock.ts';
-import { compile, type Compiled } from './replay-compile.ts';
+import { deadlockReport } from './replay-deadlock.ts';
+import type { Compiled } from './replay-compile.ts';
 import { heapPop, heapPush } from './replay-ready-heap.ts';
-import { CollectiveRecords, Instance, OpenInstances } from './replay-collectives.ts';
-import { computeFactors, expectedCollectives, layout } from './replay-layout.ts';
+import { Instance, OpenInstances } from './replay-collectives.ts';
+import { ReplayBase } from './replay-state.ts';
 import {
   C_COMM, C_COMPUTE, C_NONE, C_OTHER, E_ARRIVE, E_CHAIN, E_DONE, E_NCCL, K_COLL, K_COMPUTE, K_MARKER, K_RECV, K_SEND, K_WAIT, R_NONE, S_DONE,
   S_ISSUED, S_READY, type CollectiveRecord, type ReplayOptions, type ReplayResult,
@@ -59,187 +54,7 @@ export {
 } from './replay-types.ts';
 
 
-export class Replay implements EventHandler, CollectiveListener {
-  private readonly h: number;
-  private readonly R: number;
-  private readonly total: number;
-  private readonly progs: Compiled[];
-  private readonly rankProgram: Int32Array;
-  /** First global op number of each rank (ValidatedTrace.base): results and p2p pairs use global op numbers. */
-  private readonly base: Float64Array;
-  /**
-   * Op i of rank r keeps its state at slot slotBase[r] + i·stride[r], the ranks that share a program side by side
-   * (replay-layout.ts).
-   */
-  private readonly slotBase: Int32Array;
-  private readonly stride: Int32Array;
-  /**
-   * Finished predecessors, only for ops with two or more (Compiled.multiIndex): op i of rank r at
-   * multiBase[r] + multiIndex[i]·stride[r], side by side like the slots; it issues when the count reaches its
-   * in-degree. An op with one predecessor issues when that completes; one with none at the start.
-   */
-  private readonly predsDone: Int32Array;
-  private readonly multiBase: Int32Array;
-  /** Communication op i of rank r keeps arrived and commOn at commBase[r] + commIndex[i]. */
-  private readonly commBase: Int32Array;
-  private readonly state: Uint8Array;
-  /** Per slot, when recording: issue and completion times. */
-  private readonly start: Float64Array | null;
-  private readonly end: Float64Array | null;
-  /**
-   * Issue times of sends and recvs (the k-th p2p op of rank r at p2pBase[r] + k), for deadlock reports: a stuck
-   * coll op's is its join time, and compute, wait and marker ops cannot be stuck, so no per-op array is needed.
-   */
-  private readonly p2pStart: Float64Array;
-  private readonly p2pBase: Int32Array;
-  /** Per rank: compute time factor (scale × straggler). */
-  private readonly factor: Float64Array;
-  /** Per compute op (slot): jitter factor, only when jitter is on. */
-  private readonly jitterOf: Float64Array | null;
-  private readonly arrived: Uint8Array;
-  private readonly partner: Int32Array;
-  private readonly collOf: Int32Array | null;
-  /** Per comm op: 1 while it counts as running communication (see accounting above). */
-  private readonly commOn: Uint8Array;
-  // accounting per rank
-  private readonly nComp: Int32Array;
-  private readonly nComm: Int32Array;
-  private readonly nOther: Int32Array;
-  private readonly last: Float64Array;
-  private readonly computeNs: Float64Array;
-  private readonly overlapNs: Float64Array;
-  private readonly exposedNs: Float64Array;
-  private readonly otherNs: Float64Array;
-  private readonly rankEnd: Float64Array;
-  // collectives
-  private readonly issuedOnBlock: Int32Array;
-  private readonly blockMemberBase: Int32Array;
-  /** Per group block: instances some member has issued and some has not. */
-  private readonly open: (OpenInstances | undefined)[] = [];
-  /** Finished Instance objects for reuse, by group size. */
-  private readonly instancePool = new Map<number, Instance[]>();
-  /** Finished NCCL-timed collectives for reuse, by group size. */
-  private readonly ncclPool = new Map<number, NcclCollective[]>();
-  /** Per group block: prepared collectives by shape (CollectiveSystem.prepare), reused by every instance. */
-  private readonly templates: (Map<number, CollectiveTemplate> | undefined)[] = [];
-  /** Algorithm label per plan (plans are cached and shared by instances). */
-  private readonly planLabels = new Map<object, string>();
-  private readonly instances: (Instance | undefined)[] = [];
-  private readonly records: CollectiveRecords;
-  // work queue (FIFO)
-  private queue = new Int32Array(1024);
-  private qHead = 0;
-  private qTail = 0;
-  private draining = false;
-  private done = 0;
-  // astra policy
-  private readonly astra: boolean;
-  private readonly algorithms: readonly AlgorithmSpec[];
-  private readonly algorithmsByOp: Partial<Record<CollectiveOp, readonly AlgorithmSpec[]>>;
-  private readonly nccl: NcclTimer | undefined;
-  /** Members of each group block, as the Int32Array an NcclCollective holds (shared by its instances). */
-  private readonly blockMembers: (Int32Array | undefined)[] = [];
-  private readonly busy: Uint8Array | null;
-  private readonly readySets: (number[] | undefined)[] | null;
-
-  constructor(
-    private readonly engine: Engine,
-    private readonly network: NetworkModel,
-    private readonly system: CollectiveSystem,
-    private readonly v: ValidatedTrace,
-    opts: ReplayOptions,
-  ) {
-    const R = (this.R = v.trace.ranks);
-    if (R > network.topology.npus) {
-      throw new TraceError(`the trace has ${R} ranks but the topology has only ${network.topology.npus} NPUs`);
-    }
-    this.astra = opts.policy === 'astra';
-    this.algorithms = opts.algorithms;
-    this.algorithmsByOp = opts.algorithmsByOp ?? {};
-    this.nccl = opts.nccl;
-    this.base = v.base;
-    this.rankProgram = v.rankProgram;
-    const total = (this.total = v.base[R]!);
-    const model: ComputeModel = {
-      precision: opts.compute?.precision ?? 'bf16',
-      computeEfficiency: opts.compute?.computeEfficiency ?? opts.compute?.device?.computeEfficiency ?? 1,
-      memoryEfficiency: opts.compute?.memoryEfficiency ?? opts.compute?.device?.memoryEfficiency ?? 1,
-      ...(opts.compute?.device ? { device: opts.compute.device } : {}),
-    };
-    const algoCache = new Map<string, AlgorithmSpec[]>();
-    const shapes = new Map<string, number>();
-    const pool = new TypedPool();
-    // compile()'s arrays for every program at once (see TypedPool.reserve): per op 7 int32, 4 float64, 3 uint8
-    let programOps = 0;
-    for (const g of v.programs) programOps += g.n + 1;
-    pool.reserve(7 * programOps, 4 * programOps, 3 * programOps);
-    const engineModel = opts.compute?.model;
-    this.progs = v.programs.map((g) => compile(g, model, engineModel, algoCache, shapes, this.astra, pool));
-    const lay = layout(v, this.progs);
-    this.slotBase = lay.slotBase;
-    this.stride = lay.stride;
-    this.multiBase = lay.multiBase;
-    this.predsDone = new Int32Array(lay.multiTotal); // (counts up from 0: fresh zero pages, no fill pass)
-    this.commBase = lay.commBase;
-    this.state = new Uint8Array(total);
-    const record = opts.record === true;
-    this.start = record ? new Float64Array(total).fill(-1) : null;
-    this.p2pBase = v.p2pBase;
-    this.p2pStart = new Float64Array(this.p2pBase[R]!);
-    this.end = record ? new Float64Array(total).fill(-1) : null;
-    this.arrived = new Uint8Array(this.commBase[R]!);
-    this.partner = v.p2pPartner;
-    this.collOf = record ? new Int32Array(total).fill(-1) : null;
-    this.commOn = new Uint8Array(this.commBase[R]!);
-    const d = computeFactors(opts.compute ?? {}, R, total, this.progs, v.rankProgram, (r, i) => this.slot(r, i));
-    this.factor = d.factor;
-    this.jitterOf = d.jitter;
-    this.nComp = new Int32Array(R);
-    this.nComm = new Int32Array(R);
-    this.nOther = new Int32Array(R);
-    this.last = new Float64Array(R);
-    this.computeNs = new Float64Array(R);
-    this.overlapNs = new Float64Array(R);
-    this.exposedNs = new Float64Array(R);
-    this.otherNs = new Float64Array(R);
-    this.rankEnd = new Float64Array(R);
-    const gt = v.groups;
-    this.blockMemberBase = new Int32Array(gt.totalBlocks + 1);
-    let k = 0;
-    for (let gi = 0; gi < gt.names.length; gi++) {
-      for (const b of gt.blocks[gi]!) {
-        this.blockMemberBase[k + 1] = this.blockMemberBase[k]! + b.length;
-        k++;
-      }
-    }
-    this.issuedOnBlock = new Int32Array(this.blockMemberBase[gt.totalBlocks]!);
-    this.busy = this.astra ? new Uint8Array(R * 4) : null;
-    this.readySets = this.astra ? new Array(R * 4) : null;
-    this.records = new CollectiveRecords(expectedCollectives(v));
-    this.h = engine.register(this);
-  }
-
-  /** Where op i of rank r keeps its state (see slotBase). */
-  private slot(r: number, i: number): number {
-    return this.slotBase[r]! + i * this.stride[r]!;
-  }
-
-  /**
-   * Op i of rank r's compute time, decided at issue: the base time × the rank's factor × the op's jitter, rounded.
-   * (Without jitter or factor, the base time rounded at compile time: the same number, x·1·1 = x, without two
-   * multiplications and a rounding per op.)
-   */
-  private opNs(r: number, i: number, x: number, p: Compiled): number {
-    return this.exact(r)
-      ? p.dur[i]!
-      : Math.round(p.baseDur[i]! * this.factor[r]! * (this.jitterOf ? this.jitterOf[x]! : 1));
-  }
-
-  /** Whether rank r's compute ops take their compiled times (no jitter, factor 1): then Compiled.dur and chainSum hold. */
-  private exact(r: number): boolean {
-    return this.jitterOf === null && this.factor[r] === 1;
-  }
-
+export class Replay extends ReplayBase implements CollectiveListener {
   /** The compute time of the ops that follow op i in its chain (p.chainNext), in all. */
   private chainRest(r: number, i: number, p: Compiled): number {
     let t = 0;
@@ -428,11 +243,6 @@ export class Replay implements EventHandler, CollectiveListener {
     else this.nOther[r]! += delta;
   }
 
-  /** Where communication op i of rank r keeps arrived and commOn (see commBase). */
-  private cslot(r: number, i: number): number {
-    return this.commBase[r]! + this.progs[this.rankProgram[r]!]!.commIndex[i]!;
-  }
-
   /** Communication op i of rank r starts counting as running communication. */
   private commStart(r: number, i: number): void {
     const c = this.cslot(r, i);
@@ -615,25 +425,6 @@ export class Replay implements EventHandler, CollectiveListener {
       },
       collectiveCount: count, collective, validated: this.v,
     };
-  }
-
-  /** What the deadlock report reads. */
-  private view(): ReplayState {
-    return {
-      R: this.R, total: this.total, done: this.done, now: this.engine.now, progs: this.progs, rankProgram: this.rankProgram,
-      base: this.base, state: this.state, partner: this.partner, start: this.start, p2pStart: this.p2pStart, p2pBase: this.p2pBase,
-      instances: this.instances, slot: (r, i) => this.slot(r, i),
-    };
-  }
-
-  /** A per-slot array reordered by global op number (base[r] + i), as results are indexed. */
-  private byGlobal<T extends Float64Array | Int32Array>(a: T): T {
-    const out = new (a.constructor as new (n: number) => T)(this.total);
-    for (let r = 0; r < this.R; r++) {
-      const b = this.base[r]!, n = this.base[r + 1]! - b;
-      for (let i = 0; i < n; i++) out[b + i] = a[this.slot(r, i)]!;
-    }
-    return out;
   }
 
 }
