@@ -16,13 +16,11 @@ export interface Compiled {
   kind: Uint8Array;
   cat: Uint8Array;
   cls: Uint8Array;
-  indeg: Int32Array;
-  /** Base compute time (unrounded ns) or NaN. */
+  /** Base compute time (unrounded ns) or NaN; rounded, the duration on a rank with factor 1 and no jitter. */
   baseDur: Float64Array;
-  /** The base compute time rounded: the duration on a rank with factor 1 and no jitter. */
-  dur: Float64Array;
   /** Parsed algorithms of coll ops that name their own (else the run's). */
   algorithms: Map<number, readonly AlgorithmSpec[]>;
+  /** Bytes of each send and recv, by its p2pIndex. */
   bytes: Float64Array;
   /**
    * Per coll op: its shape (op, bytes, root, chunks, algorithms) as a small integer shared by every program, so an
@@ -93,11 +91,10 @@ export function compile(
   const kind = pool.uint8(n);
   const cat = pool.uint8(n);
   const cls = pool.uint8(n);
-  const indeg = pool.int32(n);
+  const indeg = (i: number) => g.predStart[i + 1]! - g.predStart[i]!;
   const baseDur = pool.float64(n, NaN);
-  const dur = pool.float64(n, NaN);
   const algorithms = new Map<number, readonly AlgorithmSpec[]>();
-  const bytes = pool.float64(n);
+  const bytes = pool.float64(g.p2pCount);
   const shape = pool.int32(n, -1);
   const where = (op: Op) => `${g.program.ranks.length > 1 ? `program ${g.index} (ranks ${compactRanges(g.program.ranks)})` : `rank ${g.program.ranks[0]}`}, op ${op.id}`;
   // (one error callback per program, reading the op being compiled: not a closure per op)
@@ -107,7 +104,6 @@ export function compile(
   };
   for (let i = 0; i < n; i++) {
     const op = ops[i]!;
-    indeg[i] = g.predStart[i + 1]! - g.predStart[i]!;
     kind[i] = KIND_CODE[op.kind];
     switch (op.kind) {
       case 'compute':
@@ -146,7 +142,7 @@ export function compile(
       case 'recv':
         cat[i] = C_COMM;
         cls[i] = R_COMM;
-        bytes[i] = op.bytes;
+        bytes[g.p2pIndex[i]!] = op.bytes;
         break;
       case 'marker':
         break;
@@ -159,9 +155,8 @@ export function compile(
     order.forEach((i, k) => { idRank[i] = k; });
   }
   const rootList: number[] = [];
-  for (let i = 0; i < n; i++) if (indeg[i] === 0) rootList.push(i);
+  for (let i = 0; i < n; i++) if (indeg(i) === 0) rootList.push(i);
   const roots = Int32Array.from(rootList);
-  for (let i = 0; i < n; i++) dur[i] = Math.round(baseDur[i]!);
   const p2pIndex = g.p2pIndex, p2pCount = g.p2pCount;
   const chainNext = pool.int32(n, -1);
   if (!astra) {
@@ -184,7 +179,7 @@ export function compile(
     const last = j >= 0 ? chainLast[j]! : stack[stack.length - 1]!;
     while (stack.length > 0) {
       const k = stack.pop()!;
-      t += Number.isNaN(dur[k]!) ? 0 : dur[k]!;
+      t += Number.isNaN(baseDur[k]!) ? 0 : Math.round(baseDur[k]!);
       chainSum[k] = t;
       chainLen[k] = ++len;
       chainLast[k] = last;
@@ -192,12 +187,12 @@ export function compile(
   }
   const multiIndex = pool.int32(n, -1);
   let multiCount = 0;
-  for (let i = 0; i < n; i++) if (indeg[i]! >= 2) multiIndex[i] = multiCount++;
+  for (let i = 0; i < n; i++) if (indeg(i) >= 2) multiIndex[i] = multiCount++;
   const commIndex = pool.int32(n, -1);
   let commCount = 0;
   for (let i = 0; i < n; i++) if (cat[i] === C_COMM) commIndex[i] = commCount++;
   return {
-    g, kind, cat, cls, indeg, baseDur, dur, algorithms, bytes, shape, idRank, roots, p2pIndex, p2pCount, chainNext, chainSum, chainLast, chainLen, multiIndex, multiCount,
+    g, kind, cat, cls, baseDur, algorithms, bytes, shape, idRank, roots, p2pIndex, p2pCount, chainNext, chainSum, chainLast, chainLen, multiIndex, multiCount,
     commIndex, commCount,
   };
 }

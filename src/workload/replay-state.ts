@@ -129,10 +129,11 @@ export abstract class ReplayBase implements EventHandler {
     const algoCache = new Map<string, AlgorithmSpec[]>();
     const shapes = new Map<string, number>();
     const pool = new TypedPool();
-    // compile()'s arrays for every program at once (see TypedPool.reserve): per op 7 int32, 4 float64, 3 uint8
+    // compile()'s arrays for every program at once (see TypedPool.reserve): per op 6 int32, 2 float64 (and one per
+    // send or recv), 3 uint8
     let programOps = 0;
     for (const g of v.programs) programOps += g.n + 1;
-    pool.reserve(7 * programOps, 4 * programOps, 3 * programOps);
+    pool.reserve(6 * programOps, 3 * programOps, 3 * programOps);
     const engineModel = opts.compute?.model;
     this.progs = v.programs.map((g) => compile(g, model, engineModel, algoCache, shapes, this.astra, pool));
     const lay = layout(v, this.progs);
@@ -191,11 +192,11 @@ export abstract class ReplayBase implements EventHandler {
    */
   protected opNs(r: number, i: number, x: number, p: Compiled): number {
     return this.exact(r)
-      ? p.dur[i]!
+      ? Math.round(p.baseDur[i]!)
       : Math.round(p.baseDur[i]! * this.factor[r]! * (this.jitterOf ? this.jitterOf[x]! : 1));
   }
 
-  /** Whether rank r's compute ops take their compiled times (no jitter, factor 1): then Compiled.dur and chainSum hold. */
+  /** Whether rank r's compute ops take their compiled times (no jitter, factor 1): then the rounded baseDur and chainSum hold. */
   protected exact(r: number): boolean {
     return this.jitterOf === null && this.factor[r] === 1;
   }

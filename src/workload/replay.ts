@@ -78,7 +78,7 @@ export class Replay extends ReplayBase implements CollectiveListener {
       const exact = this.exact(r), next = p.chainNext, base = this.slotBase[r]!, stride = this.stride[r]!;
       let t = this.engine.now - (exact ? p.chainSum[i]! : this.chainRest(r, i, p) + this.opNs(r, i, base + i * stride, p));
       for (let k = i, j = next[k]!; j >= 0; k = j, j = next[j]!) {
-        t += exact ? p.dur[k]! : this.opNs(r, k, base + k * stride, p);
+        t += exact ? Math.round(p.baseDur[k]!) : this.opNs(r, k, base + k * stride, p);
         this.end[base + k * stride] = t;
         this.start![base + j * stride] = t;
       }
@@ -289,7 +289,7 @@ export class Replay extends ReplayBase implements CollectiveListener {
         const rr = rankOfGlobal(this.base, recv);
         const ri = recv - this.base[rr]!;
         if (this.state[this.slot(rr, ri)] === S_ISSUED) this.commStart(rr, ri);
-        this.network.send(r, rr, p.bytes[i]!, this.h, recv, g, E_ARRIVE, 0);
+        this.network.send(r, rr, p.bytes[p.p2pIndex[i]!]!, this.h, recv, g, E_ARRIVE, 0);
         break;
       }
       case K_RECV: {
@@ -397,7 +397,7 @@ export class Replay extends ReplayBase implements CollectiveListener {
     for (let k = gr.succStart[i]!, e = gr.succStart[i + 1]!; k < e; k++) {
       const s = gr.succ[k]!;
       const m = p.multiIndex[s]!;
-      if (m < 0 || ++this.predsDone[this.multiBase[r]! + m * this.stride[r]!]! === p.indeg[s]) this.makeReady(r, s);
+      if (m < 0 || ++this.predsDone[this.multiBase[r]! + m * this.stride[r]!]! === gr.predStart[s + 1]! - gr.predStart[s]!) this.makeReady(r, s);
     }
     if (this.astra) {
       const cls = p.cls[i]!;
