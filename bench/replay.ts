@@ -8,11 +8,22 @@
  *
  *   node --import tsx bench/replay.ts [--runs 3] [--case NAME[,NAME…]] [--quick]
  *
+ * Then (not with `--quick` or `--case`) the kernel-level cases as a user runs them (`--cli`: only those): `node
+ * bin/orrery.mjs run …` after `npm run build`, each in its own process under `/usr/bin/time` (skipped with a note
+ * when it is missing): CPU time (user + sys, the figure to compare on a shared machine), wall time, peak RSS, and the
+ * load average before each run.
+ *
+ *   node --import tsx bench/replay.ts --cli [--runs 1] [--case gpt3-175b-megatron,gpt-1t-512]
+ *
  * `--quick`: the GPT-13B case only, once. Cases with an `id` are read by bench/claims.ts (the training-step rows
  * of its table). Adding a case is one entry in CASES: a name, a topology (shorthand, file or name in topologies/,
  * with optional per-dimension bandwidth and latency), how to get the trace, run options, and optionally a target.
  */
 import { generateWorkload, resolveTopology, runTrace, type RunSpec, type Trace, type TopologyArgs } from '../src/api/index.ts';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { arg, fmt, isChild, isQuick, markdownTable, median, runChild, saveResult } from './lib.ts';
 import { syntheticTrace } from './synthetic.ts';
 
@@ -41,6 +52,13 @@ const CASES: Case[] = [
     trace: () => generateWorkload('gpt3-175b', { dims: [8, 128] }),
     spec: { device: 'A100-SXM4-80GB', model: 'analytical' },
     targetMs: 10_000,
+  },
+  {
+    name: 'gpt3-175b-1024-megatron',
+    description: 'the same step with Megatron\'s kernel list (24 compute ops per layer per microbatch) on the dgx-a100:128 cluster preset, NCCL-timed collectives, flow network (what `orrery run --workload gpt3-175b --set training.kernels=megatron` runs)',
+    topology: { topology: 'dgx-a100:128' },
+    trace: () => generateWorkload('gpt3-175b', { dims: [8, 128], set: { 'training.kernels': 'megatron' } }),
+    spec: { device: 'A100-SXM4-80GB', model: 'flow', algorithms: ['auto'] },
   },
   {
     name: 'gpt-13b-128',
@@ -107,7 +125,68 @@ function child(name: string): Result {
   };
 }
 
-if (isChild()) {
+/** Kernel-level training steps run through the command line (issue 13, item 3), with their CPU-time targets. */
+const CLI_CASES: { name: string; description: string; args: string[]; targetCpuS: number; targetRssMB?: number }[] = [
+  {
+    name: 'gpt3-175b-megatron',
+    description: 'GPT-3 175B on 1,024 ranks (workloads/gpt3-175b.json: TP 8, PP 8, DP 16, 96 microbatches) on dgx-a100:128 with Megatron\'s kernel list (24 compute ops per layer per microbatch), NCCL-timed collectives, flow network',
+    args: ['run', '--workload', 'gpt3-175b', '--set', 'training.kernels=megatron'],
+    targetCpuS: 5,
+  },
+  {
+    name: 'gpt-1t-512',
+    description: 'the 1T GPT on 512 GPUs (workloads/gpt-1t.json: TP 8, PP 64, 512 microbatches, full recompute, Megatron kernels) on dgx-a100:64, NCCL-timed collectives, flow network',
+    args: ['run', '--workload', 'gpt-1t'],
+    targetCpuS: 15,
+    targetRssMB: 1000,
+  },
+];
+
+interface CliResult { cpuS: number; wallS: number; rssMB: number; load1: number; ops: string; step: string }
+
+function runCli(args: string[]): CliResult {
+  const root = join(import.meta.dirname, '..');
+  const load1 = loadavg()[0]!;
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %M %e', process.execPath, join(root, 'bin', 'orrery.mjs'), ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const t = /TIME ([\d.]+) ([\d.]+) (\d+) ([\d.]+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || !t) throw new Error(`bench/replay --cli: orrery ${args.join(' ')} failed: ${r.stderr}`);
+  const ops = /(\d[\d,]*) ops/.exec(r.stdout)?.[1] ?? '?';
+  const step = /step time\s+(.+?)\s+\(/.exec(r.stdout)?.[1] ?? '?';
+  return { cpuS: Number(t[1]) + Number(t[2]), wallS: Number(t[4]), rssMB: Number(t[3]) / 1024, load1, ops, step };
+}
+
+function cliBench(): void {
+  if (!existsSync('/usr/bin/time')) {
+    console.log('bench/replay --cli: /usr/bin/time is not installed; skipped (it measures the child\'s CPU time and peak RSS)');
+    return;
+  }
+  if (!existsSync(join(import.meta.dirname, '..', 'dist', 'cli.js'))) {
+    console.log('bench/replay --cli: dist/cli.js is missing; run `npm run build` first');
+    return;
+  }
+  const runs = Number(arg('runs', '1'));
+  const only = arg('case', '').split(',').filter(Boolean);
+  const cases = CLI_CASES.filter((c) => only.length === 0 || only.includes(c.name));
+  console.log(`Kernel-level training steps through the command line (\`node bin/orrery.mjs …\` under /usr/bin/time), median of ${runs} run${runs > 1 ? 's' : ''}; CPU = user + sys.\n`);
+  const rows: string[][] = [];
+  for (const c of cases) {
+    process.stderr.write(`bench/replay --cli: ${c.name} ×${runs}\n`);
+    const rs = Array.from({ length: runs }, () => runCli(c.args));
+    const cpu = median(rs.map((x) => x.cpuS)), rss = Math.max(...rs.map((x) => x.rssMB));
+    const met = cpu < c.targetCpuS && (c.targetRssMB === undefined || rss < c.targetRssMB);
+    rows.push([
+      c.name, `orrery ${c.args.join(' ')}`, rs.map((x) => fmt(x.load1, 1)).join(', '), rs[0]!.ops, fmt(cpu, 2), fmt(median(rs.map((x) => x.wallS)), 1),
+      fmt(rss, 0), rs[0]!.step, `CPU < ${c.targetCpuS} s${c.targetRssMB ? `, RSS < ${c.targetRssMB} MB` : ''}: ${met ? 'met' : 'MISSED'}`,
+    ]);
+  }
+  console.log(markdownTable(['case', 'command', 'load (1 min)', 'ops', 'CPU s', 'wall s', 'peak RSS MB', 'step time', 'target'], rows));
+  console.log('');
+  for (const c of cases) console.log(`- \`${c.name}\`: ${c.description}.`);
+}
+
+if (process.argv.includes('--cli')) {
+  cliBench();
+} else if (isChild()) {
   console.log(JSON.stringify(child(process.argv[3]!)));
 } else {
   const quick = isQuick();
@@ -150,4 +229,8 @@ if (isChild()) {
   console.log('');
   for (const c of cases) console.log(`- \`${c.name}\`: ${c.description}.`);
   saveResult('replay', { summary, cases: saved });
+  if (!quick && only.length === 0) {
+    console.log('');
+    cliBench();
+  }
 }

@@ -23,8 +23,8 @@ const unitMakespan = (t: Trace): { makespan: number; stuck: string[] } =>
   });
 
 describe('shipped workloads', () => {
-  it('are gpt-13b, gpt3-175b, llama-70b, mixtral-8x7b and the serving models, and each validates', () => {
-    expect(namedWorkloads()).toEqual(['gpt-13b', 'gpt3-175b', 'llama-2-70b', 'llama-3.1-405b', 'llama-3.1-8b', 'llama-70b', 'mixtral-8x7b']);
+  it('are gpt-13b, gpt-1t, gpt3-175b, llama-70b, mixtral-8x7b and the serving models, and each validates', () => {
+    expect(namedWorkloads()).toEqual(['gpt-13b', 'gpt-1t', 'gpt3-175b', 'llama-2-70b', 'llama-3.1-405b', 'llama-3.1-8b', 'llama-70b', 'mixtral-8x7b']);
     for (const n of namedWorkloads()) expect(loadWorkloadSpec(n).name).toBe(n);
   });
 
@@ -272,7 +272,7 @@ describe('workload description errors', () => {
     expect(() => generateWorkload('gpt3-175b', { set: { 'training.parallel.ep': 2 } })).toThrow(/expert parallelism 2 needs a mixture-of-experts model/);
     expect(() => generateWorkload('gpt3-175b', { set: { 'model.heads2': 2 } })).toThrow(/model\.heads2: unknown field; did you mean "heads"\?; expected one of layers, hidden/);
     expect(() => generateWorkload('gpt3-175b', { set: { 'training.parallel.schedule': 'zb' } })).toThrow(/schedule: expected one of "1f1b", "gpipe", got "zb"/);
-    expect(() => generateWorkload('nonesuch')).toThrow(/"nonesuch" is neither a file nor a named workload; named workloads: gpt-13b, gpt3-175b, llama-2-70b, llama-3.1-405b, llama-3.1-8b, llama-70b, mixtral-8x7b/);
+    expect(() => generateWorkload('nonesuch')).toThrow(/"nonesuch" is neither a file nor a named workload; named workloads: gpt-13b, gpt-1t, gpt3-175b, llama-2-70b, llama-3.1-405b, llama-3.1-8b, llama-70b, mixtral-8x7b/);
     expect(() => generateWorkload({ format: 'orrery-workload', version: 2 })).toThrow(/version: expected 1/);
   });
 });

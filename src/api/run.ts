@@ -353,20 +353,23 @@ export function runTrace(spec: RunSpec): RunReport {
       otherNs: o, idleNs: step - c - e - o,
     });
   }
-  const collectives: CollectiveRow[] = [];
-  for (let k = 0; k < res.collectiveCount; k++) {
+  const row = (k: number): CollectiveRow => {
     const c = res.collective(k); // one at a time: the replay's records need not all exist at once
-    collectives.push({
+    return {
       id: c.id, op: c.op, group: c.group, block: c.block, seq: c.seq, members: c.members, bytes: c.bytes,
       algorithms: c.algorithms, chunks: c.chunks, startNs: c.startNs, durationNs: c.endNs - c.startNs,
       skewNs: c.lastJoinNs - c.startNs, busBwGBps: recordBusBwGBps(c), ...(c.name ? { name: c.name } : {}),
-    });
-  }
+    };
+  };
+  // the rows are made when read (JSON output, API users): the tables need only the summary, and a kernel-level
+  // step has hundreds of thousands of collectives
+  let collectives: CollectiveRow[] | undefined;
+  const collectiveSummary = summarize(res.collectiveCount, row);
 
   const report: RunReport = {
     trace: {
       ...(spec.trace.meta?.name ? { name: spec.trace.meta.name } : {}), ...(spec.source ? { source: spec.source } : {}),
-      ranks: spec.trace.ranks, ops: v.stats.ops, collectives: collectives.length, p2p: v.stats.p2p,
+      ranks: spec.trace.ranks, ops: v.stats.ops, collectives: res.collectiveCount, p2p: v.stats.p2p,
     },
     topology: topo.name, npus: topo.npus, model, policy,
     algorithms: nccl ? ['auto (NCCL-like model per collective)'] : algorithms.map(algorithmLabel),
@@ -374,7 +377,14 @@ export function runTrace(spec: RunSpec): RunReport {
     ...(device ? { device: device.name } : {}),
     ...(computeModel ? { compute: computeModel.name } : {}),
     computeScale: spec.computeScale ?? 1, jitter: spec.jitter ?? 0, seed,
-    stepTimeNs: step, ranks, collectives, collectiveSummary: summarize(collectives),
+    stepTimeNs: step, ranks,
+    get collectives(): CollectiveRow[] {
+      return (collectives ??= Array.from({ length: res.collectiveCount }, (_, k) => row(k)));
+    },
+    set collectives(rows: CollectiveRow[]) {
+      collectives = rows;
+    },
+    collectiveSummary,
     events: stats.events, messages: network.stats().messages, wallMs, warnings, ...(memory ? { memory } : {}),
   };
   if (spec.timeline) {
@@ -395,21 +405,27 @@ export function runTrace(spec: RunSpec): RunReport {
   return report;
 }
 
-function summarize(rows: CollectiveRow[]): CollectiveSummary[] {
+function summarize(count: number, row: (k: number) => CollectiveRow): CollectiveSummary[] {
   const by = new Map<string, { s: CollectiveSummary; bw: number }>();
-  for (const c of rows) {
-    const key = `${c.op}\u0000${c.group}\u0000${c.bytes}\u0000${c.algorithms}`;
-    let e = by.get(key);
-    if (!e) {
-      e = { s: { op: c.op, group: c.group, bytes: c.bytes, algorithms: c.algorithms, count: 0, meanNs: 0, minNs: Infinity, maxNs: 0, meanBusBwGBps: 0 }, bw: 0 };
-      by.set(key, e);
+  let last: CollectiveRow | undefined, e: { s: CollectiveSummary; bw: number } | undefined;
+  for (let k = 0; k < count; k++) {
+    const c = row(k);
+    // (consecutive rows mostly share op, group, size and algorithm: skip building the key then)
+    if (!last || c.op !== last.op || c.group !== last.group || c.bytes !== last.bytes || c.algorithms !== last.algorithms) {
+      const key = `${c.op}\u0000${c.group}\u0000${c.bytes}\u0000${c.algorithms}`;
+      e = by.get(key);
+      if (!e) {
+        e = { s: { op: c.op, group: c.group, bytes: c.bytes, algorithms: c.algorithms, count: 0, meanNs: 0, minNs: Infinity, maxNs: 0, meanBusBwGBps: 0 }, bw: 0 };
+        by.set(key, e);
+      }
     }
-    const s = e.s;
+    last = c;
+    const s = e!.s;
     s.count++;
     s.meanNs += c.durationNs;
     s.minNs = Math.min(s.minNs, c.durationNs);
     s.maxNs = Math.max(s.maxNs, c.durationNs);
-    e.bw += c.busBwGBps;
+    e!.bw += c.busBwGBps;
   }
   return [...by.values()]
     .map(({ s, bw }) => ({ ...s, meanNs: s.meanNs / s.count, meanBusBwGBps: bw / s.count }))

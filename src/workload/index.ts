@@ -1,5 +1,5 @@
 export * from './trace.ts';
-export { validateTrace, checkOp, compactRanges, ranksLabel, PRECISIONS, type ValidatedTrace, type ValidateOptions, type ProgramGraph, type GroupTable } from './validate.ts';
+export { validateTrace, p2pPartnerOf, checkOp, compactRanges, ranksLabel, PRECISIONS, type ValidatedTrace, type ValidateOptions, type ProgramGraph, type GroupTable } from './validate.ts';
 export { DEVICES, deviceNames, getDevice, rooflineNs, type DevicePreset, type ComputeModel } from './devices.ts';
 export {
   Replay, runReplay, recordBusBwGBps, ISSUE_POLICIES, type IssuePolicy, type ReplayOptions, type ReplayResult,

@@ -21,8 +21,21 @@ export class NcclCollective {
   startNs = -1;
   /** Chunks, for the record (the model has no chunking of its own). */
   readonly chunks = 1;
-  constructor(public id: number, readonly members: Int32Array, readonly timing: NcclTiming) {
+  constructor(public id: number, public members: Int32Array, public timing: NcclTiming) {
     this.joinedAt = new Float64Array(members.length).fill(-1);
+  }
+
+  /**
+   * This object as a new collective of the same size (the replay reuses finished ones: hundreds of thousands of them
+   * would otherwise reach the old generation and make major GCs over a large heap).
+   */
+  reuse(id: number, members: Int32Array, timing: NcclTiming): this {
+    this.id = id;
+    this.members = members;
+    this.timing = timing;
+    this.startNs = -1;
+    this.joinedAt.fill(-1);
+    return this;
   }
 
   get size(): number {

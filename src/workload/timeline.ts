@@ -14,6 +14,7 @@
 import type { CollOp, Op } from './trace.ts';
 import type { ReplayResult } from './replay.ts';
 import { groupDigits } from '../units/index.ts';
+import { p2pPartnerOf } from './validate.ts';
 
 export interface TimelineOptions {
   ranks?: readonly number[];
@@ -146,13 +147,17 @@ export function buildTimeline(result: ReplayResult, opts: TimelineOptions = {}):
     i = j;
   }
 
+  const partnerOf = (g: number): number => {
+    const r = rankOf(v.base, g);
+    return p2pPartnerOf(v, r, g - v.base[r]!);
+  };
   // flows: send → its recv, when both slices are present
   const from: number[] = [], to: number[] = [];
   for (let k = 0; k < s; k++) {
     const g = opOf[k]!;
     const op = opAt(res, g);
     if (op.kind !== 'send') continue;
-    const peer = sliceOf.get(v.p2pPartner[g]!);
+    const peer = sliceOf.get(partnerOf(g));
     if (peer !== undefined) {
       from.push(k);
       to.push(peer);
@@ -171,8 +176,8 @@ export function buildTimeline(result: ReplayResult, opts: TimelineOptions = {}):
       if (op.name) return op.name;
       switch (op.kind) {
         case 'coll': return op.op;
-        case 'send': return `send to ${rankOf(v.base, v.p2pPartner[opOf[i]!]!)}`;
-        case 'recv': return `recv from ${rankOf(v.base, v.p2pPartner[opOf[i]!]!)}`;
+        case 'send': return `send to ${rankOf(v.base, partnerOf(opOf[i]!))}`;
+        case 'recv': return `recv from ${rankOf(v.base, partnerOf(opOf[i]!))}`;
         default: return op.kind;
       }
     },
@@ -202,7 +207,7 @@ export function buildTimeline(result: ReplayResult, opts: TimelineOptions = {}):
         }
         case 'send':
         case 'recv':
-          a.peer = rankOf(v.base, v.p2pPartner[g]!); // global rank (a group-relative peer resolved)
+          a.peer = rankOf(v.base, partnerOf(g)); // global rank (a group-relative peer resolved)
           if (op.group !== undefined) a.group = op.group;
           a.tag = op.tag ?? 0;
           a.bytes = op.bytes;

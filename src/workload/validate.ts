@@ -59,6 +59,9 @@ export interface ProgramGraph {
   idIndex: IdIndex;
   /** Dependencies dropped in lenient mode. */
   dropped: number;
+  /** Per op: its position among the program's sends and recvs, or -1; their count. */
+  p2pIndex: Int32Array;
+  p2pCount: number;
 }
 
 /** Communicator groups, resolved: each name is a list of blocks (one for a plain list, several for a partition). */
@@ -83,8 +86,14 @@ export interface ValidatedTrace {
   /** First global op index of each rank (length ranks + 1): global op = base[rank] + local index. */
   base: Float64Array;
   groups: GroupTable;
-  /** Per global op: the global index of the paired recv (for a send) or send (for a recv), else -1. */
+  /**
+   * Per send and recv, numbered rank by rank in program order (send/recv k of rank r is p2pBase[r] + k; the
+   * program's `p2pIndex` gives k): the global op number of the paired recv (for a send) or send (for a recv). Use
+   * {@link p2pPartnerOf}.
+   */
   p2pPartner: Int32Array;
+  /** First send/recv number of each rank (length ranks + 1). */
+  p2pBase: Int32Array;
   warnings: string[];
   /** Counts for reports. */
   stats: { ops: number; coll: number; p2p: number; droppedDeps: number };
@@ -101,6 +110,10 @@ export function validateTrace(trace: Trace, opts: ValidateOptions = {}): Validat
   const groups = resolveGroups(trace, where);
   const rankProgram = assignRanks(trace, where);
   const pool = new TypedPool();
+  // the graphs' arrays at once (TypedPool.reserve): per op about 6 int32 and 2 per predecessor (about 2 per op)
+  let programOps = 0;
+  for (const p of trace.programs) programOps += (Array.isArray(p?.ops) ? p.ops.length : 0) + 2;
+  pool.reserve(10 * programOps, 0, 0);
   const scratch = new Scratch();
   const programs = trace.programs.map((p, pi) => {
     const at = (op: Op | undefined, i: number) => opLabel(where, p, pi, op, i);
@@ -120,12 +133,12 @@ export function validateTrace(trace: Trace, opts: ValidateOptions = {}): Validat
   let coll = 0;
   for (const g of programs) for (let i = 0; i < g.n; i++) if (g.group[i]! >= 0) coll += g.program.ranks.length;
   checkCollectiveSequences(trace, programs, rankProgram, groups, where);
-  const { partner, count: p2p } = pairPointToPoint(trace, programs, rankProgram, base, groups, where);
+  const { partner, p2pBase, count: p2p } = pairPointToPoint(trace, programs, rankProgram, base, groups, where);
 
   let dropped = 0;
   for (const g of programs) dropped += g.dropped * g.program.ranks.length;
   return {
-    trace, programs, rankProgram, base, groups, p2pPartner: partner, warnings: warn.list(),
+    trace, programs, rankProgram, base, groups, p2pPartner: partner, p2pBase, warnings: warn.list(),
     stats: { ops: total, coll, p2p, droppedDeps: dropped },
   };
 }
@@ -478,7 +491,10 @@ function buildGraph(
   const succ = pool.int32(pred.length);
   for (let i = 0; i < n; i++) for (let k = predStart[i]!; k < predStart[i + 1]!; k++) succ[fill[pred[k]!]!++] = i;
   void pi;
-  return { program: p, index: pi, n, predStart, pred, succStart, succ, stream, streamNames, group, idIndex, dropped };
+  const p2pIndex = pool.int32(n, -1);
+  let p2pCount = 0;
+  for (let i = 0; i < n; i++) if (ops[i]!.kind === 'send' || ops[i]!.kind === 'recv') p2pIndex[i] = p2pCount++;
+  return { program: p, index: pi, n, predStart, pred, succStart, succ, stream, streamNames, group, idIndex, dropped, p2pIndex, p2pCount };
 }
 
 /**
@@ -663,10 +679,16 @@ function checkCollectiveSequences(t: Trace, programs: ProgramGraph[], rankProgra
 /** Pairs sends with recvs per (src, dst, tag) in program order, checking counts, sizes and peers. */
 function pairPointToPoint(
   t: Trace, programs: ProgramGraph[], rankProgram: Int32Array, base: Float64Array, groups: GroupTable, where: string,
-): { partner: Int32Array; count: number } {
+): { partner: Int32Array; p2pBase: Int32Array; count: number } {
   const R = t.ranks;
-  const total = base[R]!;
-  const partner = new Int32Array(total).fill(-1);
+  // sends and recvs numbered rank by rank (ProgramGraph.p2pIndex): the partner array holds only them
+  const p2pBase = new Int32Array(R + 1);
+  for (let r = 0; r < R; r++) p2pBase[r + 1] = p2pBase[r]! + programs[rankProgram[r]!]!.p2pCount;
+  const partner = new Int32Array(p2pBase[R]!).fill(-1);
+  const numberOf = (g: number) => {
+    const r = rankOfGlobal(base, g);
+    return p2pBase[r]! + programs[rankProgram[r]!]!.p2pIndex[g - base[r]!]!;
+  };
   // channel (src*R + dst) → tag → global op indices in program order: a lone index as a number, more as a list (most
   // tags name one message, and a list each was most of this function's time in a 344k-message trace)
   const sends = new Map<number, Map<number, number | number[]>>();
@@ -684,15 +706,18 @@ function pairPointToPoint(
   let count = 0;
   // per program, its send and recv ops (found once: ranks that share a program share the list)
   const p2pOps = programs.map((g) => {
-    const l: number[] = [];
-    g.program.ops.forEach((o, i) => { if (o.kind === 'send' || o.kind === 'recv') l.push(i); });
+    const l = new Int32Array(g.p2pCount);
+    for (let i = 0; i < g.n; i++) if (g.p2pIndex[i]! >= 0) l[g.p2pIndex[i]!] = i;
     return l;
   });
+  let rank = 0, opOf: Op | undefined;
+  const at = () => `${where}rank ${rank}, op ${opOf!.id}`; // (one closure, read only for an error)
   for (let r = 0; r < R; r++) {
     const ops = programs[rankProgram[r]!]!.program.ops;
+    rank = r;
     for (const i of p2pOps[rankProgram[r]!]!) {
       const op = ops[i] as Extract<Op, { kind: 'send' | 'recv' }>;
-      const at = () => `${where}rank ${r}, op ${op.id}`; // (made only for an error)
+      opOf = op;
       const peer = globalPeer(op, r, groups, at, R);
       if (peer === r) throw new TraceError(`${at()}: field "peer": a ${op.kind} to itself (rank ${r}); peers must differ`);
       count++;
@@ -719,8 +744,8 @@ function pairPointToPoint(
             `${where}rank ${src}, op ${s.op.id}: sends ${s.op.bytes} B to rank ${dst} (tag ${tag}), but the matching recv (#${k + 1} from rank ${src} with tag ${tag}), rank ${dst} op ${v.op.id}, expects ${v.op.bytes} B`,
           );
         }
-        partner[sk] = rk;
-        partner[rk] = sk;
+        partner[numberOf(sk)] = rk;
+        partner[numberOf(rk)] = sk;
       }
       if (len(ss) > n) {
         const s = describe(nth(ss, n));
@@ -742,7 +767,12 @@ function pairPointToPoint(
       }
     }
   }
-  return { partner, count };
+  return { partner, p2pBase, count };
+}
+
+/** The global op number paired with send or recv op i of rank r (validateTrace paired them). */
+export function p2pPartnerOf(v: ValidatedTrace, r: number, i: number): number {
+  return v.p2pPartner[v.p2pBase[r]! + v.programs[v.rankProgram[r]!]!.p2pIndex[i]!]!;
 }
 
 /**
