@@ -2,8 +2,10 @@
 // what the replay before it did, to the nanosecond, on committed generated traces (tests/helpers/replay-identity.ts).
 //
 // Expected values: the output of `node --import tsx tests/helpers/replay-identity-make.ts --no-write` (these helpers,
-// as committed here) run against the sources of commit 80ff654, the pre-change replay (src/workload/replay.ts of
-// 1,069 lines, every compute op its own event); at that commit the same script wrote the traces. `digest` covers step time, per-rank end and
+// as committed here) run against the pre-change replay (src/workload/replay.ts of 1,069 lines, every compute op its
+// own event): first at commit 80ff654, where the same script wrote the traces; the megatron cases re-recorded at
+// 5136e69 (main with the refitted kernel constants and the NCCL model of that round, replay still the old one), since
+// their kernel times come from those constants. `digest` covers step time, per-rank end and
 // breakdown, every collective record but its id, and every op's start, end and collective (by its place in the
 // report); `idDigest` the collective ids in report order.
 //
@@ -17,10 +19,10 @@ import { IDENTITY_CASES, identityTrace, replayIdentity } from './helpers/replay-
 
 const EXPECTED: Record<string, { stepNs: number; ops: number; collectives: number; digest: string; idDigest?: string }> = {
   'coarse-1f1b-nccl-flow': { stepNs: 255790993, ops: 2648, collectives: 548, digest: '47327ce88fb4484c', idDigest: 'd86cbe3a1c6d29a8' },
-  'megatron-interleaved-recompute-nccl-flow': { stepNs: 292162806, ops: 5584, collectives: 460, digest: 'daa5737c57338a8a' },
-  'megatron-sp-selective-ring-analytical-jitter': { stepNs: 291342289, ops: 6680, collectives: 402, digest: '70bc6c6e3d71f3a8', idDigest: '1dc0ec57c6d52b04' },
-  'megatron-gpipe-zero1-ring-flow': { stepNs: 136886814, ops: 3896, collectives: 320, digest: '504ad581554050d0', idDigest: '1919b5df6f45d432' },
-  'megatron-1f1b-32-ranks-nccl-flow': { stepNs: 290205204, ops: 32112, collectives: 1288, digest: '04df68e8ad8f278c', idDigest: 'b99b620fe26612c7' },
+  'megatron-interleaved-recompute-nccl-flow': { stepNs: 292706065, ops: 5584, collectives: 460, digest: 'eaca6c4bae972ed4' },
+  'megatron-sp-selective-ring-analytical-jitter': { stepNs: 293149587, ops: 6680, collectives: 402, digest: '80f52abf90383c1c', idDigest: '1dc0ec57c6d52b04' },
+  'megatron-gpipe-zero1-ring-flow': { stepNs: 137019822, ops: 3896, collectives: 320, digest: '15a6ce1616836c0c', idDigest: '1919b5df6f45d432' },
+  'megatron-1f1b-32-ranks-nccl-flow': { stepNs: 289449068, ops: 32112, collectives: 1288, digest: '195b433d756f4eb9', idDigest: 'b99b620fe26612c7' },
   'dp-overlap-astra-policy': { stepNs: 266000, ops: 24, collectives: 2, digest: '31ca473193d2b46e', idDigest: '4290a836daf3e3e6' },
   'pipeline-4-streams': { stepNs: 213500, ops: 40, collectives: 0, digest: 'c705274a3f617c8d', idDigest: 'e3b0c44298fc1c14' },
 };
