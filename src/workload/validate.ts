@@ -2,30 +2,28 @@
  * Validation of a trace before time starts. Everything a replay could trip over is checked here, and every error
  * names the rank (or the program and its ranks), the op id and the field:
  *
- * - shape: the header, every op's kind and fields (types, ranges, unknown keys);
+ * - shape: the header, every op's kind and fields (types, ranges, unknown keys; validate-op.ts);
  * - ranks: 0..ranks-1 each run by exactly one program;
  * - groups: members in range, no duplicates, partitions disjoint, `world` = every rank; a collective's rank is a
  *   member of its group and its root is in the same block;
  * - dependencies: ids unique per program, deps exist (lenient mode drops dangling ones with a warning, as real
  *   Chakra traces need), and the graph of deps plus stream order is acyclic (a cycle is reported op by op);
- * - collectives: every member of a group instance issues the same sequence of (op, bytes, root, algorithms,
- *   chunks) on that group, so the n-th collective each member issues on it is one instance;
- * - point-to-point: the k-th send from a to b with tag t (a's program order) pairs with the k-th recv at b from a
- *   with tag t; counts and sizes must agree.
+ * - collectives and point-to-point messages match across ranks (validate-comm.ts).
  *
  * The result keeps what it computed (per-program graphs, group tables, p2p pairs) so the replay compiles from it
  * without doing the work twice. Runtime stalls that no static check can see (a recv waiting for a send that comes
  * after a blocking op on the peer) are reported by the replay itself.
  */
-import { COLLECTIVE_OPS } from '../collectives/index.ts';
-import { checkKernel, PRECISIONS } from '../compute/index.ts';
+import { PRECISIONS } from '../compute/index.ts';
 import {
-  OP_KINDS, streamOf, TRACE_FORMAT, TRACE_VERSIONS, TraceError, type CollOp, type Op, type Precision, type Program,
+  streamOf, TRACE_FORMAT, TRACE_VERSIONS, TraceError, type CollOp, type Op, type Program,
   type Trace,
 } from './trace.ts';
 import { Scratch, TypedPool } from './pool.ts';
+import { checkOp, kindOf } from './validate-op.ts';
+import { checkCollectiveSequences, pairPointToPoint } from './validate-comm.ts';
 
-export { PRECISIONS };
+export { checkOp, PRECISIONS };
 
 export interface ValidateOptions {
   /** Prefix for messages: where the trace came from (a file name). */
@@ -184,15 +182,6 @@ function opLabel(where: string, p: Program, pi: number, op: Op | undefined, i: n
   return `${where}${who}, ${id}`;
 }
 
-/** A value for messages: `"x"`, `5`, `true`, or its kind (`an array`, `an object`, `null`, `nothing`). */
-function kindOf(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  return JSON.stringify(v) ?? String(v);
-}
-
 function checkHeader(t: Trace, where: string): void {
   if (typeof t !== 'object' || t === null) throw new TraceError(`${where}expected a trace object, got ${kindOf(t)}`);
   if (t.format !== TRACE_FORMAT) throw new TraceError(`${where}"format" is ${JSON.stringify(t.format)}; expected "${TRACE_FORMAT}"`);
@@ -289,127 +278,6 @@ function resolveGroups(t: Trace, where: string): GroupTable {
     nb += bl.length;
   }
   return { names, index: new Map(names.map((n, i) => [n, i])), blocks, blockOf, memberIdx, blockBase, totalBlocks: nb };
-}
-
-const COMMON = ['id', 'kind', 'name', 'deps', 'stream', 'ext'];
-const KEYS: Record<Op['kind'], string[]> = {
-  compute: [...COMMON, 'durationNs', 'flops', 'bytes', 'precision', 'kernel', 'cpu'],
-  coll: [...COMMON, 'op', 'group', 'bytes', 'root', 'algorithms', 'chunks', 'priority', 'durationNs'],
-  send: [...COMMON, 'peer', 'group', 'tag', 'bytes'],
-  recv: [...COMMON, 'peer', 'group', 'tag', 'bytes'],
-  wait: [...COMMON, 'durationNs'],
-  marker: COMMON,
-};
-
-/**
- * Checks one op's fields. `label(index)` names the file, rank and op; it is called only when there is an error
- * (no closure is made per op: this runs over millions of ops).
- */
-export function checkOp(op: Op, label: (index: number) => string, index = 0): void {
-  const at = label, ix = index;
-  if (typeof op !== 'object' || op === null || Array.isArray(op)) throw new TraceError(`${at(ix)}: expected an op object, got ${kindOf(op)}`);
-  const o = op as unknown as Record<string, unknown>;
-  if (!Number.isSafeInteger(o.id) || (o.id as number) < 0) fieldError(o, at, ix, 'id', 'a non-negative integer');
-  const kind = o.kind as Op['kind'];
-  const keys = KEYS[kind];
-  if (keys === undefined || !Object.hasOwn(KEYS, kind)) {
-    throw new TraceError(`${at(ix)}: unknown kind ${kindOf(o.kind)}; expected one of: ${OP_KINDS.join(', ')}`);
-  }
-  for (const k in o) {
-    if (!keys.includes(k) && o[k] !== undefined) {
-      throw new TraceError(`${at(ix)}: unknown field "${k}" for a ${kind} op; expected: ${keys.join(', ')}`);
-    }
-  }
-  if (o.name !== undefined && typeof o.name !== 'string') fieldError(o, at, ix, 'name', 'a string');
-  if (o.stream !== undefined && o.stream !== null && (typeof o.stream !== 'string' || o.stream === '')) {
-    fieldError(o, at, ix, 'stream', 'a non-empty string, or null for no stream');
-  }
-  const deps = o.deps;
-  if (deps !== undefined) {
-    if (!Array.isArray(deps)) fieldError(o, at, ix, 'deps', 'a list of op ids');
-    for (let k = 0; k < (deps as unknown[]).length; k++) {
-      const d = (deps as unknown[])[k];
-      if (!Number.isSafeInteger(d) || (d as number) < 0) throw new TraceError(`${at(ix)}: field "deps": ${kindOf(d)} is not an op id (a non-negative integer)`);
-    }
-  }
-  if (o.ext !== undefined && (typeof o.ext !== 'object' || o.ext === null || Array.isArray(o.ext))) fieldError(o, at, ix, 'ext', 'an object');
-  switch (kind) {
-    case 'compute': {
-      checkNs(o, at, ix, kind, 'durationNs', false);
-      checkNonNegative(o, at, ix, 'flops');
-      checkNonNegative(o, at, ix, 'bytes');
-      if (o.precision !== undefined && !PRECISIONS.includes(o.precision as Precision)) fieldError(o, at, ix, 'precision', `one of ${PRECISIONS.join(', ')}`);
-      if (o.cpu !== undefined && typeof o.cpu !== 'boolean') fieldError(o, at, ix, 'cpu', 'true or false');
-      if (o.kernel !== undefined) {
-        const e = checkKernel(o.kernel);
-        if (e) throw new TraceError(`${at(ix)}: ${e}`);
-      }
-      if (o.durationNs === undefined && o.flops === undefined && o.bytes === undefined && o.kernel === undefined) {
-        throw new TraceError(`${at(ix)}: a compute op needs "durationNs", a "kernel", or "flops" and/or "bytes" for the roofline`);
-      }
-      break;
-    }
-    case 'coll': {
-      if (!COLLECTIVE_OPS.includes(o.op as CollOp['op'])) {
-        throw new TraceError(`${at(ix)}: field "op": unknown collective ${kindOf(o.op)}; expected one of: ${COLLECTIVE_OPS.join(', ')}`);
-      }
-      if (o.group !== undefined && (typeof o.group !== 'string' || o.group === '')) fieldError(o, at, ix, 'group', 'a group name');
-      checkBytes(o, at, ix, kind, 'bytes');
-      checkInt(o, at, ix, 'root', 0);
-      const a = o.algorithms;
-      if (a !== undefined && (!Array.isArray(a) || a.length === 0 || !a.every((x) => typeof x === 'string'))) {
-        fieldError(o, at, ix, 'algorithms', 'a non-empty list of algorithm names, one for every dimension or one per dimension');
-      }
-      checkInt(o, at, ix, 'chunks', 1);
-      if (o.priority !== undefined && !Number.isSafeInteger(o.priority)) fieldError(o, at, ix, 'priority', 'an integer');
-      checkNs(o, at, ix, kind, 'durationNs', false);
-      break;
-    }
-    case 'send':
-    case 'recv':
-      checkInt(o, at, ix, 'peer', 0);
-      if (o.peer === undefined) throw new TraceError(`${at(ix)}: a ${kind} op needs "peer" (the ${kind === 'send' ? 'receiver' : 'sender'}'s global rank)`);
-      if (o.tag !== undefined && !Number.isSafeInteger(o.tag)) fieldError(o, at, ix, 'tag', 'an integer');
-      if (o.group !== undefined && (typeof o.group !== 'string' || o.group === '')) fieldError(o, at, ix, 'group', 'a group name');
-      checkBytes(o, at, ix, kind, 'bytes');
-      break;
-    case 'wait':
-      checkNs(o, at, ix, kind, 'durationNs', true);
-      break;
-    case 'marker':
-      break;
-  }
-}
-
-function fieldError(o: Record<string, unknown>, at: (index: number) => string, ix: number, field: string, expected: string): never {
-  throw new TraceError(`${at(ix)}: field "${field}": expected ${expected}, got ${kindOf(o[field])}`);
-}
-
-function checkNs(o: Record<string, unknown>, at: (index: number) => string, ix: number, kind: string, k: string, required: boolean): void {
-  const v = o[k];
-  if (v === undefined) {
-    if (required) throw new TraceError(`${at(ix)}: a ${kind} op needs "${k}" (integer ns ≥ 0)`);
-    return;
-  }
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    fieldError(o, at, ix, k, typeof v === 'number' && v < 0 ? 'a duration ≥ 0 (it is negative)' : 'a whole number of ns ≥ 0');
-  }
-}
-
-function checkBytes(o: Record<string, unknown>, at: (index: number) => string, ix: number, kind: string, k: string): void {
-  const v = o[k];
-  if (v === undefined) throw new TraceError(`${at(ix)}: a ${kind} op needs "${k}" (bytes, an integer ≥ 0)`);
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fieldError(o, at, ix, k, 'a whole number of bytes ≥ 0');
-}
-
-function checkNonNegative(o: Record<string, unknown>, at: (index: number) => string, ix: number, k: string): void {
-  const v = o[k];
-  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) fieldError(o, at, ix, k, 'a finite number ≥ 0');
-}
-
-function checkInt(o: Record<string, unknown>, at: (index: number) => string, ix: number, k: string, min: number): void {
-  const v = o[k];
-  if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < min)) fieldError(o, at, ix, k, `an integer ≥ ${min}`);
 }
 
 function buildGraph(
@@ -604,170 +472,6 @@ function checkGroupUse(g: ProgramGraph, groups: GroupTable, at: (op: Op | undefi
       }
     }
   }
-}
-
-/** Same collective for matching purposes: op, bytes, root, algorithms, chunks. */
-function sameColl(a: CollOp, b: CollOp): boolean {
-  if (a.op !== b.op || a.bytes !== b.bytes || a.root !== b.root || a.chunks !== b.chunks) return false;
-  const x = a.algorithms, y = b.algorithms;
-  if (x === y) return true;
-  if (!x || !y || x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
-
-const collSig = (op: CollOp) =>
-  `${op.op} of ${op.bytes} B${op.root !== undefined ? ` (root ${op.root})` : ''}${op.algorithms ? ` [${op.algorithms.join(',')}]` : ''}${op.chunks !== undefined ? ` in ${op.chunks} chunks` : ''}`;
-
-/**
- * Every member of a group block issues the same sequence of collectives on that group (program order). Ranks that
- * share a program share their sequences, so only distinct programs are compared.
- */
-function checkCollectiveSequences(t: Trace, programs: ProgramGraph[], rankProgram: Int32Array, groups: GroupTable, where: string): void {
-  // per program, per group: the local indices of its coll ops in program order
-  const seqs = programs.map((g) => {
-    const m = new Map<number, number[]>();
-    for (let i = 0; i < g.n; i++) {
-      const gi = g.group[i]!;
-      if (gi < 0) continue;
-      let l = m.get(gi);
-      if (!l) m.set(gi, (l = []));
-      l.push(i);
-    }
-    return m;
-  });
-  const empty: number[] = [];
-  const compared = new Set<string>();
-  for (let gi = 0; gi < groups.names.length; gi++) {
-    const name = groups.names[gi]!;
-    for (const block of groups.blocks[gi]!) {
-      const r0 = block[0]!;
-      const p0 = rankProgram[r0]!;
-      const s0 = seqs[p0]!.get(gi) ?? empty;
-      for (let k = 1; k < block.length; k++) {
-        const r = block[k]!;
-        const p = rankProgram[r]!;
-        if (p === p0) continue;
-        const key = `${gi}:${p0}:${p}`;
-        if (compared.has(key)) continue;
-        compared.add(key);
-        const s = seqs[p]!.get(gi) ?? empty;
-        const n = Math.min(s.length, s0.length);
-        const ops0 = programs[p0]!.program.ops, ops = programs[p]!.program.ops;
-        const blockLabel = groups.blocks[gi]!.length > 1 ? `group "${name}" block ${compactRanges(block)}` : `group "${name}"`;
-        for (let j = 0; j < n; j++) {
-          const a = ops0[s0[j]!] as CollOp, b = ops[s[j]!] as CollOp;
-          if (!sameColl(a, b)) {
-            throw new TraceError(
-              `${where}${blockLabel}: collective #${j + 1} differs between members: rank ${r0} op ${a.id} is ${collSig(a)}, rank ${r} op ${b.id} is ${collSig(b)}; every member must issue the same collectives in the same order`,
-            );
-          }
-        }
-        if (s.length !== s0.length) {
-          const [longR, longOps, longSeq, shortR, shortLen] = s.length > s0.length ? [r, ops, s, r0, s0.length] : [r0, ops0, s0, r, s.length];
-          const missing = longOps[longSeq[shortLen]!] as CollOp;
-          throw new TraceError(
-            `${where}${blockLabel}: rank ${shortR} issues ${shortLen} collective${shortLen === 1 ? '' : 's'} on it but rank ${longR} issues ${longSeq.length}: rank ${shortR} never joins rank ${longR}'s op ${missing.id} (${collSig(missing)}, #${shortLen + 1}), which would deadlock`,
-          );
-        }
-      }
-    }
-  }
-  void t;
-}
-
-/** Pairs sends with recvs per (src, dst, tag) in program order, checking counts, sizes and peers. */
-function pairPointToPoint(
-  t: Trace, programs: ProgramGraph[], rankProgram: Int32Array, base: Float64Array, groups: GroupTable, where: string,
-): { partner: Int32Array; p2pBase: Int32Array; count: number } {
-  const R = t.ranks;
-  // sends and recvs numbered rank by rank (ProgramGraph.p2pIndex): the partner array holds only them
-  const p2pBase = new Int32Array(R + 1);
-  for (let r = 0; r < R; r++) p2pBase[r + 1] = p2pBase[r]! + programs[rankProgram[r]!]!.p2pCount;
-  const partner = new Int32Array(p2pBase[R]!).fill(-1);
-  const numberOf = (g: number) => {
-    const r = rankOfGlobal(base, g);
-    return p2pBase[r]! + programs[rankProgram[r]!]!.p2pIndex[g - base[r]!]!;
-  };
-  // channel (src*R + dst) → tag → global op indices in program order: a lone index as a number, more as a list (most
-  // tags name one message, and a list each was most of this function's time in a 344k-message trace)
-  const sends = new Map<number, Map<number, number | number[]>>();
-  const recvs = new Map<number, Map<number, number | number[]>>();
-  const push = (m: Map<number, Map<number, number | number[]>>, ch: number, tag: number, g: number) => {
-    let byTag = m.get(ch);
-    if (!byTag) m.set(ch, (byTag = new Map()));
-    const l = byTag.get(tag);
-    if (l === undefined) byTag.set(tag, g);
-    else if (typeof l === 'number') byTag.set(tag, [l, g]);
-    else l.push(g);
-  };
-  const len = (l: number | number[] | undefined) => (l === undefined ? 0 : typeof l === 'number' ? 1 : l.length);
-  const nth = (l: number | number[], k: number) => (typeof l === 'number' ? l : l[k]!);
-  let count = 0;
-  // per program, its send and recv ops (found once: ranks that share a program share the list)
-  const p2pOps = programs.map((g) => {
-    const l = new Int32Array(g.p2pCount);
-    for (let i = 0; i < g.n; i++) if (g.p2pIndex[i]! >= 0) l[g.p2pIndex[i]!] = i;
-    return l;
-  });
-  let rank = 0, opOf: Op | undefined;
-  const at = () => `${where}rank ${rank}, op ${opOf!.id}`; // (one closure, read only for an error)
-  for (let r = 0; r < R; r++) {
-    const ops = programs[rankProgram[r]!]!.program.ops;
-    rank = r;
-    for (const i of p2pOps[rankProgram[r]!]!) {
-      const op = ops[i] as Extract<Op, { kind: 'send' | 'recv' }>;
-      opOf = op;
-      const peer = globalPeer(op, r, groups, at, R);
-      if (peer === r) throw new TraceError(`${at()}: field "peer": a ${op.kind} to itself (rank ${r}); peers must differ`);
-      count++;
-      const tag = op.tag ?? 0;
-      if (op.kind === 'send') push(sends, r * R + peer, tag, base[r]! + i);
-      else push(recvs, peer * R + r, tag, base[r]! + i);
-    }
-  }
-  const opAt = (gIdx: number) => {
-    const r = rankOfGlobal(base, gIdx);
-    return programs[rankProgram[r]!]!.program.ops[gIdx - base[r]!] as Extract<Op, { kind: 'send' | 'recv' }>;
-  };
-  const describe = (gIdx: number) => ({ r: rankOfGlobal(base, gIdx), op: opAt(gIdx) });
-  for (const [ch, byTag] of sends) {
-    const src = Math.floor(ch / R), dst = ch % R;
-    for (const [tag, ss] of byTag) {
-      const rr = recvs.get(ch)?.get(tag);
-      const n = Math.min(len(ss), len(rr));
-      for (let k = 0; k < n; k++) {
-        const sk = nth(ss, k), rk = nth(rr!, k);
-        if (opAt(sk).bytes !== opAt(rk).bytes) {
-          const s = describe(sk), v = describe(rk);
-          throw new TraceError(
-            `${where}rank ${src}, op ${s.op.id}: sends ${s.op.bytes} B to rank ${dst} (tag ${tag}), but the matching recv (#${k + 1} from rank ${src} with tag ${tag}), rank ${dst} op ${v.op.id}, expects ${v.op.bytes} B`,
-          );
-        }
-        partner[numberOf(sk)] = rk;
-        partner[numberOf(rk)] = sk;
-      }
-      if (len(ss) > n) {
-        const s = describe(nth(ss, n));
-        throw new TraceError(
-          `${where}rank ${src}, op ${s.op.id}: send of ${s.op.bytes} B to rank ${dst} (tag ${tag}) has no matching recv: rank ${dst} posts ${n} recv${n === 1 ? '' : 's'} from rank ${src} with tag ${tag} but rank ${src} sends ${len(ss)}`,
-        );
-      }
-    }
-  }
-  for (const [ch, byTag] of recvs) {
-    const src = Math.floor(ch / R), dst = ch % R;
-    for (const [tag, rr] of byTag) {
-      const nSends = len(sends.get(ch)?.get(tag));
-      if (len(rr) > nSends) {
-        const v = describe(nth(rr, nSends));
-        throw new TraceError(
-          `${where}rank ${dst}, op ${v.op.id}: recv of ${v.op.bytes} B from rank ${src} (tag ${tag}) has no matching send: rank ${src} sends ${nSends} to rank ${dst} with tag ${tag} but rank ${dst} posts ${len(rr)} recvs`,
-        );
-      }
-    }
-  }
-  return { partner, p2pBase, count };
 }
 
 /** The global op number paired with send or recv op i of rank r (validateTrace paired them). */
