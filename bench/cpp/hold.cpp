@@ -3,7 +3,7 @@
 // both can be read side by side. Two queues, both ordered by (time, seq) with FIFO among equal times:
 //   heap4    a 4-ary min-heap of (time, seq, payload) structs;
 //   calendar a calendar queue over distinct times with a FIFO of events per time: the same algorithm as
-//            Orrery's CalendarScheduler (src/engine/scheduler.ts), so the ratio measures the language, not the design.
+//            Orrery's CalendarScheduler (src/engine/calendar.ts), so the ratio measures the language, not the design.
 // Both are bare queues: the loop pops and pushes inline, and an event carries one int. A third mode,
 //   calendar-engine  the same calendar behind a C++ copy of Orrery's Engine (engine.hpp: a pool with 4 ints of
 //            payload per event, the engine's checks, dispatch by a virtual call on a registered handler that
