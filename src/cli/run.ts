@@ -65,7 +65,7 @@ export function registerRun(program: Command): void {
     .option('--policy <policy>', 'issue policy: streams (each stream runs its ops in order) or astra (ASTRA-sim: one op in flight per cpu / gpu compute / communication class, any ready op)', choiceOpt('--policy', ISSUE_POLICIES), 'streams')
     .option('--lenient', 'drop dependencies on op ids that do not exist, with a warning (real Chakra traces need it)')
     .option('--device <name>', `device preset for compute ops given as FLOPs/bytes: ${deviceNames().join(', ')} (default: the cluster preset's GPU; with --workload otherwise ${DEFAULT_WORKLOAD_DEVICE}, as sweep run)`)
-    .option('--compute <model>', `compute model for ops with a kernel descriptor: ${computeModelNames().join(', ')} (default kernel; ops with only FLOPs/bytes always use the roofline)`, choiceOpt('--compute', computeModelNames()))
+    .option('--compute <model>', `compute model for ops with a kernel descriptor: ${computeModelNames().join(', ')} (default kernel; ops with only FLOPs/bytes always use the roofline; a --workload step without training.kernels gets Megatron's kernel list, or the coarse ops under roofline)`, choiceOpt('--compute', computeModelNames()))
     .option('--compute-table <files...>', 'Orrery measured-kernel CSVs for --compute table (kind, kernel fields, device, precision, timeNs)')
     .option('--precision <p>', `precision of compute ops that name none: ${PRECISIONS.join(', ')} (default bf16)`, choiceOpt('--precision', PRECISIONS))
     .option('--compute-scale <x>', 'multiply every compute time by x (like ASTRA-sim\'s compute scale)', rangeOpt('--compute-scale', 'factorOrZero'), 1)
