@@ -203,7 +203,10 @@ describe('parallelism options', () => {
     expect(t.meta?.warnings).toEqual([]);
     const w = generateWorkload('llama-70b', { set: { ...base, 'training.parallel.order': ['pp', 'tp', 'dp'], 'training.parallel.virtualStages': 1 }, dims: [2, 4] });
     expect((w.meta?.warnings as string[])[0]).toMatch(/TP groups of 2 do not sit inside the fastest topology dimension/);
-    expect(() => generateWorkload('llama-70b', { set: base, dims: [4, 4] })).toThrow(/needs 8 ranks but the topology has 16 NPUs/);
+    // 8 ranks per plan = tp 2 × pp 2 × dp 2, so 4 per data-parallel replica: dp 4 fills 16 NPUs
+    expect(() => generateWorkload('llama-70b', { set: base, dims: [4, 4] })).toThrow(/needs 8 ranks but the topology has 16 NPUs \(4×4\); --set training\.parallel\.dp=4 fills it \(4 ranks per replica\)/);
+    // inference: llama-2-70b ships TP 4 × dp 1 for an 8-GPU node: dp 2 fills it
+    expect(() => generateWorkload('llama-2-70b', { mode: 'infer', dims: [8] })).toThrow(/needs 4 ranks but the topology has 8 NPUs \(8\); --set inference\.parallel\.dp=2 fills it/);
   });
 });
 
@@ -309,6 +312,10 @@ describe('kernel detail of a run (training.kernels unset)', () => {
     expect(kernelOps(under('table'))).toBe(kernelOps(under()));
     // roofline keeps the coarse ops of earlier releases: FLOPs and bytes only, no descriptors
     expect(kernelOps(under('roofline'))).toBe(0);
+    // mixture-of-experts models take the coarse ops by default (the kernel list has no expert layers), without a warning
+    const moe = loadWorkload({ workload: 'mixtral-8x7b' }, { generate: { set: { 'model.layers': 2, 'training.globalBatch': 64 } } }).trace;
+    expect(kernelOps(moe)).toBe(0);
+    expect(moe.meta?.warnings ?? []).not.toContainEqual(expect.stringMatching(/not built for mixture-of-experts/));
     // a description that names its detail keeps it
     expect(kernelOps(loadWorkload({ workload: 'gpt3-175b' }, { generate: { set: { ...small, 'training.kernels': 'coarse' } } }).trace)).toBe(0);
   });

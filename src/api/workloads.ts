@@ -126,10 +126,14 @@ export function generateWorkload(fileOrSpec: string | object, opts: GenerateWork
   }
 }
 
-/** The description with `training.kernels` set (its own, else `kernels`, else coarse). */
+/**
+ * The description with `training.kernels` set: its own, else `kernels`, else coarse. A mixture-of-experts model
+ * takes the coarse ops by default, since Megatron's kernel list does not cover expert layers yet (asking for it
+ * explicitly warns).
+ */
 function withKernels(spec: WorkloadSpec, kernels: KernelDetail | undefined): WorkloadSpec {
   if (!spec.training || spec.training.kernels !== undefined) return spec;
-  return { ...spec, training: { ...spec.training, kernels: kernels ?? 'coarse' } };
+  return { ...spec, training: { ...spec.training, kernels: spec.model.moe ? 'coarse' : (kernels ?? 'coarse') } };
 }
 
 /**

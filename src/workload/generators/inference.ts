@@ -19,7 +19,7 @@ export function inference(spec: WorkloadSpec, inf: InferenceSpec, opts: Generate
   const b = inf.batch;
   const h = model.hidden;
   const warnings: string[] = [];
-  checkTopology(ranks, T, true, opts.dims, warnings, spec.name);
+  checkTopology(ranks, T, true, opts.dims, warnings, spec.name, { value: inf.parallel.dp, path: 'inference.parallel.dp' });
   const groups: Record<string, number[][]> = {};
   if (T > 1) groups.tp = partition(ranks, (r) => [Math.floor(r / T), r % T]);
   const B = new Builder();

@@ -14,10 +14,21 @@ export class WorkloadError extends Error {
   override name = 'WorkloadError';
 }
 
-export function checkTopology(ranks: number, tp: number, tpInner: boolean, dims: number[] | undefined, warnings: string[], name: string): void {
+/**
+ * Checks the plan's world size against the topology, and where TP groups sit. `dp`: the plan's data parallelism and
+ * the field that sets it, so that a mismatch says which value would fill the topology.
+ */
+export function checkTopology(
+  ranks: number, tp: number, tpInner: boolean, dims: number[] | undefined, warnings: string[], name: string,
+  dp?: { value: number; path: string },
+): void {
   if (!dims) return;
   const n = dims.reduce((a, b) => a * b, 1);
-  if (n !== ranks) throw new WorkloadError(`${name}: the plan needs ${ranks} ranks but the topology has ${n} NPUs (${dims.join('×')})`);
+  if (n !== ranks) {
+    const replica = dp ? ranks / dp.value : 0;
+    const hint = dp && n % replica === 0 ? `; --set ${dp.path}=${n / replica} fills it (${replica} rank${replica === 1 ? '' : 's'} per replica)` : '';
+    throw new WorkloadError(`${name}: the plan needs ${ranks} rank${ranks === 1 ? '' : 's'} but the topology has ${n} NPUs (${dims.join('×')})${hint}`);
+  }
   if (tp > 1 && (!tpInner || dims[0]! % tp !== 0)) {
     warnings.push(`TP groups of ${tp} do not sit inside the fastest topology dimension (${dims[0]} NPUs): their all-reduces cross slower links`);
   }

@@ -64,7 +64,7 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
     }
     return c;
   };
-  checkTopology(ranks, T, par.order[0] === 'tp', opts.dims, warnings, spec.name);
+  checkTopology(ranks, T, par.order[0] === 'tp', opts.dims, warnings, spec.name, { value: par.dp, path: 'training.parallel.dp' });
   const C = Array.from({ length: ranks }, (_, r) => coords(r));
   const groups: Record<string, number[][]> = {};
   if (T > 1) groups.tp = partition(ranks, (r) => [C[r]!.dp + D * C[r]!.pp, C[r]!.tp]);
