@@ -37,31 +37,22 @@ struct Keys {
   }
 };
 
-// Calendar queue over distinct times with a FIFO of slot blocks per time (see CalendarScheduler for the design).
-class SlotCalendar {
-  static constexpr int32_t BLOCK_BITS = 2, BLOCK_MASK = (1 << BLOCK_BITS) - 1;
+// The time side of a calendar queue, shared by the bare queue (hold.cpp) and the engine's (SlotCalendar below):
+// distinct times ("entries") in buckets of `width`, each bucket a list sorted by time; the queues keep the FIFO of
+// each time their own way. resize() and the width estimate are those of Orrery's CalendarScheduler.
+class CalendarTimes {
+ protected:
   struct Entry { double t; int32_t head, tail, next; };
-  Keys& k;
-  std::vector<int32_t> blockNext;
-  int32_t freeBlocks = -1, nBHigh = 0;
   std::vector<Entry> ents; std::vector<int32_t> efree;
   std::vector<int32_t> head;
   int64_t nb = 0, mask = 0, cur = 0;
   double width = 1, invW = 1;
   int32_t minEntry = -1, lastEntry = -1;
   double lastTime = std::numeric_limits<double>::quiet_NaN();
-  size_t n = 0, nEntries = 0;
+  size_t nEntries = 0;
   uint64_t work = 0, ops = 0;
 
-  int32_t newBlock() {
-    int32_t b = freeBlocks;
-    if (b != -1) { freeBlocks = blockNext[(size_t)b]; return b; }
-    b = nBHigh++;
-    if ((size_t)b >= blockNext.size()) blockNext.resize(2 * blockNext.size() > (size_t)b ? 2 * blockNext.size() : (size_t)b + 1);
-    if ((size_t)(b + 1) << BLOCK_BITS > k.ev.size()) k.grow((size_t)(b + 1) << BLOCK_BITS);
-    return b;
-  }
-  void freeBlock(int32_t b) { blockNext[(size_t)b] = freeBlocks; freeBlocks = b; }
+  CalendarTimes() { setBuckets(16, 1); }
   int32_t newEntry(double t) {
     int32_t e;
     if (!efree.empty()) { e = efree.back(); efree.pop_back(); }
@@ -123,16 +114,49 @@ class SlotCalendar {
     else if (++ops > (uint64_t)nb && work > 8 * ops) resize(nb);
     return ne;
   }
+  // the entry of time t (the last one pushed to, else found or made)
+  int32_t entryOf(double t) {
+    if (t == lastTime) return lastEntry;
+    int32_t e = entryFor(t); lastTime = t; lastEntry = e;
+    return e;
+  }
+  // the earliest entry
+  int32_t minimum() { return minEntry != -1 ? minEntry : findMin(); }
+  // entry e (the earliest) has no events left: unlink and free it, and resize when the buckets are off
+  void retire(int32_t e) {
+    head[(size_t)(cur & mask)] = ents[e].next;
+    efree.push_back(e); nEntries--;
+    if (lastEntry == e) { lastEntry = -1; lastTime = std::numeric_limits<double>::quiet_NaN(); }
+    minEntry = -1;
+    if (nb > 16 && (int64_t)nEntries < nb >> 3) resize(nb >> 1);
+    else if (++ops > (uint64_t)nb && work > 8 * ops) resize(nb);
+  }
+};
+
+// Calendar queue over distinct times with a FIFO of slot blocks per time (see CalendarScheduler for the design).
+class SlotCalendar : CalendarTimes {
+  static constexpr int32_t BLOCK_BITS = 2, BLOCK_MASK = (1 << BLOCK_BITS) - 1;
+  Keys& k;
+  std::vector<int32_t> blockNext;
+  int32_t freeBlocks = -1, nBHigh = 0;
+  size_t n = 0;
+
+  int32_t newBlock() {
+    int32_t b = freeBlocks;
+    if (b != -1) { freeBlocks = blockNext[(size_t)b]; return b; }
+    b = nBHigh++;
+    if ((size_t)b >= blockNext.size()) blockNext.resize(2 * blockNext.size() > (size_t)b ? 2 * blockNext.size() : (size_t)b + 1);
+    if ((size_t)(b + 1) << BLOCK_BITS > k.ev.size()) k.grow((size_t)(b + 1) << BLOCK_BITS);
+    return b;
+  }
+  void freeBlock(int32_t b) { blockNext[(size_t)b] = freeBlocks; freeBlocks = b; }
 
  public:
-  explicit SlotCalendar(Keys& keys) : k(keys), blockNext(keys.ev.size() >> BLOCK_BITS > 16 ? keys.ev.size() >> BLOCK_BITS : 16) { setBuckets(16, 1); }
+  explicit SlotCalendar(Keys& keys) : k(keys), blockNext(keys.ev.size() >> BLOCK_BITS > 16 ? keys.ev.size() >> BLOCK_BITS : 16) {}
   size_t size() const { return n; }
   // queues an event at time k.t and returns its slot
   int32_t push() {
-    double t = k.t;
-    int32_t e;
-    if (t == lastTime) e = lastEntry;
-    else { e = entryFor(t); lastTime = t; lastEntry = e; }
+    int32_t e = entryOf(k.t);
     int32_t tl = ents[e].tail, slot;
     if ((tl & BLOCK_MASK) != BLOCK_MASK) slot = tl + 1;  // tl = -1 before the first push: -1 & BLOCK_MASK == BLOCK_MASK
     else {
@@ -147,7 +171,7 @@ class SlotCalendar {
   // the earliest slot (its time in k.t), or -1 when empty
   int32_t pop() {
     if (n == 0) return -1;
-    int32_t e = minEntry != -1 ? minEntry : findMin();
+    int32_t e = minimum();
     int32_t slot = ents[e].head;
     k.t = ents[e].t;
     n--;
@@ -157,12 +181,7 @@ class SlotCalendar {
       return slot;
     }
     freeBlock(slot >> BLOCK_BITS);
-    head[(size_t)(cur & mask)] = ents[e].next;
-    efree.push_back(e); nEntries--;
-    if (lastEntry == e) { lastEntry = -1; lastTime = std::numeric_limits<double>::quiet_NaN(); }
-    minEntry = -1;
-    if (nb > 16 && (int64_t)nEntries < nb >> 3) resize(nb >> 1);
-    else if (++ops > (uint64_t)nb && work > 8 * ops) resize(nb);
+    retire(e);
     return slot;
   }
 };

@@ -74,92 +74,19 @@ class Heap4 {
 };
 
 // Calendar queue over distinct times (R. Brown, CACM 1988), each time an entry holding a FIFO of events.
-class Calendar {
+class Calendar : CalendarTimes {
   struct Node { int32_t a; int32_t next; };
-  struct Entry { double t; int32_t head, tail, next; };
   std::vector<Node> nodes; std::vector<int32_t> nfree;
-  std::vector<Entry> ents; std::vector<int32_t> efree;
-  std::vector<int32_t> head;
-  int64_t nb = 0, mask = 0, cur = 0;
-  double width = 1, invW = 1;
-  int32_t minEntry = -1, lastEntry = -1;
-  double lastTime = std::numeric_limits<double>::quiet_NaN();
-  size_t n = 0, nEntries = 0;
-  uint64_t work = 0, ops = 0;
-
-  int32_t newEntry(double t) {
-    int32_t e;
-    if (!efree.empty()) { e = efree.back(); efree.pop_back(); }
-    else { e = (int32_t)ents.size(); ents.push_back(Entry{}); }
-    ents[e] = Entry{t, -1, -1, -1};
-    return e;
-  }
-  void setBuckets(int64_t nbk, double w) {
-    nb = nbk; mask = nbk - 1; width = w; invW = 1 / w;
-    head.assign((size_t)nb, -1);
-  }
-  int32_t findMin() {
-    int64_t c = cur;
-    for (int64_t k = 0; k < nb; k++, c++) {
-      int32_t e = head[(size_t)(c & mask)];
-      if (e != -1 && (int64_t)std::floor(ents[e].t * invW) <= c) { work += k; cur = c; minEntry = e; return e; }
-    }
-    int32_t best = -1; double bt = std::numeric_limits<double>::infinity();
-    for (int64_t b = 0; b < nb; b++) { int32_t e = head[(size_t)b]; if (e != -1 && ents[e].t < bt) { bt = ents[e].t; best = e; } }
-    work += 2 * nb; cur = (int64_t)std::floor(bt * invW); minEntry = best;
-    return best;
-  }
-  void resize(int64_t nbk) {
-    std::vector<int32_t> order; order.reserve(nEntries);
-    while (order.size() < nEntries) {
-      int32_t e = minEntry != -1 ? minEntry : findMin();
-      head[(size_t)(cur & mask)] = ents[e].next; minEntry = -1; order.push_back(e);
-    }
-    size_t k = order.size(), m = k < 26 ? k : 26;
-    double w = width;
-    if (m >= 2) {
-      double mean = (ents[order[m - 1]].t - ents[order[0]].t) / (double)(m - 1), sum = 0; int cnt = 0;
-      for (size_t i = 1; i < m; i++) { double g = ents[order[i]].t - ents[order[i - 1]].t; if (g <= 2 * mean) { sum += g; cnt++; } }
-      w = std::fmax(1.0, 0.5 * sum / cnt);
-    }
-    setBuckets(nbk, w);
-    std::vector<int32_t> tails((size_t)nbk, -1);
-    for (int32_t e : order) {
-      size_t b = (size_t)((int64_t)std::floor(ents[e].t * invW) & mask);
-      ents[e].next = -1;
-      if (tails[b] == -1) head[b] = e; else ents[tails[b]].next = e;
-      tails[b] = e;
-    }
-    cur = k > 0 ? (int64_t)std::floor(ents[order[0]].t * invW) : 0;
-    minEntry = k > 0 ? order[0] : -1;
-    work = 0; ops = 0;
-  }
-  int32_t entryFor(double t) {
-    int64_t vb = (int64_t)std::floor(t * invW);
-    size_t b = (size_t)(vb & mask);
-    int32_t prev = -1, e = head[b];
-    while (e != -1 && ents[e].t < t) { prev = e; e = ents[e].next; work++; }
-    if (e != -1 && ents[e].t == t) return e;
-    int32_t ne = newEntry(t);
-    ents[ne].next = e;
-    if (prev == -1) head[b] = ne; else ents[prev].next = ne;
-    if (vb < cur || (vb == cur && prev == -1)) { cur = vb; minEntry = -1; }
-    if ((int64_t)++nEntries > nb >> 1) resize(nb * 2);
-    else if (++ops > (uint64_t)nb && work > 8 * ops) resize(nb);
-    return ne;
-  }
+  size_t n = 0;
 
  public:
-  Calendar() { setBuckets(16, 1); }
   size_t size() const { return n; }
   void push(double t, int32_t a) {
     int32_t slot;
     if (!nfree.empty()) { slot = nfree.back(); nfree.pop_back(); }
     else { slot = (int32_t)nodes.size(); nodes.push_back(Node{}); }
     nodes[slot] = Node{a, -1};
-    int32_t e;
-    if (t == lastTime) e = lastEntry;
-    else { e = entryFor(t); lastTime = t; lastEntry = e; }
+    int32_t e = entryOf(t);
     int32_t tl = ents[e].tail;
     if (tl == -1) ents[e].head = slot; else nodes[tl].next = slot;
     ents[e].tail = slot;
@@ -167,7 +94,7 @@ class Calendar {
   }
   // precondition: non-empty; returns the payload and sets *t
   int32_t pop(double* t) {
-    int32_t e = minEntry != -1 ? minEntry : findMin();
+    int32_t e = minimum();
     int32_t slot = ents[e].head;
     int32_t nx = nodes[slot].next;
     int32_t a = nodes[slot].a;
@@ -175,12 +102,7 @@ class Calendar {
     nfree.push_back(slot);
     n--;
     if (nx != -1) { ents[e].head = nx; return a; }
-    head[(size_t)(cur & mask)] = ents[e].next;
-    efree.push_back(e); nEntries--;
-    if (lastEntry == e) { lastEntry = -1; lastTime = std::numeric_limits<double>::quiet_NaN(); }
-    minEntry = -1;
-    if (nb > 16 && (int64_t)nEntries < nb >> 3) resize(nb >> 1);
-    else if (++ops > (uint64_t)nb && work > 8 * ops) resize(nb);
+    retire(e);
     return a;
   }
 };
