@@ -53,6 +53,14 @@ export interface BatchScheduler {
   retire(r: Replica): void;
 }
 
+/**
+ * Admits s, the head of the waiting queue, with KV blocks for its whole life (the prompt and every output token but
+ * the last), as the schedulers that never preempt reserve them; undefined when the blocks are not free.
+ */
+function admitWhole(r: Replica, s: Seq): Seq | undefined {
+  return r.admit(r.kv.blocksFor(s.req.promptTokens + s.req.outputTokens - 1));
+}
+
 /** Default retirement: finished requests leave and free their blocks at once. */
 function retireFinished(r: Replica): void {
   let j = 0;
@@ -153,7 +161,7 @@ class Orca implements BatchScheduler {
     for (const s of r.running) b.add(s, inPrefill(s) ? s.target - s.cached : 1);
     while (r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
       const s = r.waiting.peek()!;
-      if (!r.admit(r.kv.blocksFor(s.req.promptTokens + s.req.outputTokens - 1))) break;
+      if (!admitWhole(r, s)) break;
       b.add(s, s.target);
     }
   }
@@ -170,7 +178,7 @@ class InflightBatching implements BatchScheduler {
     while (r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
       const s = r.waiting.peek()!;
       if (b.size > 0 && b.tokenCount + s.target > this.c.maxBatchTokens) break;
-      if (!r.admit(r.kv.blocksFor(s.req.promptTokens + s.req.outputTokens - 1))) break;
+      if (!admitWhole(r, s)) break;
       b.add(s, s.target);
     }
   }
@@ -186,7 +194,7 @@ class Static implements BatchScheduler {
     if (r.running.length === 0) {
       while (r.waiting.size > 0 && r.running.length < this.c.maxBatchSize) {
         const s = r.waiting.peek()!;
-        if (!r.admit(r.kv.blocksFor(s.req.promptTokens + s.req.outputTokens - 1))) break;
+        if (!admitWhole(r, s)) break;
         b.add(s, s.target);
       }
       return;
