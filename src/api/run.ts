@@ -88,7 +88,7 @@ export const WORKLOAD_LOADERS: Partial<Record<keyof WorkloadInput, WorkloadLoade
   chakra: (prefix, opts) => imported(loadChakra(prefix, withTopology(opts.chakra, opts)), `chakra:${prefix}`),
   astraWorkload: (file, opts) => imported(loadAstraWorkload(file, withLimit(withTopology(opts.astra, opts), opts)), file),
   workload: (arg, opts) => {
-    const g = withLimit(withTopology({ kernels: kernelDetailFor(opts.compute), ...opts.generate }, opts), opts);
+    const g = withLimit(withTopology({ ...opts.generate, kernels: opts.generate?.kernels ?? kernelDetailFor(opts.compute) }, opts), opts);
     const loaded = imported(generateWorkload(arg, g), workloadPath(arg));
     const memory = workloadMemory(arg, g);
     return memory ? { ...loaded, memory } : loaded;
