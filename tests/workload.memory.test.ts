@@ -178,6 +178,38 @@ describe('GPT-3 175B on A100/H100 80 GB (TP 8, PP 8, DP 16, microbatch 1)', () =
   });
 });
 
+describe('tied embeddings and partial recompute (what training.ts generates)', () => {
+  const sbh = 2048 * 12288;
+
+  it('tied embeddings on one stage hold one V·h/t matrix, not two; over several stages each end keeps its copy', () => {
+    // gpt3-175b with pp 1: 96 layers × 12h²/8 + the embedding V·h/8, and the untied head another V·h/8
+    const one = (tied: boolean) => trainingMemory(spec('gpt3-175b', {
+      'training.parallel.pp': 1, 'training.parallel.dp': 128, 'model.tiedEmbeddings': tied,
+    })).stages[0]!.params;
+    const embed = (50257 * 12288) / 8;
+    expect(one(false) - one(true)).toBe(embed);
+    // pp 8: stage 0 holds the embedding, stage 7 the head (tied: the copy whose gradient the two all-reduce)
+    const pp = (tied: boolean) => trainingMemory(spec('gpt3-175b', { 'model.tiedEmbeddings': tied })).stages.map((st) => st.params);
+    expect(pp(true)).toEqual(pp(false));
+  });
+
+  it('recomputeLayers n recomputes the first n layers of each chunk and stores the rest whole', () => {
+    // gpt3-175b as shipped, stage 0, 12 layers, 8 microbatches in flight; full recompute stores 2sbh per layer,
+    // no recompute 13sbh + 4·12·2048 (flash statistics, 12 heads per rank); with n = 4: 4 of the first, 8 of the second
+    const act = (set: Record<string, unknown>) => trainingMemory(spec('gpt3-175b', set)).stages[0]!;
+    const none = 13 * sbh + 4 * 12 * 2048;
+    const full = 2 * sbh;
+    const emb = 8 * 2048 + sbh;
+    const partial = act({ 'training.parallel.recompute': 'full', 'training.parallel.recomputeLayers': 4 });
+    expect(partial.activationBytes).toBe(8 * (4 * full + 8 * none + emb));
+    expect(partial.temporaryBytesByPart.recomputedLayer).toBe(none);
+    // n = 0 recomputes nothing: the same as no recompute, and no recompute buffer
+    const zero = act({ 'training.parallel.recompute': 'full', 'training.parallel.recomputeLayers': 0 });
+    expect(zero.activationBytes).toBe(act({}).activationBytes);
+    expect(zero.temporaryBytesByPart.recomputedLayer).toBeUndefined();
+  });
+});
+
 describe('shipped workloads', () => {
   it('each fits 80 GiB as shipped (flash attention), and names its stage with the peak', () => {
     const peaks = Object.fromEntries(namedWorkloads().filter((n) => loadWorkloadSpec(n).training).map((n) => [n, trainingMemory(loadWorkloadSpec(n))]));

@@ -6,8 +6,9 @@
  * Notation (the generator's): b microbatch, s sequence, h hidden, a heads, g key/value heads, d = h/a, f FFN size,
  * V vocabulary, L layers, t = TP, p = PP, v virtual stages (chunks) per stage, D = DP, EP expert parallelism,
  * EDP = D/EP, m microbatches per step = globalBatch / (b·D). Parameters per TP rank are the generator's
- * (transformer.ts: matrices only; biases and norms, < 0.1 %, ignored; the LM head untied from the embedding;
- * key/value heads replicated when t > g).
+ * (transformer.ts: matrices only; biases and norms, < 0.1 %, ignored; the LM head untied from the embedding
+ * unless `model.tiedEmbeddings`, then one matrix where one stage holds both (pp 1) and a copy on the first and last
+ * stage otherwise, as training.ts builds it; key/value heads replicated when t > g).
  *
  * 1. Model state: mixed-precision Adam, Rajbhandari et al., "ZeRO: Memory Optimizations Toward Training Trillion
  *    Parameter Models" (SC'20), §3.1 and Figure 1: Ψ parameters cost 2Ψ (fp16 weights) + 2Ψ (fp16 gradients) +
@@ -22,7 +23,8 @@
  *    arXiv:2205.05198), §4.1 and Table 2: per layer and microbatch, 16-bit activations, sbh(34 + 5as/h) bytes;
  *    with TP sbh(10 + 24/t + 5as/(ht)); with TP and SP sbh/t·(34 + 5as/h); selective recompute (recompute the
  *    attention core) drops the 5as/h term; full recompute stores only the layer input, 2sbh (÷t with SP, whose
- *    checkpointed input is sequence-sharded). {@link layerActivationBytes} spells the paper's 34 out term by term
+ *    checkpointed input is sequence-sharded); with `recomputeLayers` n (Megatron's recompute_method "block") only
+ *    the first n layers of each model chunk are recomputed, the others store everything. {@link layerActivationBytes} spells the paper's 34 out term by term
  *    (§4.1's list) so that GQA (K and V of width g·d), SwiGLU (three f-wide tensors instead of GeLU's two) and
  *    MoE (top-k tokens through the experts) change only their own terms; for GPT shapes (g = a, f = 4h, GeLU) it
  *    is exactly the paper's formula. Embeddings and logits (§4.3, "input and output"): the first stage stores
@@ -245,9 +247,13 @@ export function trainingMemory(spec: WorkloadSpec, opts: MemoryOptions = {}): Me
   const embedParams = (model.vocab * h) / T;
   const lpc = model.layers / (P * V);
   const lastVs = P * V - 1;
+  const tied = model.tiedEmbeddings === true;
 
-  const layerAct = layerActivationBytes(spec, recompute, opts);
   const layerActNoRecompute = layerActivationBytes(spec, 'none', opts);
+  // full recompute of the first recomputeLayers layers of each chunk (training.ts layerBackward: l % lpc < n)
+  const recomputed = recompute === 'full' ? Math.min(lpc, par.recomputeLayers ?? lpc) : 0;
+  const layerAct = layerActivationBytes(spec, recompute, opts);
+  const chunkLayersAct = recomputed * layerAct + (lpc - recomputed) * (recompute === 'full' ? layerActNoRecompute : layerAct);
   const stages: StageMemory[] = [];
   for (let stage = 0; stage < P; stage++) {
     let dense = 0;
@@ -256,13 +262,13 @@ export function trainingMemory(spec: WorkloadSpec, opts: MemoryOptions = {}): Me
       dense += lpc * layerDense;
       experts += lpc * layerExperts;
       if (c * P + stage === 0) dense += embedParams;
-      if (c * P + stage === lastVs) dense += embedParams;
+      if (c * P + stage === lastVs && !(tied && P === 1)) dense += embedParams;
     }
     const ds = modelStateBytes(dense, zero, D, w, gw);
     const es = modelStateBytes(experts, zero, EDP, w, gw);
     const chunkBytes = (chunk: number): number => {
       const vs = chunk * P + stage;
-      return lpc * layerAct + (vs === 0 ? embeddingActivationBytes(spec) : 0) + (vs === lastVs ? outputActivationBytes(spec) : 0);
+      return chunkLayersAct + (vs === 0 ? embeddingActivationBytes(spec) : 0) + (vs === lastVs ? outputActivationBytes(spec) : 0);
     };
     const act = stageActivationPeak(spec, stage, chunkBytes);
 
@@ -276,7 +282,7 @@ export function trainingMemory(spec: WorkloadSpec, opts: MemoryOptions = {}): Me
     if (moe && EP > 1) temp.expertAllToAll = 2 * e * n * moe.topK * h;
     if (P > 1) temp.pipelineGradientRecv = (e * n * h) / (sp ? T : 1);
     if (stage === P - 1) temp.logitsGradient = (4 * n * model.vocab) / T;
-    if (recompute === 'full') temp.recomputedLayer = layerActNoRecompute;
+    if (recomputed > 0) temp.recomputedLayer = layerActNoRecompute;
     const temporary = Object.values(temp).reduce((a, x) => a + x, 0);
 
     const parts: MemoryParts = {
