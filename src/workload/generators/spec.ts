@@ -1,7 +1,7 @@
 /**
  * The workload description format (`orrery-workload`, version 1): a transformer model, and a training and/or an
  * inference setup with its parallelism plan. Files live in `workloads/*.json`; io/workloadSpec.ts parses and
- * validates them into these types, and generators/transformer.ts turns them into traces. README § "Workload
+ * validates them into these types, and generators/transformer.ts turns them into traces. docs/workloads.md § "Workload
  * descriptions" documents every field.
  */
 import type { Precision } from '../trace.ts';
