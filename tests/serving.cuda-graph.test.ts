@@ -75,6 +75,9 @@ describe('CudaGraphPadding step time', () => {
     // 37 requests fit one batch: its decode-only steps run at 64 (37 → 64), so each takes longer
     expect(on.setup.cudaGraphBatchSizes).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256]);
     expect(off.setup.cudaGraphBatchSizes).toBeUndefined();
+    expect(off.cudaGraphPadding).toBeUndefined();
+    // 37 prefills in one step (37 · 64 = 2,368 tokens ≤ 4,096), then 19 decode-only steps of 37 run as 64: 19 · 27 rows
+    expect(on.cudaGraphPadding).toEqual({ paddedSteps: 19, paddedRows: 19 * 27 });
     expect(on.spanNs).toBeGreaterThan(off.spanNs);
   });
 });

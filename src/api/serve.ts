@@ -141,6 +141,8 @@ export interface ServeReport {
   kvTransfers?: { count: number; totalNs: number; maxNs: number };
   /** Preemption by swap: requests swapped out and the PCIe time charged to steps, ns. */
   swaps?: { count: number; totalNs: number };
+  /** With `--cuda-graph-padding`: decode-only steps padded (first pipeline stage) and the dummy rows they ran. */
+  cudaGraphPadding?: { paddedSteps: number; paddedRows: number };
   /** The Perfetto timeline written, when asked for. */
   timeline?: { file: string; steps: number; bytes: number; cut?: string };
   setup: {
@@ -415,6 +417,7 @@ export function runServe(opts: ServeOptions): ServeRun {
     throw e;
   }
   const m = serveMetrics(result, slo);
+  const padders = [...new Set(stepTimes)].filter((st): st is CudaGraphPadding => st instanceof CudaGraphPadding);
   if (opts.csv !== undefined) {
     try {
       writeFileSync(opts.csv, requestsCsv(requestRows(result, slo)));
@@ -469,6 +472,7 @@ export function runServe(opts: ServeOptions): ServeRun {
     ...(timeline ? { timeline } : {}),
     ...(result.transfers ? { kvTransfers: result.transfers } : {}),
     ...(result.swap ? { swaps: { count: result.swap.swaps, totalNs: result.swap.totalNs } } : {}),
+    ...(padders.length > 0 ? { cudaGraphPadding: { paddedSteps: padders.reduce((a, p) => a + p.paddedSteps, 0), paddedRows: padders.reduce((a, p) => a + p.paddedRows, 0) } } : {}),
     setup: {
       workload: model.name, topology: topologyName, device: device.name, replicas: opts.replicas, tp: opts.tp, scheduler: opts.scheduler, router,
       ...(opts.prefillReplicas !== undefined ? { prefillReplicas: opts.prefillReplicas } : {}),

@@ -189,6 +189,7 @@ function printHuman(r: ServeReport): void {
     ['KV cache', `mean ${pct(r.kv.meanUtilization)} used, peak ${pct(r.kv.peakUtilization)}; ${formatCount(r.preemptions)} preemption${r.preemptions === 1 ? '' : 's'}` +
       (r.swaps ? ` (${formatCount(r.swaps.count)} by swap, ${ms(r.swaps.totalNs)} of PCIe transfers in steps)` : '')],
     ...(r.kvTransfers ? [['KV transfers', `${formatCount(r.kvTransfers.count)}, mean ${ms(r.kvTransfers.totalNs / Math.max(1, r.kvTransfers.count))}, max ${ms(r.kvTransfers.maxNs)}`] as [string, string]] : []),
+    ...(r.cudaGraphPadding ? [['CUDA graphs', `${formatCount(r.cudaGraphPadding.paddedSteps)} decode-only steps padded, ${formatCount(r.cudaGraphPadding.paddedRows)} dummy rows`] as [string, string]] : []),
     ['batches', `${formatCount(r.steps)} steps; requests per batch mean ${r.batchSize.mean.toFixed(1)}, p50 ${r.batchSize.p50}, p90 ${r.batchSize.p90}, max ${r.batchSize.max}`],
     ['wall', `${r.wallMs.toFixed(1)} ms (${formatCount(r.events)} events)`],
   );
