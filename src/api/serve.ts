@@ -11,6 +11,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InterpolatedAllReduce, InterpolatedKvTransfer } from './serve-comm.ts';
+import { cudaGraphSizes } from './serve-cuda-graph.ts';
 import { resolveTopology } from './topology.ts';
 import { loadWorkloadSpec, WORKLOADS_DIR } from './workloads.ts';
 import { InputError, readRequestTrace, requestsCsv, serveSvg, writeChromeTrace, type RequestRow } from '../io/index.ts';
@@ -18,7 +19,7 @@ import { serveTimeline } from './serve-timeline.ts';
 import { DEFAULT_TIMELINE_MAX_EVENTS } from '../workload/timeline.ts';
 import { DEFAULT_NETWORK_MODEL } from '../network/index.ts';
 import {
-  planMemory, rankShapes, RooflineStepTime, KernelStepTime, PipelineReplica, stageLayers, stageWeightBytes, serveMetrics, simulateServing, syntheticRequests, traceRequests, ServingError,
+  planMemory, rankShapes, RooflineStepTime, KernelStepTime, CudaGraphPadding, PipelineReplica, stageLayers, stageWeightBytes, serveMetrics, simulateServing, syntheticRequests, traceRequests, ServingError,
   meetsSlo, DEFAULT_SCHEDULER_CONFIG, SCHEDULER_KINDS, ROUTERS,
   type ArrivalSpec, type LengthSpec, type MemoryPlan, type ModelShape, type Request, type SchedulerConfig, type ServeMetrics,
   type ServeSimResult, type Slo, type StepTimeModel,
@@ -106,6 +107,8 @@ export interface ServeOptions {
   networkModel?: string;
   /** How a step is timed: `kernel` (default: the kernel compute model per kernel) or `roofline`. */
   stepModel?: string;
+  /** CUDA-graph padding of decode-only steps: `off` (default), `trtllm` or a list `1,2,4,8` (serve-cuda-graph.ts). */
+  cudaGraphPadding?: string;
   /** Write the per-request CSV here. */
   csv?: string;
   /** Write a Perfetto (Chrome trace) timeline of every replica's steps here. */
@@ -138,6 +141,8 @@ export interface ServeReport {
   kvTransfers?: { count: number; totalNs: number; maxNs: number };
   /** Preemption by swap: requests swapped out and the PCIe time charged to steps, ns. */
   swaps?: { count: number; totalNs: number };
+  /** With `--cuda-graph-padding`: decode-only steps padded (first pipeline stage) and the dummy rows they ran. */
+  cudaGraphPadding?: { paddedSteps: number; paddedRows: number };
   /** The Perfetto timeline written, when asked for. */
   timeline?: { file: string; steps: number; bytes: number; cut?: string };
   setup: {
@@ -163,6 +168,8 @@ export interface ServeReport {
     /** The step-time model, and for `kernel` where its device constants come from. */
     stepModel: string;
     stepModelSource: string;
+    /** The batch sizes decode-only steps are padded to (`--cuda-graph-padding`), when on. */
+    cudaGraphBatchSizes?: number[];
   };
 }
 
@@ -276,6 +283,7 @@ export function buildReplicas(opts: ServeOptions): {
   stepTimes: StepTimeModel[]; memory: MemoryPlan; model: ModelShape; device: DevicePreset; topologyName: string; networkModel: string;
   stepModel: string; stepModelSource: string;
   kvTransfer: InterpolatedKvTransfer;
+  cudaGraphBatchSizes?: number[];
   /** P > 1 only: one pipeline per replica, and KV blocks per virtual engine. */
   pipelines?: PipelineReplica[];
   kvBlocksPerEngine: number;
@@ -325,6 +333,7 @@ export function buildReplicas(opts: ServeOptions): {
   const d0 = topology.dims[0]!.npus;
   const shared = topology.physical === undefined && d0 % T === 0;
   const comms = new Map<number, InterpolatedAllReduce>();
+  const graphSizes = cudaGraphSizes(opts.cudaGraphPadding, opts.maxBatchSize ?? DEFAULT_SCHEDULER_CONFIG.maxBatchSize, opts.maxBatchTokens ?? DEFAULT_SCHEDULER_CONFIG.maxBatchTokens);
   const stageModel = (g: number, s: number): StepTimeModel => {
     const key = shared ? 0 : g;
     let comm = comms.get(key);
@@ -332,7 +341,8 @@ export function buildReplicas(opts: ServeOptions): {
       comm = new InterpolatedAllReduce(topology, Array.from({ length: T }, (_, i) => g * T + i), networkModel);
       comms.set(key, comm);
     }
-    return stepModel === 'kernel' ? new KernelStepTime(stageShapes[s]!, device, comm, parts[s]) : new RooflineStepTime(stageShapes[s]!, device, comm, parts[s]);
+    const m = stepModel === 'kernel' ? new KernelStepTime(stageShapes[s]!, device, comm, parts[s]) : new RooflineStepTime(stageShapes[s]!, device, comm, parts[s]);
+    return graphSizes ? new CudaGraphPadding(m, graphSizes) : m;
   };
   const kvTransfer = new InterpolatedKvTransfer(topology, T, networkModel);
   let stepTimes: StepTimeModel[];
@@ -348,13 +358,13 @@ export function buildReplicas(opts: ServeOptions): {
     ));
     stepTimes = pipelines.map((p) => p.stages[0]!);
   }
-  const first = stepTimes[0]!;
+  const first = stepTimes[0] instanceof CudaGraphPadding ? stepTimes[0].inner : stepTimes[0]!;
   const stepModelSource = first instanceof KernelStepTime
     ? `kernel model, ${first.model.constants.fittedOn}`
     : `roofline at ${device.computeEfficiency} of peak FLOPS, ${device.memoryEfficiency} of HBM bandwidth`;
   return {
     stepTimes, memory: memory!, model, device, topologyName: topology.name, networkModel, kvTransfer, stepModel, stepModelSource,
-    ...(pipelines ? { pipelines } : {}), kvBlocksPerEngine, stageLayers: layers,
+    ...(pipelines ? { pipelines } : {}), kvBlocksPerEngine, stageLayers: layers, ...(graphSizes ? { cudaGraphBatchSizes: graphSizes } : {}),
   };
 }
 
@@ -364,7 +374,7 @@ export function runServe(opts: ServeOptions): ServeRun {
   const router = opts.router ?? 'round-robin';
   if (!(ROUTERS as readonly string[]).includes(router)) throw new InputError(`--router "${router}": expected one of: ${ROUTERS.join(', ')}`);
   const slo = opts.slo !== undefined ? parseSlo(opts.slo) : undefined;
-  const { stepTimes, memory, model, device, topologyName, networkModel, kvTransfer, stepModel, stepModelSource, pipelines, kvBlocksPerEngine, stageLayers: layers } = buildReplicas(opts);
+  const { stepTimes, memory, model, device, topologyName, networkModel, kvTransfer, stepModel, stepModelSource, pipelines, kvBlocksPerEngine, stageLayers: layers, cudaGraphBatchSizes } = buildReplicas(opts);
   const P = opts.pp ?? 1;
   const engines = opts.replicas * P;
   const { requests, source } = buildRequests(opts);
@@ -407,6 +417,7 @@ export function runServe(opts: ServeOptions): ServeRun {
     throw e;
   }
   const m = serveMetrics(result, slo);
+  const padders = [...new Set(stepTimes)].filter((st): st is CudaGraphPadding => st instanceof CudaGraphPadding);
   if (opts.csv !== undefined) {
     try {
       writeFileSync(opts.csv, requestsCsv(requestRows(result, slo)));
@@ -461,12 +472,14 @@ export function runServe(opts: ServeOptions): ServeRun {
     ...(timeline ? { timeline } : {}),
     ...(result.transfers ? { kvTransfers: result.transfers } : {}),
     ...(result.swap ? { swaps: { count: result.swap.swaps, totalNs: result.swap.totalNs } } : {}),
+    ...(padders.length > 0 ? { cudaGraphPadding: { paddedSteps: padders.reduce((a, p) => a + p.paddedSteps, 0), paddedRows: padders.reduce((a, p) => a + p.paddedRows, 0) } } : {}),
     setup: {
       workload: model.name, topology: topologyName, device: device.name, replicas: opts.replicas, tp: opts.tp, scheduler: opts.scheduler, router,
       ...(opts.prefillReplicas !== undefined ? { prefillReplicas: opts.prefillReplicas } : {}),
       ...(P > 1 ? { pp: P, stageLayers: layers, kvBlocksPerEngine } : {}),
       ...(swapSetup ? { swap: swapSetup } : {}),
       requestSource: source, seed: opts.seed, memory, schedulerConfig, networkModel, stepModel, stepModelSource,
+      ...(cudaGraphBatchSizes ? { cudaGraphBatchSizes } : {}),
     },
   };
   return { report, result, requests };

@@ -46,6 +46,7 @@ export function serveOptionsOfRow(row: ParamRow): ServeOptions {
     ...opt('maxBatchTokens', num(row.maxBatchTokens)),
     ...opt('chunkSize', num(row.chunkSize)),
     ...opt('stepModel', text(row.stepModel)),
+    ...opt('cudaGraphPadding', text(row.cudaGraphPadding)),
     ...opt('preemption', text(row.preemption) as ServeOptions['preemption'] | undefined),
     ...opt('networkModel', text(row.model)),
   };
@@ -79,6 +80,7 @@ export const SERVE_SWEEP: SweepCommand = {
     { key: 'chunkSize', flags: '--chunk-size <n>', column: 'chunkSize', kind: 'int', min: 1, help: 'sarathi: token budget per step (default 512)' },
     { key: 'preemption', flags: '--preemption <modes>', column: 'preemption', kind: 'choice', choices: () => ['recompute', 'swap'], help: 'vllm, sarathi: recompute (default) or swap to host memory' },
     { key: 'stepModel', flags: '--step-model <names>', column: 'stepModel', kind: 'choice', choices: () => STEP_MODELS, default: DEFAULT_STEP_MODEL, help: `step-time model: ${STEP_MODELS.join(', ')}` },
+    { key: 'cudaGraphPadding', flags: '--cuda-graph-padding <specs>', column: 'cudaGraphPadding', kind: 'text', separator: ';', help: 'CUDA-graph padding of decode-only steps as orrery serve takes it (off, trtllm or a list 1,2,4,8), separated by ";"' },
     { key: 'model', flags: '-m, --model <names>', column: 'model', kind: 'choice', choices: networkModelNames, help: `network model for the TP all-reduces: ${networkModelNames().join(', ')}` },
   ],
   metrics: [

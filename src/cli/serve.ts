@@ -4,6 +4,7 @@ import { NETWORK_MODELS } from '../api/vocabulary.ts';
 import { ROUTERS, SCHEDULER_KINDS, parseSetArg } from '../api/vocabulary-workload.ts';
 import { STEP_MODELS, DEFAULT_STEP_MODEL, runServe, type ServeOptions, type ServeReport } from '../api/serve.ts';
 import { findMaxQps } from '../api/serve-capacity.ts';
+import { CUDA_GRAPH_PADDING_DEFAULT } from '../api/serve-cuda-graph.ts';
 import { formatCount, formatTime, table } from './format.ts';
 import { choiceOpt, intOpt, numberListOpt, positiveNumberOpt, sizeOpt } from './options.ts';
 
@@ -21,6 +22,7 @@ interface ServeCliOptions {
   scheduler: string;
   router: string;
   stepModel: string;
+  cudaGraphPadding: string;
   qps?: number;
   arrival?: 'poisson' | 'gamma' | 'burst';
   cv?: number;
@@ -92,6 +94,7 @@ export function registerServe(program: Command): void {
     .option('--swap-space <bytes>', 'host memory per GPU for swapped KV (default 4GiB, vLLM\'s swap_space)', sizeOpt('--swap-space'))
     .option('--host-bandwidth <GBps>', 'host (PCIe) bandwidth per GPU per direction for swaps (default: the device\'s, a100 32, h100 64)', positiveNumberOpt('--host-bandwidth'))
     .option('--step-model <name>', `how a batch step is timed: ${STEP_MODELS.join(', ')} (kernel: the kernel compute model per kernel; roofline: the old 80 %/85 % roofline)`, choiceOpt('--step-model', STEP_MODELS), DEFAULT_STEP_MODEL)
+    .option('--cuda-graph-padding <off|trtllm|sizes>', 'pad decode-only steps to the next captured CUDA-graph batch size: off, trtllm (trtllm-bench\'s published list 1,2,4,…,8192) or a list 1,2,4,8; capped at --max-batch-size and --max-batch-tokens as TensorRT-LLM does', CUDA_GRAPH_PADDING_DEFAULT)
     .option('-m, --model <name>', `network model for the TP all-reduces: ${Object.keys(NETWORK_MODELS).join(', ')}`)
     .option('--csv <file>', 'write one CSV row per request')
     .option('--timeline <file.json>', 'write a Perfetto timeline of every replica\'s steps (open at ui.perfetto.dev)')
@@ -103,6 +106,7 @@ export function registerServe(program: Command): void {
     .action((o: ServeCliOptions) => {
       const opts: ServeOptions = {
         workload: o.workload, topology: o.topology, replicas: o.replicas, tp: o.tp, ...(o.pp > 1 ? { pp: o.pp } : {}), scheduler: o.scheduler, router: o.router, seed: o.seed, stepModel: o.stepModel,
+        ...(o.cudaGraphPadding !== CUDA_GRAPH_PADDING_DEFAULT ? { cudaGraphPadding: o.cudaGraphPadding } : {}),
         gpuMemoryUtilization: o.gpuMemoryUtilization, blockSize: o.blockSize,
         ...(o.set ? { set: o.set } : {}),
         ...(o.prefillReplicas !== undefined ? { prefillReplicas: o.prefillReplicas } : {}),
@@ -160,7 +164,7 @@ function printHuman(r: ServeReport): void {
   const pp = s.pp !== undefined ? ` × PP ${s.pp} (layers ${s.stageLayers!.join('/')}; ${s.pp} virtual engines of ${formatCount(s.kvBlocksPerEngine!)} KV blocks each)` : '';
   console.log(`serving ${s.workload} on ${s.topology} (${s.device}): ${s.replicas} replica${s.replicas > 1 ? 's' : ''}${pools} × TP ${s.tp}${pp}, ${s.scheduler}, router ${s.router}`);
   console.log(`  requests: ${s.requestSource}, seed ${s.seed}`);
-  console.log(`  step time: ${s.stepModelSource}`);
+  console.log(`  step time: ${s.stepModelSource}${s.cudaGraphBatchSizes ? `; decode-only steps padded to CUDA-graph batch sizes ${s.cudaGraphBatchSizes.join(',')}` : ''}`);
   const mem = s.memory;
   console.log(
     `  memory per GPU: weights ${(mem.weightBytesPerGpu / 1e9).toFixed(1)} GB, KV cache ${(mem.kvBytesPerGpu / 1e9).toFixed(1)} GB ` +
@@ -185,6 +189,7 @@ function printHuman(r: ServeReport): void {
     ['KV cache', `mean ${pct(r.kv.meanUtilization)} used, peak ${pct(r.kv.peakUtilization)}; ${formatCount(r.preemptions)} preemption${r.preemptions === 1 ? '' : 's'}` +
       (r.swaps ? ` (${formatCount(r.swaps.count)} by swap, ${ms(r.swaps.totalNs)} of PCIe transfers in steps)` : '')],
     ...(r.kvTransfers ? [['KV transfers', `${formatCount(r.kvTransfers.count)}, mean ${ms(r.kvTransfers.totalNs / Math.max(1, r.kvTransfers.count))}, max ${ms(r.kvTransfers.maxNs)}`] as [string, string]] : []),
+    ...(r.cudaGraphPadding ? [['CUDA graphs', `${formatCount(r.cudaGraphPadding.paddedSteps)} decode-only steps padded, ${formatCount(r.cudaGraphPadding.paddedRows)} dummy rows`] as [string, string]] : []),
     ['batches', `${formatCount(r.steps)} steps; requests per batch mean ${r.batchSize.mean.toFixed(1)}, p50 ${r.batchSize.p50}, p90 ${r.batchSize.p90}, max ${r.batchSize.max}`],
     ['wall', `${r.wallMs.toFixed(1)} ms (${formatCount(r.events)} events)`],
   );

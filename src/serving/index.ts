@@ -7,6 +7,7 @@ export {
   syntheticRequests, traceRequests, ARRIVAL_KINDS, LENGTH_KINDS, type Request, type ArrivalSpec, type LengthSpec, type SyntheticSpec,
 } from './requests.ts';
 export { KvCache } from './kv-cache.ts';
+export { CudaGraphPadding, capturedBatchSizes, paddedBatchSize, TRTLLM_BENCH_CUDA_GRAPH_SIZES, PADDING_DUMMY_KV } from './cuda-graph.ts';
 export { PipelineReplica, stageLayers, batchTokens } from './pipeline.ts';
 export {
   SCHEDULER_KINDS, DEFAULT_SCHEDULER_CONFIG, RESERVES_WHOLE_REQUEST, createBatchScheduler, type SchedulerKind, type SchedulerConfig,

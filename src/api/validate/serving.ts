@@ -13,12 +13,16 @@
  * - `$num_requests` from perf-overview.md's table, all at time 0;
  * - the `trtllm` scheduler (in-flight batching, GUARANTEED_NO_EVICT, no chunked context) with trtllm-bench's
  *   heuristic max_batch_size and max_num_tokens;
- * - the KV cache at 0.95 of the memory left after the weights (kv_cache_free_gpu_mem_fraction 0.95, which
- *   perf-overview.md says it uses "in many cases"; its default is 0.90).
+ * - the KV cache as TensorRT-LLM's runtime sizes it (trtllmKvCacheBytes): 0.95 (kv_cache_free_gpu_mem_fraction,
+ *   which perf-overview.md says it uses "in many cases"; its default is 0.90) of cudaMemGetInfo's total (79.22 GiB
+ *   on an H100 80GB, not NVML's 79.65) less the weights; activations and memory outside torch are not subtracted
+ *   (the published runs do not report them);
+ * - CUDA graphs with padding for decode-only steps at perf-overview.md's `llm_options.yml` batch sizes, filtered
+ *   by max_batch_size and max_num_tokens as TensorRT-LLM filters them (serving/cuda-graph.ts).
  */
 import { DEVICE_MEMORY_BYTES, modelShape, runServe, type ServeOptions } from '../serve.ts';
 import { paramsPerRank, rankShapes, weightBytesPerRank } from '../../serving/index.ts';
-import { TRTLLM_BENCH_REQUESTS, trtllmBenchSettings } from './trtllm-bench.ts';
+import { H100_CUDA_TOTAL_BYTES, TRTLLM_BENCH_REQUESTS, trtllmBenchSettings, trtllmKvCacheBytes } from './trtllm-bench.ts';
 import type { ValidationCase, ValidationSuite } from './types.ts';
 
 const SOURCE = 'TensorRT-LLM docs/source/performance/perf-overview.md (trtllm-bench, FP8, H100 SXM; PEERS.md §7)';
@@ -53,12 +57,14 @@ export function servingCaseOptions(c: ServingCase, requests?: number): ServeOpti
     { layers: model.layers, kvHeads: model.kvHeads, headSize: model.hidden / model.heads, params: paramsPerRank(rankShapes(model, 1)), weightBytes: 1, kvBytes: 1 },
     c.tp, 1, c.input, c.output, HBM, KV_FREE_FRACTION,
   );
-  // KV cache = fraction × (HBM − weights), written as the share of HBM that weights + KV cache take
+  // the runtime's KV cache (trtllmKvCacheBytes: fraction × (cudaMemGetInfo total − weights)), written as the share
+  // of that total which weights + KV cache take
   const weights = weightBytesPerRank(rankShapes(model, c.tp));
-  const utilization = (weights + KV_FREE_FRACTION * (HBM - weights)) / HBM;
+  const utilization = (weights + trtllmKvCacheBytes(H100_CUDA_TOTAL_BYTES, weights, KV_FREE_FRACTION)) / H100_CUDA_TOTAL_BYTES;
   return {
-    workload: c.workload, set: FP8, topology: 'dgx-h100:1', device: 'h100', replicas: 1, tp: c.tp,
+    workload: c.workload, set: FP8, topology: 'dgx-h100:1', device: 'h100', replicas: 1, tp: c.tp, gpuMemoryBytes: H100_CUDA_TOTAL_BYTES,
     scheduler: 'trtllm', maxBatchSize: bench.maxBatchSize, maxBatchTokens: bench.maxNumTokens, gpuMemoryUtilization: utilization,
+    cudaGraphPadding: 'trtllm',
     requests: requests ?? TRTLLM_BENCH_REQUESTS[`${c.input}/${c.output}`]!, arrival: 'burst',
     promptTokens: String(c.input), outputTokens: String(c.output), seed: 1,
   };

@@ -17,8 +17,12 @@
  *   here, below). KV bytes per token are 2 · layers · max(TP, KV heads) · head size · KV bytes
  *   (1 for the FP8 KV cache trtllm-bench picks for an FP8 checkpoint, perf-benchmarking.md).
  * - The runtime KV cache: `--kv_cache_free_gpu_mem_fraction 0.95` of the memory free after the model loads
- *   (perf-overview.md: "In many cases, we also use a higher KV cache percentage ... 0.95"; the default is 0.90).
- *   Free memory is taken as HBM − weights (activation buffers and the CUDA context not subtracted).
+ *   (perf-overview.md: "In many cases, we also use a higher KV cache percentage ... 0.95"; the default is 0.90),
+ *   as the PyTorch backend's KvCacheCreator computes it (`trtllmKvCacheBytes`): from cudaMemGetInfo's total
+ *   (H100_CUDA_TOTAL_BYTES) less the weights; activations and memory outside torch (CUDA context, NCCL, CUDA
+ *   graphs) are not subtracted, for want of a figure for these runs.
+ * - CUDA graphs: perf-overview.md's `llm_options.yml` turns on `cuda_graph_config` with `enable_padding: true` and
+ *   batch sizes 1, 2, 4, …, 8192 (serving/cuda-graph.ts: `--cuda-graph-padding trtllm`).
  * - Scheduling: in-flight batching with the capacity policy GUARANTEED_NO_EVICT (perf-benchmarking.md's example
  *   output, "Scheduling Policy: Guaranteed No Evict"), chunked context off: `orrery serve --scheduler trtllm`.
  *
@@ -26,6 +30,27 @@
  * The published figures come from the PyTorch backend (perf-overview.md: "Starting with v0.19"); which release's
  * heuristic produced them is not stated, so a different release's rounding could differ.
  */
+
+/**
+ * The device total TensorRT-LLM's PyTorch backend sizes the KV cache from: `torch.cuda.mem_get_info()` (CUDA's
+ * cudaMemGetInfo), which on an H100 SXM5 80GB reports 79.22 GiB (vLLM's memory-profiling logs on an H100 80GB,
+ * which take the same call: vllm-project/vllm PR #10511, "total_gpu_memory 79.22GiB"), less than the 79.65 GiB
+ * (81,559 MiB) NVML reports: the driver keeps the difference.
+ */
+export const H100_CUDA_TOTAL_BYTES = 79.22 * 2 ** 30;
+
+/**
+ * The KV cache TensorRT-LLM's PyTorch backend allocates per GPU (`KvCacheCreator.configure_kv_cache_capacity` and
+ * `_cal_max_memory`, tensorrt_llm/_torch/pyexecutor/_util.py): free_gpu_memory_fraction × (total − peak + the
+ * temporary KV cache of the estimation run), where total is cudaMemGetInfo's and peak = torch's peak allocation
+ * during a profiling forward pass of max_num_tokens tokens (the weights, that temporary KV cache, activations)
+ * plus what is used outside torch (CUDA context, NCCL and CUDA-graph buffers). The temporary KV cache cancels, so:
+ * fraction × (total − weights − activations − outside torch). `otherBytes` is activations + outside torch; the
+ * published runs do not report it (0 unless given).
+ */
+export function trtllmKvCacheBytes(totalBytes: number, weightBytes: number, fraction: number, otherBytes = 0): number {
+  return fraction * (totalBytes - weightBytes - otherBytes);
+}
 
 /** `$num_requests` of perf-overview.md by "input/output". */
 export const TRTLLM_BENCH_REQUESTS: Record<string, number> = {
