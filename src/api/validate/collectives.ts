@@ -39,7 +39,7 @@ export const VIDUR_SYSTEMS: VidurSystem[] = [
 ];
 
 /** The ranks of a Vidur configuration: `ranksPerNode` GPUs (from GPU 0) on each of ranks / ranksPerNode nodes. */
-function groupOf(row: VidurNetworkRow, gpusPerNode: number): number[] {
+export function groupOf(row: Pick<VidurNetworkRow, 'ranks' | 'ranksPerNode'>, gpusPerNode: number): number[] {
   const nodes = row.ranks / row.ranksPerNode;
   const g: number[] = [];
   for (let n = 0; n < nodes; n++) for (let i = 0; i < row.ranksPerNode; i++) g.push(n * gpusPerNode + i);
