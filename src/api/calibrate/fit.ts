@@ -17,6 +17,8 @@ export interface Measurement {
   timeNs: number;
   /** Which configuration this is (e.g. `all_reduce 16 ranks, 8 per node`), for reports. */
   config: string;
+  /** (slowest − fastest) / median of the measured runs, when the source gives them (Vidur's CSVs), for reports. */
+  runSpread?: number;
 }
 
 /** What the fit may change: `eff:<link>` per link type, `overheadNs`, `collectiveOverheadNs`, `latencyScale`, `nicsPerNode`. */

@@ -60,6 +60,7 @@ export function vidurMeasurements(sys: VidurSystem, topology: Topology): Measure
         group: groups.get(key)!,
         timeNs: r.timeNs,
         config: `${r.collective} ${r.ranks} ranks, ${r.ranksPerNode} per node`,
+        ...(r.minNs !== undefined && r.maxNs !== undefined ? { runSpread: (r.maxNs - r.minNs) / r.timeNs } : {}),
       });
     }
   }
@@ -113,6 +114,7 @@ function vidurCases(p: Prepared, others: readonly Prepared[]): ValidationCase[] 
     predicted: predicted / 1e3,
     inFit,
     group: `${sys.id} ${kind}`,
+    ...(m.runSpread !== undefined ? { noisePct: 100 * m.runSpread } : {}),
   });
   for (const m of ms) add(m, predictNs(topology, all, m), 'fit', true);
   // 3-fold cross-validation by size: sizes in ascending order, every third one held out together (all
