@@ -1,5 +1,5 @@
 // What Vidur's measured collectives allow any model to reach (docs/collectives-nccl.md, "What the data allows").
-//   node --import tsx scripts/collectives-bound.mts [--configs] [--fastest]
+//   node --import tsx scripts/collectives-bound.mts [--configs] [--fastest] [--figures]
 // --configs: a row per configuration too; --fastest: judge each size by its fastest run instead of the median (the
 // model columns stay the validation's, against the median).
 // Per set (system × operation) of data/profiles/vidur/network/: how far apart the three runs of one size are, how far
@@ -144,3 +144,49 @@ const over = (rs: number[]) => `${rs.filter((r) => absErrPct(r) > 25).length} of
 table(['set', 'isotonic (in fit)', 'neighbours', 'trend', 'trend >25%', 'model held out', 'model >25%', 'model quiet'], rows.map(([s, a]) => [
   s, ln(a.isotonic), ln(a.neighbour), hasUpstream ? ln(a.trend) : 'n/a', hasUpstream ? over(a.trend) : 'n/a', ln(a.model), over(a.model), `${ln(a.modelQuiet)} (${a.modelQuiet.length})`,
 ]));
+
+// --figures: which collective figure a send/recv-only calibration misses. Each system with all-reduce is fitted on
+// its send/recv alone (as the validation's `all-reduce from send/recv`), then one collective figure at a time (or all
+// of them) is fitted on its own all-reduce, 3-fold by size, the send/recv figures kept: the held-out all-reduce error
+// says how much of the miss that one figure carries.
+if (process.argv.includes('--figures')) {
+  const { fitCluster, predictNs } = await import('../src/api/calibrate/fit.ts');
+  const { COLLECTIVE_FIGURES, vidurMeasurements } = await import('../src/api/validate/collectives.ts');
+  console.log('All-reduce predicted from a send/recv-only fit plus one collective figure fitted on the system\'s own');
+  console.log('all-reduce (3-fold by size, held out): |error| % median / p90, and the fitted value (mean over folds).\n');
+  const body: string[][] = [];
+  for (const sys of VIDUR_SYSTEMS) {
+    const { topology } = resolveTopology({ topology: sys.topology });
+    const ms = vidurMeasurements(sys, topology);
+    const ar = ms.filter((m) => m.op === 'allreduce');
+    if (ar.length === 0) continue;
+    const keys = sys.fit.filter((k) => !COLLECTIVE_FIGURES.includes(k) && k !== 'nodeNetworkGBps' && k !== 'll128AcrossNodes');
+    const c0 = fitCluster(topology, topology.cluster!, ms.filter((m) => m.op === 'sendrecv'), keys).cluster;
+    const figures = sys.fit.filter((k) => !keys.includes(k));
+    const sizes = [...new Set(ar.map((m) => m.bytes))].sort((a, b) => a - b);
+    const row = (label: string, fit: typeof figures) => {
+      const rs: number[] = [];
+      const vals: number[] = [];
+      for (let fold = 0; fold < 3; fold++) {
+        const held = new Set(sizes.filter((_, i) => i % 3 === fold));
+        const c = fit.length === 0 ? c0 : fitCluster(topology, c0, ar.filter((m) => !held.has(m.bytes)), fit).cluster;
+        if (fit.length === 1) vals.push(valueOf(c, fit[0]!));
+        for (const m of ar) if (held.has(m.bytes)) rs.push(Math.log(predictNs(topology, c, m) / m.timeNs));
+      }
+      body.push([`${sys.id} ${label}`, pct(rs.map(absErrPct)), vals.length ? (vals.reduce((a, v) => a + v, 0) / vals.length).toPrecision(3) : '']);
+    };
+    row('send/recv only', []);
+    for (const f of figures) row(`+ ${f}`, [f]);
+    row('+ all of them', figures);
+  }
+  table(['system, figures', 'held out', 'value'], body);
+}
+
+function valueOf(c: import('../src/network/index.ts').ClusterInfo, k: string): number {
+  if (k === 'collectiveOverheadNs') return c.collectiveOverheadNs ?? 0;
+  if (k === 'nodeNetworkGBps') return c.nodeNetworkGBps ?? 0;
+  if (k === 'll128AcrossNodes') return c.ll128AcrossNodes === false ? 0 : 1;
+  if (k.startsWith('proto:')) return c.protocolEfficiency?.[k.slice(6) as 'LL' | 'LL128'] ?? 1;
+  if (k.startsWith('duplex:')) return c.duplexEfficiency?.[k.slice(7) as 'nvlink'] ?? 1;
+  return NaN;
+}
