@@ -58,12 +58,14 @@ describe('collectives validation suite', () => {
     };
     expect(medianErr('h100-dgx held-out size')).toBeLessThanOrEqual(5);
     expect(p90Err('h100-dgx held-out size')).toBeLessThanOrEqual(14);
-    expect(medianErr('a40-pairs held-out size')).toBeLessThanOrEqual(15);
-    expect(medianErr('a100-pairs held-out size')).toBeLessThanOrEqual(16);
+    expect(medianErr('a40-pairs held-out size')).toBeLessThanOrEqual(11);
+    expect(medianErr('a100-pairs held-out size')).toBeLessThanOrEqual(13);
+    // the staged send across nodes (stagingBytes, stagingGBps) took the A100 pairs' p90 from 61.9 to 29.4
+    expect(p90Err('a100-pairs held-out size')).toBeLessThanOrEqual(31);
     expect(medianErr('a100-dgx held-out size')).toBeLessThanOrEqual(14);
     // all-reduce from send/recv: the preset's collective figures, or the other A100 system's (not this one's)
-    expect(medianErr('a100-dgx all-reduce from send/recv + a100-pairs collective figures')).toBeLessThanOrEqual(24);
-    expect(medianErr('a100-pairs all-reduce from send/recv + a100-dgx collective figures')).toBeLessThanOrEqual(25);
+    expect(medianErr('a100-dgx all-reduce from send/recv + a100-pairs collective figures')).toBeLessThanOrEqual(23);
+    expect(medianErr('a100-pairs all-reduce from send/recv + a100-dgx collective figures')).toBeLessThanOrEqual(23);
   });
 
   it("the summary's noise is the median spread of the measurements' own runs", () => {
