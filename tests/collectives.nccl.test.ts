@@ -121,6 +121,21 @@ describe('NCCL-like model: the tuner arithmetic', () => {
     expect(ncclCandidates('allreduce', GiB, ncclShape(t, off, g8)).some((x) => x.proto === 'LL128')).toBe(true);
   });
 
+  it('a staged send across nodes ends when its last byte is in the buffer: max(bytes / staging, (bytes − buffer) / NIC)', () => {
+    const t = topo('a100-nvlink-pairs:2');
+    // NIC: 10 GB/s Ethernet × 0.2 = 2 GB/s; a 2 MB buffer filled at 8 GB/s; GPU 0 on node 0 to GPU 4 on node 1
+    const plain: ClusterInfo = { ...t.cluster!, linkEfficiency: { ...t.cluster!.linkEfficiency, ethernet: 0.2 } };
+    const staged: ClusterInfo = { ...plain, stagingBytes: 2e6, stagingGBps: 8 };
+    const time = (c: ClusterInfo, bytes: number, g = [0, 4]) => ncclChoose('sendrecv', bytes, ncclShape(t, c, g)).timeNs;
+    // 1 MB fits the buffer: 1e6 / 8 = 125 µs against 1e6 / 2 = 500 µs on the wire; the latency is the same
+    expect(time(plain, 1e6) - time(staged, 1e6)).toBeCloseTo(500_000 - 125_000, 6);
+    // 8 MB: max(8e6 / 8, (8e6 − 2e6) / 2) = 3 ms against 4 ms
+    expect(time(plain, 8e6) - time(staged, 8e6)).toBeCloseTo(4e6 - 3e6, 6);
+    // inside a node, and any collective, are not staged
+    expect(time(staged, 8e6, [0, 1])).toBe(time(plain, 8e6, [0, 1]));
+    expect(ncclChoose('allreduce', 8e6, ncclShape(t, staged, [0, 4])).timeNs).toBe(ncclChoose('allreduce', 8e6, ncclShape(t, plain, [0, 4])).timeNs);
+  });
+
   it('refuses bad calibration figures in a cluster file with the field and what was expected', () => {
     const t = topo('dgx-a100:1');
     const bad = (extra: Record<string, unknown>) => checkClusterInfo({ ...t.cluster!, ...extra } as ClusterInfo, t.dims.length);
@@ -133,6 +148,8 @@ describe('NCCL-like model: the tuner arithmetic', () => {
     expect(bad({ nodeNetworkGBps: 0 })).toBe('nodeNetworkGBps: expected a positive number, got 0');
     expect(bad({ networkStepNs: -1 })).toBe('networkStepNs: expected a non-negative number, got -1');
     expect(bad({ ll128AcrossNodes: 'no' })).toBe('ll128AcrossNodes: expected true or false, got "no"');
+    expect(bad({ stagingBytes: 1e6 })).toMatch(/^stagingBytes, stagingGBps: give both or neither/);
+    expect(bad({ stagingBytes: 1e6, stagingGBps: 0 })).toBe('stagingGBps: expected a positive number, got 0');
     expect(bad({})).toBeUndefined();
   });
 

@@ -30,9 +30,13 @@ function printSuite(r: SuiteResult, cases: boolean): void {
     const rows = [['id', 'unit', 'measured', 'predicted', 'error'], ...r.cases.map((c) => [c.id, c.unit, fmt(c.measured), fmt(c.predicted), `${c.errorPct >= 0 ? '+' : ''}${c.errorPct.toFixed(1)}%`])];
     console.log(cols(rows, [false, false, true, true, true]));
   }
-  const rows = [['group', 'cases', 'median |err|', 'p90 |err|', 'max |err|', 'target'],
-    ...r.groups.map((g) => [g.group, String(g.cases), `${g.medianAbsErrorPct.toFixed(1)}%`, `${g.p90AbsErrorPct.toFixed(1)}%`, `${g.maxAbsErrorPct.toFixed(1)}%`, g.pass ? 'PASS' : 'MISS'])];
-  console.log(cols(rows, [false, true, true, true, true, false]));
+  // noise: the median spread of the measurements' own runs, (slowest − fastest) / median, where the source gives them
+  const noise = r.groups.some((g) => g.noisePct !== undefined);
+  const rows = [['group', 'cases', 'median |err|', 'p90 |err|', 'max |err|', ...(noise ? ['noise'] : []), 'target'],
+    ...r.groups.map((g) => [g.group, String(g.cases), `${g.medianAbsErrorPct.toFixed(1)}%`, `${g.p90AbsErrorPct.toFixed(1)}%`, `${g.maxAbsErrorPct.toFixed(1)}%`,
+      ...(noise ? [g.noisePct !== undefined ? `${g.noisePct.toFixed(1)}%` : '-'] : []), g.pass ? 'PASS' : 'MISS'])];
+  console.log(cols(rows, [false, true, true, true, true, ...(noise ? [true] : []), false]));
+  if (noise) console.log('  noise: median over the group of (slowest − fastest) / median of each measurement\'s own runs (docs/collectives-nccl.md, "What the data allows")');
   console.log('');
 }
 

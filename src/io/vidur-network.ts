@@ -1,7 +1,8 @@
 /**
  * Vidur's network profiles (microsoft/vidur `data/profiling/network/**`/{all_reduce,send_recv}.csv): measured NCCL
  * collective times. Columns used: `time_stats.<op>.median` (ms), `num_workers`, `devices_per_node`,
- * `max_devices_per_node`, `size` (bytes), `collective` (`all_reduce` or `send_recv`).
+ * `max_devices_per_node`, `size` (bytes), `collective` (`all_reduce` or `send_recv`), and where present
+ * `time_stats.<op>.min` / `.max` (Vidur times three runs per size, so min, median and max are the three runs).
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from './errors.ts';
@@ -15,6 +16,9 @@ export interface VidurNetworkRow {
   bytes: number;
   /** Median measured time, ns. */
   timeNs: number;
+  /** Fastest and slowest of the measured runs, ns (when the file has `time_stats.<op>.min` / `.max`). */
+  minNs?: number;
+  maxNs?: number;
 }
 
 export function readVidurNetworkCsv(path: string): VidurNetworkRow[] {
@@ -38,6 +42,9 @@ export function parseVidurNetworkCsv(text: string, where: string): VidurNetworkR
   };
   const median = head.findIndex((h) => /^time_stats\.[a-z_]+\.median$/.test(h));
   if (median < 0) throw new InputError(`${where}: no column "time_stats.<op>.median"; expected Vidur's network profile CSV`);
+  const op = head[median]!.slice(0, -'.median'.length);
+  const imin = head.indexOf(`${op}.min`);
+  const imax = head.indexOf(`${op}.max`);
   const iw = col('num_workers');
   const id = col('devices_per_node');
   const im = col('max_devices_per_node');
@@ -60,6 +67,7 @@ export function parseVidurNetworkCsv(text: string, where: string): VidurNetworkR
       gpusPerNode: num(im, 'max_devices_per_node', true),
       bytes: num(is, 'size', true),
       timeNs: num(median, head[median]!, false) * 1e6,
+      ...(imin >= 0 && imax >= 0 ? { minNs: num(imin, head[imin]!, false) * 1e6, maxNs: num(imax, head[imax]!, false) * 1e6 } : {}),
     };
   });
 }

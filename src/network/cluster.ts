@@ -69,6 +69,16 @@ export interface ClusterInfo {
    * i.e. with GPUDirect RDMA (src/graph/tuning.cc: typeInter <= PATH_PXB); default true.
    */
   ll128AcrossNodes?: boolean;
+  /**
+   * A send to another node whose data is staged (host memory without GPUDirect RDMA; NCCL's FIFO): the sender's
+   * kernel ends once its last byte is in the staging buffer, which fills at `stagingGBps` while the NIC drains it, so
+   * up to `stagingBytes` may still be waiting when it ends. A send/recv across nodes then takes
+   * max(bytes / stagingGBps, (bytes − stagingBytes) / NIC) instead of bytes / NIC: faster than the NIC up to about the
+   * buffer's size, the NIC's rate well above it. Both or neither; fitted per system (Vidur's A100 and A40 pairs);
+   * default none.
+   */
+  stagingBytes?: number;
+  stagingGBps?: number;
   /** Where each figure comes from, by key. */
   sources?: Record<string, string>;
 }
@@ -99,6 +109,9 @@ export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefin
     if (!LINK_TYPES.includes(k as LinkType)) return `duplexEfficiency: unknown link type "${k}"; expected one of: ${LINK_TYPES.join(', ')}`;
     if (typeof v !== 'number' || !(v > 0 && v <= 1)) return `duplexEfficiency.${k}: expected a number in (0, 1], got ${JSON.stringify(v)}`;
   }
+  if ((c.stagingBytes === undefined) !== (c.stagingGBps === undefined)) return `stagingBytes, stagingGBps: give both or neither, got ${JSON.stringify({ stagingBytes: c.stagingBytes, stagingGBps: c.stagingGBps })}`;
+  if (c.stagingBytes !== undefined && !(c.stagingBytes >= 0)) return `stagingBytes: expected a non-negative number, got ${JSON.stringify(c.stagingBytes)}`;
+  if (c.stagingGBps !== undefined && !(c.stagingGBps > 0)) return `stagingGBps: expected a positive number, got ${JSON.stringify(c.stagingGBps)}`;
   if (c.nodeNetworkGBps !== undefined && !(c.nodeNetworkGBps > 0)) return `nodeNetworkGBps: expected a positive number, got ${JSON.stringify(c.nodeNetworkGBps)}`;
   return undefined;
 }

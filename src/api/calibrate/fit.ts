@@ -17,12 +17,14 @@ export interface Measurement {
   timeNs: number;
   /** Which configuration this is (e.g. `all_reduce 16 ranks, 8 per node`), for reports. */
   config: string;
+  /** (slowest − fastest) / median of the measured runs, when the source gives them (Vidur's CSVs), for reports. */
+  runSpread?: number;
 }
 
 /** What the fit may change: `eff:<link>` per link type, `overheadNs`, `collectiveOverheadNs`, `latencyScale`, `nicsPerNode`. */
 export type FitKey =
   | `eff:${LinkType}` | 'proto:LL' | 'proto:LL128' | 'overheadNs' | 'collectiveOverheadNs' | 'latencyScale' | 'nicsPerNode'
-  | 'nodeNetworkGBps' | `duplex:${LinkType}` | 'll128AcrossNodes' | 'networkStepNs';
+  | 'nodeNetworkGBps' | `duplex:${LinkType}` | 'll128AcrossNodes' | 'networkStepNs' | 'stagingBytes' | 'stagingGBps';
 
 /** The model's time for one measurement on `topology` with `cluster`'s figures, ns. */
 export function predictNs(topology: Topology, cluster: ClusterInfo, m: Measurement): number {
@@ -59,6 +61,8 @@ function get(c: ClusterInfo, k: FitKey): number {
   if (k === 'proto:LL' || k === 'proto:LL128') return c.protocolEfficiency?.[k.slice(6) as 'LL' | 'LL128'] ?? 1;
   if (k === 'nodeNetworkGBps') return c.nodeNetworkGBps ?? 0;
   if (k.startsWith('duplex:')) return c.duplexEfficiency?.[k.slice(7) as LinkType] ?? 1;
+  if (k === 'stagingBytes') return c.stagingBytes ?? 0;
+  if (k === 'stagingGBps') return c.stagingGBps ?? 0;
   return c.nicsPerNode ?? 1;
 }
 
@@ -74,6 +78,8 @@ function set(c: ClusterInfo, k: FitKey, v: number): ClusterInfo {
   }
   if (k === 'nodeNetworkGBps') return { ...c, nodeNetworkGBps: Math.max(0.1, v) };
   if (k.startsWith('duplex:')) return { ...c, duplexEfficiency: { ...c.duplexEfficiency, [k.slice(7)]: Math.min(1, Math.max(0.05, v)) } };
+  if (k === 'stagingBytes') return { ...c, stagingBytes: Math.min(2 ** 30, Math.max(1024, v)) };
+  if (k === 'stagingGBps') return { ...c, stagingGBps: Math.min(1000, Math.max(0.01, v)) };
   return { ...c, nicsPerNode: v };
 }
 
@@ -117,6 +123,11 @@ function search(
       const gpus = topology.dims.slice(0, d).reduce((a, x) => a * x.npus, 1);
       c = { ...c, nodeNetworkGBps: nic * (c.nicsPerNode ?? gpus) };
     }
+  }
+  if (keys.includes('stagingBytes') && c.stagingBytes === undefined) {
+    // start neutral: a 1 MiB buffer filled at the NIC's own rate changes no time until the search moves it
+    const d = c.links.findIndex((l) => !INTRA_NODE_LINKS.includes(l));
+    if (d >= 0) c = { ...c, stagingBytes: 2 ** 20, stagingGBps: topology.dims[d]!.bandwidthGBps * (c.linkEfficiency[c.links[d]!] ?? 1) };
   }
   const picks = ms.map((m) => ncclPick(m.op, m.bytes, ncclShape(topology, c, m.group)));
   let best = meanAbsLogError(topology, c, ms, picks);

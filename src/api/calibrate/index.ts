@@ -109,6 +109,9 @@ export function calibrate(spec: CalibrateSpec): CalibrateResult {
     for (const l of spanned) keys.push(`duplex:${l}` as FitKey);
   }
   if (ms.some((m) => nodesOf(m) > 1)) keys.push('networkStepNs');
+  // one-way send/recv across nodes (Vidur's: rank 0's send kernel alone) shows the staging buffer the send leaves
+  // behind; nccl-tests' sendrecv_perf waits for the receives too
+  if (ms.some((m) => m.op === 'sendrecv' && nodesOf(m) > 1 && m.source.toLowerCase().endsWith('.csv'))) keys.push('stagingBytes', 'stagingGBps');
   if (coll.some((m) => nodesOf(m) > 1)) keys.push('ll128AcrossNodes');
   if (coll.some((m) => nodesOf(m) > 1 && m.group.length > 2)) keys.push('nicsPerNode', 'nodeNetworkGBps');
   const { cluster } = fitCluster(topology, base, ms, keys, gpusPerNode);

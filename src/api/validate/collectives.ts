@@ -32,14 +32,14 @@ interface VidurSystem {
 }
 
 export const VIDUR_SYSTEMS: VidurSystem[] = [
-  { id: 'a100-dgx', dir: 'a100_dgx', topology: 'dgx-a100:2', files: ['send_recv.csv', 'all_reduce.csv'], fit: ['eff:nvlink', 'eff:infiniband', 'proto:LL', 'proto:LL128', 'overheadNs', 'collectiveOverheadNs', 'networkStepNs', 'latencyScale', 'nicsPerNode', 'nodeNetworkGBps', 'duplex:nvlink', 'duplex:infiniband', 'll128AcrossNodes'] },
-  { id: 'a100-pairs', dir: 'a100_pairwise_nvlink', topology: 'a100-nvlink-pairs:2', files: ['send_recv.csv', 'all_reduce.csv'], fit: ['eff:nvlink', 'eff:pcie', 'eff:ethernet', 'proto:LL', 'proto:LL128', 'overheadNs', 'collectiveOverheadNs', 'networkStepNs', 'latencyScale', 'duplex:nvlink', 'duplex:pcie', 'duplex:ethernet'] },
-  { id: 'a40-pairs', dir: 'a40_pairwise_nvlink', topology: 'a40-nvlink-pairs:2', files: ['send_recv.csv'], fit: ['eff:nvlink', 'eff:ethernet', 'proto:LL', 'overheadNs', 'networkStepNs', 'latencyScale'] },
-  { id: 'h100-dgx', dir: 'h100_dgx', topology: 'dgx-h100:2', files: ['send_recv.csv'], fit: ['eff:nvlink', 'eff:infiniband', 'proto:LL', 'overheadNs', 'networkStepNs', 'latencyScale'] },
+  { id: 'a100-dgx', dir: 'a100_dgx', topology: 'dgx-a100:2', files: ['send_recv.csv', 'all_reduce.csv'], fit: ['eff:nvlink', 'eff:infiniband', 'proto:LL', 'proto:LL128', 'overheadNs', 'collectiveOverheadNs', 'networkStepNs', 'latencyScale', 'nicsPerNode', 'nodeNetworkGBps', 'duplex:nvlink', 'duplex:infiniband', 'll128AcrossNodes', 'stagingBytes', 'stagingGBps'] },
+  { id: 'a100-pairs', dir: 'a100_pairwise_nvlink', topology: 'a100-nvlink-pairs:2', files: ['send_recv.csv', 'all_reduce.csv'], fit: ['eff:nvlink', 'eff:pcie', 'eff:ethernet', 'proto:LL', 'proto:LL128', 'overheadNs', 'collectiveOverheadNs', 'networkStepNs', 'latencyScale', 'duplex:nvlink', 'duplex:pcie', 'duplex:ethernet', 'stagingBytes', 'stagingGBps'] },
+  { id: 'a40-pairs', dir: 'a40_pairwise_nvlink', topology: 'a40-nvlink-pairs:2', files: ['send_recv.csv'], fit: ['eff:nvlink', 'eff:ethernet', 'proto:LL', 'overheadNs', 'networkStepNs', 'latencyScale', 'stagingBytes', 'stagingGBps'] },
+  { id: 'h100-dgx', dir: 'h100_dgx', topology: 'dgx-h100:2', files: ['send_recv.csv'], fit: ['eff:nvlink', 'eff:infiniband', 'proto:LL', 'overheadNs', 'networkStepNs', 'latencyScale', 'stagingBytes', 'stagingGBps'] },
 ];
 
 /** The ranks of a Vidur configuration: `ranksPerNode` GPUs (from GPU 0) on each of ranks / ranksPerNode nodes. */
-function groupOf(row: VidurNetworkRow, gpusPerNode: number): number[] {
+export function groupOf(row: Pick<VidurNetworkRow, 'ranks' | 'ranksPerNode'>, gpusPerNode: number): number[] {
   const nodes = row.ranks / row.ranksPerNode;
   const g: number[] = [];
   for (let n = 0; n < nodes; n++) for (let i = 0; i < row.ranksPerNode; i++) g.push(n * gpusPerNode + i);
@@ -60,6 +60,7 @@ export function vidurMeasurements(sys: VidurSystem, topology: Topology): Measure
         group: groups.get(key)!,
         timeNs: r.timeNs,
         config: `${r.collective} ${r.ranks} ranks, ${r.ranksPerNode} per node`,
+        ...(r.minNs !== undefined && r.maxNs !== undefined ? { runSpread: (r.maxNs - r.minNs) / r.timeNs } : {}),
       });
     }
   }
@@ -113,6 +114,7 @@ function vidurCases(p: Prepared, others: readonly Prepared[]): ValidationCase[] 
     predicted: predicted / 1e3,
     inFit,
     group: `${sys.id} ${kind}`,
+    ...(m.runSpread !== undefined ? { noisePct: 100 * m.runSpread } : {}),
   });
   for (const m of ms) add(m, predictNs(topology, all, m), 'fit', true);
   // 3-fold cross-validation by size: sizes in ascending order, every third one held out together (all

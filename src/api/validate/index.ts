@@ -36,15 +36,18 @@ function quantile(sorted: number[], q: number): number {
 
 export function summarize(cases: readonly ValidationCase[], target: ValidationSuite['target']): GroupResult[] {
   const by = new Map<string, number[]>();
+  const noise = new Map<string, number[]>();
   for (const c of cases) {
     const e = Math.abs(errorPct(c));
     const list = by.get(c.group);
     if (list) list.push(e); else by.set(c.group, [e]);
+    if (c.noisePct !== undefined) (noise.get(c.group) ?? noise.set(c.group, []).get(c.group)!).push(c.noisePct);
   }
   return [...by.entries()].map(([group, errs]) => {
     errs.sort((a, b) => a - b);
     const s: ValidationSummary = {
       group, cases: errs.length, medianAbsErrorPct: quantile(errs, 0.5), p90AbsErrorPct: quantile(errs, 0.9), maxAbsErrorPct: errs[errs.length - 1]!,
+      ...(noise.has(group) ? { noisePct: quantile(noise.get(group)!.sort((a, b) => a - b), 0.5) } : {}),
     };
     const pass = s.medianAbsErrorPct <= target.medianAbsErrorPct &&
       (target.p90AbsErrorPct === undefined || s.p90AbsErrorPct <= target.p90AbsErrorPct) &&

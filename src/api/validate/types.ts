@@ -16,6 +16,11 @@ export interface ValidationCase {
   inFit: boolean;
   /** Grouping for the summary (e.g. device and kernel kind: `a100 matmul`). */
   group: string;
+  /**
+   * How far apart the measurement's own repeated runs are, (slowest − fastest) / median in %, when the source gives
+   * its runs (the collectives suite's Vidur cases: three runs per size).
+   */
+  noisePct?: number;
 }
 
 export interface ValidationSummary {
@@ -24,6 +29,8 @@ export interface ValidationSummary {
   medianAbsErrorPct: number;
   p90AbsErrorPct: number;
   maxAbsErrorPct: number;
+  /** Median of the cases' `noisePct`, when they carry one. */
+  noisePct?: number;
 }
 
 export interface ValidationSuite {

@@ -62,6 +62,8 @@ export interface NcclShape extends NcclLinks {
   /** Extra latency per network step, ns (cluster `networkStepNs`). */
   networkStepNs: number;
   latencyScale: number;
+  /** A send across nodes through a staging buffer (cluster `stagingBytes`, `stagingGBps`); undefined: none. */
+  staging?: { bytes: number; GBps: number };
 }
 
 /** A shape as a string of its numbers in a fixed order (for caches keyed by shape). */
@@ -70,6 +72,7 @@ export function ncclShapeKey(s: NcclShape): string {
   return [
     s.nRanks, s.nNodes, s.ranksPerNode, s.intraClass, l(s), l(s.nominal), s.protoEff.LL, s.protoEff.LL128, s.ll128,
     s.collnet, s.arch, s.channels, s.overheadNs, s.collectiveOverheadNs, s.networkStepNs, s.latencyScale,
+    s.staging ? `${s.staging.bytes}@${s.staging.GBps}` : '-',
   ].join('|');
 }
 
@@ -159,6 +162,7 @@ export function ncclShape(topology: Topology, cluster: ClusterInfo, group: reado
     collectiveOverheadNs: cluster.collectiveOverheadNs ?? 0,
     networkStepNs: cluster.networkStepNs ?? 0,
     latencyScale: cluster.latencyScale ?? 1,
+    ...(cluster.stagingBytes !== undefined && cluster.stagingGBps !== undefined ? { staging: { bytes: cluster.stagingBytes, GBps: cluster.stagingGBps } } : {}),
   };
 }
 
@@ -210,6 +214,8 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
       if (op === 'sendrecv') {
         const bw = multi ? s.nicBwGBps : s.intraP2pBwGBps;
         transfer = 1 / (p === 'LL' ? Math.min(bw * factor, LL_MAX_BW[s.arch][c]) : bw);
+        // staged across nodes: the send ends when its last byte is in the buffer, not on the wire
+        if (multi && s.staging && !tuner && bytes > 0) transfer = Math.max(1 / s.staging.GBps, (transfer * Math.max(0, bytes - s.staging.bytes)) / bytes);
       } else {
         // each rank sends bytes/n to every other rank: (rpn-1)/n of it inside the node, the rest over its NIC
         const intraShare = (s.ranksPerNode - 1) / n;
