@@ -3,8 +3,12 @@
 // JSON, and fails with the same messages.
 import { describe, expect, it } from 'vitest';
 import { generateWorkload, loadWorkload, resolveTopology, runTrace } from '../src/api/index.ts';
+import { createComputeModel } from '../src/api/compute.ts';
+import { CollectiveSystem, parseAlgorithm } from '../src/collectives/index.ts';
+import { Engine } from '../src/engine/index.ts';
+import { createNetworkModel } from '../src/network/index.ts';
 import {
-  isLazyProgram, lazyProgram, materializeTrace, validateTrace, type LazyCache, type Op, type Program, type Trace,
+  buildTimeline, getDevice, isLazyProgram, lazyProgram, materializeTrace, runReplay, validateTrace, type LazyCache, type Op, type Program, type Trace,
 } from '../src/workload/index.ts';
 
 // a 16-rank GPT-3 step: TP 2, PP 4 (1F1B), DP 2, 8 microbatches per pipeline, Megatron's kernel list
@@ -13,6 +17,7 @@ const SET = {
   'training.kernels': 'megatron',
 };
 const TOPO = 'dgx-a100:2';
+const A100 = getDevice('A100-SXM4-80GB');
 
 /** The trace with each program made on demand from a copy of its ops, counting how often each is made. */
 function lazyCopy(t: Trace): { trace: Trace; made: number[] } {
@@ -57,6 +62,29 @@ describe('lazy programs', () => {
     expect(b.collectives).toEqual(a.collectives);
     expect(b.collectives.filter((c) => c.name === undefined)).toEqual([]);
     expect(made).toEqual([2, 2, 2, 2]);
+  });
+
+  it('a timeline of a replay of a lazy trace names every slice as the plain trace does, reading each program a bounded number of times', () => {
+    const timeline = (t: Trace) => {
+      const engine = new Engine();
+      const network = createNetworkModel('analytical', engine, topology);
+      const { result } = runReplay(engine, network, new CollectiveSystem(engine, network), validateTrace(t), {
+        algorithms: [parseAlgorithm('ring', 'algo')], record: true,
+        compute: { device: A100, model: createComputeModel({ name: 'kernel', device: A100 }) },
+      });
+      const tl = buildTimeline(result);
+      return { n: tl.slices.n, flows: tl.flows.n, names: Array.from({ length: tl.slices.n }, (_, i) => tl.name(i)), ts: tl.slices.ts };
+    };
+    const a = timeline(eager);
+    const { trace, made } = lazyCopy(eager);
+    const b = timeline(trace);
+    // validation and the replay's own compilation read each program once, the collective records' names once
+    // (their coll ops' names kept), the timeline's slices once (its ops kept while it is built)
+    expect(made).toEqual([4, 4, 4, 4]);
+    expect(b.n).toBe(a.n);
+    expect(b.flows).toBe(a.flows);
+    expect(b.names).toEqual(a.names);
+    expect(b.ts).toEqual(a.ts);
   });
 
   it('loadWorkload generates lazily for a replay (same report as the plain trace)', () => {
