@@ -75,8 +75,11 @@ describe('lazy programs', () => {
       const tl = buildTimeline(result);
       return { n: tl.slices.n, flows: tl.flows.n, names: Array.from({ length: tl.slices.n }, (_, i) => tl.name(i)), ts: tl.slices.ts };
     };
-    const a = timeline(eager);
-    const { trace, made } = lazyCopy(eager);
+    // pipeline stage innermost (rank = pp + 4·(tp + 2·dp)): consecutive ranks run different programs
+    const plain = generateWorkload('gpt3-175b', { set: { ...SET, 'training.parallel.order': ['pp', 'tp', 'dp'] }, dims });
+    expect(plain.programs[0]!.ranks.slice(0, 2)).toEqual([0, 4]);
+    const a = timeline(plain);
+    const { trace, made } = lazyCopy(plain);
     const b = timeline(trace);
     // validation and the replay's own compilation read each program once, the collective records' names once
     // (their coll ops' names kept), the timeline's slices once (its ops kept while it is built)
