@@ -16,8 +16,8 @@ import {
   encodingFromPath, InputError, readTraceFile, writeChromeTrace, writeTraceFile, type TraceEncoding,
 } from '../io/index.ts';
 import {
-  buildTimeline, getDevice, NcclTimer, recordBusBwGBps, Replay, TraceError, validateTrace, type DevicePreset, type IssuePolicy,
-  type Precision, type Trace,
+  buildTimeline, getDevice, materializeTrace, NcclTimer, ProgramCompiler, recordBusBwGBps, Replay, TraceError, validateTrace, type Compiled,
+  type DevicePreset, type IssuePolicy, type Precision, type ReplayOptions, type Trace,
 } from '../workload/index.ts';
 import { COMPUTE_MODELS, type ComputeModelName } from '../compute/index.ts';
 import { algorithmLabel, isAuto, systemFor } from './collective.ts';
@@ -62,6 +62,11 @@ export interface LoadOptions {
    * `training.kernels` gets Megatron-LM's kernel list under kernel and table, the coarse ops under roofline.
    */
   compute?: string;
+  /**
+   * A generated training step (`workload`) makes each program's ops when read (workload/trace.ts lazyProgram), so a
+   * replay holds only its typed arrays; default true. `convertWorkload` and `exportWorkloadToChakra` load plain data.
+   */
+  lazy?: boolean;
 }
 
 export interface LoadedWorkload {
@@ -89,7 +94,7 @@ export const WORKLOAD_LOADERS: Partial<Record<keyof WorkloadInput, WorkloadLoade
   astraWorkload: (file, opts) => imported(loadAstraWorkload(file, withLimit(withTopology(opts.astra, opts), opts)), file),
   workload: (arg, opts) => {
     const g = withLimit(withTopology({ ...opts.generate, kernels: opts.generate?.kernels ?? kernelDetailFor(opts.compute) }, opts), opts);
-    const loaded = imported(generateWorkload(arg, g), workloadPath(arg));
+    const loaded = imported(generateWorkload(arg, { lazy: opts.lazy !== false, ...g }), workloadPath(arg));
     const memory = workloadMemory(arg, g);
     return memory ? { ...loaded, memory } : loaded;
   },
@@ -279,8 +284,9 @@ export function runTrace(spec: RunSpec): RunReport {
   const t0 = performance.now();
   const policy = spec.policy ?? 'streams';
   const warnings = [...(spec.loadWarnings ?? [])];
-  const v = validateTrace(spec.trace, { ...(spec.source ? { where: spec.source } : {}), lenient: spec.lenient === true, streamOrder: policy !== 'astra' });
-  warnings.push(...v.warnings);
+  // a timeline reads ops across programs in any order: a lazy trace's ops are made once and held for it
+  const trace = spec.timeline ? materializeTrace(spec.trace) : spec.trace;
+  const validationWarningsAt = warnings.length;
   const topo = spec.topology;
   if (spec.trace.ranks > topo.npus) {
     throw new TraceError(`${spec.source ? `${spec.source}: ` : ''}the trace has ${spec.trace.ranks} ranks but topology ${topo.name} has ${topo.npus} NPUs; ranks map to NPUs 0..${topo.npus - 1}`);
@@ -315,12 +321,7 @@ export function runTrace(spec: RunSpec): RunReport {
   const stragglers = spec.stragglers instanceof Map ? spec.stragglers : new Map(Object.entries(spec.stragglers ?? {}).map(([k, f]) => [Number(k), f as number]));
   const seed = spec.seed ?? 1;
   const maxEvents = spec.maxEvents ?? DEFAULT_MAX_EVENTS;
-  checkWork(v.stats.ops, maxEvents, `the trace (${spec.trace.ranks} ranks, ${v.stats.ops} ops, each at least one event)`);
-
-  const engine = new Engine({ ...(spec.scheduler ? { scheduler: spec.scheduler } : {}), maxEvents, ...(spec.onProgress ? { onProgress: spec.onProgress } : {}) });
-  const network = createNetworkModel(model, engine, topo);
-  const system = new CollectiveSystem(engine, network, systemFor(model, spec.system));
-  const replay = new Replay(engine, network, system, v, {
+  const replayOptions: ReplayOptions = {
     algorithms,
     ...(spec.algorithmsByOp ? { algorithmsByOp: spec.algorithmsByOp } : {}),
     ...(nccl ? { nccl } : {}),
@@ -337,7 +338,21 @@ export function runTrace(spec: RunSpec): RunReport {
       jitter: spec.jitter ?? 0,
       seed,
     },
+  };
+  // each program compiled as validation reads its ops: a lazy trace's are then made once (workload/trace.ts)
+  const compiler = new ProgramCompiler(replayOptions);
+  const compiled: Compiled[] = [];
+  const v = validateTrace(trace, {
+    ...(spec.source ? { where: spec.source } : {}), lenient: spec.lenient === true, streamOrder: policy !== 'astra',
+    onProgram: (g, ops, shapes) => compiled.push(compiler.compile(g, ops, shapes)),
   });
+  warnings.splice(validationWarningsAt, 0, ...v.warnings);
+  checkWork(v.stats.ops, maxEvents, `the trace (${spec.trace.ranks} ranks, ${v.stats.ops} ops, each at least one event)`);
+
+  const engine = new Engine({ ...(spec.scheduler ? { scheduler: spec.scheduler } : {}), maxEvents, ...(spec.onProgress ? { onProgress: spec.onProgress } : {}) });
+  const network = createNetworkModel(model, engine, topo);
+  const system = new CollectiveSystem(engine, network, systemFor(model, spec.system));
+  const replay = new Replay(engine, network, system, v, { ...replayOptions, compiled });
   replay.begin();
   const stats = engine.run();
   const res = replay.finish();
@@ -353,8 +368,8 @@ export function runTrace(spec: RunSpec): RunReport {
       otherNs: o, idleNs: step - c - e - o,
     });
   }
-  const row = (k: number): CollectiveRow => {
-    const c = res.collective(k); // one at a time: the replay's records need not all exist at once
+  const row = (k: number, withName = true): CollectiveRow => {
+    const c = res.collective(k, withName); // one at a time: the replay's records need not all exist at once
     return {
       id: c.id, op: c.op, group: c.group, block: c.block, seq: c.seq, members: c.members, bytes: c.bytes,
       algorithms: c.algorithms, chunks: c.chunks, startNs: c.startNs, durationNs: c.endNs - c.startNs,
@@ -364,7 +379,8 @@ export function runTrace(spec: RunSpec): RunReport {
   // the rows are made when read (JSON output, API users): the tables need only the summary, and a kernel-level
   // step has hundreds of thousands of collectives
   let collectives: CollectiveRow[] | undefined;
-  const collectiveSummary = summarize(res.collectiveCount, row);
+  // (without names: a lazy trace's are read from its ops, and the summary shows none)
+  const collectiveSummary = summarize(res.collectiveCount, (k) => row(k, false));
 
   const report: RunReport = {
     trace: {
@@ -454,7 +470,7 @@ export interface ConvertResult {
 export function exportWorkloadToChakra(
   input: WorkloadInput, prefix: string, opts: LoadOptions = {},
 ): { source: string; files: string[]; commGroupFile?: string; warnings: string[] } {
-  const loaded = loadWorkload(input, opts);
+  const loaded = loadWorkload(input, { ...opts, lazy: false });
   const v = validateTrace(loaded.trace, { where: loaded.source, lenient: opts.lenient === true });
   const r = exportChakra(loaded.trace, prefix, opts.topology !== undefined ? { topology: opts.topology } : {});
   return {
@@ -466,7 +482,7 @@ export function exportWorkloadToChakra(
 export function convertWorkload(input: WorkloadInput, out: string, opts: LoadOptions = {}): ConvertResult {
   const { encoding } = encodingFromPath(out);
   if (!encoding) throw new InputError(`${out}: cannot tell which encoding to write; name it .json, .yaml or .msgpack (optionally .gz)`);
-  const loaded = loadWorkload(input, opts);
+  const loaded = loadWorkload(input, { ...opts, lazy: false });
   const v = validateTrace(loaded.trace, { where: loaded.source, lenient: opts.lenient === true });
   const bytesOut = writeTraceFile(out, loaded.trace, encoding);
   return {

@@ -11,3 +11,5 @@ export {
   trainingMemory, modelStateBytes, layerActivationBytes, largestParts, RECOMPUTE_MODES, type MemoryReport, type StageMemory,
   type MemoryParts, type MemoryOptions, type RecomputeMode, type AttentionKind,
 } from './memory.ts';
+export { ProgramCompiler, type Compiled } from './replay-compile.ts';
+export type { CollShape } from './validate-comm.ts';

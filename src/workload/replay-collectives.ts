@@ -5,7 +5,9 @@
 import type { Collective } from '../collectives/index.ts';
 import type { CollectiveRecord } from './replay-types.ts';
 import type { NcclCollective } from './nccl-timing.ts';
-import type { CollOp } from './trace.ts';
+import { isLazyProgram } from './trace.ts';
+import type { CollShape } from './validate-comm.ts';
+import type { ValidatedTrace } from './validate.ts';
 
 /** A collective instance on a group block, as the replay tracks it. Reused (by size) once its onDone has run. */
 export class Instance {
@@ -16,13 +18,16 @@ export class Instance {
   rec = 0;
   /** Per member: the index of its coll op in its program (the member's rank is c.members[m]), -1 before it joins. */
   readonly ops: Int32Array;
+  /** The rank whose op made it, and that op's index (its record's name is that op's). */
+  firstRank = 0;
+  firstOp = 0;
   constructor(
-    public c: Collective | NcclCollective, public group: number, public block: number, public seq: number, public tmpl: CollOp,
+    public c: Collective | NcclCollective, public group: number, public block: number, public seq: number, public tmpl: CollShape,
   ) {
     this.ops = new Int32Array(c.size).fill(-1);
   }
 
-  reuse(c: Collective | NcclCollective, group: number, block: number, seq: number, tmpl: CollOp): this {
+  reuse(c: Collective | NcclCollective, group: number, block: number, seq: number, tmpl: CollShape): this {
     this.c = c;
     this.group = group;
     this.block = block;
@@ -46,7 +51,29 @@ export class OpenInstances {
 }
 
 /** Numbers kept per collective until the result makes the records. */
-const REC = 9; // id, group, block, seq, members, chunks, startNs, lastJoinNs, endNs
+const REC = 11; // id, group, block, seq, members, chunks, startNs, lastJoinNs, endNs, first rank, its op
+
+/** The name of op i of rank r (a collective record's name), or undefined. */
+export type OpNamer = (r: number, i: number) => string | undefined;
+
+/**
+ * Names of coll ops, read from the ops when asked: a plain program's directly; a lazy one's (trace.ts) are read
+ * once per program, from one making of its ops, and kept (coll ops only).
+ */
+export function collNamer(v: ValidatedTrace): OpNamer {
+  const kept: (Map<number, string> | undefined)[] = [];
+  return (r, i) => {
+    const pi = v.rankProgram[r]!, g = v.programs[pi]!;
+    if (!isLazyProgram(g.program)) return g.program.ops[i]?.name;
+    let m = kept[pi];
+    if (!m) {
+      m = kept[pi] = new Map();
+      const ops = g.program.ops;
+      for (let k = 0; k < g.n; k++) if (g.group[k]! >= 0 && ops[k]!.name !== undefined) m.set(k, ops[k]!.name!);
+    }
+    return m.get(i);
+  };
+}
 
 /**
  * Collectives in the order they were made (so by first join), compactly: REC numbers each, and the op and algorithm
@@ -55,7 +82,7 @@ const REC = 9; // id, group, block, seq, members, chunks, startNs, lastJoinNs, e
  */
 export class CollectiveRecords {
   private num: Float64Array;
-  private tmpl: CollOp[];
+  private tmpl: CollShape[];
   private label: string[];
   private n = 0;
 
@@ -66,7 +93,7 @@ export class CollectiveRecords {
   constructor(expected: number) {
     const cap = Math.max(16, Math.ceil(expected));
     this.num = new Float64Array(cap * REC);
-    this.tmpl = new Array<CollOp>(cap);
+    this.tmpl = new Array<CollShape>(cap);
     this.label = new Array<string>(cap).fill('');
   }
 
@@ -86,6 +113,8 @@ export class CollectiveRecords {
     rec[k + 3] = inst.seq;
     rec[k + 4] = inst.c.size;
     rec[k + 5] = inst.c.chunks;
+    rec[k + 9] = inst.firstRank;
+    rec[k + 10] = inst.firstOp;
     this.tmpl[n] = inst.tmpl;
   }
 
@@ -102,7 +131,7 @@ export class CollectiveRecords {
    * The records by first join (the order they were made in), then group, block and instance number: their count and
    * the k-th, made anew on each call.
    */
-  sorted(groupNames: readonly string[]): { count: number; collective: (k: number) => CollectiveRecord } {
+  sorted(groupNames: readonly string[], nameOf: OpNamer): { count: number; collective: (k: number, withName?: boolean) => CollectiveRecord } {
     const rec = this.num;
     const order = new Int32Array(this.n);
     for (let n = 0; n < order.length; n++) order[n] = n;
@@ -116,7 +145,7 @@ export class CollectiveRecords {
       }
     }
     const tmpls = this.tmpl, labels = this.label;
-    const collective = (j: number): CollectiveRecord => {
+    const collective = (j: number, withName = true): CollectiveRecord => {
       const n = order[j]!, k = n * REC, tmpl = tmpls[n]!;
       // (small integers as int32: Smis, not boxed doubles)
       const r: CollectiveRecord = {
@@ -124,7 +153,8 @@ export class CollectiveRecords {
         members: rec[k + 4]! | 0, bytes: tmpl.bytes, algorithms: labels[n]!, chunks: rec[k + 5]! | 0,
         startNs: rec[k + 6]!, lastJoinNs: rec[k + 7]!, endNs: rec[k + 8]!,
       };
-      if (tmpl.name) r.name = tmpl.name;
+      const name = withName ? nameOf(rec[k + 9]! | 0, rec[k + 10]! | 0) : undefined;
+      if (name) r.name = name;
       return r;
     };
     return { count: order.length, collective };

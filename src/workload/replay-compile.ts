@@ -5,10 +5,11 @@
  */
 import { parseAlgorithm, type AlgorithmSpec } from '../collectives/index.ts';
 import { rooflineNs, type ComputeModel as ComputeEngine, type RooflineSettings as ComputeModel } from '../compute/index.ts';
-import type { TypedPool } from './pool.ts';
+import { TypedPool } from './pool.ts';
 import { TraceError, type ComputeOp, type Op } from './trace.ts';
 import { compactRanges, type ProgramGraph } from './validate.ts';
-import { C_COMM, C_COMPUTE, C_OTHER, K_COMPUTE, KIND_CODE, R_COMM, R_CPU, R_GPU } from './replay-types.ts';
+import type { CollShape } from './validate-comm.ts';
+import { C_COMM, C_COMPUTE, C_OTHER, K_COMPUTE, KIND_CODE, R_COMM, R_CPU, R_GPU, type ReplayOptions } from './replay-types.ts';
 
 /** A program compiled once for every rank that runs it. */
 export interface Compiled {
@@ -23,8 +24,9 @@ export interface Compiled {
   /** Bytes of each send and recv, by its p2pIndex. */
   bytes: Float64Array;
   /**
-   * Per coll op: its shape (op, bytes, root, chunks, algorithms) as a small integer shared by every program, so an
-   * instance finds its prepared collective by (group block, shape) without building a key.
+   * Per coll op: its shape (op, bytes, root, chunks, algorithms) as a small integer shared by every program
+   * (ProgramGraph.collShape, an index into ValidatedTrace.collShapes), so an instance finds its prepared collective
+   * by (group block, shape) without building a key.
    */
   shape: Int32Array;
   /** Position of each op in id order (astra policy picks the smallest id). */
@@ -83,19 +85,47 @@ function computeTime(op: ComputeOp, model: ComputeModel, engine: ComputeEngine |
   return rooflineNs(model, op.flops ?? 0, op.bytes ?? 0, op.precision, fail);
 }
 
-export function compile(
-  g: ProgramGraph, model: ComputeModel, engine: ComputeEngine | undefined, algoCache: Map<string, AlgorithmSpec[]>, shapes: Map<string, number>, astra: boolean, pool: TypedPool,
+/**
+ * Compiles the programs of one replay: what they share (the compute model, parsed algorithm lists, the typed-array
+ * pool) lives here. `compile` takes a program's ops as read once by the caller (validateTrace's onProgram, for a
+ * lazy program: the replay never reads `ops` again).
+ */
+export class ProgramCompiler {
+  private readonly model: ComputeModel;
+  private readonly engine: ComputeEngine | undefined;
+  private readonly algoCache = new Map<string, AlgorithmSpec[]>();
+  readonly astra: boolean;
+  readonly pool = new TypedPool();
+
+  constructor(opts: ReplayOptions) {
+    this.astra = opts.policy === 'astra';
+    this.model = {
+      precision: opts.compute?.precision ?? 'bf16',
+      computeEfficiency: opts.compute?.computeEfficiency ?? opts.compute?.device?.computeEfficiency ?? 1,
+      memoryEfficiency: opts.compute?.memoryEfficiency ?? opts.compute?.device?.memoryEfficiency ?? 1,
+      ...(opts.compute?.device ? { device: opts.compute.device } : {}),
+    };
+    this.engine = opts.compute?.model;
+  }
+
+  compile(g: ProgramGraph, ops: readonly Op[], shapes: readonly CollShape[]): Compiled {
+    return compile(g, ops, shapes, this.model, this.engine, this.algoCache, this.astra, this.pool);
+  }
+}
+
+function compile(
+  g: ProgramGraph, ops: readonly Op[], shapes: readonly CollShape[], model: ComputeModel, engine: ComputeEngine | undefined, algoCache: Map<string, AlgorithmSpec[]>,
+  astra: boolean, pool: TypedPool,
 ): Compiled {
   const n = g.n;
-  const ops = g.program.ops;
   const kind = pool.uint8(n);
   const cat = pool.uint8(n);
   const cls = pool.uint8(n);
   const indeg = (i: number) => g.predStart[i + 1]! - g.predStart[i]!;
   const baseDur = pool.float64(n, NaN);
   const algorithms = new Map<number, readonly AlgorithmSpec[]>();
-  const bytes = pool.float64(g.p2pCount);
-  const shape = pool.int32(n, -1);
+  const bytes = g.p2pBytes;
+  const shape = g.collShape;
   const where = (op: Op) => `${g.program.ranks.length > 1 ? `program ${g.index} (ranks ${compactRanges(g.program.ranks)})` : `rank ${g.program.ranks[0]}`}, op ${op.id}`;
   // (one error callback per program, reading the op being compiled: not a closure per op)
   let current: Op | undefined;
@@ -119,16 +149,13 @@ export function compile(
       case 'coll': {
         cat[i] = C_COMM;
         cls[i] = R_COMM;
-        const key = `${op.op}|${op.bytes}|${op.root ?? ''}|${op.chunks ?? ''}|${op.algorithms?.join(',') ?? ''}`;
-        let s = shapes.get(key);
-        if (s === undefined) shapes.set(key, (s = shapes.size));
-        shape[i] = s;
-        if (op.algorithms) {
-          const key = op.algorithms.join(',');
+        const algos = shapes[shape[i]!]!.algorithms;
+        if (algos) {
+          const key = JSON.stringify(algos);
           let a = algoCache.get(key);
           if (!a) {
             try {
-              a = op.algorithms.map((s) => parseAlgorithm(s, 'algorithm'));
+              a = algos.map((s) => parseAlgorithm(s, 'algorithm'));
             } catch (e) {
               throw new TraceError(`${where(op)}: field "algorithms": ${(e as Error).message}`);
             }
@@ -142,7 +169,6 @@ export function compile(
       case 'recv':
         cat[i] = C_COMM;
         cls[i] = R_COMM;
-        bytes[g.p2pIndex[i]!] = op.bytes;
         break;
       case 'marker':
         break;

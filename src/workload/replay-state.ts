@@ -6,13 +6,11 @@
 import type { AlgorithmSpec, CollectiveOp, CollectiveSystem, CollectiveTemplate } from '../collectives/index.ts';
 import type { Engine, EventHandler } from '../engine/index.ts';
 import type { NetworkModel } from '../network/index.ts';
-import type { RooflineSettings as ComputeModel } from '../compute/index.ts';
-import { TypedPool } from './pool.ts';
 import type { NcclCollective, NcclTimer } from './nccl-timing.ts';
 import { TraceError } from './trace.ts';
 import type { ValidatedTrace } from './validate.ts';
 import type { ReplayState } from './replay-deadlock.ts';
-import { compile, type Compiled } from './replay-compile.ts';
+import { ProgramCompiler, type Compiled } from './replay-compile.ts';
 import { CollectiveRecords, type Instance, type OpenInstances } from './replay-collectives.ts';
 import { computeFactors, expectedCollectives, layout } from './replay-layout.ts';
 import type { ReplayOptions } from './replay-types.ts';
@@ -120,22 +118,20 @@ export abstract class ReplayBase implements EventHandler {
     this.base = v.base;
     this.rankProgram = v.rankProgram;
     const total = (this.total = v.base[R]!);
-    const model: ComputeModel = {
-      precision: opts.compute?.precision ?? 'bf16',
-      computeEfficiency: opts.compute?.computeEfficiency ?? opts.compute?.device?.computeEfficiency ?? 1,
-      memoryEfficiency: opts.compute?.memoryEfficiency ?? opts.compute?.device?.memoryEfficiency ?? 1,
-      ...(opts.compute?.device ? { device: opts.compute.device } : {}),
-    };
-    const algoCache = new Map<string, AlgorithmSpec[]>();
-    const shapes = new Map<string, number>();
-    const pool = new TypedPool();
-    // compile()'s arrays for every program at once (see TypedPool.reserve): per op 6 int32, 2 float64 (and one per
-    // send or recv), 3 uint8
-    let programOps = 0;
-    for (const g of v.programs) programOps += g.n + 1;
-    pool.reserve(6 * programOps, 3 * programOps, 3 * programOps);
-    const engineModel = opts.compute?.model;
-    this.progs = v.programs.map((g) => compile(g, model, engineModel, algoCache, shapes, this.astra, pool));
+    if (opts.compiled) {
+      if (opts.compiled.length !== v.programs.length || opts.compiled.some((c, k) => c.g !== v.programs[k])) {
+        throw new Error('ReplayOptions.compiled: not the programs of this validated trace');
+      }
+      this.progs = [...opts.compiled];
+    } else {
+      const compiler = new ProgramCompiler(opts);
+      // compile()'s arrays for every program at once (see TypedPool.reserve): per op 5 int32, 2 float64, 3 uint8
+      let programOps = 0;
+      for (const g of v.programs) programOps += g.n + 1;
+      compiler.pool.reserve(5 * programOps, 2 * programOps, 3 * programOps);
+      // (one read of each program's ops)
+      this.progs = v.programs.map((g) => compiler.compile(g, g.program.ops, v.collShapes));
+    }
     const lay = layout(v, this.progs);
     this.slotBase = lay.slotBase;
     this.stride = lay.stride;

@@ -5,6 +5,7 @@
 import { busBwFactor, type AlgorithmSpec, type CollectiveOp } from '../collectives/index.ts';
 import type { ComputeModel as ComputeEngine, RooflineSettings as ComputeModel } from '../compute/index.ts';
 import type { NcclTimer } from './nccl-timing.ts';
+import type { Compiled } from './replay-compile.ts';
 import type { CollOp, Op } from './trace.ts';
 import type { ValidatedTrace } from './validate.ts';
 
@@ -43,6 +44,12 @@ export interface ReplayOptions {
    * step is 120 MB, so it is off unless asked for. (Issue times are always kept: deadlock reports name them.)
    */
   record?: boolean;
+  /**
+   * The programs already compiled, by a ProgramCompiler made from these same options, in validateTrace's
+   * `onProgram` (so that a lazy program's ops are made once for both; api/run.ts does this). Else the replay
+   * compiles each program from its ops.
+   */
+  compiled?: readonly Compiled[];
 }
 
 /** One collective instance, for reports and timelines. */
@@ -91,8 +98,11 @@ export interface ReplayResult {
    */
   readonly collectives: CollectiveRecord[];
   collectiveCount: number;
-  /** The k-th of `collectives`, made anew on each call. */
-  collective(k: number): CollectiveRecord;
+  /**
+   * The k-th of `collectives`, made anew on each call; without its `name` when `withName` is false (a lazy trace's
+   * names are read from its ops: a report that needs none skips that).
+   */
+  collective(k: number, withName?: boolean): CollectiveRecord;
   validated: ValidatedTrace;
 }
 

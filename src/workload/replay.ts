@@ -37,12 +37,12 @@ import { CollectiveError, type Collective, type CollectiveListener, type Collect
 import type { Engine } from '../engine/index.ts';
 import type { NetworkModel } from '../network/index.ts';
 import { NcclCollective } from './nccl-timing.ts';
-import { TraceError, type CollOp } from './trace.ts';
+import { TraceError } from './trace.ts';
 import { rankOfGlobal, type ValidatedTrace } from './validate.ts';
 import { deadlockReport } from './replay-deadlock.ts';
 import type { Compiled } from './replay-compile.ts';
 import { heapPop, heapPush } from './replay-ready-heap.ts';
-import { Instance, OpenInstances } from './replay-collectives.ts';
+import { collNamer, Instance, OpenInstances } from './replay-collectives.ts';
 import { ReplayBase } from './replay-state.ts';
 import {
   C_COMM, C_COMPUTE, C_NONE, C_OTHER, E_ARRIVE, E_CHAIN, E_DONE, E_NCCL, K_COLL, K_COMPUTE, K_MARKER, K_RECV, K_SEND, K_WAIT, R_NONE, S_DONE,
@@ -312,7 +312,7 @@ export class Replay extends ReplayBase implements CollectiveListener {
     const seq = this.issuedOnBlock[this.blockMemberBase[blockId]! + m]!++;
     const open = this.open[blockId] ?? (this.open[blockId] = new OpenInstances());
     let inst = open.items[open.head + seq - open.base];
-    const tmpl = p.g.program.ops[i] as CollOp;
+    const tmpl = this.v.collShapes[p.shape[i]!]!;
     if (!inst) {
       let c: Collective | NcclCollective;
       const timing = this.nccl && !p.algorithms.has(i)
@@ -339,6 +339,8 @@ export class Replay extends ReplayBase implements CollectiveListener {
         throw e;
       }
       inst = this.instancePool.get(c.size)?.pop()?.reuse(c, gi, b, seq, tmpl) ?? new Instance(c, gi, b, seq, tmpl);
+      inst.firstRank = r;
+      inst.firstOp = i;
       this.instances[c.id] = inst;
       this.records.start(inst);
       if (c.size > 1) {
@@ -414,7 +416,7 @@ export class Replay extends ReplayBase implements CollectiveListener {
     }
     let step = 0;
     for (let r = 0; r < this.R; r++) if (this.rankEnd[r]! > step) step = this.rankEnd[r]!;
-    const { count, collective } = this.records.sorted(this.v.groups.names);
+    const { count, collective } = this.records.sorted(this.v.groups.names, collNamer(this.v));
     let all: CollectiveRecord[] | undefined;
     return {
       stepNs: step, ranks: this.R, totalOps: this.total, rankEndNs: this.rankEnd, computeNs: this.computeNs,

@@ -235,8 +235,18 @@ function rankOf(base: Float64Array, g: number): number {
   return lo;
 }
 
+/**
+ * Each program's ops as first read, per validated trace: a lazy program (trace.ts) makes its ops anew on each read
+ * of another program's, and a timeline reads ops of all programs in turn.
+ */
+const opLists = new WeakMap<ReplayResult['validated'], (readonly Op[] | undefined)[]>();
+
 function opAt(res: ReplayResult, g: number): Op {
   const v = res.validated;
   const r = rankOf(v.base, g);
-  return v.programs[v.rankProgram[r]!]!.program.ops[g - v.base[r]!]!;
+  let lists = opLists.get(v);
+  if (!lists) opLists.set(v, (lists = []));
+  const pi = v.rankProgram[r]!;
+  const ops = lists[pi] ?? (lists[pi] = v.programs[pi]!.program.ops);
+  return ops[g - v.base[r]!]!;
 }

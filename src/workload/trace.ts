@@ -145,6 +145,59 @@ export interface Trace {
 }
 
 /**
+ * Programs whose ops a generator makes on demand (see {@link lazyProgram}): their maker, and the one op list kept
+ * (the last one made, shared by the programs of one trace, so reading one program's ops twice in a row makes them once).
+ */
+const lazyMakers = new WeakMap<Program, () => Op[]>();
+
+/** The last op list a trace's lazy programs made (one per trace): reading one program twice in a row makes it once. */
+export interface LazyCache {
+  program?: Program;
+  ops?: Op[];
+}
+
+/**
+ * A program whose `ops` are made when read, by `make` (a generator's per-stage function; it must return the same
+ * ops on every call). `ops` is an enumerable getter, so writers (JSON, msgpack, Chakra) and every reader see a plain
+ * list; each read of another program's ops than the last makes them anew. A replay validates and compiles such a
+ * program from one or two reads and keeps only typed arrays, so the op objects of a trace never all live at once.
+ * Readers that index ops across programs in a loop (timelines) should {@link materializeTrace} first.
+ */
+export function lazyProgram(ranks: number[], make: () => Op[], cache: LazyCache): Program {
+  const p = { ranks } as Program;
+  Object.defineProperty(p, 'ops', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      if (cache.program !== p) {
+        cache.ops = undefined; // (the previous list can go before the next is made)
+        cache.ops = make();
+        cache.program = p;
+      }
+      return cache.ops!;
+    },
+  });
+  lazyMakers.set(p, make);
+  return p;
+}
+
+/** Whether a program's ops are made on demand ({@link lazyProgram}). */
+export function isLazyProgram(p: Program): boolean {
+  return lazyMakers.has(p);
+}
+
+/** Whether any program of the trace is lazy. */
+export function isLazyTrace(t: Trace): boolean {
+  return Array.isArray(t.programs) && t.programs.some((p) => isLazyProgram(p));
+}
+
+/** The trace with every lazy program's ops made once and held as a plain list (the trace itself if none is lazy). */
+export function materializeTrace(t: Trace): Trace {
+  if (!isLazyTrace(t)) return t;
+  return { ...t, programs: t.programs.map((p) => (isLazyProgram(p) ? { ranks: p.ranks, ops: lazyMakers.get(p)!() } : p)) };
+}
+
+/**
  * The stream an op runs on: its own `stream`; none for `stream: null`; else compute → `compute` (`cpu` → `cpu`),
  * coll/send/recv → `comm`, wait and marker none.
  */

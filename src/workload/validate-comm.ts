@@ -3,29 +3,56 @@
  * - collectives: every member of a group instance issues the same sequence of (op, bytes, root, algorithms,
  *   chunks) on that group, so the n-th collective each member issues on it is one instance;
  * - point-to-point: the k-th send from a to b with tag t (a's program order) pairs with the k-th recv at b from a
- *   with tag t; counts and sizes must agree.
+ *   with tag t; counts and sizes must agree;
+ * - a collective's rank is a member of its group, and its root is in the same block.
+ *
+ * They read what validate.ts kept of each op (ProgramGraph's collShape and p2p columns), not the op objects, which
+ * a lazy program (trace.ts) makes anew on each read; only an error message reads an op.
  */
+import type { CollectiveOp } from '../collectives/types.ts';
 import { TraceError, type CollOp, type Op, type Trace } from './trace.ts';
 import { compactRanges, globalPeer, rankOfGlobal, type GroupTable, type ProgramGraph } from './validate.ts';
 
-/** Same collective for matching purposes: op, bytes, root, algorithms, chunks. */
-function sameColl(a: CollOp, b: CollOp): boolean {
-  if (a.op !== b.op || a.bytes !== b.bytes || a.root !== b.root || a.chunks !== b.chunks) return false;
-  const x = a.algorithms, y = b.algorithms;
-  if (x === y) return true;
-  if (!x || !y || x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
+/** What makes two collectives the same for matching: op, bytes, root, algorithms, chunks. */
+export interface CollShape {
+  op: CollectiveOp;
+  bytes: number;
+  root?: number;
+  chunks?: number;
+  algorithms?: string[];
 }
 
-const collSig = (op: CollOp) =>
+/** The distinct collective shapes of a trace, numbered in the order first seen. */
+export class CollShapes {
+  readonly list: CollShape[] = [];
+  private readonly index = new Map<string, number>();
+
+  /** The number of a coll op's shape (two ops have the same number iff they match). */
+  of(op: CollOp): number {
+    const key = `${op.op}|${op.bytes}|${op.root ?? ''}|${op.chunks ?? ''}|${op.algorithms ? JSON.stringify(op.algorithms) : ''}`;
+    let s = this.index.get(key);
+    if (s === undefined) {
+      s = this.list.length;
+      this.index.set(key, s);
+      this.list.push({
+        op: op.op, bytes: op.bytes, ...(op.root !== undefined ? { root: op.root } : {}), ...(op.chunks !== undefined ? { chunks: op.chunks } : {}),
+        ...(op.algorithms ? { algorithms: [...op.algorithms] } : {}),
+      });
+    }
+    return s;
+  }
+}
+
+const collSig = (op: CollShape) =>
   `${op.op} of ${op.bytes} B${op.root !== undefined ? ` (root ${op.root})` : ''}${op.algorithms ? ` [${op.algorithms.join(',')}]` : ''}${op.chunks !== undefined ? ` in ${op.chunks} chunks` : ''}`;
 
 /**
  * Every member of a group block issues the same sequence of collectives on that group (program order). Ranks that
  * share a program share their sequences, so only distinct programs are compared.
  */
-export function checkCollectiveSequences(t: Trace, programs: ProgramGraph[], rankProgram: Int32Array, groups: GroupTable, where: string): void {
+export function checkCollectiveSequences(
+  t: Trace, programs: ProgramGraph[], rankProgram: Int32Array, groups: GroupTable, where: string,
+): void {
   // per program, per group: the local indices of its coll ops in program order
   const seqs = programs.map((g) => {
     const m = new Map<number, number[]>();
@@ -55,19 +82,19 @@ export function checkCollectiveSequences(t: Trace, programs: ProgramGraph[], ran
         compared.add(key);
         const s = seqs[p]!.get(gi) ?? empty;
         const n = Math.min(s.length, s0.length);
-        const ops0 = programs[p0]!.program.ops, ops = programs[p]!.program.ops;
+        const g0 = programs[p0]!, g = programs[p]!;
         const blockLabel = groups.blocks[gi]!.length > 1 ? `group "${name}" block ${compactRanges(block)}` : `group "${name}"`;
         for (let j = 0; j < n; j++) {
-          const a = ops0[s0[j]!] as CollOp, b = ops[s[j]!] as CollOp;
-          if (!sameColl(a, b)) {
+          if (g0.collShape[s0[j]!] !== g.collShape[s[j]!]) {
+            const a = g0.program.ops[s0[j]!] as CollOp, b = g.program.ops[s[j]!] as CollOp;
             throw new TraceError(
               `${where}${blockLabel}: collective #${j + 1} differs between members: rank ${r0} op ${a.id} is ${collSig(a)}, rank ${r} op ${b.id} is ${collSig(b)}; every member must issue the same collectives in the same order`,
             );
           }
         }
         if (s.length !== s0.length) {
-          const [longR, longOps, longSeq, shortR, shortLen] = s.length > s0.length ? [r, ops, s, r0, s0.length] : [r0, ops0, s0, r, s.length];
-          const missing = longOps[longSeq[shortLen]!] as CollOp;
+          const [longR, longG, longSeq, shortR, shortLen] = s.length > s0.length ? [r, g, s, r0, s0.length] : [r0, g0, s0, r, s.length];
+          const missing = longG.program.ops[longSeq[shortLen]!] as CollOp;
           throw new TraceError(
             `${where}${blockLabel}: rank ${shortR} issues ${shortLen} collective${shortLen === 1 ? '' : 's'} on it but rank ${longR} issues ${longSeq.length}: rank ${shortR} never joins rank ${longR}'s op ${missing.id} (${collSig(missing)}, #${shortLen + 1}), which would deadlock`,
           );
@@ -112,22 +139,35 @@ export function pairPointToPoint(
     for (let i = 0; i < g.n; i++) if (g.p2pIndex[i]! >= 0) l[g.p2pIndex[i]!] = i;
     return l;
   });
-  let rank = 0, opOf: Op | undefined;
-  const at = () => `${where}rank ${rank}, op ${opOf!.id}`; // (one closure, read only for an error)
+  let rank = 0, opIdx = 0;
+  // (one closure, read only for an error: the op itself is read then)
+  const opOf = () => programs[rankProgram[rank]!]!.program.ops[opIdx] as Extract<Op, { kind: 'send' | 'recv' }>;
+  const at = () => `${where}rank ${rank}, op ${opOf().id}`;
   for (let r = 0; r < R; r++) {
-    const ops = programs[rankProgram[r]!]!.program.ops;
+    const g = programs[rankProgram[r]!]!;
     rank = r;
     for (const i of p2pOps[rankProgram[r]!]!) {
-      const op = ops[i] as Extract<Op, { kind: 'send' | 'recv' }>;
-      opOf = op;
-      const peer = globalPeer(op, r, groups, at, R);
-      if (peer === r) throw new TraceError(`${at()}: field "peer": a ${op.kind} to itself (rank ${r}); peers must differ`);
+      opIdx = i;
+      const k = g.p2pIndex[i]!, gi = g.p2pGroup[k]!;
+      let peer = g.p2pPeer[k]!;
+      if (gi === -1) {
+        if (peer >= R) globalPeer({ peer }, r, groups, at, R); // (throws)
+      } else {
+        const b = gi >= 0 ? groups.blockOf[gi]![r]! : -1;
+        const block = b >= 0 ? groups.blocks[gi]![b]! : undefined;
+        peer = block && peer < block.length ? block[peer]! : globalPeer(opOf(), r, groups, at, R); // (else throws)
+      }
+      if (peer === r) throw new TraceError(`${at()}: field "peer": a ${opOf().kind} to itself (rank ${r}); peers must differ`);
       count++;
-      const tag = op.tag ?? 0;
-      if (op.kind === 'send') push(sends, r * R + peer, tag, base[r]! + i);
+      const tag = g.p2pTag[k]!;
+      if (g.p2pSend[k] === 1) push(sends, r * R + peer, tag, base[r]! + i);
       else push(recvs, peer * R + r, tag, base[r]! + i);
     }
   }
+  const bytesAt = (gIdx: number) => {
+    const r = rankOfGlobal(base, gIdx), g = programs[rankProgram[r]!]!;
+    return g.p2pBytes[g.p2pIndex[gIdx - base[r]!]!]!;
+  };
   const opAt = (gIdx: number) => {
     const r = rankOfGlobal(base, gIdx);
     return programs[rankProgram[r]!]!.program.ops[gIdx - base[r]!] as Extract<Op, { kind: 'send' | 'recv' }>;
@@ -140,7 +180,7 @@ export function pairPointToPoint(
       const n = Math.min(len(ss), len(rr));
       for (let k = 0; k < n; k++) {
         const sk = nth(ss, k), rk = nth(rr!, k);
-        if (opAt(sk).bytes !== opAt(rk).bytes) {
+        if (bytesAt(sk) !== bytesAt(rk)) {
           const s = describe(sk), v = describe(rk);
           throw new TraceError(
             `${where}rank ${src}, op ${s.op.id}: sends ${s.op.bytes} B to rank ${dst} (tag ${tag}), but the matching recv (#${k + 1} from rank ${src} with tag ${tag}), rank ${dst} op ${v.op.id}, expects ${v.op.bytes} B`,
@@ -170,4 +210,29 @@ export function pairPointToPoint(
     }
   }
   return { partner, p2pBase, count };
+}
+
+/** A collective's rank must be in its group, and a root in the same block. */
+export function checkGroupUse(g: ProgramGraph, groups: GroupTable, shapes: readonly CollShape[], at: (op: Op | undefined, i: number) => string, R: number): void {
+  for (let i = 0; i < g.n; i++) {
+    const gi = g.group[i]!;
+    if (gi < 0) continue;
+    const shape = shapes[g.collShape[i]!]!;
+    const blockOf = groups.blockOf[gi]!;
+    const name = groups.names[gi]!;
+    for (const r of g.program.ranks) {
+      const b = blockOf[r]!;
+      if (b < 0) {
+        const bl = groups.blocks[gi]!;
+        throw new TraceError(
+          `${at(g.program.ops[i], i)}: rank ${r} issues a ${shape.op} on group "${name}" but is not a member of it (${bl.length > 1 ? `a partition of ${bl.length} blocks covering ranks ${compactRanges(bl.flat())}` : `members ${compactRanges(bl[0]!)}`})`,
+        );
+      }
+      if (shape.root !== undefined) {
+        if (shape.root >= R || blockOf[shape.root] !== b) {
+          throw new TraceError(`${at(g.program.ops[i], i)}: field "root": rank ${shape.root} is not in rank ${r}'s block of group "${name}" (${compactRanges(groups.blocks[gi]![b]!)})`);
+        }
+      }
+    }
+  }
 }

@@ -16,12 +16,15 @@
  */
 import { PRECISIONS } from '../compute/index.ts';
 import {
-  streamOf, TRACE_FORMAT, TRACE_VERSIONS, TraceError, type CollOp, type Op, type Program,
+  isLazyProgram, streamOf, TRACE_FORMAT, TRACE_VERSIONS, TraceError, type Op, type Program,
   type Trace,
 } from './trace.ts';
 import { Scratch, TypedPool } from './pool.ts';
+import { IdIndex } from './id-index.ts';
+
+export { IdIndex };
 import { checkOp, kindOf } from './validate-op.ts';
-import { checkCollectiveSequences, pairPointToPoint } from './validate-comm.ts';
+import { checkCollectiveSequences, checkGroupUse, CollShapes, pairPointToPoint, type CollShape } from './validate-comm.ts';
 
 export { checkOp, PRECISIONS };
 
@@ -35,6 +38,11 @@ export interface ValidateOptions {
    * so a "cycle" through stream order is not one there.
    */
   streamOrder?: boolean;
+  /**
+   * Called with each program's graph and ops once they are checked, while the ops are at hand (the replay compiles
+   * there): a program whose ops are made on demand (trace.ts lazyProgram) is then made once for both.
+   */
+  onProgram?: (g: ProgramGraph, ops: readonly Op[], collShapes: readonly CollShape[]) => void;
 }
 
 /** A program's dependency graph in local indices (position in `ops`). */
@@ -53,6 +61,11 @@ export interface ProgramGraph {
   streamNames: string[];
   /** Group index (into {@link GroupTable.names}) of each coll op, else -1. */
   group: Int32Array;
+  /**
+   * Shape of each coll op (op, bytes, root, chunks, algorithms) as an index into {@link ValidatedTrace.collShapes},
+   * else -1: what the replay and the cross-rank checks read instead of the op objects.
+   */
+  collShape: Int32Array;
   /** Local index of each op's id. */
   idIndex: IdIndex;
   /** Dependencies dropped in lenient mode. */
@@ -60,6 +73,16 @@ export interface ProgramGraph {
   /** Per op: its position among the program's sends and recvs, or -1; their count. */
   p2pIndex: Int32Array;
   p2pCount: number;
+  /**
+   * Per send and recv (by p2pIndex): its `peer`, its group's index (-1: none, `peer` is global; -2: a group the
+   * trace does not define), `tag` (0 when absent) and bytes.
+   */
+  p2pPeer: Float64Array;
+  p2pGroup: Int32Array;
+  p2pTag: Float64Array;
+  p2pBytes: Float64Array;
+  /** Per send and recv (by p2pIndex): 1 for a send. */
+  p2pSend: Uint8Array;
 }
 
 /** Communicator groups, resolved: each name is a list of blocks (one for a plain list, several for a partition). */
@@ -84,6 +107,8 @@ export interface ValidatedTrace {
   /** First global op index of each rank (length ranks + 1): global op = base[rank] + local index. */
   base: Float64Array;
   groups: GroupTable;
+  /** The distinct collective shapes of the trace (ProgramGraph.collShape). */
+  collShapes: CollShape[];
   /**
    * Per send and recv, numbered rank by rank in program order (send/recv k of rank r is p2pBase[r] + k; the
    * program's `p2pIndex` gives k): the global op number of the paired recv (for a send) or send (for a recv). Use
@@ -109,19 +134,23 @@ export function validateTrace(trace: Trace, opts: ValidateOptions = {}): Validat
   const rankProgram = assignRanks(trace, where);
   const pool = new TypedPool();
   // the graphs' arrays at once (TypedPool.reserve): per op about 6 int32 and 2 per predecessor (about 2 per op)
+  // (a lazy program's ops are not made to count them: its arrays take the pool's growing chunks)
   let programOps = 0;
-  for (const p of trace.programs) programOps += (Array.isArray(p?.ops) ? p.ops.length : 0) + 2;
+  for (const p of trace.programs) programOps += (!isLazyProgram(p) && Array.isArray(p?.ops) ? p.ops.length : 0) + 2;
   pool.reserve(10 * programOps, 0, 0);
   const scratch = new Scratch();
+  const shapes = new CollShapes();
   const programs = trace.programs.map((p, pi) => {
     const at = (op: Op | undefined, i: number) => opLabel(where, p, pi, op, i);
-    const ops = p.ops;
+    const ops = p.ops; // (read once: a lazy program makes its ops on each read of another program's)
     const label = (i: number) => at(ops[i], i);
     for (let i = 0; i < ops.length; i++) checkOp(ops[i]!, label, i);
-    return buildGraph(p, pi, groups, opts, warn, at, pool, scratch);
+    const g = buildGraph(p, ops, pi, groups, opts, warn, at, pool, scratch, shapes);
+    opts.onProgram?.(g, ops, shapes.list);
+    return g;
   });
   for (const g of programs) checkAcyclic(g, (op, i) => opLabel(where, g.program, g.index, op, i), scratch);
-  for (const g of programs) checkGroupUse(g, groups, (op, i) => opLabel(where, g.program, g.index, op, i), R);
+  for (const g of programs) checkGroupUse(g, groups, shapes.list, (op, i) => opLabel(where, g.program, g.index, op, i), R);
 
   const base = new Float64Array(R + 1);
   for (let r = 0; r < R; r++) base[r + 1] = base[r]! + programs[rankProgram[r]!]!.n;
@@ -136,7 +165,7 @@ export function validateTrace(trace: Trace, opts: ValidateOptions = {}): Validat
   let dropped = 0;
   for (const g of programs) dropped += g.dropped * g.program.ranks.length;
   return {
-    trace, programs, rankProgram, base, groups, p2pPartner: partner, p2pBase, warnings: warn.list(),
+    trace, programs, rankProgram, base, groups, collShapes: shapes.list, p2pPartner: partner, p2pBase, warnings: warn.list(),
     stats: { ops: total, coll, p2p, droppedDeps: dropped },
   };
 }
@@ -200,7 +229,7 @@ function checkHeader(t: Trace, where: string): void {
   t.programs.forEach((p, pi) => {
     if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new TraceError(`${where}programs[${pi}]: expected an object {ranks, ops}, got ${kindOf(p)}`);
     if (!Array.isArray(p.ranks) || p.ranks.length === 0) throw new TraceError(`${where}programs[${pi}].ranks: expected a non-empty list of ranks, got ${kindOf(p.ranks)}`);
-    if (!Array.isArray(p.ops)) throw new TraceError(`${where}programs[${pi}] (${ranksLabel(p.ranks)}).ops: expected a list of ops, got ${kindOf(p.ops)}`);
+    if (!isLazyProgram(p) && !Array.isArray(p.ops)) throw new TraceError(`${where}programs[${pi}] (${ranksLabel(p.ranks)}).ops: expected a list of ops, got ${kindOf(p.ops)}`);
     const extra = Object.keys(p).filter((k) => k !== 'ranks' && k !== 'ops');
     if (extra.length > 0) throw new TraceError(`${where}programs[${pi}]: unknown key "${extra[0]}"; expected ranks, ops`);
   });
@@ -281,10 +310,9 @@ function resolveGroups(t: Trace, where: string): GroupTable {
 }
 
 function buildGraph(
-  p: Program, pi: number, groups: GroupTable, opts: ValidateOptions, warn: Warnings,
-  at: (op: Op | undefined, i: number) => string, pool: TypedPool, scratch: Scratch,
+  p: Program, ops: readonly Op[], pi: number, groups: GroupTable, opts: ValidateOptions, warn: Warnings,
+  at: (op: Op | undefined, i: number) => string, pool: TypedPool, scratch: Scratch, shapes: CollShapes,
 ): ProgramGraph {
-  const ops = p.ops;
   const n = ops.length;
   const idIndex = IdIndex.build(ops, at, pool);
   const streamOrder = opts.streamOrder !== false;
@@ -293,6 +321,7 @@ function buildGraph(
   const stream = pool.int32(n, -1);
   const lastOnStream: number[] = [];
   const group = pool.int32(n, -1);
+  const collShape = pool.int32(n, -1);
   // predecessors: count first, then fill (deps deduplicated with a marker array)
   const predStart = pool.int32(n + 1);
   let bound = n;
@@ -345,6 +374,7 @@ function buildGraph(
         throw new TraceError(`${at(op, i)}: field "group": unknown group "${name}"; the trace defines: ${groups.names.join(', ')}`);
       }
       group[i] = gi;
+      collShape[i] = shapes.of(op);
     }
   }
   predStart[n] = np;
@@ -362,49 +392,22 @@ function buildGraph(
   const p2pIndex = pool.int32(n, -1);
   let p2pCount = 0;
   for (let i = 0; i < n; i++) if (ops[i]!.kind === 'send' || ops[i]!.kind === 'recv') p2pIndex[i] = p2pCount++;
-  return { program: p, index: pi, n, predStart, pred, succStart, succ, stream, streamNames, group, idIndex, dropped, p2pIndex, p2pCount };
-}
-
-/**
- * Op id → position in the program: a typed array when the ids are compact (the usual 0..n-1), else a Map. Keeps
- * millions of ids out of Maps.
- */
-export class IdIndex {
-  private constructor(private readonly dense: Int32Array | null, private readonly map: Map<number, number> | null) {}
-
-  static build(ops: readonly Op[], at: (op: Op | undefined, i: number) => string, pool: TypedPool): IdIndex {
-    let max = -1;
-    for (let i = 0; i < ops.length; i++) if (ops[i]!.id > max) max = ops[i]!.id;
-    const dup = (op: Op, prev: number, i: number): never => {
-      throw new TraceError(`${at(op, i)}: id ${op.id} is used twice in this program (at indices ${prev} and ${i}); ids are unique per rank`);
-    };
-    if (max < 4 * ops.length + 1024) {
-      const dense = pool.int32(max + 1, -1);
-      for (let i = 0; i < ops.length; i++) {
-        const op = ops[i]!;
-        if (dense[op.id] !== -1) dup(op, dense[op.id]!, i);
-        dense[op.id] = i;
-      }
-      return new IdIndex(dense, null);
-    }
-    const map = new Map<number, number>();
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i]!;
-      const prev = map.get(op.id);
-      if (prev !== undefined) dup(op, prev, i);
-      map.set(op.id, i);
-    }
-    return new IdIndex(null, map);
+  const p2pPeer = pool.float64(p2pCount), p2pGroup = pool.int32(p2pCount), p2pTag = pool.float64(p2pCount), p2pBytes = pool.float64(p2pCount);
+  const p2pSend = pool.uint8(p2pCount);
+  for (let i = 0; i < n; i++) {
+    const op = ops[i]!;
+    if (op.kind !== 'send' && op.kind !== 'recv') continue;
+    const k = p2pIndex[i]!;
+    p2pPeer[k] = op.peer;
+    p2pGroup[k] = op.group === undefined ? -1 : groups.index.get(op.group) ?? -2;
+    p2pTag[k] = op.tag ?? 0;
+    p2pBytes[k] = op.bytes;
+    p2pSend[k] = op.kind === 'send' ? 1 : 0;
   }
-
-  /** Position of `id`, or undefined. */
-  get(id: number): number | undefined {
-    if (this.dense) {
-      const i = id < this.dense.length ? this.dense[id]! : -1;
-      return i >= 0 ? i : undefined;
-    }
-    return this.map!.get(id);
-  }
+  return {
+    program: p, index: pi, n, predStart, pred, succStart, succ, stream, streamNames, group, collShape, idIndex, dropped, p2pIndex, p2pCount,
+    p2pPeer, p2pGroup, p2pTag, p2pBytes, p2pSend,
+  };
 }
 
 /** Kahn's algorithm; on a cycle, walks back through unfinished predecessors to name one. */
@@ -447,31 +450,6 @@ function checkAcyclic(g: ProgramGraph, at: (op: Op | undefined, i: number) => st
     `${at(ops[cycle[0]!], cycle[0]!)}: dependency cycle: ${steps.join('')}op ${ops[cycle[0]!]!.id}` +
       ` (${n - tail} ops cannot start)`,
   );
-}
-
-/** A collective's rank must be in its group, and a root in the same block. */
-function checkGroupUse(g: ProgramGraph, groups: GroupTable, at: (op: Op | undefined, i: number) => string, R: number): void {
-  for (let i = 0; i < g.n; i++) {
-    const gi = g.group[i]!;
-    if (gi < 0) continue;
-    const op = g.program.ops[i] as CollOp;
-    const blockOf = groups.blockOf[gi]!;
-    const name = groups.names[gi]!;
-    for (const r of g.program.ranks) {
-      const b = blockOf[r]!;
-      if (b < 0) {
-        const bl = groups.blocks[gi]!;
-        throw new TraceError(
-          `${at(op, i)}: rank ${r} issues a ${op.op} on group "${name}" but is not a member of it (${bl.length > 1 ? `a partition of ${bl.length} blocks covering ranks ${compactRanges(bl.flat())}` : `members ${compactRanges(bl[0]!)}`})`,
-        );
-      }
-      if (op.root !== undefined) {
-        if (op.root >= R || blockOf[op.root] !== b) {
-          throw new TraceError(`${at(op, i)}: field "root": rank ${op.root} is not in rank ${r}'s block of group "${name}" (${compactRanges(groups.blocks[gi]![b]!)})`);
-        }
-      }
-    }
-  }
 }
 
 /** The global op number paired with send or recv op i of rank r (validateTrace paired them). */

@@ -7,6 +7,11 @@ export interface GenerateOptions {
   mode?: 'train' | 'infer';
   /** The topology's NPUs per dimension: checked against the world size and the TP placement. */
   dims?: number[];
+  /**
+   * Make each program's ops when they are read rather than now (trace.ts lazyProgram), for a replay that reads each
+   * program once or twice; training steps only (an inference step is one program).
+   */
+  lazy?: boolean;
 }
 
 /** A generator input that cannot produce a trace (sizes that do not fit the topology, …). */

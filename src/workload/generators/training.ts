@@ -21,7 +21,7 @@
  * program (groups are partitions; pipeline peers are stage numbers in the `pp` group).
  */
 import type { CollectiveOp } from '../../collectives/types.ts';
-import type { Op, Precision, Program, Trace } from '../trace.ts';
+import { lazyProgram, type LazyCache, type Op, type Precision, type Program, type Trace } from '../trace.ts';
 import { Builder } from './builder.ts';
 import { checkTopology, partition, type GenerateOptions } from './layout.ts';
 import { attentionCore, attentionForward, backwardOf, mlpForward, type KernelStep, type LayerShape } from './megatron.ts';
@@ -354,11 +354,14 @@ export function training(spec: WorkloadSpec, tr: TrainingSpec, opts: GenerateOpt
     return B.ops;
   };
 
+  // one program per pipeline stage; with `lazy`, made when read (trace.ts lazyProgram): a 1T-parameter step's
+  // 2.8 M op objects are then never all alive at once
   const programs: Program[] = [];
+  const cache: LazyCache = {};
   for (let stage = 0; stage < P; stage++) {
     const stageRanks: number[] = [];
     for (let r = 0; r < ranks; r++) if (C[r]!.pp === stage) stageRanks.push(r);
-    programs.push({ ranks: stageRanks, ops: stageProgram(stage) });
+    programs.push(opts.lazy ? lazyProgram(stageRanks, () => stageProgram(stage), cache) : { ranks: stageRanks, ops: stageProgram(stage) });
   }
 
   return {
