@@ -321,7 +321,7 @@ const RUN: SweepCommand = {
       if (v !== undefined && v !== '') set[path] = k === 'schedule' ? String(v) : Number(v);
     }
     const kernels = kernelDetailFor(String(row.compute));
-    const trace = generateWorkload(String(row.workload), { mode: 'train', set, kernels, dims: topology.dims.map((d) => d.npus) });
+    const trace = generateWorkload(String(row.workload), { mode: 'train', set, kernels, lazy: true, dims: topology.dims.map((d) => d.npus) });
     const memory = workloadMemory(String(row.workload), { mode: 'train', set, kernels })!;
     const r = runTrace({
       topology,
