@@ -77,9 +77,14 @@ export class AstraUnawareNetwork implements NetworkModel {
   }
 
   send(src: number, dst: number, bytes: number, handler: number, a: number, b: number, c: number, extraNs: number): void {
+    this.engine.scheduleAt(this.arrivalAt(src, dst, bytes, extraNs), handler, a, b, c);
+  }
+
+  /** A message is one event at now + delay + extraNs, and nothing else: the time, for callers that deliver it. */
+  arrivalAt(src: number, dst: number, bytes: number, extraNs: number): number {
     this.messages++;
     this.bytesSent[0]! += bytes;
-    this.engine.scheduleAt(this.engine.now + this.delay(src, dst, bytes) + extraNs, handler, a, b, c);
+    return this.engine.now + this.delay(src, dst, bytes) + extraNs;
   }
 
   stats(): NetworkStats {

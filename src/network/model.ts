@@ -18,6 +18,12 @@ export interface NetworkModel {
    * processing time into the arrival: one event per message instead of two.)
    */
   send(src: number, dst: number, bytes: number, handler: number, a: number, b: number, c: number, extraNs: number): void;
+  /**
+   * Optional, for models in which a message is exactly one event, at a time known when it is sent, and sending
+   * schedules nothing else (astra-unaware): counts the message as `send` does and returns the time at which `send`
+   * would deliver it, scheduling nothing; the caller delivers it itself (collectives/coalesce.ts).
+   */
+  arrivalAt?(src: number, dst: number, bytes: number, extraNs: number): number;
   /** Counters for reports. */
   stats(): NetworkStats;
 }
