@@ -37,9 +37,14 @@ export class DeliveryBatches {
   private bufs: Int32Array[] = [];
   private lens: number[] = [];
   private readonly free: number[] = [];
-  /** The batch deliveries may still join, or -1; its time; and the schedule count after its last delivery. */
+  /**
+   * The batch deliveries may still join, or -1; its time, its buffer and entries so far (kept here while it is open,
+   * so that a delivery touches these fields only); and the schedule count after its last delivery.
+   */
   private open = -1;
   private openAt = -1;
+  private openBuf: Int32Array = new Int32Array(0);
+  private openLen = 0;
   private mark = -1;
 
   constructor(private readonly engine: Engine, private readonly handler: number) {}
@@ -49,31 +54,33 @@ export class DeliveryBatches {
    * open batch when that is exact (see the header), else in a new batch event.
    */
   add(at: number, run: number, member: number, round: number, arrival: boolean): void {
-    const engine = this.engine;
-    let b = this.open;
-    if (b < 0 || at !== this.openAt || engine.pending + this.pops !== this.mark) {
-      b = this.free.length > 0 ? this.free.pop()! : this.newBatch();
-      engine.scheduleAt(at, this.handler, b);
-      this.open = b;
-      this.openAt = at;
-    }
-    let buf = this.bufs[b]!;
-    const n = this.lens[b]!;
-    if (n + 3 > buf.length) {
-      const grown = new Int32Array(2 * buf.length);
-      grown.set(buf);
-      this.bufs[b] = buf = grown;
-    }
+    const count = this.engine.pending + this.pops;
+    if (this.open < 0 || at !== this.openAt || count !== this.mark) return this.addNew(at, run, member, round, arrival);
+    let buf = this.openBuf;
+    const n = this.openLen;
+    if (n + 3 > buf.length) buf = this.grow();
     buf[n] = arrival ? ~run : run;
     buf[n + 1] = member;
     buf[n + 2] = round;
-    this.lens[b] = n + 3;
-    this.mark = engine.pending + this.pops;
+    this.openLen = n + 3;
+  }
+
+  /** {@link add} in a new batch: one engine event at `at`, which the next deliveries may join. */
+  private addNew(at: number, run: number, member: number, round: number, arrival: boolean): void {
+    this.close();
+    const b = this.free.length > 0 ? this.free.pop()! : this.newBatch();
+    this.engine.scheduleAt(at, this.handler, b);
+    this.open = b;
+    this.openAt = at;
+    this.openBuf = this.bufs[b]!;
+    this.openLen = 0;
+    this.mark = this.engine.pending + this.pops;
+    this.add(at, run, member, round, arrival);
   }
 
   /** Batch b's event has come: closes it and returns its entries (valid until {@link release}); length in `size`. */
   take(b: number): Int32Array {
-    if (this.open === b) this.open = -1;
+    if (this.open === b) this.close();
     return this.bufs[b]!;
   }
 
@@ -86,6 +93,21 @@ export class DeliveryBatches {
   release(b: number): void {
     this.lens[b] = 0;
     this.free.push(b);
+  }
+
+  /** No more deliveries join the open batch: its entries are written back. */
+  private close(): void {
+    if (this.open < 0) return;
+    this.lens[this.open] = this.openLen;
+    this.open = -1;
+  }
+
+  /** Doubles the open batch's buffer. */
+  private grow(): Int32Array {
+    const grown = new Int32Array(2 * this.openBuf.length);
+    grown.set(this.openBuf);
+    this.bufs[this.open] = this.openBuf = grown;
+    return grown;
   }
 
   private newBatch(): number {

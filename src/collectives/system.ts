@@ -210,10 +210,13 @@ export class CollectiveSystem implements EventHandler {
     const batches = this.batches!;
     batches.pops++;
     const buf = batches.take(b), n = batches.size(b), runs = this.runs;
-    for (let k = 0; k < n; k += 3) {
+    for (let k = 0; k < n;) {
       const r = buf[k]!;
-      if (r >= 0) runs[r]!.processed(buf[k + 1]!, buf[k + 2]!);
-      else runs[~r]!.arrive(buf[k + 1]!, buf[k + 2]!);
+      if (r >= 0) k = runs[r]!.processedRun(buf, k, n);
+      else {
+        runs[~r]!.arrive(buf[k + 1]!, buf[k + 2]!);
+        k += 3;
+      }
     }
     batches.release(b);
   }

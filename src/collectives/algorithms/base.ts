@@ -134,6 +134,21 @@ export abstract class PhaseRun {
     return this.memoDelay;
   }
 
+  /**
+   * Coalesced deliveries (collectives/coalesce.ts): runs `processed` for the entries (run id, member, round) of `buf`
+   * from index k on, while they are this run's (and before `end`), in order; returns the index of the first entry not
+   * taken. One call per run of entries instead of one dispatch each; algorithms may override it with their own copy
+   * of this loop, where the call to `processed` has one receiver class and inlines.
+   */
+  processedRun(buf: Int32Array, k: number, end: number): number {
+    const id = this.id;
+    do {
+      this.processed(buf[k + 1]!, buf[k + 2]!);
+      k += 3;
+    } while (k < end && buf[k] === id);
+    return k;
+  }
+
   /** Member m has finished this phase. */
   protected done(m: number): void {
     this.system.phaseDone(this, m);

@@ -201,6 +201,29 @@ export class RingRun extends PhaseRun {
     else this.early[m]!++;
   }
 
+  /**
+   * {@link PhaseRun.processedRun} with the common case written out: member m was waiting for step s when its message
+   * arrived, and sends step s + 1 next. That case does what processed() → next() → sendStep() → post() do, in the
+   * same order (the state written and the message sent are the same); anything else goes to processed().
+   */
+  override processedRun(buf: Int32Array, k: number, end: number): number {
+    const id = this.id;
+    if (this.kind === Kind.BCAST || this.kind === Kind.REDUCE || this.sizesVary) return super.processedRun(buf, k, end);
+    const step = this.step, since = this.since, early = this.early, succ = this.phase.next;
+    const now = this.engine.now, last = this.steps - 1, unit = this.unit;
+    do {
+      const m = buf[k + 1]!, s = buf[k + 2]!;
+      const w = since[m]!;
+      if (w >= 0 && s >= 0 && s < last && step[m] === s && early[m] === 0 && w <= now - this.delay(s)) {
+        step[m] = s + 1;
+        this.sendStep(m, succ[m]!, unit, s + 1, this.delay(s + 1));
+        since[m] = now; // post(): waits for step s + 1 (none of it arrived early)
+      } else this.processed(m, s);
+      k += 3;
+    } while (k < end && buf[k] === id);
+    return k;
+  }
+
   /** Member m has taken in and processed step s. */
   private next(m: number, s: number): void {
     if (this.kind === Kind.BCAST || this.kind === Kind.REDUCE) return this.nextInChain(m);
