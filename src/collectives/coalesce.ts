@@ -65,6 +65,20 @@ export class DeliveryBatches {
     this.openLen = n + 3;
   }
 
+  /**
+   * {@link add} for a caller that knows the open batch is the one its own previous `add` used, for the same time, and
+   * that nothing has been scheduled since (so the checks of `add` would pass): appends a delivery to that batch.
+   */
+  append(run: number, member: number, round: number): void {
+    let buf = this.openBuf;
+    const n = this.openLen;
+    if (n + 3 > buf.length) buf = this.grow();
+    buf[n] = run;
+    buf[n + 1] = member;
+    buf[n + 2] = round;
+    this.openLen = n + 3;
+  }
+
   /** {@link add} in a new batch: one engine event at `at`, which the next deliveries may join. */
   private addNew(at: number, run: number, member: number, round: number, arrival: boolean): void {
     this.close();

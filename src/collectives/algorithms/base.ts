@@ -31,9 +31,9 @@ export abstract class PhaseRun {
   protected readonly astra: boolean;
   private readonly members: Int32Array;
   protected readonly engine: Engine;
-  private readonly net: NetworkModel;
+  protected readonly net: NetworkModel;
   private readonly hProcessed: number;
-  private readonly batches: DeliveryBatches | undefined;
+  protected readonly batches: DeliveryBatches | undefined;
   private memoBytes = -1;
   private memoDelay = 0;
 
