@@ -82,19 +82,20 @@ function randomCase(seed: number): Case {
 }
 
 describe('coalesced deliveries', () => {
-  it('switch:8 ring all-reduce: one event per step instead of one per message, same sends and finish times', () => {
+  it.each([8, 600])('switch:%i ring all-reduce: one event per step instead of one per message, same sends and finish times', (p) => {
     const k: Case = {
-      topology: makeTopology([{ kind: 'switch', npus: 8, bandwidthGBps: 50, latencyNs: 500 }]), op: 'allreduce', bytes: 1 << 20,
+      topology: makeTopology([{ kind: 'switch', npus: p, bandwidthGBps: 50, latencyNs: 500 }]), op: 'allreduce', bytes: 1 << 20,
       algorithms: ['ring'], root: 0, system: { chunks: 1, endpointDelayNs: 0, flavor: 'astra' },
     };
     const plain = run(k, false), coalesced = run(k, true);
     expect(plain.coalescing).toBe(false);
     expect(coalesced.coalescing).toBe(true);
-    // 8 ranks × 2(8−1) steps = 112 messages, each its own event without coalescing
-    expect(plain.events).toBe(112);
-    expect(plain.sends.length / 4).toBe(112);
-    // all 8 messages of a step are due at one instant, back to back: 2(8−1) = 14 events
-    expect(coalesced.events).toBe(14);
+    // p ranks × 2(p−1) steps messages, each its own event without coalescing (p = 8: 112)
+    expect(plain.events).toBe(p * 2 * (p - 1));
+    expect(plain.sends.length / 4).toBe(p * 2 * (p - 1));
+    // all p messages of a step are due at one instant, back to back: 2(p−1) events (p = 600: a batch spans a small
+    // block of 16 deliveries and three big ones of 256)
+    expect(coalesced.events).toBe(2 * (p - 1));
     expect(coalesced.sends).toEqual(plain.sends);
     expect(coalesced.done).toEqual(plain.done);
   });

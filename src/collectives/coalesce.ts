@@ -24,8 +24,51 @@
  */
 import type { Engine } from '../engine/index.ts';
 
-/** Initial entries per batch buffer (it doubles as needed). */
-const INITIAL = 64;
+/**
+ * Entries per block. A batch is a chain of blocks: its first from a pool of small ones, the rest from a pool of big
+ * ones, so a batch of one delivery costs one small block (192 bytes) rather than a typed array of its own (on
+ * 32 × 32 × 16 NPUs some 32,000 batches are pending at once, most of them small), and a long batch (a step of a
+ * 1,024-rank ring) is taken in a few calls. Big blocks' ids carry BIG_FLAG.
+ */
+const SMALL = 16;
+const BIG = 256;
+const BIG_FLAG = 1 << 30;
+
+/** Blocks of `size` entries (3 ints each): entries, and per block its successor and its count. */
+class BlockPool {
+  entries: Int32Array;
+  nextOf = new Int32Array(16);
+  fillOf = new Int32Array(16);
+  freeHead = -1;
+  made = 0;
+
+  constructor(readonly size: number, readonly flag: number) {
+    this.entries = new Int32Array(16 * 3 * size);
+  }
+
+  /** A free block (its successor -1), id with this pool's flag. */
+  take(): number {
+    let b = this.freeHead;
+    if (b >= 0) this.freeHead = this.nextOf[b]!;
+    else {
+      if (this.made === this.nextOf.length) this.grow();
+      b = this.made++;
+    }
+    this.nextOf[b] = -1;
+    return b | this.flag;
+  }
+
+  private grow(): void {
+    const n = 2 * this.nextOf.length;
+    const entries = new Int32Array(n * 3 * this.size), nextOf = new Int32Array(n), fillOf = new Int32Array(n);
+    entries.set(this.entries);
+    nextOf.set(this.nextOf);
+    fillOf.set(this.fillOf);
+    this.entries = entries;
+    this.nextOf = nextOf;
+    this.fillOf = fillOf;
+  }
+}
 
 export class DeliveryBatches {
   /**
@@ -33,18 +76,24 @@ export class DeliveryBatches {
    * owned by the system, `engine.pending + pops` is the number of events ever scheduled (plus a constant).
    */
   pops = 0;
-  /** Per batch: entries of (run id, or ~run id for an arrival; member; round), 3 ints each. */
-  private bufs: Int32Array[] = [];
-  private lens: number[] = [];
-  private readonly free: number[] = [];
   /**
-   * The batch deliveries may still join, or -1; its time, its buffer and entries so far (kept here while it is open,
-   * so that a delivery touches these fields only); and the schedule count after its last delivery.
+   * Entries are (run id, or ~run id for an arrival; member; round). A pool that grows replaces its arrays: a reader
+   * holding the old ones still sees the entries of every closed batch, which never change.
+   */
+  private readonly small = new BlockPool(SMALL, 0);
+  private readonly big = new BlockPool(BIG, BIG_FLAG);
+  /**
+   * The batch deliveries may still join (its first block, or -1); its time; its last block, that block's entries
+   * so far, capacity, array and first index (kept here while it is open); and the schedule count after its last
+   * delivery.
    */
   private open = -1;
   private openAt = -1;
-  private openBuf: Int32Array = new Int32Array(0);
-  private openLen = 0;
+  private tail = -1;
+  private tailFill = 0;
+  private tailCap = 0;
+  private tailBuf: Int32Array = new Int32Array(0);
+  private tailBase = 0;
   private mark = -1;
 
   constructor(private readonly engine: Engine, private readonly handler: number) {}
@@ -56,13 +105,7 @@ export class DeliveryBatches {
   add(at: number, run: number, member: number, round: number, arrival: boolean): void {
     const count = this.engine.pending + this.pops;
     if (this.open < 0 || at !== this.openAt || count !== this.mark) return this.addNew(at, run, member, round, arrival);
-    let buf = this.openBuf;
-    const n = this.openLen;
-    if (n + 3 > buf.length) buf = this.grow();
-    buf[n] = arrival ? ~run : run;
-    buf[n + 1] = member;
-    buf[n + 2] = round;
-    this.openLen = n + 3;
+    this.put(arrival ? ~run : run, member, round);
   }
 
   /**
@@ -70,63 +113,94 @@ export class DeliveryBatches {
    * that nothing has been scheduled since (so the checks of `add` would pass): appends a delivery to that batch.
    */
   append(run: number, member: number, round: number): void {
-    let buf = this.openBuf;
-    const n = this.openLen;
-    if (n + 3 > buf.length) buf = this.grow();
-    buf[n] = run;
-    buf[n + 1] = member;
-    buf[n + 2] = round;
-    this.openLen = n + 3;
+    this.put(run, member, round);
+  }
+
+  /** Batch `head`'s event has come: no delivery joins it any more. */
+  take(head: number): void {
+    if (this.open === head) this.close();
+  }
+
+  /** Block b's entries: the array (read it for each block: pools grow), where they start, how many (3 ints each). */
+  entries(b: number): Int32Array {
+    return (b & BIG_FLAG) !== 0 ? this.big.entries : this.small.entries;
+  }
+
+  start(b: number): number {
+    return (b & BIG_FLAG) !== 0 ? 3 * BIG * (b ^ BIG_FLAG) : 3 * SMALL * b;
+  }
+
+  fill(b: number): number {
+    return (b & BIG_FLAG) !== 0 ? this.big.fillOf[b ^ BIG_FLAG]! : this.small.fillOf[b]!;
+  }
+
+  /** The block after b in its batch, or -1. */
+  next(b: number): number {
+    return (b & BIG_FLAG) !== 0 ? this.big.nextOf[b ^ BIG_FLAG]! : this.small.nextOf[b]!;
+  }
+
+  /** Batch `head` has been delivered: its blocks are free for others. */
+  release(head: number): void {
+    for (let b = head; b >= 0;) {
+      const p = (b & BIG_FLAG) !== 0 ? this.big : this.small, i = b & ~BIG_FLAG;
+      const next = p.nextOf[i]!;
+      p.nextOf[i] = p.freeHead;
+      p.freeHead = i;
+      b = next;
+    }
+  }
+
+  private put(a: number, b: number, c: number): void {
+    let n = this.tailFill;
+    if (n === this.tailCap) {
+      this.extend();
+      n = 0;
+    }
+    const buf = this.tailBuf, k = this.tailBase + 3 * n;
+    buf[k] = a;
+    buf[k + 1] = b;
+    buf[k + 2] = c;
+    this.tailFill = n + 1;
+  }
+
+  /** The open batch's last block is full: a big block follows it. */
+  private extend(): void {
+    const nb = this.big.take();
+    this.setFill(this.tail, this.tailFill);
+    if ((this.tail & BIG_FLAG) !== 0) this.big.nextOf[this.tail ^ BIG_FLAG] = nb;
+    else this.small.nextOf[this.tail] = nb;
+    this.setTail(nb);
   }
 
   /** {@link add} in a new batch: one engine event at `at`, which the next deliveries may join. */
   private addNew(at: number, run: number, member: number, round: number, arrival: boolean): void {
     this.close();
-    const b = this.free.length > 0 ? this.free.pop()! : this.newBatch();
+    const b = this.small.take();
     this.engine.scheduleAt(at, this.handler, b);
     this.open = b;
     this.openAt = at;
-    this.openBuf = this.bufs[b]!;
-    this.openLen = 0;
+    this.setTail(b);
     this.mark = this.engine.pending + this.pops;
-    this.add(at, run, member, round, arrival);
+    this.put(arrival ? ~run : run, member, round);
   }
 
-  /** Batch b's event has come: closes it and returns its entries (valid until {@link release}); length in `size`. */
-  take(b: number): Int32Array {
-    if (this.open === b) this.close();
-    return this.bufs[b]!;
+  private setTail(b: number): void {
+    this.tail = b;
+    this.tailFill = 0;
+    this.tailCap = (b & BIG_FLAG) !== 0 ? BIG : SMALL;
+    this.tailBuf = this.entries(b);
+    this.tailBase = this.start(b);
   }
 
-  /** Entries (3 ints each) of batch b. */
-  size(b: number): number {
-    return this.lens[b]!;
+  private setFill(b: number, n: number): void {
+    if ((b & BIG_FLAG) !== 0) this.big.fillOf[b ^ BIG_FLAG] = n;
+    else this.small.fillOf[b] = n;
   }
 
-  /** Batch b has been delivered: its buffer is free for another. */
-  release(b: number): void {
-    this.lens[b] = 0;
-    this.free.push(b);
-  }
-
-  /** No more deliveries join the open batch: its entries are written back. */
+  /** No more deliveries join the open batch: its last block's count is written back. */
   private close(): void {
     if (this.open < 0) return;
-    this.lens[this.open] = this.openLen;
+    this.setFill(this.tail, this.tailFill);
     this.open = -1;
-  }
-
-  /** Doubles the open batch's buffer. */
-  private grow(): Int32Array {
-    const grown = new Int32Array(2 * this.openBuf.length);
-    grown.set(this.openBuf);
-    this.bufs[this.open] = this.openBuf = grown;
-    return grown;
-  }
-
-  private newBatch(): number {
-    this.bufs.push(new Int32Array(3 * INITIAL));
-    this.lens.push(0);
-    return this.bufs.length - 1;
   }
 }

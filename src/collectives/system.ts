@@ -206,19 +206,23 @@ export class CollectiveSystem implements EventHandler {
   }
 
   /** A batch of coalesced deliveries is due: each (run, member, round) in order, as their own events would run. */
-  private deliverBatch(b: number): void {
-    const batches = this.batches!;
+  private deliverBatch(head: number): void {
+    const batches = this.batches!, runs = this.runs;
     batches.pops++;
-    const buf = batches.take(b), n = batches.size(b), runs = this.runs;
-    for (let k = 0; k < n;) {
-      const r = buf[k]!;
-      if (r >= 0) k = runs[r]!.processedRun(buf, k, n);
-      else {
-        runs[~r]!.arrive(buf[k + 1]!, buf[k + 2]!);
-        k += 3;
+    batches.take(head);
+    for (let b = head; b >= 0; b = batches.next(b)) {
+      // (the pool may grow while a block is delivered: the array read here still holds this batch's entries)
+      const buf = batches.entries(b), start = batches.start(b), end = start + 3 * batches.fill(b);
+      for (let k = start; k < end;) {
+        const r = buf[k]!;
+        if (r >= 0) k = runs[r]!.processedRun(buf, k, end);
+        else {
+          runs[~r]!.arrive(buf[k + 1]!, buf[k + 2]!);
+          k += 3;
+        }
       }
     }
-    batches.release(b);
+    batches.release(head);
   }
 
   /** Plans a collective and registers it; members join with {@link join} (or all at once with {@link start}). */
