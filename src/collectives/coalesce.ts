@@ -23,6 +23,7 @@
  * astra-unaware). Everywhere else deliveries are the network's own events, as before.
  */
 import type { Engine } from '../engine/index.ts';
+import type { PhaseRun } from './algorithms/base.ts';
 
 /**
  * Entries per block. A batch is a chain of blocks: its first from a pool of small ones, the rest from a pool of big
@@ -96,7 +97,32 @@ export class DeliveryBatches {
   private tailBase = 0;
   private mark = -1;
 
-  constructor(private readonly engine: Engine, private readonly handler: number) {}
+  private readonly handler: number;
+
+  /** `runs`: the system's phase runs by id (the array itself, which the system fills and empties in place). */
+  constructor(private readonly engine: Engine, private readonly runs: readonly (PhaseRun | undefined)[]) {
+    this.handler = engine.register({ onEvent: (head) => this.deliver(head) });
+  }
+
+  /** A batch is due: each (run, member, round) in order, as their own events would run, then its blocks are freed. */
+  private deliver(head: number): void {
+    const runs = this.runs;
+    this.pops++;
+    if (this.open === head) this.close(); // no delivery joins it any more
+    for (let b = head; b >= 0; b = this.next(b)) {
+      // (a pool may grow while a block is delivered: the array read here still holds this batch's entries)
+      const buf = this.entries(b), start = this.start(b), end = start + 3 * this.fill(b);
+      for (let k = start; k < end;) {
+        const r = buf[k]!;
+        if (r >= 0) k = runs[r]!.processedRun(buf, k, end);
+        else {
+          runs[~r]!.arrive(buf[k + 1]!, buf[k + 2]!);
+          k += 3;
+        }
+      }
+    }
+    this.release(head);
+  }
 
   /**
    * Delivers (run, member, round) at `at` to the run's `processed` (or, with `arrival`, its `arrive`), joining the
@@ -116,31 +142,26 @@ export class DeliveryBatches {
     this.put(run, member, round);
   }
 
-  /** Batch `head`'s event has come: no delivery joins it any more. */
-  take(head: number): void {
-    if (this.open === head) this.close();
-  }
-
   /** Block b's entries: the array (read it for each block: pools grow), where they start, how many (3 ints each). */
-  entries(b: number): Int32Array {
+  private entries(b: number): Int32Array {
     return (b & BIG_FLAG) !== 0 ? this.big.entries : this.small.entries;
   }
 
-  start(b: number): number {
+  private start(b: number): number {
     return (b & BIG_FLAG) !== 0 ? 3 * BIG * (b ^ BIG_FLAG) : 3 * SMALL * b;
   }
 
-  fill(b: number): number {
+  private fill(b: number): number {
     return (b & BIG_FLAG) !== 0 ? this.big.fillOf[b ^ BIG_FLAG]! : this.small.fillOf[b]!;
   }
 
   /** The block after b in its batch, or -1. */
-  next(b: number): number {
+  private next(b: number): number {
     return (b & BIG_FLAG) !== 0 ? this.big.nextOf[b ^ BIG_FLAG]! : this.small.nextOf[b]!;
   }
 
   /** Batch `head` has been delivered: its blocks are free for others. */
-  release(head: number): void {
+  private release(head: number): void {
     for (let b = head; b >= 0;) {
       const p = (b & BIG_FLAG) !== 0 ? this.big : this.small, i = b & ~BIG_FLAG;
       const next = p.nextOf[i]!;

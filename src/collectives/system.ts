@@ -197,32 +197,11 @@ export class CollectiveSystem implements EventHandler {
     // every handler counts its events for the coalescer's check (coalesce.ts)
     this.hProcessed = engine.register({ onEvent: (a, b, c) => { this.counted(); this.runs[a]!.processed(b, c); } });
     this.hStart = engine.register({ onEvent: (a, b) => { this.counted(); this.runs[a]!.start(b); } });
-    const hBatch = engine.register({ onEvent: (b) => this.deliverBatch(b) });
-    this.batches = setup.ownsEngine && network.arrivalAt !== undefined ? new DeliveryBatches(engine, hBatch) : undefined;
+    this.batches = setup.ownsEngine && network.arrivalAt !== undefined ? new DeliveryBatches(engine, this.runs) : undefined;
   }
 
   private counted(): void {
     if (this.batches !== undefined) this.batches.pops++;
-  }
-
-  /** A batch of coalesced deliveries is due: each (run, member, round) in order, as their own events would run. */
-  private deliverBatch(head: number): void {
-    const batches = this.batches!, runs = this.runs;
-    batches.pops++;
-    batches.take(head);
-    for (let b = head; b >= 0; b = batches.next(b)) {
-      // (the pool may grow while a block is delivered: the array read here still holds this batch's entries)
-      const buf = batches.entries(b), start = batches.start(b), end = start + 3 * batches.fill(b);
-      for (let k = start; k < end;) {
-        const r = buf[k]!;
-        if (r >= 0) k = runs[r]!.processedRun(buf, k, end);
-        else {
-          runs[~r]!.arrive(buf[k + 1]!, buf[k + 2]!);
-          k += 3;
-        }
-      }
-    }
-    batches.release(head);
   }
 
   /** Plans a collective and registers it; members join with {@link join} (or all at once with {@link start}). */
