@@ -117,7 +117,8 @@ export function runCollective(spec: CollectiveSpec): CollectiveReport {
   const engine = new Engine({ ...(spec.scheduler ? { scheduler: spec.scheduler } : {}), maxEvents, ...(spec.onProgress ? { onProgress: spec.onProgress } : {}) });
   const network = createNetworkModel(model, engine, spec.topology);
   // the ASTRA-sim models come with ASTRA-sim's system-layer arithmetic unless the caller says otherwise
-  const system = new CollectiveSystem(engine, network, systemFor(model, spec.system));
+  // this collective is the engine's only work: messages due back to back may share an event (collectives/coalesce.ts)
+  const system = new CollectiveSystem(engine, network, systemFor(model, spec.system), { ownsEngine: true });
   const c = system.start({
     op: spec.op,
     bytes: spec.bytes,

@@ -22,6 +22,7 @@ import type { Engine, EventHandler } from '../engine/index.ts';
 import type { NetworkModel } from '../network/model.ts';
 import type { Topology } from '../network/topology.ts';
 import { checkAlgorithm, createPhaseRun } from './algorithms/registry.ts';
+import { DeliveryBatches } from './coalesce.ts';
 import type { PhaseRun } from './algorithms/base.ts';
 import { planCollective, type CollectivePlan } from './plan.ts';
 import {
@@ -139,6 +140,15 @@ export class Collective {
   }
 }
 
+export interface SystemSetup {
+  /**
+   * The system owns its engine: nothing else schedules events on it, and no event is cancelled (runCollective). On
+   * a network with `arrivalAt` (astra-unaware), messages due back to back at one time then travel as one event
+   * (coalesce.ts): the same results, fewer engine events.
+   */
+  ownsEngine?: boolean;
+}
+
 /** At most this many per-member state cells (about 50 bytes each) are kept in finished instances for reuse. */
 const POOL_SLOTS = 2 ** 20;
 
@@ -148,6 +158,8 @@ export class CollectiveSystem implements EventHandler {
   readonly hArrive: number;
   readonly hProcessed: number;
   readonly hStart: number;
+  /** Coalesced deliveries (coalesce.ts), when the system owns the engine and the network allows it. */
+  readonly batches: DeliveryBatches | undefined;
   readonly engine: Engine;
   readonly network: NetworkModel;
   readonly topology: Topology;
@@ -171,7 +183,7 @@ export class CollectiveSystem implements EventHandler {
   /** Flavor astra: per collective type, per rank × queue, double-binary-tree phases created so far. */
   private readonly treeCounters = new Map<CollectiveOp, Int32Array>();
 
-  constructor(engine: Engine, network: NetworkModel, options: Partial<SystemOptions> = {}) {
+  constructor(engine: Engine, network: NetworkModel, options: Partial<SystemOptions> = {}, setup: SystemSetup = {}) {
     this.engine = engine;
     this.network = network;
     this.topology = network.topology;
@@ -182,8 +194,14 @@ export class CollectiveSystem implements EventHandler {
     this.waitHead = new Int32Array(this.topology.npus * this.queuesPerRank);
     this.world = Array.from({ length: this.topology.npus }, (_, i) => i);
     this.hArrive = engine.register(this);
-    this.hProcessed = engine.register({ onEvent: (a, b, c) => this.runs[a]!.processed(b, c) });
-    this.hStart = engine.register({ onEvent: (a, b) => this.runs[a]!.start(b) });
+    // every handler counts its events for the coalescer's check (coalesce.ts)
+    this.hProcessed = engine.register({ onEvent: (a, b, c) => { this.counted(); this.runs[a]!.processed(b, c); } });
+    this.hStart = engine.register({ onEvent: (a, b) => { this.counted(); this.runs[a]!.start(b); } });
+    this.batches = setup.ownsEngine && network.arrivalAt !== undefined ? new DeliveryBatches(engine, this.runs) : undefined;
+  }
+
+  private counted(): void {
+    if (this.batches !== undefined) this.batches.pops++;
   }
 
   /** Plans a collective and registers it; members join with {@link join} (or all at once with {@link start}). */
@@ -317,6 +335,7 @@ export class CollectiveSystem implements EventHandler {
 
   /** Network arrival: (run, member, round). */
   onEvent(a: number, b: number, c: number): void {
+    this.counted();
     this.runs[a]!.arrive(b, c);
   }
 

@@ -77,9 +77,27 @@ export class AstraUnawareNetwork implements NetworkModel {
   }
 
   send(src: number, dst: number, bytes: number, handler: number, a: number, b: number, c: number, extraNs: number): void {
+    this.engine.scheduleAt(this.arrivalAt(src, dst, bytes, extraNs), handler, a, b, c);
+  }
+
+  /** A message is one event at now + delay + extraNs, and nothing else: the time, for callers that deliver it. */
+  arrivalAt(src: number, dst: number, bytes: number, extraNs: number): number {
     this.messages++;
     this.bytesSent[0]! += bytes;
-    this.engine.scheduleAt(this.engine.now + this.delay(src, dst, bytes) + extraNs, handler, a, b, c);
+    return this.engine.now + this.delay(src, dst, bytes) + extraNs;
+  }
+
+  /** One switch or fully connected dimension: every pair is 2 (1) hops apart, so every pair sees one delay. */
+  uniformDelay(bytes: number): number {
+    return this.oneDim && this.kinds[0] !== 0 ? this.dimDelay(0, 0, 1, bytes) : -1;
+  }
+
+  countSent(messages: number, bytesEach: number): void {
+    this.messages += messages;
+    const total = this.bytesSent[0]! + messages * bytesEach;
+    // one product equals the sum of the messages one by one while every partial sum is an exact integer
+    if (Number.isInteger(bytesEach) && total <= Number.MAX_SAFE_INTEGER) this.bytesSent[0] = total;
+    else for (let i = 0; i < messages; i++) this.bytesSent[0]! += bytesEach;
   }
 
   stats(): NetworkStats {

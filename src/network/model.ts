@@ -18,6 +18,20 @@ export interface NetworkModel {
    * processing time into the arrival: one event per message instead of two.)
    */
   send(src: number, dst: number, bytes: number, handler: number, a: number, b: number, c: number, extraNs: number): void;
+  /**
+   * Optional, for models in which a message is exactly one event, at a time known when it is sent, and sending
+   * schedules nothing else (astra-unaware): counts the message as `send` does and returns the time at which `send`
+   * would deliver it, scheduling nothing; the caller delivers it itself (collectives/coalesce.ts).
+   */
+  arrivalAt?(src: number, dst: number, bytes: number, extraNs: number): number;
+  /**
+   * Optional, with `arrivalAt`: the delay of a message of `bytes` between any two distinct NPUs when it is the same for
+   * every pair (astra-unaware on one switch or fully connected dimension), else -1. Counts nothing: a caller that
+   * delivers messages at this delay itself counts them with `countSent`.
+   */
+  uniformDelay?(bytes: number): number;
+  /** Optional, with `uniformDelay`: counts `messages` messages of `bytesEach` bytes, as that many `arrivalAt` calls would. */
+  countSent?(messages: number, bytesEach: number): void;
   /** Counters for reports. */
   stats(): NetworkStats;
 }

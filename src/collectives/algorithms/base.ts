@@ -19,6 +19,7 @@ import type { NetworkModel } from '../../network/model.ts';
 import type { Collective, CollectiveSystem } from '../system.ts';
 import type { PhasePlan } from '../plan.ts';
 import { CollectiveError } from '../types.ts';
+import type { DeliveryBatches } from '../coalesce.ts';
 
 export abstract class PhaseRun {
   /** Members per line. */
@@ -30,8 +31,9 @@ export abstract class PhaseRun {
   protected readonly astra: boolean;
   private readonly members: Int32Array;
   protected readonly engine: Engine;
-  private readonly net: NetworkModel;
+  protected readonly net: NetworkModel;
   private readonly hProcessed: number;
+  protected readonly batches: DeliveryBatches | undefined;
   private memoBytes = -1;
   private memoDelay = 0;
 
@@ -55,6 +57,7 @@ export abstract class PhaseRun {
     this.engine = system.engine;
     this.net = system.network;
     this.hProcessed = system.hProcessed;
+    this.batches = system.batches;
   }
 
   abstract start(m: number): void;
@@ -87,8 +90,13 @@ export abstract class PhaseRun {
   protected send(from: number, to: number, bytes: number, round: number, reduce: boolean, reduceBytes = bytes): void {
     const s = this.system;
     if (this.astra && bytes >= 2 ** 31) tooBigForAstra(bytes);
+    const batches = s.batches;
     if (this.ready(to, round)) {
-      s.network.send(this.members[from]!, this.members[to]!, bytes, s.hProcessed, this.id, to, round, this.processingDelay(reduceBytes, reduce));
+      const delay = this.processingDelay(reduceBytes, reduce);
+      if (batches !== undefined) batches.add(this.net.arrivalAt!(this.members[from]!, this.members[to]!, bytes, delay), this.id, to, round, false);
+      else s.network.send(this.members[from]!, this.members[to]!, bytes, s.hProcessed, this.id, to, round, delay);
+    } else if (batches !== undefined) {
+      batches.add(this.net.arrivalAt!(this.members[from]!, this.members[to]!, bytes, 0), this.id, to, round, true);
     } else {
       s.network.send(this.members[from]!, this.members[to]!, bytes, s.hArrive, this.id, to, round, 0);
     }
@@ -100,7 +108,9 @@ export abstract class PhaseRun {
    */
   protected sendStep(from: number, to: number, bytes: number, round: number, delay: number): void {
     if (this.astra && bytes >= 2 ** 31) tooBigForAstra(bytes);
-    this.net.send(this.members[from]!, this.members[to]!, bytes, this.hProcessed, this.id, to, round, delay);
+    const batches = this.batches;
+    if (batches !== undefined) batches.add(this.net.arrivalAt!(this.members[from]!, this.members[to]!, bytes, delay), this.id, to, round, false);
+    else this.net.send(this.members[from]!, this.members[to]!, bytes, this.hProcessed, this.id, to, round, delay);
   }
 
   /**
@@ -122,6 +132,21 @@ export abstract class PhaseRun {
       this.memoDelay = this.endpoint + (this.astra ? 3 * Math.floor((bytes / (this.localMemBw * 1e9)) * 1e9) : Math.round(bytes * this.reduceScale));
     }
     return this.memoDelay;
+  }
+
+  /**
+   * Coalesced deliveries (collectives/coalesce.ts): runs `processed` for the entries (run id, member, round) of `buf`
+   * from index k on, while they are this run's (and before `end`), in order; returns the index of the first entry not
+   * taken. One call per run of entries instead of one dispatch each; algorithms may override it with their own copy
+   * of this loop, where the call to `processed` has one receiver class and inlines.
+   */
+  processedRun(buf: Int32Array, k: number, end: number): number {
+    const id = this.id;
+    do {
+      this.processed(buf[k + 1]!, buf[k + 2]!);
+      k += 3;
+    } while (k < end && buf[k] === id);
+    return k;
   }
 
   /** Member m has finished this phase. */

@@ -201,6 +201,54 @@ export class RingRun extends PhaseRun {
     else this.early[m]!++;
   }
 
+  /**
+   * {@link PhaseRun.processedRun} with the common case written out: member m was waiting for step s when its message
+   * arrived, and sends step s + 1 next. That case does what processed() → next() → sendStep() → post() do, in the
+   * same order (the state written and the message sent are the same); anything else goes to processed(). Entries of
+   * one step share their delays; on a network where every pair sees one delay (uniformDelay), they share the
+   * arrival time too, and while nothing else has run in between, each joins the batch the one before it opened.
+   */
+  override processedRun(buf: Int32Array, k: number, end: number): number {
+    const id = this.id, unit = this.unit;
+    if (this.kind === Kind.BCAST || this.kind === Kind.REDUCE || this.sizesVary || (this.astra && unit >= 2 ** 31)) {
+      return super.processedRun(buf, k, end);
+    }
+    const batches = this.batches!, net = this.net;
+    const uniform = net.uniformDelay !== undefined ? net.uniformDelay(unit) : -1;
+    const step = this.step, since = this.since, early = this.early, succ = this.phase.next;
+    const now = this.engine.now, last = this.steps - 1;
+    let cs = -1, dS = 0, dN = 0, at = -1, sent = 0;
+    let joined = false; // the previous entry's message opened or joined the open batch, and nothing ran since
+    do {
+      const m = buf[k + 1]!, s = buf[k + 2]!;
+      if (s !== cs) {
+        cs = s;
+        dS = this.delay(s);
+        dN = this.delay(s + 1);
+        at = uniform >= 0 ? now + uniform + dN : -1;
+        joined = false;
+      }
+      const w = since[m]!;
+      if (w >= 0 && s >= 0 && s < last && step[m] === s && early[m] === 0 && w <= now - dS) {
+        step[m] = s + 1;
+        if (at < 0) this.sendStep(m, succ[m]!, unit, s + 1, dN);
+        else {
+          if (joined) batches.append(id, succ[m]!, s + 1);
+          else batches.add(at, id, succ[m]!, s + 1, false);
+          joined = true;
+          sent++;
+        }
+        since[m] = now; // post(): waits for step s + 1 (none of it arrived early)
+      } else {
+        this.processed(m, s);
+        joined = false;
+      }
+      k += 3;
+    } while (k < end && buf[k] === id);
+    if (sent > 0) net.countSent!(sent, unit);
+    return k;
+  }
+
   /** Member m has taken in and processed step s. */
   private next(m: number, s: number): void {
     if (this.kind === Kind.BCAST || this.kind === Kind.REDUCE) return this.nextInChain(m);
