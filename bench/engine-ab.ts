@@ -2,14 +2,17 @@
  * bench/engine-ab: a same-process A/B of two versions of the engine on the hold model (bench/engine.ts's holdEngine),
  * for proving a change to src/engine before keeping it.
  *
- *   node --import tsx bench/engine-ab.ts [--old HEAD] [--runs 7] [--ops 4000000] [--resident 1e3,1e5,1e6] [--mode rand|tie]
+ *   node --import tsx bench/engine-ab.ts [--old HEAD] [--runs 7] [--ops 4000000] [--resident 1e3,1e5,1e6]
+ *     [--mode rand|tie] [--fresh] [--verbose]
  *
-
- * its own copy of the hold loop into bench/out/ab/<side>/ and imported from there, so the two never share a
- * function: each side's call sites see one Engine class and one scheduler class, as in a real run (one Engine and
- * one scheduler per process). The sides run alternately (old, new, new, old, ...) in one process, each run after
- * its own warm-up, timed by the process's CPU time; the table gives medians and the ratio new / old of the rates.
- * Both sides must run the same events: the checksum and the end time of every run are compared.
+ * "old" is src/engine and src/units at the git revision --old; "new" is the working tree's. Each is copied with its
+ * own copy of the hold loop into bench/out/ab/{a,b}/ and bundled together, so the two never share a function: each
+ * side's call sites see one Engine class and one scheduler class, as in a real run. The sides run alternately
+ * (a, b, b, a, ...) in one plain-node process, each run after its own warm-up, timed by the process's CPU time.
+ * Identical code in the two copies measured up to 15% apart in one process, so there are two passes, in fresh
+ * processes: old in copy a and new in b, then swapped; the table gives each pass's ratio new / old of the median
+ * rates, their geometric mean, and the same for the best runs. --fresh: every run in a process of its own (one bundle
+ * per copy) instead. Both sides must run the same events: the checksum and end time of every run are compared.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,6 +72,16 @@ const runs = Number(arg('runs', '7'));
 const ops = Number(arg('ops', '4000000'));
 const mode = arg('mode', 'rand');
 const residents = arg('resident', '1e3,1e5,1e6').split(',').map(Number);
+try {
+  execFileSync('git', ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { cwd: root, stdio: 'pipe' });
+} catch {
+  console.error(`bench/engine-ab: --old: "${rev}" is not a commit of this repository (expected a git revision, e.g. HEAD~1)`);
+  process.exit(2);
+}
+if (!(runs >= 1) || !(ops >= 1) || residents.some((r) => !(r >= 1)) || !['rand', 'tie'].includes(mode)) {
+  console.error('bench/engine-ab: expected --runs and --ops positive numbers, --resident a comma-separated list of positive numbers, --mode rand or tie');
+  process.exit(2);
+}
 const fresh = process.argv.includes('--fresh');
 // Two passes, each in a fresh process: the old side in copy a and the new in copy b, then swapped. Identical code in
 // the two copies measured up to 10% apart, always the same copy faster within a process (an A/A run shows it:
