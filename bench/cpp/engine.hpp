@@ -139,7 +139,7 @@ class CalendarTimes {
 // time's first block is one unit of 4 slots, its later blocks runs of RUN units (16 slots); each entry keeps the last
 // slot of its head and tail blocks (headEnd, tailEnd), and span[u] says whether unit u is a single unit (0) or which
 // unit of a run (1..RUN).
-struct SlotEntry { double t; int32_t head, tail, headEnd, tailEnd, next; };
+struct SlotEntry { double t; int32_t head, tail, headEnd, tailEnd, next; int32_t first = -1; };
 class SlotCalendar : CalendarTimes<SlotCalendar, SlotEntry> {
   friend class CalendarTimes<SlotCalendar, SlotEntry>;
   static constexpr int32_t BLOCK_BITS = 2, RUN = 4;
@@ -147,7 +147,7 @@ class SlotCalendar : CalendarTimes<SlotCalendar, SlotEntry> {
   Keys& k;
   std::vector<int32_t> blockNext;
   std::vector<uint8_t> span;
-  int32_t freeBlocks = -1, freeRuns = -1, nBHigh = 0;
+  int32_t freeRuns = -1, nBHigh = 0;
   size_t n = 0;
 
   void growUnits(size_t units) {
@@ -156,10 +156,9 @@ class SlotCalendar : CalendarTimes<SlotCalendar, SlotEntry> {
     blockNext.resize(cap); span.resize(cap);
     if (cap << BLOCK_BITS > k.ev.size()) k.grow(cap << BLOCK_BITS);
   }
-  int32_t newBlock() {
-    int32_t b = freeBlocks;
-    if (b != -1) { freeBlocks = blockNext[(size_t)b]; return b; }
-    b = nBHigh++;
+  // a single unit, for good, for a new entry index (a recycled entry keeps its own)
+  int32_t freshUnit() {
+    int32_t b = nBHigh++;
     if ((size_t)b >= blockNext.size()) growUnits((size_t)b + 1);
     span[(size_t)b] = 0;
     return b;
@@ -172,15 +171,15 @@ class SlotCalendar : CalendarTimes<SlotCalendar, SlotEntry> {
     for (int32_t i = 0; i < RUN; i++) span[(size_t)(r + i)] = (uint8_t)(i + 1);
     return r;
   }
-  // frees the block holding unit u: a single unit, or the run it is part of
+  // frees the run holding unit u; a single unit stays with its entry
   void freeUnit(int32_t u) {
     int32_t p = span[(size_t)u];
-    if (p == 0) { blockNext[(size_t)u] = freeBlocks; freeBlocks = u; }
-    else { int32_t r = u - p + 1; blockNext[(size_t)r] = freeRuns; freeRuns = r; }
+    if (p != 0) { int32_t r = u - p + 1; blockNext[(size_t)r] = freeRuns; freeRuns = r; }
   }
-  // a new entry comes with its first block: head its first slot, tail the slot before (nothing pushed yet)
+  // a new entry comes with its first block, its own unit: head its first slot, tail the slot before (nothing pushed)
   void initFifo(SlotEntry& en) {
-    int32_t first = newBlock() << BLOCK_BITS;
+    if (en.first < 0) en.first = freshUnit() << BLOCK_BITS;
+    int32_t first = en.first;
     en.head = first; en.tail = first - 1; en.headEnd = en.tailEnd = first + UNIT - 1;
   }
   int32_t spill(SlotEntry& en, int32_t tl) {

@@ -42,12 +42,13 @@ export class CalendarScheduler implements Scheduler {
   readonly name = 'calendar' as const;
   readonly readsSeq = false; // equal times keep push order in their entry's FIFO
   // The FIFO of a time is a chain of blocks of consecutive pool slots, in units of 4 slots: a single unit first, then
-  // runs of RUN units. blockNext[u], for the last unit u of a block, is the first unit of the next block; free single
-  // units and free runs form two lists through blockNext of their first unit. span[u]: 0 for a single unit, else u's
+  // runs of RUN units. blockNext[u], for the last unit u of a block, is the first unit of the next block; free runs
+  // form a list through blockNext of their first unit. A single unit belongs to one entry index for good (its first
+  // slot in ent[8e + 6]): a recycled entry reuses it, so a time holding one event costs no block allocation or free
+  // (1.02x at 1e3 in a same-process A/B, and less code). span[u]: 0 for a single unit, else u's
   // position in its run, 1..RUN (a unit is made one or the other once, when the pool first reaches it).
   private blockNext: Int32Array;
   private span: Uint8Array;
-  private freeBlocks = -1;
   private freeRuns = -1;
   private nBHigh = 0;
   // entries (one per distinct pending time), 32 bytes each in one buffer seen as float64 (etime[4e]: the time) and
@@ -149,20 +150,10 @@ export class CalendarScheduler implements Scheduler {
     this.minEntry = -1;
     this.lastTime = NaN;
     this.lastEntry = -1;
-    this.freeBlocks = -1;
     this.freeRuns = -1;
     this.nBHigh = 0;
   }
 
-  /** A block of pool slots for a FIFO: the one freed last (still in cache) if any. */
-  private newBlock(): number {
-    const b = this.freeBlocks;
-    if (b !== -1) {
-      this.freeBlocks = this.blockNext[b]!;
-      return b;
-    }
-    return this.freshBlock();
-  }
 
   private freshBlock(): number {
     const b = this.nBHigh++;
@@ -213,21 +204,16 @@ export class CalendarScheduler implements Scheduler {
     return f;
   }
 
-  /** Frees the block holding unit u: a single unit, or the run it is part of. */
+  /** Frees the run holding unit u; a single unit stays with its entry. */
   private freeUnit(u: number): void {
     const p = this.span[u]!;
-    if (p === 0) this.freeBlock(u);
-    else {
+    if (p !== 0) {
       const r = u - p + 1;
       this.blockNext[r] = this.freeRuns;
       this.freeRuns = r;
     }
   }
 
-  private freeBlock(b: number): void {
-    this.blockNext[b] = this.freeBlocks;
-    this.freeBlocks = b;
-  }
 
   /** The entry for time t, created (and linked into its bucket) if there is none. */
   private entryFor(t: number): number {
@@ -258,8 +244,11 @@ export class CalendarScheduler implements Scheduler {
 
   private newEntry(t: number): number {
     let e: number;
-    if (this.nEFree > 0) e = this.efree[--this.nEFree]!;
-    else {
+    let first: number;
+    if (this.nEFree > 0) {
+      e = this.efree[--this.nEFree]!;
+      first = this.ent[8 * e + 6]!;
+    } else {
       e = this.nEHigh++;
       if (e >= this.enext.length) {
         const cap = this.enext.length * 2;
@@ -270,10 +259,12 @@ export class CalendarScheduler implements Scheduler {
         this.enext = grownInt32(this.enext, cap);
         this.efree = grownInt32(this.efree, cap);
       }
+      first = this.freshBlock() << BLOCK_BITS;
+      this.ent[8 * e + 6] = first;
     }
     this.etime[4 * e] = t;
-    // its first block, a single unit: head = first slot, tail = the slot before (none pushed yet), both ends its last
-    const first = this.newBlock() << BLOCK_BITS;
+    // its first block, its own single unit: head = first slot, tail = the slot before (none pushed yet), both ends its
+    // last
     const ent = this.ent, k = 8 * e + 2;
     ent[k] = first;
     ent[k + 1] = first - 1;
