@@ -91,6 +91,27 @@ describe.each(SCHEDULER_NAMES)('scheduler %s', (name) => {
     expect(q.pop()).toBe(slot);
     expect(k.key[0]).toBe(3);
   });
+
+  it('after clear, reuses the pool for a different mix of crowded and lone times', () => {
+    // the calendar makes pool units into a time's first block (4 slots) or into runs of later blocks (16 slots) as it
+    // first reaches them; clear must not let a unit keep a role that the new pushes contradict
+    const k = keys(16);
+    const q = createScheduler(name, k);
+    for (let i = 0; i < 100; i++) push(k, q, 5, i); // one crowded time: a unit, then runs
+    q.clear();
+    const seqOf = new Map<number, number>();
+    let seq = 0;
+    for (let t = 1; t <= 60; t++) seqOf.set(push(k, q, t, seq), seq++); // 60 lone times: single units
+    const order: number[] = [];
+    for (let i = 0; i < 10; i++) order.push(seqOf.get(q.pop())!); // times 1..10 leave: their units are freed
+    for (let i = 0; i < 70; i++) seqOf.set(push(k, q, 500, seq), seq++); // a crowded time again: runs
+    const live = new Set<number>();
+    for (const [slot, s] of seqOf) if (s >= 10) live.add(slot);
+    expect(live.size).toBe(120); // 50 lone + 70 crowded events, each in a slot of its own
+    for (let s = q.pop(); s !== -1; s = q.pop()) order.push(seqOf.get(s)!);
+    // times 1..60 in order (seq 0..59), then time 500 in push order (seq 60..129)
+    expect(order).toEqual(Array.from({ length: 130 }, (_, i) => i));
+  });
 });
 
 describe('all schedulers agree', () => {

@@ -39,10 +39,11 @@ struct Keys {
 
 // The time side of a calendar queue, shared by the bare queue (hold.cpp) and the engine's (SlotCalendar below):
 // distinct times ("entries") in buckets of `width`, each bucket a list sorted by time; the queues keep the FIFO of
-// each time their own way. resize() and the width estimate are those of Orrery's CalendarScheduler.
+// each time their own way, in their own Entry (at least t and next), set up by Q::initFifo when an entry is made.
+// resize() and the width estimate are those of Orrery's CalendarScheduler.
+template <class Q, class Entry>
 class CalendarTimes {
  protected:
-  struct Entry { double t; int32_t head, tail, next; };
   std::vector<Entry> ents; std::vector<int32_t> efree;
   std::vector<int32_t> head;
   int64_t nb = 0, mask = 0, cur = 0;
@@ -57,7 +58,8 @@ class CalendarTimes {
     int32_t e;
     if (!efree.empty()) { e = efree.back(); efree.pop_back(); }
     else { e = (int32_t)ents.size(); ents.push_back(Entry{}); }
-    ents[e] = Entry{t, -1, -1, -1};
+    ents[e].t = t; ents[e].next = -1;
+    static_cast<Q*>(this)->initFifo(ents[e]);
     return e;
   }
   void setBuckets(int64_t nbk, double w) {
@@ -133,38 +135,78 @@ class CalendarTimes {
   }
 };
 
-// Calendar queue over distinct times with a FIFO of slot blocks per time (see CalendarScheduler for the design).
-class SlotCalendar : CalendarTimes {
-  static constexpr int32_t BLOCK_BITS = 2, BLOCK_MASK = (1 << BLOCK_BITS) - 1;
+// Calendar queue over distinct times with a FIFO of slot blocks per time (see CalendarScheduler for the design): a
+// time's first block is one unit of 4 slots, its later blocks runs of RUN units (16 slots); each entry keeps the last
+// slot of its head and tail blocks (headEnd, tailEnd), and span[u] says whether unit u is a single unit (0) or which
+// unit of a run (1..RUN).
+struct SlotEntry { double t; int32_t head, tail, headEnd, tailEnd, next; int32_t first = -1; };
+class SlotCalendar : CalendarTimes<SlotCalendar, SlotEntry> {
+  friend class CalendarTimes<SlotCalendar, SlotEntry>;
+  static constexpr int32_t BLOCK_BITS = 2, RUN = 4;
+  static constexpr int32_t UNIT = 1 << BLOCK_BITS, RUN_SLOTS = RUN << BLOCK_BITS;
   Keys& k;
   std::vector<int32_t> blockNext;
-  int32_t freeBlocks = -1, nBHigh = 0;
+  std::vector<uint8_t> span;
+  int32_t freeRuns = -1, nBHigh = 0;
   size_t n = 0;
 
-  int32_t newBlock() {
-    int32_t b = freeBlocks;
-    if (b != -1) { freeBlocks = blockNext[(size_t)b]; return b; }
-    b = nBHigh++;
-    if ((size_t)b >= blockNext.size()) blockNext.resize(2 * blockNext.size() > (size_t)b ? 2 * blockNext.size() : (size_t)b + 1);
-    if ((size_t)(b + 1) << BLOCK_BITS > k.ev.size()) k.grow((size_t)(b + 1) << BLOCK_BITS);
+  void growUnits(size_t units) {
+    size_t cap = blockNext.size();
+    while (cap < units) cap *= 2;
+    blockNext.resize(cap); span.resize(cap);
+    if (cap << BLOCK_BITS > k.ev.size()) k.grow(cap << BLOCK_BITS);
+  }
+  // a single unit, for good, for a new entry index (a recycled entry keeps its own)
+  int32_t freshUnit() {
+    int32_t b = nBHigh++;
+    if ((size_t)b >= blockNext.size()) growUnits((size_t)b + 1);
+    span[(size_t)b] = 0;
     return b;
   }
-  void freeBlock(int32_t b) { blockNext[(size_t)b] = freeBlocks; freeBlocks = b; }
+  int32_t newRun() {
+    int32_t r = freeRuns;
+    if (r != -1) { freeRuns = blockNext[(size_t)r]; return r; }
+    r = nBHigh; nBHigh += RUN;
+    if ((size_t)nBHigh > blockNext.size()) growUnits((size_t)nBHigh);
+    for (int32_t i = 0; i < RUN; i++) span[(size_t)(r + i)] = (uint8_t)(i + 1);
+    return r;
+  }
+  // frees the run holding unit u; a single unit stays with its entry
+  void freeUnit(int32_t u) {
+    int32_t p = span[(size_t)u];
+    if (p != 0) { int32_t r = u - p + 1; blockNext[(size_t)r] = freeRuns; freeRuns = r; }
+  }
+  // a new entry comes with its first block, its own unit: head its first slot, tail the slot before (nothing pushed)
+  void initFifo(SlotEntry& en) {
+    if (en.first < 0) en.first = freshUnit() << BLOCK_BITS;
+    int32_t first = en.first;
+    en.head = first; en.tail = first - 1; en.headEnd = en.tailEnd = first + UNIT - 1;
+  }
+  int32_t spill(SlotEntry& en, int32_t tl) {
+    int32_t r = newRun();
+    blockNext[(size_t)(tl >> BLOCK_BITS)] = r;
+    int32_t slot = r << BLOCK_BITS;
+    en.tailEnd = slot + RUN_SLOTS - 1;
+    return slot;
+  }
+  void nextBlock(SlotEntry& en, int32_t slot) {
+    int32_t u = slot >> BLOCK_BITS;
+    int32_t nx = blockNext[(size_t)u] << BLOCK_BITS;
+    en.head = nx; en.headEnd = nx + RUN_SLOTS - 1;
+    freeUnit(u);
+  }
 
  public:
-  explicit SlotCalendar(Keys& keys) : k(keys), blockNext(keys.ev.size() >> BLOCK_BITS > 16 ? keys.ev.size() >> BLOCK_BITS : 16) {}
+  explicit SlotCalendar(Keys& keys) : k(keys), blockNext(keys.ev.size() >> BLOCK_BITS > 16 ? keys.ev.size() >> BLOCK_BITS : 16),
+                                      span(blockNext.size()) {}
   size_t size() const { return n; }
   // queues an event at time k.t and returns its slot
   int32_t push() {
     int32_t e = entryOf(k.t);
-    int32_t tl = ents[e].tail, slot;
-    if ((tl & BLOCK_MASK) != BLOCK_MASK) slot = tl + 1;  // tl = -1 before the first push: -1 & BLOCK_MASK == BLOCK_MASK
-    else {
-      int32_t b = newBlock();
-      slot = b << BLOCK_BITS;
-      if (tl == -1) ents[e].head = slot; else blockNext[(size_t)(tl >> BLOCK_BITS)] = b;
-    }
-    ents[e].tail = slot;
+    SlotEntry& en = ents[(size_t)e];
+    int32_t tl = en.tail;
+    int32_t slot = tl != en.tailEnd ? tl + 1 : spill(en, tl);
+    en.tail = slot;
     n++;
     return slot;
   }
@@ -172,15 +214,16 @@ class SlotCalendar : CalendarTimes {
   int32_t pop() {
     if (n == 0) return -1;
     int32_t e = minimum();
-    int32_t slot = ents[e].head;
-    k.t = ents[e].t;
+    SlotEntry& en = ents[(size_t)e];
+    int32_t slot = en.head;
+    k.t = en.t;
     n--;
-    if (slot != ents[e].tail) {
-      if ((slot & BLOCK_MASK) != BLOCK_MASK) ents[e].head = slot + 1;
-      else { int32_t b = slot >> BLOCK_BITS; ents[e].head = blockNext[(size_t)b] << BLOCK_BITS; freeBlock(b); }
+    if (slot != en.tail) {
+      if (slot != en.headEnd) en.head = slot + 1;
+      else nextBlock(en, slot);
       return slot;
     }
-    freeBlock(slot >> BLOCK_BITS);
+    freeUnit(slot >> BLOCK_BITS);
     retire(e);
     return slot;
   }
@@ -197,11 +240,11 @@ class Engine {
   uint64_t maxEvents = std::numeric_limits<uint64_t>::max();
   void (*onProgress)(uint64_t, double) = nullptr;
 
-  [[noreturn]] __attribute__((noinline)) void timeError(double at) {
+  [[noreturn]] void timeError(double at) {
     std::fprintf(stderr, "event time %.0f ns is before now (%.0f ns) or past 2^53\n", at, now);
     std::exit(1);
   }
-  [[noreturn]] __attribute__((noinline)) void limitError() {
+  [[noreturn]] void limitError() {
     std::fprintf(stderr, "the run passed %llu events, the limit\n", (unsigned long long)maxEvents);
     std::exit(1);
   }

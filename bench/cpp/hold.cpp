@@ -74,7 +74,10 @@ class Heap4 {
 };
 
 // Calendar queue over distinct times (R. Brown, CACM 1988), each time an entry holding a FIFO of events.
-class Calendar : CalendarTimes {
+struct CalEntry { double t; int32_t head, tail, next; };
+class Calendar : CalendarTimes<Calendar, CalEntry> {
+  friend class CalendarTimes<Calendar, CalEntry>;
+  void initFifo(CalEntry& en) { en.head = en.tail = -1; }
   struct Node { int32_t a; int32_t next; };
   std::vector<Node> nodes; std::vector<int32_t> nfree;
   size_t n = 0;

@@ -4,9 +4,10 @@
  */
 import { growPool, grownInt32, type EventKeys, type Scheduler } from './scheduler.ts';
 
-/** Pool slots per block of a time's FIFO: 2^BLOCK_BITS, 4 events of 16 bytes = one 64-byte cache line. */
+/** Pool slots per unit: 2^BLOCK_BITS, 4 events of 16 bytes = one 64-byte cache line. A time's first block is one unit. */
 const BLOCK_BITS = 2;
-const BLOCK_MASK = (1 << BLOCK_BITS) - 1;
+/** Units per block after a time's first: a run of 4 consecutive units, 16 events, 256 bytes. */
+const RUN = 4;
 
 /**
  * Calendar queue (R. Brown, CACM 1988) over distinct times, with a FIFO of events per time.
@@ -17,11 +18,17 @@ const BLOCK_MASK = (1 << BLOCK_BITS) - 1;
  * schedules every rank's arrival at once) is O(1) per event. Pop takes the head event of the current entry; the
  * next entry is found by walking buckets from the current virtual bucket, or after a full lap by a direct search.
  *
- * The FIFO of a time is a chain of blocks of 4 consecutive pool slots, and the calendar hands out the slots: the
+ * The FIFO of a time is a chain of blocks of consecutive pool slots, and the calendar hands out the slots: the
  * payloads of one time's events sit together (4 to a cache line) and are popped in address order, and the block of a
  * time still being filled stays in cache between its pushes. With events linked one by one through their slots
  * instead, every pop and every push to a time's tail touched a random line of the pool: measured (same-process and
  * fresh-process A/B, bench/RESULTS.md) about 1.8x faster on the hold model at 1e6 resident events, no loss at 1e3.
+ * A time's first block is 4 slots (a time holding one event costs one cache line of pool, not four) and every later
+ * block a run of 16: a time holding many events crosses a block boundary (a free-list pop, a link, a free) every 16
+ * events instead of every 4. Each entry keeps the last slot of its head and tail blocks, so the boundary test is a
+ * compare within the entry's cache line whatever the block's size. Measured against blocks of 4 only (bench/engine-ab.ts,
+ * same process, both copy orders, bench/RESULTS.md): 1.3x on the hold model at 1e5 resident events (about 50 per
+ * distinct time), 1.6x at 1e6, no change at 1e3 (about one event per time).
  *
  * The bucket count follows the number of distinct times (doubling above 1/2 entry per bucket, halving below 1/8), and
  * the width is re-estimated (half the mean gap between the earliest times) at each resize and whenever operations
@@ -34,14 +41,20 @@ const BLOCK_MASK = (1 << BLOCK_BITS) - 1;
 export class CalendarScheduler implements Scheduler {
   readonly name = 'calendar' as const;
   readonly readsSeq = false; // equal times keep push order in their entry's FIFO
-  // The FIFO of a time is a chain of blocks of BLOCK consecutive pool slots (blockNext links them; free blocks form a
-  // list through it too), so its events' payloads are adjacent in memory and its pops read them in address order.
+  // The FIFO of a time is a chain of blocks of consecutive pool slots, in units of 4 slots: a single unit first, then
+  // runs of RUN units. blockNext[u], for the last unit u of a block, is the first unit of the next block; free runs
+  // form a list through blockNext of their first unit. A single unit belongs to one entry index for good (its first
+  // slot in ent[8e + 6]): a recycled entry reuses it, so a time holding one event costs no block allocation or free
+  // (1.02x at 1e3 in a same-process A/B, and less code). span[u]: 0 for a single unit, else u's
+  // position in its run, 1..RUN (a unit is made one or the other once, when the pool first reaches it).
   private blockNext: Int32Array;
-  private freeBlocks = -1;
+  private span: Uint8Array;
+  private freeRuns = -1;
   private nBHigh = 0;
-  // entries (one per distinct pending time), 16 bytes each in one buffer seen as float64 (etime[2e]: the time) and
-  // int32 (ent[4e + 2]: first slot, the next to pop; ent[4e + 3]: last slot pushed, -1 before the first push), so a
-  // push reads the time and the tail from one cache line; enext[e]: the next entry in the bucket
+  // entries (one per distinct pending time), 32 bytes each in one buffer seen as float64 (etime[4e]: the time) and
+  // int32 (ent[8e + 2]: head, the next slot to pop; ent[8e + 3]: tail, the last slot pushed, or the slot before the
+  // head before the first push; ent[8e + 4], ent[8e + 5]: the last slots of the head's and the tail's blocks), so a
+  // push and a pop read the time and the FIFO from one cache line; enext[e]: the next entry in the bucket
   private etime: Float64Array;
   private ent: Int32Array;
   private enext: Int32Array;
@@ -65,7 +78,8 @@ export class CalendarScheduler implements Scheduler {
 
   constructor(private readonly keys: EventKeys) {
     this.blockNext = new Int32Array(Math.max(16, keys.gen.length >> BLOCK_BITS));
-    const buf = new ArrayBuffer(16 * 64);
+    this.span = new Uint8Array(this.blockNext.length);
+    const buf = new ArrayBuffer(32 * 64);
     this.etime = new Float64Array(buf);
     this.ent = new Int32Array(buf);
     this.enext = new Int32Array(64);
@@ -87,17 +101,10 @@ export class CalendarScheduler implements Scheduler {
       this.lastTime = t;
       this.lastEntry = e;
     }
-    const ent = this.ent, k = 4 * e + 2;
+    const ent = this.ent, k = 8 * e + 2;
     const tl = ent[k + 1]!;
-    let slot: number;
-    // room in the tail block? (before the first push tl = -1, and -1 & BLOCK_MASK is BLOCK_MASK: a block is made)
-    if ((tl & BLOCK_MASK) !== BLOCK_MASK) slot = tl + 1;
-    else {
-      const b = this.newBlock();
-      slot = b << BLOCK_BITS;
-      if (tl === -1) ent[k] = slot;
-      else this.blockNext[tl >> BLOCK_BITS] = b;
-    }
+    // the next slot of the tail block, or the first of a new run (a new entry comes with its first block)
+    const slot = tl !== ent[k + 3] ? tl + 1 : this.spill(k, tl);
     ent[k + 1] = slot;
     this.n++;
     return slot;
@@ -106,29 +113,25 @@ export class CalendarScheduler implements Scheduler {
   peek(): number {
     if (this.n === 0) return -1;
     const e = this.minEntry !== -1 ? this.minEntry : this.findMin();
-    this.keys.key[0] = this.etime[2 * e]!;
-    return this.ent[4 * e + 2]!;
+    this.keys.key[0] = this.etime[4 * e]!;
+    return this.ent[8 * e + 2]!;
   }
 
   pop(): number {
     if (this.n === 0) return -1;
     const e = this.minEntry !== -1 ? this.minEntry : this.findMin();
-    const ent = this.ent, k = 4 * e + 2;
+    const ent = this.ent, k = 8 * e + 2;
     const slot = ent[k]!;
-    this.keys.key[0] = this.etime[2 * e]!;
+    this.keys.key[0] = this.etime[4 * e]!;
     this.n--;
     if (slot !== ent[k + 1]) {
-      // more events at this time: the next slot of the block, or the first of the next block
-      if ((slot & BLOCK_MASK) !== BLOCK_MASK) ent[k] = slot + 1;
-      else {
-        const b = slot >> BLOCK_BITS;
-        ent[k] = this.blockNext[b]! << BLOCK_BITS;
-        this.freeBlock(b);
-      }
+      // more events at this time: the next slot of the block, or the first of the next block (a run)
+      if (slot !== ent[k + 2]) ent[k] = slot + 1;
+      else this.nextBlock(k, slot);
       return slot;
     }
     // the entry is empty: free its last block; it is the head of bucket cur & mask: unlink and recycle it
-    this.freeBlock(slot >> BLOCK_BITS);
+    this.freeUnit(slot >> BLOCK_BITS);
     this.head[this.cur & this.mask] = this.enext[e]!;
     this.freeEntry(e);
     this.minEntry = -1;
@@ -147,31 +150,70 @@ export class CalendarScheduler implements Scheduler {
     this.minEntry = -1;
     this.lastTime = NaN;
     this.lastEntry = -1;
-    this.freeBlocks = -1;
+    this.freeRuns = -1;
     this.nBHigh = 0;
   }
 
-  /** A block of pool slots for a FIFO: the one freed last (still in cache) if any. */
-  private newBlock(): number {
-    const b = this.freeBlocks;
-    if (b !== -1) {
-      this.freeBlocks = this.blockNext[b]!;
-      return b;
-    }
-    return this.freshBlock();
-  }
 
   private freshBlock(): number {
     const b = this.nBHigh++;
-    if (b >= this.blockNext.length) this.blockNext = grownInt32(this.blockNext, b + 1);
+    if (b >= this.blockNext.length) this.growUnits(b + 1);
+    this.span[b] = 0;
     if ((b + 1) << BLOCK_BITS > this.keys.gen.length) growPool(this.keys, (b + 1) << BLOCK_BITS);
     return b;
   }
 
-  private freeBlock(b: number): void {
-    this.blockNext[b] = this.freeBlocks;
-    this.freeBlocks = b;
+  private growUnits(n: number): void {
+    this.blockNext = grownInt32(this.blockNext, n);
+    const s = new Uint8Array(this.blockNext.length);
+    s.set(this.span);
+    this.span = s;
   }
+
+  /** The first slot of a new run chained after the full tail block of the entry at ent[k - 2] (tail slot tl). */
+  private spill(k: number, tl: number): number {
+    const r = this.newRun();
+    this.blockNext[tl >> BLOCK_BITS] = r;
+    const slot = r << BLOCK_BITS;
+    this.ent[k + 3] = slot + (RUN << BLOCK_BITS) - 1;
+    return slot;
+  }
+
+  /** Moves the head of the entry at ent[k - 2] from the last slot of its block to the next block (a run), and frees
+   * the block it leaves. */
+  private nextBlock(k: number, slot: number): void {
+    const u = slot >> BLOCK_BITS;
+    const nx = this.blockNext[u]! << BLOCK_BITS;
+    this.ent[k] = nx;
+    this.ent[k + 2] = nx + (RUN << BLOCK_BITS) - 1;
+    this.freeUnit(u);
+  }
+
+  /** A run of RUN units for a FIFO's second and later blocks: the one freed last if any. */
+  private newRun(): number {
+    const r = this.freeRuns;
+    if (r !== -1) {
+      this.freeRuns = this.blockNext[r]!;
+      return r;
+    }
+    const f = this.nBHigh;
+    this.nBHigh += RUN;
+    if (this.nBHigh > this.blockNext.length) this.growUnits(this.nBHigh);
+    if (this.nBHigh << BLOCK_BITS > this.keys.gen.length) growPool(this.keys, this.nBHigh << BLOCK_BITS);
+    for (let i = 0; i < RUN; i++) this.span[f + i] = i + 1;
+    return f;
+  }
+
+  /** Frees the run holding unit u; a single unit stays with its entry. */
+  private freeUnit(u: number): void {
+    const p = this.span[u]!;
+    if (p !== 0) {
+      const r = u - p + 1;
+      this.blockNext[r] = this.freeRuns;
+      this.freeRuns = r;
+    }
+  }
+
 
   /** The entry for time t, created (and linked into its bucket) if there is none. */
   private entryFor(t: number): number {
@@ -180,12 +222,12 @@ export class CalendarScheduler implements Scheduler {
     const time = this.etime, enext = this.enext;
     let prev = -1;
     let e = this.head[b]!;
-    while (e !== -1 && time[2 * e]! < t) {
+    while (e !== -1 && time[4 * e]! < t) {
       prev = e;
       e = enext[e]!;
       this.work++;
     }
-    if (e !== -1 && time[2 * e] === t) return e;
+    if (e !== -1 && time[4 * e] === t) return e;
     const ne = this.newEntry(t);
     this.enext[ne] = e;
     if (prev === -1) this.head[b] = ne;
@@ -202,22 +244,32 @@ export class CalendarScheduler implements Scheduler {
 
   private newEntry(t: number): number {
     let e: number;
-    if (this.nEFree > 0) e = this.efree[--this.nEFree]!;
-    else {
+    let first: number;
+    if (this.nEFree > 0) {
+      e = this.efree[--this.nEFree]!;
+      first = this.ent[8 * e + 6]!;
+    } else {
       e = this.nEHigh++;
       if (e >= this.enext.length) {
         const cap = this.enext.length * 2;
-        const buf = new ArrayBuffer(16 * cap);
+        const buf = new ArrayBuffer(32 * cap);
         new Int32Array(buf).set(this.ent);
         this.etime = new Float64Array(buf);
         this.ent = new Int32Array(buf);
         this.enext = grownInt32(this.enext, cap);
         this.efree = grownInt32(this.efree, cap);
       }
+      first = this.freshBlock() << BLOCK_BITS;
+      this.ent[8 * e + 6] = first;
     }
-    this.etime[2 * e] = t;
-    this.ent[4 * e + 2] = -1;
-    this.ent[4 * e + 3] = -1;
+    this.etime[4 * e] = t;
+    // its first block, its own single unit: head = first slot, tail = the slot before (none pushed yet), both ends its
+    // last
+    const ent = this.ent, k = 8 * e + 2;
+    ent[k] = first;
+    ent[k + 1] = first - 1;
+    ent[k + 2] = first + (1 << BLOCK_BITS) - 1;
+    ent[k + 3] = first + (1 << BLOCK_BITS) - 1;
     return e;
   }
 
@@ -236,7 +288,7 @@ export class CalendarScheduler implements Scheduler {
     let cur = this.cur;
     for (let k = 0; k < this.nb; k++, cur++) {
       const e = head[cur & mask]!;
-      if (e !== -1 && Math.floor(time[2 * e]! * invW) <= cur) {
+      if (e !== -1 && Math.floor(time[4 * e]! * invW) <= cur) {
         this.work += k;
         this.cur = cur;
         this.minEntry = e;
@@ -254,8 +306,8 @@ export class CalendarScheduler implements Scheduler {
     let bt = Infinity;
     for (let b = 0; b < this.nb; b++) {
       const e = head[b]!;
-      if (e !== -1 && time[2 * e]! < bt) {
-        bt = time[2 * e]!;
+      if (e !== -1 && time[4 * e]! < bt) {
+        bt = time[4 * e]!;
         best = e;
       }
     }
@@ -292,11 +344,11 @@ export class CalendarScheduler implements Scheduler {
     let width = this.width;
     const m = Math.min(k, 26);
     if (m >= 2) {
-      const mean = (time[2 * order[m - 1]!]! - time[2 * order[0]!]!) / (m - 1);
+      const mean = (time[4 * order[m - 1]!]! - time[4 * order[0]!]!) / (m - 1);
       let sum = 0;
       let cnt = 0;
       for (let i = 1; i < m; i++) {
-        const g = time[2 * order[i]!]! - time[2 * order[i - 1]!]!;
+        const g = time[4 * order[i]!]! - time[4 * order[i - 1]!]!;
         if (g <= 2 * mean) { sum += g; cnt++; }
       }
       width = Math.max(1, (0.5 * sum) / cnt);
@@ -306,13 +358,13 @@ export class CalendarScheduler implements Scheduler {
     const tails = new Int32Array(nb).fill(-1);
     for (let i = 0; i < k; i++) {
       const e = order[i]!;
-      const b = Math.floor(time[2 * e]! * this.invW) & this.mask;
+      const b = Math.floor(time[4 * e]! * this.invW) & this.mask;
       enext[e] = -1;
       if (tails[b] === -1) this.head[b] = e;
       else enext[tails[b]!] = e;
       tails[b] = e;
     }
-    this.cur = k > 0 ? Math.floor(time[2 * order[0]!]! * this.invW) : 0;
+    this.cur = k > 0 ? Math.floor(time[4 * order[0]!]! * this.invW) : 0;
     this.minEntry = k > 0 ? order[0]! : -1;
     this.work = 0;
     this.ops = 0;

@@ -12,10 +12,10 @@
  *
  * | scheduler  | push                  | pop                      | memory / event | notes                             |
  * |------------|-----------------------|--------------------------|----------------|-----------------------------------|
- * | `calendar` | O(1) at the time of   | O(1) within a time;      | 1 B (a block   | default: simulations of collectives |
- * |            | the previous push,    | expected O(1) to open    | link per 4)    | schedule many events at one time   |
- * |            | else expected O(1)    | the next time            | + 24 B per distinct time + buckets; |             |
- * |            |                       |                          | a time's last block may be part empty |       |
+ * | `calendar` | O(1) at the time of   | O(1) within a time;      | 1.25 B (a link | default: simulations of collectives |
+ * |            | the previous push,    | expected O(1) to open    | and a tag per 4)| schedule many events at one time  |
+ * |            | else expected O(1)    | the next time            | + 40 B per distinct time + buckets; |             |
+ * |            |                       |                          | a time's tail block (up to 16 slots) may be part empty | |
  * | `heap4`    | O(log4 N)             | O(log4 N)                | 24 B           | 4-ary heap on typed arrays          |
  * | `heap-js`  | O(log2 N)             | O(log2 N)                | ~110 B (object)| reference implementation (heap-js)  |
  */
