@@ -167,7 +167,8 @@ if (isChild()) {
   );
   console.log('(the whole `node bin/orrery.mjs` process, timed by /usr/bin/time: user + system CPU, all threads; events are engine events, where messages due back to back at one instant share one)');
   console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  saveResult('astra', {
+  // the aware run has its own entry (bench/astra-aware.ts runs it under npm run bench), so neither overwrites the other
+  saveResult(model === 'astra-aware' ? 'astra-aware' : 'astra', {
     summary: saved.filter((c) => !Number.isNaN(c.astraSec)).map((c) => `${model} on ASTRA-sim's ${c.network} + ${c.system}: ${fmt((c.wallMs as number) / 1000, 2)} s wall, ` +
       `${fmt((c.cpuMs as number) / 1000, 2)} s CPU, ${fmt(c.rssMB as number, 0)} MB peak RSS (ASTRA-sim ${c.astraBackend as string}: ${c.astraSec} s, ${c.astraMB} MB; ` +
       `${fmt((c.astraSec as number) / ((c.cpuMs as number) / 1000), 1)}x by CPU time, ${fmt((c.astraMB as number) / (c.rssMB as number), 1)}x less memory); ` +

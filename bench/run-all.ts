@@ -102,6 +102,7 @@ const doc = [
   'figures are medians of several runs unless a table says otherwise.',
   'This is a shared 2-core machine: read ratios measured side by side in one run, not absolute times across days.',
   'Rerun: `npm run bench` (or one script: `node --import tsx bench/<name>.ts`; `--quick` for a smoke run).',
+  'A/B experiments, partial runs and earlier full runs, with what each change won or lost: [HISTORY.md](HISTORY.md).',
   '',
   '## Machine',
   '',
