@@ -22,12 +22,12 @@ const RUN = 4;
  * payloads of one time's events sit together (4 to a cache line) and are popped in address order, and the block of a
  * time still being filled stays in cache between its pushes. With events linked one by one through their slots
  * instead, every pop and every push to a time's tail touched a random line of the pool: measured (same-process and
- * fresh-process A/B, bench/RESULTS.md) about 1.8x faster on the hold model at 1e6 resident events, no loss at 1e3.
+ * fresh-process A/B, bench/HISTORY.md) about 1.8x faster on the hold model at 1e6 resident events, no loss at 1e3.
  * A time's first block is 4 slots (a time holding one event costs one cache line of pool, not four) and every later
  * block a run of 16: a time holding many events crosses a block boundary (a free-list pop, a link, a free) every 16
  * events instead of every 4. Each entry keeps the last slot of its head and tail blocks, so the boundary test is a
  * compare within the entry's cache line whatever the block's size. Measured against blocks of 4 only (bench/engine-ab.ts,
- * same process, both copy orders, bench/RESULTS.md): 1.3x on the hold model at 1e5 resident events (about 50 per
+ * same process, both copy orders, bench/HISTORY.md): 1.3x on the hold model at 1e5 resident events (about 50 per
  * distinct time), 1.6x at 1e6, no change at 1e3 (about one event per time).
  *
  * The bucket count follows the number of distinct times (doubling above 1/2 entry per bucket, halving below 1/8), and
