@@ -136,6 +136,21 @@ describe('NCCL-like model: the tuner arithmetic', () => {
     expect(ncclChoose('allreduce', 8e6, ncclShape(t, staged, [0, 4])).timeNs).toBe(ncclChoose('allreduce', 8e6, ncclShape(t, plain, [0, 4])).timeNs);
   });
 
+  it('a send across nodes beyond the first window waits one round trip; inside a node and collectives do not', () => {
+    const t = topo('a40-nvlink-pairs:2');
+    const plain = t.cluster!;
+    // a 32 KiB window and a 40 µs round trip (the A40 pairs' fit: 32 KiB in every fold)
+    const win: ClusterInfo = { ...plain, netWindowBytes: 32768, netRoundTripNs: 40_000 };
+    const time = (c: ClusterInfo, bytes: number, g = [0, 8]) => ncclChoose('sendrecv', bytes, ncclShape(t, c, g)).timeNs;
+    // at the window (32768 B) no round trip, one byte more: exactly one, and never more than one
+    expect(time(win, 32768)).toBe(time(plain, 32768));
+    expect(time(win, 32769) - time(plain, 32769)).toBe(40_000);
+    expect(time(win, 64 * 2 ** 20) - time(plain, 64 * 2 ** 20)).toBe(40_000);
+    // GPUs 0 and 1 share a node: no network, no window; nor any collective
+    expect(time(win, 1e6, [0, 1])).toBe(time(plain, 1e6, [0, 1]));
+    expect(ncclChoose('allreduce', 1e6, ncclShape(t, win, [0, 8])).timeNs).toBe(ncclChoose('allreduce', 1e6, ncclShape(t, plain, [0, 8])).timeNs);
+  });
+
   it('refuses bad calibration figures in a cluster file with the field and what was expected', () => {
     const t = topo('dgx-a100:1');
     const bad = (extra: Record<string, unknown>) => checkClusterInfo({ ...t.cluster!, ...extra } as ClusterInfo, t.dims.length);
@@ -150,6 +165,8 @@ describe('NCCL-like model: the tuner arithmetic', () => {
     expect(bad({ ll128AcrossNodes: 'no' })).toBe('ll128AcrossNodes: expected true or false, got "no"');
     expect(bad({ stagingBytes: 1e6 })).toMatch(/^stagingBytes, stagingGBps: give both or neither/);
     expect(bad({ stagingBytes: 1e6, stagingGBps: 0 })).toBe('stagingGBps: expected a positive number, got 0');
+    expect(bad({ netWindowBytes: 32768 })).toMatch(/^netWindowBytes, netRoundTripNs: give both or neither/);
+    expect(bad({ netWindowBytes: 32768, netRoundTripNs: -1 })).toBe('netRoundTripNs: expected a non-negative number, got -1');
     expect(bad({})).toBeUndefined();
   });
 

@@ -79,6 +79,15 @@ export interface ClusterInfo {
    */
   stagingBytes?: number;
   stagingGBps?: number;
+  /**
+   * A send to another node larger than `netWindowBytes` waits one extra round trip, `netRoundTripNs`, before its
+   * remainder goes: the transport sends a first window unacknowledged and the rest only after the receiver's reply
+   * (TCP's congestion window over NCCL's socket transport on Ethernet: the A40 pairs' send/recv across nodes takes
+   * 21-31 µs up to 26 KiB and 69-76 µs from 34 KiB, then rises at the wire's rate). Point-to-point only; both or
+   * neither; fitted per system; default none.
+   */
+  netWindowBytes?: number;
+  netRoundTripNs?: number;
   /** Where each figure comes from, by key. */
   sources?: Record<string, string>;
 }
@@ -112,6 +121,9 @@ export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefin
   if ((c.stagingBytes === undefined) !== (c.stagingGBps === undefined)) return `stagingBytes, stagingGBps: give both or neither, got ${JSON.stringify({ stagingBytes: c.stagingBytes, stagingGBps: c.stagingGBps })}`;
   if (c.stagingBytes !== undefined && !(c.stagingBytes >= 0)) return `stagingBytes: expected a non-negative number, got ${JSON.stringify(c.stagingBytes)}`;
   if (c.stagingGBps !== undefined && !(c.stagingGBps > 0)) return `stagingGBps: expected a positive number, got ${JSON.stringify(c.stagingGBps)}`;
+  if ((c.netWindowBytes === undefined) !== (c.netRoundTripNs === undefined)) return `netWindowBytes, netRoundTripNs: give both or neither, got ${JSON.stringify({ netWindowBytes: c.netWindowBytes, netRoundTripNs: c.netRoundTripNs })}`;
+  if (c.netWindowBytes !== undefined && !(c.netWindowBytes >= 0)) return `netWindowBytes: expected a non-negative number, got ${JSON.stringify(c.netWindowBytes)}`;
+  if (c.netRoundTripNs !== undefined && !(c.netRoundTripNs >= 0)) return `netRoundTripNs: expected a non-negative number, got ${JSON.stringify(c.netRoundTripNs)}`;
   if (c.nodeNetworkGBps !== undefined && !(c.nodeNetworkGBps > 0)) return `nodeNetworkGBps: expected a positive number, got ${JSON.stringify(c.nodeNetworkGBps)}`;
   return undefined;
 }

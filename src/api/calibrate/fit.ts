@@ -24,7 +24,8 @@ export interface Measurement {
 /** What the fit may change: `eff:<link>` per link type, `overheadNs`, `collectiveOverheadNs`, `latencyScale`, `nicsPerNode`. */
 export type FitKey =
   | `eff:${LinkType}` | 'proto:LL' | 'proto:LL128' | 'overheadNs' | 'collectiveOverheadNs' | 'latencyScale' | 'nicsPerNode'
-  | 'nodeNetworkGBps' | `duplex:${LinkType}` | 'll128AcrossNodes' | 'networkStepNs' | 'stagingBytes' | 'stagingGBps';
+  | 'nodeNetworkGBps' | `duplex:${LinkType}` | 'll128AcrossNodes' | 'networkStepNs' | 'stagingBytes' | 'stagingGBps'
+  | 'netWindowBytes' | 'netRoundTripNs';
 
 /** The model's time for one measurement on `topology` with `cluster`'s figures, ns. */
 export function predictNs(topology: Topology, cluster: ClusterInfo, m: Measurement): number {
@@ -63,6 +64,8 @@ function get(c: ClusterInfo, k: FitKey): number {
   if (k.startsWith('duplex:')) return c.duplexEfficiency?.[k.slice(7) as LinkType] ?? 1;
   if (k === 'stagingBytes') return c.stagingBytes ?? 0;
   if (k === 'stagingGBps') return c.stagingGBps ?? 0;
+  if (k === 'netWindowBytes') return c.netWindowBytes ?? 0;
+  if (k === 'netRoundTripNs') return c.netRoundTripNs ?? 0;
   return c.nicsPerNode ?? 1;
 }
 
@@ -80,8 +83,13 @@ function set(c: ClusterInfo, k: FitKey, v: number): ClusterInfo {
   if (k.startsWith('duplex:')) return { ...c, duplexEfficiency: { ...c.duplexEfficiency, [k.slice(7)]: Math.min(1, Math.max(0.05, v)) } };
   if (k === 'stagingBytes') return { ...c, stagingBytes: Math.min(2 ** 30, Math.max(1024, v)) };
   if (k === 'stagingGBps') return { ...c, stagingGBps: Math.min(1000, Math.max(0.01, v)) };
+  if (k === 'netWindowBytes') return { ...c, netWindowBytes: v };
+  if (k === 'netRoundTripNs') return { ...c, netRoundTripNs: Math.min(1e7, Math.max(0, v)) };
   return { ...c, nicsPerNode: v };
 }
+
+/** First-window sizes `fitCluster` tries for `netWindowBytes`. */
+export const WINDOWS: readonly number[] = [8, 16, 32, 64, 128, 256].map((k) => k * 1024);
 
 /** Multiplicative steps of the coordinate search, coarse to fine. */
 const STEPS = [1.6, 1.26, 1.12, 1.06, 1.03, 1.015];
@@ -95,7 +103,7 @@ const STEPS = [1.6, 1.26, 1.12, 1.06, 1.03, 1.015];
 export function fitCluster(
   topology: Topology, base: ClusterInfo, ms: readonly Measurement[], keys: readonly FitKey[], maxNics = 8,
 ): { cluster: ClusterInfo; error: number } {
-  const rest = keys.filter((k) => k !== 'nicsPerNode' && k !== 'll128AcrossNodes');
+  const rest = keys.filter((k) => k !== 'nicsPerNode' && k !== 'll128AcrossNodes' && k !== 'netWindowBytes');
   let starts: ClusterInfo[] = [base];
   if (keys.includes('nicsPerNode')) {
     const nics: number[] = [];
@@ -103,6 +111,9 @@ export function fitCluster(
     starts = starts.flatMap((c) => nics.map((n) => ({ ...c, nicsPerNode: n })));
   }
   if (keys.includes('ll128AcrossNodes')) starts = starts.flatMap((c) => [true, false].map((v) => ({ ...c, ll128AcrossNodes: v })));
+  // the first window: powers of two from 8 KiB to 256 KiB (a step in size the multiplicative search cannot find);
+  // its round trip starts at 0 (no effect) and is searched with the rest
+  if (keys.includes('netWindowBytes')) starts = starts.flatMap((c) => WINDOWS.map((w) => ({ ...c, netWindowBytes: w, netRoundTripNs: c.netRoundTripNs ?? 0 })));
   let best: { cluster: ClusterInfo; error: number } | undefined;
   for (const c of starts) {
     const r = search(topology, c, ms, rest);
@@ -145,7 +156,7 @@ function search(
       let moved = false;
       for (const k of keys) {
         const v = get(c, k);
-        const start = (k === 'overheadNs' || k === 'collectiveOverheadNs' || k === 'networkStepNs') && v === 0 ? 1000 : v;
+        const start = (k === 'overheadNs' || k === 'collectiveOverheadNs' || k === 'networkStepNs' || k === 'netRoundTripNs') && v === 0 ? 1000 : v;
         if (!try1(set(c, k, start * step))) moved = try1(set(c, k, v === 0 ? 0 : v / step)) || moved;
         else moved = true;
       }

@@ -64,6 +64,8 @@ export interface NcclShape extends NcclLinks {
   latencyScale: number;
   /** A send across nodes through a staging buffer (cluster `stagingBytes`, `stagingGBps`); undefined: none. */
   staging?: { bytes: number; GBps: number };
+  /** A send across nodes beyond a first window waits a round trip (cluster `netWindowBytes`, `netRoundTripNs`). */
+  window?: { bytes: number; roundTripNs: number };
 }
 
 /** A shape as a string of its numbers in a fixed order (for caches keyed by shape). */
@@ -72,7 +74,7 @@ export function ncclShapeKey(s: NcclShape): string {
   return [
     s.nRanks, s.nNodes, s.ranksPerNode, s.intraClass, l(s), l(s.nominal), s.protoEff.LL, s.protoEff.LL128, s.ll128,
     s.collnet, s.arch, s.channels, s.overheadNs, s.collectiveOverheadNs, s.networkStepNs, s.latencyScale,
-    s.staging ? `${s.staging.bytes}@${s.staging.GBps}` : '-',
+    s.staging ? `${s.staging.bytes}@${s.staging.GBps}` : '-', s.window ? `${s.window.bytes}@${s.window.roundTripNs}` : '-',
   ].join('|');
 }
 
@@ -163,6 +165,7 @@ export function ncclShape(topology: Topology, cluster: ClusterInfo, group: reado
     networkStepNs: cluster.networkStepNs ?? 0,
     latencyScale: cluster.latencyScale ?? 1,
     ...(cluster.stagingBytes !== undefined && cluster.stagingGBps !== undefined ? { staging: { bytes: cluster.stagingBytes, GBps: cluster.stagingGBps } } : {}),
+    ...(cluster.netWindowBytes !== undefined && cluster.netRoundTripNs !== undefined ? { window: { bytes: cluster.netWindowBytes, roundTripNs: cluster.netRoundTripNs } } : {}),
   };
 }
 
@@ -188,13 +191,13 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
   if (n < 2) return [{ algo: 'ring', proto: 'Simple', timeNs: 0, latencyNs: 0, algBwGBps: Infinity }];
   const s: NcclShape = tuner ? { ...shape, ...shape.nominal } : shape;
   // netSteps: network steps on the critical path, each `networkStepNs` longer than NCCL's table says
-  const push = (algo: NcclCandidate['algo'], proto: NcclProto, latUs: number, bw: number, netSteps: number) => {
+  const push = (algo: NcclCandidate['algo'], proto: NcclProto, latUs: number, bw: number, netSteps: number, extraNs = 0) => {
     if (only && (only.algo !== algo || only.proto !== proto)) return;
     const algBw = tuner || proto === 'Simple' ? bw : bw * s.protoEff[proto];
     if (!(algBw > 0)) return;
     const latencyNs = tuner
       ? latUs * 1e3
-      : s.overheadNs + (algo === 'p2p' ? 0 : s.collectiveOverheadNs) + s.latencyScale * latUs * 1e3 + netSteps * s.networkStepNs;
+      : s.overheadNs + (algo === 'p2p' ? 0 : s.collectiveOverheadNs) + s.latencyScale * latUs * 1e3 + netSteps * s.networkStepNs + extraNs;
     out.push({ algo, proto, latencyNs, algBwGBps: algBw, timeNs: latencyNs + bytes / algBw });
   };
   const multi = s.nNodes > 1;
@@ -223,7 +226,10 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
         const f = p === 'LL' ? factor : 1;
         transfer = Math.max(intraShare / (s.intraBwGBps * f), interShare / (perGpuNic * f));
       }
-      push('p2p', p, BASE_LAT_US.ring[p] + hop, 1 / transfer, multi ? 1 : 0);
+      // a send across nodes beyond the transport's first window waits one round trip for the receiver's reply
+      const perPeer = op === 'sendrecv' ? bytes : (bytes / n);
+      const windowNs = multi && s.window && perPeer > s.window.bytes ? s.window.roundTripNs : 0;
+      push('p2p', p, BASE_LAT_US.ring[p] + hop, 1 / transfer, multi ? 1 : 0, windowNs);
     }
     return out;
   }
