@@ -151,6 +151,17 @@ describe('NCCL-like model: the tuner arithmetic', () => {
     expect(ncclChoose('allreduce', 1e6, ncclShape(t, win, [0, 8])).timeNs).toBe(ncclChoose('allreduce', 1e6, ncclShape(t, plain, [0, 8])).timeNs);
   });
 
+  it('netLLEfficiency sets LL across nodes only; inside a node LL keeps protocolEfficiency.LL', () => {
+    const t = topo('a40-nvlink-pairs:2');
+    const base: ClusterInfo = { ...t.cluster!, protocolEfficiency: { LL: 2 } };
+    const net: ClusterInfo = { ...base, netLLEfficiency: 0.5 };
+    const ll = (c: ClusterInfo, g: number[]) => ncclChoose('sendrecv', 8192, ncclShape(t, c, g));
+    // 8 KiB is LL (≤ 16 KiB per peer); across nodes the bandwidth scales by 0.5 / 2 unless LL's cap binds
+    expect(ll(net, [0, 8]).proto).toBe('LL');
+    expect(ll(net, [0, 8]).algBwGBps).toBeCloseTo(ll(base, [0, 8]).algBwGBps * 0.25, 9);
+    expect(ll(net, [0, 1]).timeNs).toBe(ll(base, [0, 1]).timeNs);
+  });
+
   it('refuses bad calibration figures in a cluster file with the field and what was expected', () => {
     const t = topo('dgx-a100:1');
     const bad = (extra: Record<string, unknown>) => checkClusterInfo({ ...t.cluster!, ...extra } as ClusterInfo, t.dims.length);
@@ -167,6 +178,7 @@ describe('NCCL-like model: the tuner arithmetic', () => {
     expect(bad({ stagingBytes: 1e6, stagingGBps: 0 })).toBe('stagingGBps: expected a positive number, got 0');
     expect(bad({ netWindowBytes: 32768 })).toMatch(/^netWindowBytes, netRoundTripNs: give both or neither/);
     expect(bad({ netWindowBytes: 32768, netRoundTripNs: -1 })).toBe('netRoundTripNs: expected a non-negative number, got -1');
+    expect(bad({ netLLEfficiency: 3 })).toBe('netLLEfficiency: expected a number in (0, 2], got 3');
     expect(bad({})).toBeUndefined();
   });
 

@@ -59,9 +59,9 @@ describe('collectives validation suite', () => {
     expect(medianErr('h100-dgx held-out size')).toBeLessThanOrEqual(5);
     expect(p90Err('h100-dgx held-out size')).toBeLessThanOrEqual(14);
     // the first network window (netWindowBytes, netRoundTripNs; 32 KiB in every fold) took the A40 pairs from
-    // 9.6 / 48.6 to 6.7 / 28.2
-    expect(medianErr('a40-pairs held-out size')).toBeLessThanOrEqual(8);
-    expect(p90Err('a40-pairs held-out size')).toBeLessThanOrEqual(30);
+    // 9.6 / 48.6 to 6.7 / 28.2, LL's own fraction across nodes (netLLEfficiency) to 6.2 / 20.4: the target met
+    expect(medianErr('a40-pairs held-out size')).toBeLessThanOrEqual(7);
+    expect(p90Err('a40-pairs held-out size')).toBeLessThanOrEqual(22);
     expect(medianErr('a100-pairs held-out size')).toBeLessThanOrEqual(13);
     // the staged send across nodes (stagingBytes, stagingGBps) took the A100 pairs' p90 from 61.9 to 29.4
     expect(p90Err('a100-pairs held-out size')).toBeLessThanOrEqual(31);

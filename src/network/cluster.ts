@@ -88,6 +88,13 @@ export interface ClusterInfo {
    */
   netWindowBytes?: number;
   netRoundTripNs?: number;
+  /**
+   * LL's achieved fraction (as `protocolEfficiency.LL`) for a group that spans nodes, where it differs from inside a
+   * node: across nodes without GPUDirect RDMA NCCL's proxy moves LL's 16-byte lines (8 data bytes, 8 flag bytes)
+   * through host memory and the socket, not the GPU's stores over NVLink/PCIe. Up to 2; default:
+   * `protocolEfficiency.LL`. Fitted per system (the A40 pairs).
+   */
+  netLLEfficiency?: number;
   /** Where each figure comes from, by key. */
   sources?: Record<string, string>;
 }
@@ -124,6 +131,7 @@ export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefin
   if ((c.netWindowBytes === undefined) !== (c.netRoundTripNs === undefined)) return `netWindowBytes, netRoundTripNs: give both or neither, got ${JSON.stringify({ netWindowBytes: c.netWindowBytes, netRoundTripNs: c.netRoundTripNs })}`;
   if (c.netWindowBytes !== undefined && !(c.netWindowBytes >= 0)) return `netWindowBytes: expected a non-negative number, got ${JSON.stringify(c.netWindowBytes)}`;
   if (c.netRoundTripNs !== undefined && !(c.netRoundTripNs >= 0)) return `netRoundTripNs: expected a non-negative number, got ${JSON.stringify(c.netRoundTripNs)}`;
+  if (c.netLLEfficiency !== undefined && !(c.netLLEfficiency > 0 && c.netLLEfficiency <= 2)) return `netLLEfficiency: expected a number in (0, 2], got ${JSON.stringify(c.netLLEfficiency)}`;
   if (c.nodeNetworkGBps !== undefined && !(c.nodeNetworkGBps > 0)) return `nodeNetworkGBps: expected a positive number, got ${JSON.stringify(c.nodeNetworkGBps)}`;
   return undefined;
 }

@@ -25,7 +25,7 @@ export interface Measurement {
 export type FitKey =
   | `eff:${LinkType}` | 'proto:LL' | 'proto:LL128' | 'overheadNs' | 'collectiveOverheadNs' | 'latencyScale' | 'nicsPerNode'
   | 'nodeNetworkGBps' | `duplex:${LinkType}` | 'll128AcrossNodes' | 'networkStepNs' | 'stagingBytes' | 'stagingGBps'
-  | 'netWindowBytes' | 'netRoundTripNs';
+  | 'netWindowBytes' | 'netRoundTripNs' | 'netLLEfficiency';
 
 /** The model's time for one measurement on `topology` with `cluster`'s figures, ns. */
 export function predictNs(topology: Topology, cluster: ClusterInfo, m: Measurement): number {
@@ -66,6 +66,7 @@ function get(c: ClusterInfo, k: FitKey): number {
   if (k === 'stagingGBps') return c.stagingGBps ?? 0;
   if (k === 'netWindowBytes') return c.netWindowBytes ?? 0;
   if (k === 'netRoundTripNs') return c.netRoundTripNs ?? 0;
+  if (k === 'netLLEfficiency') return c.netLLEfficiency ?? c.protocolEfficiency?.LL ?? 1;
   return c.nicsPerNode ?? 1;
 }
 
@@ -85,6 +86,7 @@ function set(c: ClusterInfo, k: FitKey, v: number): ClusterInfo {
   if (k === 'stagingGBps') return { ...c, stagingGBps: Math.min(1000, Math.max(0.01, v)) };
   if (k === 'netWindowBytes') return { ...c, netWindowBytes: v };
   if (k === 'netRoundTripNs') return { ...c, netRoundTripNs: Math.min(1e7, Math.max(0, v)) };
+  if (k === 'netLLEfficiency') return { ...c, netLLEfficiency: Math.min(2, Math.max(0.05, v)) };
   return { ...c, nicsPerNode: v };
 }
 
@@ -111,13 +113,24 @@ export function fitCluster(
     starts = starts.flatMap((c) => nics.map((n) => ({ ...c, nicsPerNode: n })));
   }
   if (keys.includes('ll128AcrossNodes')) starts = starts.flatMap((c) => [true, false].map((v) => ({ ...c, ll128AcrossNodes: v })));
-  // the first window: powers of two from 8 KiB to 256 KiB (a step in size the multiplicative search cannot find);
-  // its round trip starts at 0 (no effect) and is searched with the rest
-  if (keys.includes('netWindowBytes')) starts = starts.flatMap((c) => WINDOWS.map((w) => ({ ...c, netWindowBytes: w, netRoundTripNs: c.netRoundTripNs ?? 0 })));
+
+  const window = keys.includes('netWindowBytes');
+  const noWindow = window ? rest.filter((k) => k !== 'netRoundTripNs') : rest;
   let best: { cluster: ClusterInfo; error: number } | undefined;
+  let bestStart = base;
   for (const c of starts) {
-    const r = search(topology, c, ms, rest);
-    if (!best || r.error < best.error - 1e-12) best = r;
+    const r = search(topology, c, ms, noWindow);
+    if (!best || r.error < best.error - 1e-12) [best, bestStart] = [r, c];
+  }
+  // the first window, a step in size the multiplicative search cannot find: each power of two from 8 KiB to
+  // 256 KiB, its round trip from 0 (no effect), the rest searched afresh from the best start's discrete figures
+  // (not from the fit without a window, whose network step has already taken the window's place)
+  if (window) {
+    const from = bestStart;
+    for (const w of WINDOWS) {
+      const r = search(topology, { ...from, netWindowBytes: w, netRoundTripNs: 0 }, ms, rest);
+      if (r.error < best!.error - 1e-12) best = r;
+    }
   }
   return best!;
 }

@@ -155,7 +155,11 @@ export function ncclShape(topology: Topology, cluster: ClusterInfo, group: reado
       nodeNetBwGBps: nics * nicRated,
       ...(nvls ? { nvlsBwGBps: nvlinkRaw } : {}),
     },
-    protoEff: { LL: cluster.protocolEfficiency?.LL ?? 1, LL128: cluster.protocolEfficiency?.LL128 ?? 1 },
+    // LL across nodes may have its own achieved fraction (cluster `netLLEfficiency`)
+    protoEff: {
+      LL: nodes.size > 1 && cluster.netLLEfficiency !== undefined ? cluster.netLLEfficiency : cluster.protocolEfficiency?.LL ?? 1,
+      LL128: cluster.protocolEfficiency?.LL128 ?? 1,
+    },
     ll128: nodes.size < 2 || cluster.ll128AcrossNodes !== false,
     collnet: cluster.collnet === true,
     arch: cluster.arch,
