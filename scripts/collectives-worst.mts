@@ -1,5 +1,5 @@
 // The worst held-out points of one Vidur system, with the model's (algorithm, protocol) per point:
-// node --import tsx scripts/collectives-worst.mts SYSTEM [N]   (SYSTEM: a100-dgx, a100-pairs, a40-pairs, h100-dgx)
+// [EXTRA=key,…] [DROP=key,…] [ALL=1] [SHOWFIT=1] node --import tsx scripts/collectives-worst.mts SYSTEM [N]   (SYSTEM: a100-dgx, a100-pairs, a40-pairs, h100-dgx)
 import { VIDUR_SYSTEMS, vidurMeasurements } from '../src/api/validate/collectives.ts';
 import { resolveTopology } from '../src/api/topology.ts';
 import { fitCluster, type Measurement } from '../src/api/calibrate/fit.ts';
@@ -8,6 +8,9 @@ const id = process.argv[2] ?? 'a100-pairs';
 const n = Number(process.argv[3] ?? 20);
 const sys = VIDUR_SYSTEMS.find((s) => s.id === id);
 if (!sys) { console.error(`unknown system ${id}; valid: ${VIDUR_SYSTEMS.map((s) => s.id).join(', ')}`); process.exit(1); }
+// EXTRA=key,key adds fit keys (to try a figure on a system), DROP=key,key removes some
+if (process.env.EXTRA) sys.fit = [...sys.fit, ...(process.env.EXTRA.split(',') as typeof sys.fit)];
+if (process.env.DROP) sys.fit = sys.fit.filter((k) => !process.env.DROP!.split(',').includes(k));
 const { topology } = resolveTopology({ topology: sys.topology });
 const ms = vidurMeasurements(sys, topology);
 const sizes = [...new Set(ms.map((m) => m.bytes))].sort((a, b) => a - b);

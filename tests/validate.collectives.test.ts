@@ -57,7 +57,8 @@ describe('collectives validation suite', () => {
       return s[Math.min(s.length - 1, Math.floor(0.9 * (s.length - 1) + 0.5))]!;
     };
     expect(medianErr('h100-dgx held-out size')).toBeLessThanOrEqual(5);
-    expect(p90Err('h100-dgx held-out size')).toBeLessThanOrEqual(14);
+    // the first network window lands on NCCL's p2p net chunk (128 KiB) there in every fold: 11.3 -> 10.4
+    expect(p90Err('h100-dgx held-out size')).toBeLessThanOrEqual(12);
     // the first network window (netWindowBytes, netRoundTripNs; 32 KiB in every fold) took the A40 pairs from
     // 9.6 / 48.6 to 6.7 / 28.2, LL's own fraction across nodes (netLLEfficiency) to 6.2 / 20.4: the target met
     expect(medianErr('a40-pairs held-out size')).toBeLessThanOrEqual(7);
