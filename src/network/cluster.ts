@@ -95,6 +95,15 @@ export interface ClusterInfo {
    * `protocolEfficiency.LL`. Fitted per system (the A40 pairs).
    */
   netLLEfficiency?: number;
+  /**
+   * A send to a GPU of the same node in NCCL's P2P read mode (NVLink on Ampere and later: the receiver reads from the
+   * sender's buffer): the sender's kernel ends once its last byte is in its own buffer, which it fills at
+   * `nodeStagingGBps` while the receiver reads it over the link, up to `nodeStagingBytes` ahead (NCCL_BUFFSIZE, 4 MiB
+   * by default). A send/recv inside a node then takes max(bytes / nodeStagingGBps, (bytes − nodeStagingBytes) / link)
+   * instead of bytes / link. Fitted per system (Vidur's one-way send/recv); default none.
+   */
+  nodeStagingGBps?: number;
+  nodeStagingBytes?: number;
   /** Where each figure comes from, by key. */
   sources?: Record<string, string>;
 }
@@ -131,6 +140,8 @@ export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefin
   if ((c.netWindowBytes === undefined) !== (c.netRoundTripNs === undefined)) return `netWindowBytes, netRoundTripNs: give both or neither, got ${JSON.stringify({ netWindowBytes: c.netWindowBytes, netRoundTripNs: c.netRoundTripNs })}`;
   if (c.netWindowBytes !== undefined && !(c.netWindowBytes >= 0)) return `netWindowBytes: expected a non-negative number, got ${JSON.stringify(c.netWindowBytes)}`;
   if (c.netRoundTripNs !== undefined && !(c.netRoundTripNs >= 0)) return `netRoundTripNs: expected a non-negative number, got ${JSON.stringify(c.netRoundTripNs)}`;
+  if (c.nodeStagingGBps !== undefined && !(c.nodeStagingGBps > 0)) return `nodeStagingGBps: expected a positive number, got ${JSON.stringify(c.nodeStagingGBps)}`;
+  if (c.nodeStagingBytes !== undefined && !(c.nodeStagingBytes >= 0)) return `nodeStagingBytes: expected a non-negative number, got ${JSON.stringify(c.nodeStagingBytes)}`;
   if (c.netLLEfficiency !== undefined && !(c.netLLEfficiency > 0 && c.netLLEfficiency <= 2)) return `netLLEfficiency: expected a number in (0, 2], got ${JSON.stringify(c.netLLEfficiency)}`;
   if (c.nodeNetworkGBps !== undefined && !(c.nodeNetworkGBps > 0)) return `nodeNetworkGBps: expected a positive number, got ${JSON.stringify(c.nodeNetworkGBps)}`;
   return undefined;

@@ -25,7 +25,7 @@ export interface Measurement {
 export type FitKey =
   | `eff:${LinkType}` | 'proto:LL' | 'proto:LL128' | 'overheadNs' | 'collectiveOverheadNs' | 'latencyScale' | 'nicsPerNode'
   | 'nodeNetworkGBps' | `duplex:${LinkType}` | 'll128AcrossNodes' | 'networkStepNs' | 'stagingBytes' | 'stagingGBps'
-  | 'netWindowBytes' | 'netRoundTripNs' | 'netLLEfficiency';
+  | 'netWindowBytes' | 'netRoundTripNs' | 'netLLEfficiency' | 'nodeStagingGBps';
 
 /** The model's time for one measurement on `topology` with `cluster`'s figures, ns. */
 export function predictNs(topology: Topology, cluster: ClusterInfo, m: Measurement): number {
@@ -67,6 +67,7 @@ function get(c: ClusterInfo, k: FitKey): number {
   if (k === 'netWindowBytes') return c.netWindowBytes ?? 0;
   if (k === 'netRoundTripNs') return c.netRoundTripNs ?? 0;
   if (k === 'netLLEfficiency') return c.netLLEfficiency ?? c.protocolEfficiency?.LL ?? 1;
+  if (k === 'nodeStagingGBps') return c.nodeStagingGBps ?? 0;
   return c.nicsPerNode ?? 1;
 }
 
@@ -87,6 +88,7 @@ function set(c: ClusterInfo, k: FitKey, v: number): ClusterInfo {
   if (k === 'netWindowBytes') return { ...c, netWindowBytes: v };
   if (k === 'netRoundTripNs') return { ...c, netRoundTripNs: Math.min(1e7, Math.max(0, v)) };
   if (k === 'netLLEfficiency') return { ...c, netLLEfficiency: Math.min(2, Math.max(0.05, v)) };
+  if (k === 'nodeStagingGBps') return { ...c, nodeStagingGBps: Math.min(10000, Math.max(0.01, v)) };
   return { ...c, nicsPerNode: v };
 }
 
@@ -152,6 +154,11 @@ function search(
     // start neutral: a 1 MiB buffer filled at the NIC's own rate changes no time until the search moves it
     const d = c.links.findIndex((l) => !INTRA_NODE_LINKS.includes(l));
     if (d >= 0) c = { ...c, stagingBytes: 2 ** 20, stagingGBps: topology.dims[d]!.bandwidthGBps * (c.linkEfficiency[c.links[d]!] ?? 1) };
+  }
+  if (keys.includes('nodeStagingGBps') && c.nodeStagingGBps === undefined) {
+    // start neutral: the sender's buffer filled at the fastest intra-node link's own rate changes no time
+    const rates = c.links.map((l, d) => (INTRA_NODE_LINKS.includes(l) ? topology.dims[d]!.bandwidthGBps * (c.linkEfficiency[l] ?? 1) : 0));
+    c = { ...c, nodeStagingGBps: Math.max(...rates) };
   }
   const picks = ms.map((m) => ncclPick(m.op, m.bytes, ncclShape(topology, c, m.group)));
   let best = meanAbsLogError(topology, c, ms, picks);

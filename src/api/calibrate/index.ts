@@ -112,6 +112,8 @@ export function calibrate(spec: CalibrateSpec): CalibrateResult {
   // one-way send/recv across nodes (Vidur's: rank 0's send kernel alone) shows the staging buffer the send leaves
   // behind; nccl-tests' sendrecv_perf waits for the receives too
   if (ms.some((m) => m.op === 'sendrecv' && nodesOf(m) > 1 && m.source.toLowerCase().endsWith('.csv'))) keys.push('stagingBytes', 'stagingGBps');
+  // one-way send/recv inside a node (Vidur's) shows the sender's own buffer in NCCL's P2P read mode
+  if (ms.some((m) => m.op === 'sendrecv' && nodesOf(m) === 1 && m.source.toLowerCase().endsWith('.csv'))) keys.push('nodeStagingGBps');
   // send/recv across nodes on either side of the transport's first window, and with LL (≤ 16 KiB) and Simple, show
   // the window's round trip and LL's own fraction across nodes
   const p2pNet = ms.filter((m) => m.op === 'sendrecv' && nodesOf(m) > 1);

@@ -11,7 +11,7 @@ import {
   coordinates, INTRA_NODE_LINKS, type ClusterInfo, type GpuArch, type Topology,
 } from '../../network/index.ts';
 import {
-  BASE_LAT_US, HW_LAT_US, LL_MAX_BW, NCCL_PROTOS, NET_OVERHEAD_US, P2P_LL_THRESHOLD_BYTES, PROTO_FACTOR, RING_LL128_MAX_BW_PER_CH,
+  BASE_LAT_US, HW_LAT_US, LL_MAX_BW, NCCL_BUFFSIZE_BYTES, NCCL_PROTOS, NET_OVERHEAD_US, P2P_LL_THRESHOLD_BYTES, PROTO_FACTOR, RING_LL128_MAX_BW_PER_CH,
   TREE_LL128_MAX_BW_PER_CH, TREE_MAX_BW_PER_CH, type HwClass, type NcclAlgo, type NcclProto,
 } from './constants.ts';
 
@@ -66,6 +66,8 @@ export interface NcclShape extends NcclLinks {
   staging?: { bytes: number; GBps: number };
   /** A send across nodes beyond a first window waits a round trip (cluster `netWindowBytes`, `netRoundTripNs`). */
   window?: { bytes: number; roundTripNs: number };
+  /** A send inside a node through the sender's own buffer (cluster `nodeStagingGBps`, `nodeStagingBytes`). */
+  nodeStaging?: { bytes: number; GBps: number };
 }
 
 /** A shape as a string of its numbers in a fixed order (for caches keyed by shape). */
@@ -75,6 +77,7 @@ export function ncclShapeKey(s: NcclShape): string {
     s.nRanks, s.nNodes, s.ranksPerNode, s.intraClass, l(s), l(s.nominal), s.protoEff.LL, s.protoEff.LL128, s.ll128,
     s.collnet, s.arch, s.channels, s.overheadNs, s.collectiveOverheadNs, s.networkStepNs, s.latencyScale,
     s.staging ? `${s.staging.bytes}@${s.staging.GBps}` : '-', s.window ? `${s.window.bytes}@${s.window.roundTripNs}` : '-',
+    s.nodeStaging ? `${s.nodeStaging.bytes}@${s.nodeStaging.GBps}` : '-',
   ].join('|');
 }
 
@@ -170,6 +173,7 @@ export function ncclShape(topology: Topology, cluster: ClusterInfo, group: reado
     latencyScale: cluster.latencyScale ?? 1,
     ...(cluster.stagingBytes !== undefined && cluster.stagingGBps !== undefined ? { staging: { bytes: cluster.stagingBytes, GBps: cluster.stagingGBps } } : {}),
     ...(cluster.netWindowBytes !== undefined && cluster.netRoundTripNs !== undefined ? { window: { bytes: cluster.netWindowBytes, roundTripNs: cluster.netRoundTripNs } } : {}),
+    ...(cluster.nodeStagingGBps !== undefined ? { nodeStaging: { bytes: cluster.nodeStagingBytes ?? NCCL_BUFFSIZE_BYTES, GBps: cluster.nodeStagingGBps } } : {}),
   };
 }
 
@@ -223,6 +227,8 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
         transfer = 1 / (p === 'LL' ? Math.min(bw * factor, LL_MAX_BW[s.arch][c]) : bw);
         // staged across nodes: the send ends when its last byte is in the buffer, not on the wire
         if (multi && s.staging && !tuner && bytes > 0) transfer = Math.max(1 / s.staging.GBps, (transfer * Math.max(0, bytes - s.staging.bytes)) / bytes);
+        // inside a node in P2P read mode: the send ends when its last byte is in the sender's own buffer
+        if (!multi && s.nodeStaging && !tuner && bytes > 0) transfer = Math.max(1 / s.nodeStaging.GBps, (transfer * Math.max(0, bytes - s.nodeStaging.bytes)) / bytes);
       } else {
         // each rank sends bytes/n to every other rank: (rpn-1)/n of it inside the node, the rest over its NIC
         const intraShare = (s.ranksPerNode - 1) / n;
