@@ -136,6 +136,50 @@ describe('NCCL-like model: the tuner arithmetic', () => {
     expect(ncclChoose('allreduce', 8e6, ncclShape(t, staged, [0, 4])).timeNs).toBe(ncclChoose('allreduce', 8e6, ncclShape(t, plain, [0, 4])).timeNs);
   });
 
+  it('a send across nodes beyond the first window waits one round trip; inside a node and collectives do not', () => {
+    const t = topo('a40-nvlink-pairs:2');
+    const plain = t.cluster!;
+    // a 32 KiB window and a 40 µs round trip (the A40 pairs' fit: 32 KiB in every fold)
+    const win: ClusterInfo = { ...plain, netWindowBytes: 32768, netRoundTripNs: 40_000 };
+    const time = (c: ClusterInfo, bytes: number, g = [0, 8]) => ncclChoose('sendrecv', bytes, ncclShape(t, c, g)).timeNs;
+    // at the window (32768 B) no round trip, one byte more: exactly one, and never more than one
+    expect(time(win, 32768)).toBe(time(plain, 32768));
+    expect(time(win, 32769) - time(plain, 32769)).toBe(40_000);
+    expect(time(win, 64 * 2 ** 20) - time(plain, 64 * 2 ** 20)).toBe(40_000);
+    // GPUs 0 and 1 share a node: no network, no window; nor any collective
+    expect(time(win, 1e6, [0, 1])).toBe(time(plain, 1e6, [0, 1]));
+    expect(ncclChoose('allreduce', 1e6, ncclShape(t, win, [0, 8])).timeNs).toBe(ncclChoose('allreduce', 1e6, ncclShape(t, plain, [0, 8])).timeNs);
+  });
+
+  it('netLLEfficiency sets LL across nodes only; inside a node LL keeps protocolEfficiency.LL', () => {
+    const t = topo('a40-nvlink-pairs:2');
+    const base: ClusterInfo = { ...t.cluster!, protocolEfficiency: { LL: 2 } };
+    const net: ClusterInfo = { ...base, netLLEfficiency: 0.5 };
+    const ll = (c: ClusterInfo, g: number[]) => ncclChoose('sendrecv', 8192, ncclShape(t, c, g));
+    // 8 KiB is LL (≤ 16 KiB per peer); across nodes the bandwidth scales by 0.5 / 2 unless LL's cap binds
+    expect(ll(net, [0, 8]).proto).toBe('LL');
+    expect(ll(net, [0, 8]).algBwGBps).toBeCloseTo(ll(base, [0, 8]).algBwGBps * 0.25, 9);
+    expect(ll(net, [0, 1]).timeNs).toBe(ll(base, [0, 1]).timeNs);
+  });
+
+  it('a send inside a node in P2P read mode ends when its last byte is in the sender\'s own 4 MiB buffer', () => {
+    const t = topo('a100-nvlink-pairs:1');
+    // NVLink bridge 300 GB/s × 1.0; the sender's buffer filled at 450 GB/s, NCCL_BUFFSIZE 4 MiB = 4194304 B
+    const plain: ClusterInfo = { ...t.cluster!, linkEfficiency: { ...t.cluster!.linkEfficiency, nvlink: 1 } };
+    const staged: ClusterInfo = { ...plain, nodeStagingGBps: 450 };
+    const time = (c: ClusterInfo, bytes: number, g = [0, 1]) => ncclChoose('sendrecv', bytes, ncclShape(t, c, g)).timeNs;
+    // 3 MB fits the buffer: 3e6 / 450 against 3e6 / 300 on the link
+    expect(time(plain, 3e6) - time(staged, 3e6)).toBeCloseTo(3e6 / 300 - 3e6 / 450, 6);
+    // 64 MiB: max(B / 450, (B − 4 MiB) / 300) = (B − 4194304) / 300, the buffer's worth faster than the link alone
+    const B = 64 * 2 ** 20;
+    expect(time(plain, B) - time(staged, B)).toBeCloseTo(4194304 / 300, 6);
+    // not across nodes (GPU 0 to GPU 4 of a 2-node preset), nor a collective
+    const t2 = topo('a100-nvlink-pairs:2');
+    const c2: ClusterInfo = { ...t2.cluster!, nodeStagingGBps: 450 };
+    expect(ncclChoose('sendrecv', B, ncclShape(t2, c2, [0, 4])).timeNs).toBe(ncclChoose('sendrecv', B, ncclShape(t2, t2.cluster!, [0, 4])).timeNs);
+    expect(ncclChoose('allreduce', B, ncclShape(t, staged, [0, 1])).timeNs).toBe(ncclChoose('allreduce', B, ncclShape(t, plain, [0, 1])).timeNs);
+  });
+
   it('refuses bad calibration figures in a cluster file with the field and what was expected', () => {
     const t = topo('dgx-a100:1');
     const bad = (extra: Record<string, unknown>) => checkClusterInfo({ ...t.cluster!, ...extra } as ClusterInfo, t.dims.length);
@@ -150,6 +194,10 @@ describe('NCCL-like model: the tuner arithmetic', () => {
     expect(bad({ ll128AcrossNodes: 'no' })).toBe('ll128AcrossNodes: expected true or false, got "no"');
     expect(bad({ stagingBytes: 1e6 })).toMatch(/^stagingBytes, stagingGBps: give both or neither/);
     expect(bad({ stagingBytes: 1e6, stagingGBps: 0 })).toBe('stagingGBps: expected a positive number, got 0');
+    expect(bad({ netWindowBytes: 32768 })).toMatch(/^netWindowBytes, netRoundTripNs: give both or neither/);
+    expect(bad({ netWindowBytes: 32768, netRoundTripNs: -1 })).toBe('netRoundTripNs: expected a non-negative number, got -1');
+    expect(bad({ nodeStagingGBps: 0 })).toBe('nodeStagingGBps: expected a positive number, got 0');
+    expect(bad({ netLLEfficiency: 3 })).toBe('netLLEfficiency: expected a number in (0, 2], got 3');
     expect(bad({})).toBeUndefined();
   });
 

@@ -79,6 +79,31 @@ export interface ClusterInfo {
    */
   stagingBytes?: number;
   stagingGBps?: number;
+  /**
+   * A send to another node larger than `netWindowBytes` waits one extra round trip, `netRoundTripNs`, before its
+   * remainder goes: the transport sends a first window unacknowledged and the rest only after the receiver's reply
+   * (TCP's congestion window over NCCL's socket transport on Ethernet: the A40 pairs' send/recv across nodes takes
+   * 21-31 µs up to 26 KiB and 69-76 µs from 34 KiB, then rises at the wire's rate). Point-to-point only; both or
+   * neither; fitted per system; default none.
+   */
+  netWindowBytes?: number;
+  netRoundTripNs?: number;
+  /**
+   * LL's achieved fraction (as `protocolEfficiency.LL`) for a group that spans nodes, where it differs from inside a
+   * node: across nodes without GPUDirect RDMA NCCL's proxy moves LL's 16-byte lines (8 data bytes, 8 flag bytes)
+   * through host memory and the socket, not the GPU's stores over NVLink/PCIe. Up to 2; default:
+   * `protocolEfficiency.LL`. Fitted per system (the A40 pairs).
+   */
+  netLLEfficiency?: number;
+  /**
+   * A send to a GPU of the same node in NCCL's P2P read mode (NVLink on Ampere and later: the receiver reads from the
+   * sender's buffer): the sender's kernel ends once its last byte is in its own buffer, which it fills at
+   * `nodeStagingGBps` while the receiver reads it over the link, up to `nodeStagingBytes` ahead (NCCL_BUFFSIZE, 4 MiB
+   * by default). A send/recv inside a node then takes max(bytes / nodeStagingGBps, (bytes − nodeStagingBytes) / link)
+   * instead of bytes / link. Fitted per system (Vidur's one-way send/recv); default none.
+   */
+  nodeStagingGBps?: number;
+  nodeStagingBytes?: number;
   /** Where each figure comes from, by key. */
   sources?: Record<string, string>;
 }
@@ -112,6 +137,12 @@ export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefin
   if ((c.stagingBytes === undefined) !== (c.stagingGBps === undefined)) return `stagingBytes, stagingGBps: give both or neither, got ${JSON.stringify({ stagingBytes: c.stagingBytes, stagingGBps: c.stagingGBps })}`;
   if (c.stagingBytes !== undefined && !(c.stagingBytes >= 0)) return `stagingBytes: expected a non-negative number, got ${JSON.stringify(c.stagingBytes)}`;
   if (c.stagingGBps !== undefined && !(c.stagingGBps > 0)) return `stagingGBps: expected a positive number, got ${JSON.stringify(c.stagingGBps)}`;
+  if ((c.netWindowBytes === undefined) !== (c.netRoundTripNs === undefined)) return `netWindowBytes, netRoundTripNs: give both or neither, got ${JSON.stringify({ netWindowBytes: c.netWindowBytes, netRoundTripNs: c.netRoundTripNs })}`;
+  if (c.netWindowBytes !== undefined && !(c.netWindowBytes >= 0)) return `netWindowBytes: expected a non-negative number, got ${JSON.stringify(c.netWindowBytes)}`;
+  if (c.netRoundTripNs !== undefined && !(c.netRoundTripNs >= 0)) return `netRoundTripNs: expected a non-negative number, got ${JSON.stringify(c.netRoundTripNs)}`;
+  if (c.nodeStagingGBps !== undefined && !(c.nodeStagingGBps > 0)) return `nodeStagingGBps: expected a positive number, got ${JSON.stringify(c.nodeStagingGBps)}`;
+  if (c.nodeStagingBytes !== undefined && !(c.nodeStagingBytes >= 0)) return `nodeStagingBytes: expected a non-negative number, got ${JSON.stringify(c.nodeStagingBytes)}`;
+  if (c.netLLEfficiency !== undefined && !(c.netLLEfficiency > 0 && c.netLLEfficiency <= 2)) return `netLLEfficiency: expected a number in (0, 2], got ${JSON.stringify(c.netLLEfficiency)}`;
   if (c.nodeNetworkGBps !== undefined && !(c.nodeNetworkGBps > 0)) return `nodeNetworkGBps: expected a positive number, got ${JSON.stringify(c.nodeNetworkGBps)}`;
   return undefined;
 }

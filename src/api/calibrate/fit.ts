@@ -24,7 +24,8 @@ export interface Measurement {
 /** What the fit may change: `eff:<link>` per link type, `overheadNs`, `collectiveOverheadNs`, `latencyScale`, `nicsPerNode`. */
 export type FitKey =
   | `eff:${LinkType}` | 'proto:LL' | 'proto:LL128' | 'overheadNs' | 'collectiveOverheadNs' | 'latencyScale' | 'nicsPerNode'
-  | 'nodeNetworkGBps' | `duplex:${LinkType}` | 'll128AcrossNodes' | 'networkStepNs' | 'stagingBytes' | 'stagingGBps';
+  | 'nodeNetworkGBps' | `duplex:${LinkType}` | 'll128AcrossNodes' | 'networkStepNs' | 'stagingBytes' | 'stagingGBps'
+  | 'netWindowBytes' | 'netRoundTripNs' | 'netLLEfficiency' | 'nodeStagingGBps';
 
 /** The model's time for one measurement on `topology` with `cluster`'s figures, ns. */
 export function predictNs(topology: Topology, cluster: ClusterInfo, m: Measurement): number {
@@ -63,6 +64,10 @@ function get(c: ClusterInfo, k: FitKey): number {
   if (k.startsWith('duplex:')) return c.duplexEfficiency?.[k.slice(7) as LinkType] ?? 1;
   if (k === 'stagingBytes') return c.stagingBytes ?? 0;
   if (k === 'stagingGBps') return c.stagingGBps ?? 0;
+  if (k === 'netWindowBytes') return c.netWindowBytes ?? 0;
+  if (k === 'netRoundTripNs') return c.netRoundTripNs ?? 0;
+  if (k === 'netLLEfficiency') return c.netLLEfficiency ?? c.protocolEfficiency?.LL ?? 1;
+  if (k === 'nodeStagingGBps') return c.nodeStagingGBps ?? 0;
   return c.nicsPerNode ?? 1;
 }
 
@@ -80,8 +85,15 @@ function set(c: ClusterInfo, k: FitKey, v: number): ClusterInfo {
   if (k.startsWith('duplex:')) return { ...c, duplexEfficiency: { ...c.duplexEfficiency, [k.slice(7)]: Math.min(1, Math.max(0.05, v)) } };
   if (k === 'stagingBytes') return { ...c, stagingBytes: Math.min(2 ** 30, Math.max(1024, v)) };
   if (k === 'stagingGBps') return { ...c, stagingGBps: Math.min(1000, Math.max(0.01, v)) };
+  if (k === 'netWindowBytes') return { ...c, netWindowBytes: v };
+  if (k === 'netRoundTripNs') return { ...c, netRoundTripNs: Math.min(1e7, Math.max(0, v)) };
+  if (k === 'netLLEfficiency') return { ...c, netLLEfficiency: Math.min(2, Math.max(0.05, v)) };
+  if (k === 'nodeStagingGBps') return { ...c, nodeStagingGBps: Math.min(10000, Math.max(0.01, v)) };
   return { ...c, nicsPerNode: v };
 }
+
+/** First-window sizes `fitCluster` tries for `netWindowBytes`. */
+export const WINDOWS: readonly number[] = [8, 16, 32, 64, 128, 256].map((k) => k * 1024);
 
 /** Multiplicative steps of the coordinate search, coarse to fine. */
 const STEPS = [1.6, 1.26, 1.12, 1.06, 1.03, 1.015];
@@ -95,7 +107,7 @@ const STEPS = [1.6, 1.26, 1.12, 1.06, 1.03, 1.015];
 export function fitCluster(
   topology: Topology, base: ClusterInfo, ms: readonly Measurement[], keys: readonly FitKey[], maxNics = 8,
 ): { cluster: ClusterInfo; error: number } {
-  const rest = keys.filter((k) => k !== 'nicsPerNode' && k !== 'll128AcrossNodes');
+  const rest = keys.filter((k) => k !== 'nicsPerNode' && k !== 'll128AcrossNodes' && k !== 'netWindowBytes');
   let starts: ClusterInfo[] = [base];
   if (keys.includes('nicsPerNode')) {
     const nics: number[] = [];
@@ -103,10 +115,24 @@ export function fitCluster(
     starts = starts.flatMap((c) => nics.map((n) => ({ ...c, nicsPerNode: n })));
   }
   if (keys.includes('ll128AcrossNodes')) starts = starts.flatMap((c) => [true, false].map((v) => ({ ...c, ll128AcrossNodes: v })));
+
+  const window = keys.includes('netWindowBytes');
+  const noWindow = window ? rest.filter((k) => k !== 'netRoundTripNs') : rest;
   let best: { cluster: ClusterInfo; error: number } | undefined;
+  let bestStart = base;
   for (const c of starts) {
-    const r = search(topology, c, ms, rest);
-    if (!best || r.error < best.error - 1e-12) best = r;
+    const r = search(topology, c, ms, noWindow);
+    if (!best || r.error < best.error - 1e-12) [best, bestStart] = [r, c];
+  }
+  // the first window, a step in size the multiplicative search cannot find: each power of two from 8 KiB to
+  // 256 KiB, its round trip from 0 (no effect), the rest searched afresh from the best start's discrete figures
+  // (not from the fit without a window, whose network step has already taken the window's place)
+  if (window) {
+    const from = bestStart;
+    for (const w of WINDOWS) {
+      const r = search(topology, { ...from, netWindowBytes: w, netRoundTripNs: 0 }, ms, rest);
+      if (r.error < best!.error - 1e-12) best = r;
+    }
   }
   return best!;
 }
@@ -129,6 +155,11 @@ function search(
     const d = c.links.findIndex((l) => !INTRA_NODE_LINKS.includes(l));
     if (d >= 0) c = { ...c, stagingBytes: 2 ** 20, stagingGBps: topology.dims[d]!.bandwidthGBps * (c.linkEfficiency[c.links[d]!] ?? 1) };
   }
+  if (keys.includes('nodeStagingGBps') && c.nodeStagingGBps === undefined) {
+    // start neutral: the sender's buffer filled at the fastest intra-node link's own rate changes no time
+    const rates = c.links.map((l, d) => (INTRA_NODE_LINKS.includes(l) ? topology.dims[d]!.bandwidthGBps * (c.linkEfficiency[l] ?? 1) : 0));
+    c = { ...c, nodeStagingGBps: Math.max(...rates) };
+  }
   const picks = ms.map((m) => ncclPick(m.op, m.bytes, ncclShape(topology, c, m.group)));
   let best = meanAbsLogError(topology, c, ms, picks);
   const try1 = (next: ClusterInfo) => {
@@ -145,7 +176,7 @@ function search(
       let moved = false;
       for (const k of keys) {
         const v = get(c, k);
-        const start = (k === 'overheadNs' || k === 'collectiveOverheadNs' || k === 'networkStepNs') && v === 0 ? 1000 : v;
+        const start = (k === 'overheadNs' || k === 'collectiveOverheadNs' || k === 'networkStepNs' || k === 'netRoundTripNs') && v === 0 ? 1000 : v;
         if (!try1(set(c, k, start * step))) moved = try1(set(c, k, v === 0 ? 0 : v / step)) || moved;
         else moved = true;
       }

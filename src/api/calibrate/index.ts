@@ -2,11 +2,11 @@
  * `orrery calibrate`: fit a cluster preset's link and protocol figures to a user's measured collectives (nccl-tests
  * logs, Vidur-format CSVs) and produce a cluster file (`orrery-cluster`, usable as `--topology FILE.json:<nodes>`).
  */
-import { COLLECTIVE_OPS, ncclPick, ncclShape, type NcclOp } from '../../collectives/index.ts';
+import { COLLECTIVE_OPS, ncclPick, ncclShape, P2P_LL_THRESHOLD_BYTES, type NcclOp } from '../../collectives/index.ts';
 import { InputError, readNcclTestsLog, readVidurNetworkCsv } from '../../io/index.ts';
 import { INTRA_NODE_LINKS, type ClusterInfo } from '../../network/index.ts';
 import { loadClusterPreset, resolveTopology } from '../topology.ts';
-import { fitCluster, predictNs, type FitKey, type Measurement } from './fit.ts';
+import { fitCluster, predictNs, WINDOWS, type FitKey, type Measurement } from './fit.ts';
 
 export { fitCluster, predictNs, meanAbsLogError, type FitKey, type Measurement } from './fit.ts';
 
@@ -112,6 +112,13 @@ export function calibrate(spec: CalibrateSpec): CalibrateResult {
   // one-way send/recv across nodes (Vidur's: rank 0's send kernel alone) shows the staging buffer the send leaves
   // behind; nccl-tests' sendrecv_perf waits for the receives too
   if (ms.some((m) => m.op === 'sendrecv' && nodesOf(m) > 1 && m.source.toLowerCase().endsWith('.csv'))) keys.push('stagingBytes', 'stagingGBps');
+  // one-way send/recv inside a node (Vidur's) shows the sender's own buffer in NCCL's P2P read mode
+  if (ms.some((m) => m.op === 'sendrecv' && nodesOf(m) === 1 && m.source.toLowerCase().endsWith('.csv'))) keys.push('nodeStagingGBps');
+  // send/recv across nodes on either side of the transport's first window, and with LL (≤ 16 KiB) and Simple, show
+  // the window's round trip and LL's own fraction across nodes
+  const p2pNet = ms.filter((m) => m.op === 'sendrecv' && nodesOf(m) > 1);
+  if (p2pNet.some((m) => m.bytes <= WINDOWS[0]!) && p2pNet.some((m) => m.bytes > WINDOWS[WINDOWS.length - 1]!)) keys.push('netWindowBytes', 'netRoundTripNs');
+  if (p2pNet.some((m) => m.bytes <= P2P_LL_THRESHOLD_BYTES) && ms.some((m) => nodesOf(m) === 1 && m.bytes <= P2P_LL_THRESHOLD_BYTES)) keys.push('netLLEfficiency');
   if (coll.some((m) => nodesOf(m) > 1)) keys.push('ll128AcrossNodes');
   if (coll.some((m) => nodesOf(m) > 1 && m.group.length > 2)) keys.push('nicsPerNode', 'nodeNetworkGBps');
   const { cluster } = fitCluster(topology, base, ms, keys, gpusPerNode);

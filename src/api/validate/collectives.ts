@@ -32,10 +32,10 @@ interface VidurSystem {
 }
 
 export const VIDUR_SYSTEMS: VidurSystem[] = [
-  { id: 'a100-dgx', dir: 'a100_dgx', topology: 'dgx-a100:2', files: ['send_recv.csv', 'all_reduce.csv'], fit: ['eff:nvlink', 'eff:infiniband', 'proto:LL', 'proto:LL128', 'overheadNs', 'collectiveOverheadNs', 'networkStepNs', 'latencyScale', 'nicsPerNode', 'nodeNetworkGBps', 'duplex:nvlink', 'duplex:infiniband', 'll128AcrossNodes', 'stagingBytes', 'stagingGBps'] },
-  { id: 'a100-pairs', dir: 'a100_pairwise_nvlink', topology: 'a100-nvlink-pairs:2', files: ['send_recv.csv', 'all_reduce.csv'], fit: ['eff:nvlink', 'eff:pcie', 'eff:ethernet', 'proto:LL', 'proto:LL128', 'overheadNs', 'collectiveOverheadNs', 'networkStepNs', 'latencyScale', 'duplex:nvlink', 'duplex:pcie', 'duplex:ethernet', 'stagingBytes', 'stagingGBps'] },
-  { id: 'a40-pairs', dir: 'a40_pairwise_nvlink', topology: 'a40-nvlink-pairs:2', files: ['send_recv.csv'], fit: ['eff:nvlink', 'eff:ethernet', 'proto:LL', 'overheadNs', 'networkStepNs', 'latencyScale', 'stagingBytes', 'stagingGBps'] },
-  { id: 'h100-dgx', dir: 'h100_dgx', topology: 'dgx-h100:2', files: ['send_recv.csv'], fit: ['eff:nvlink', 'eff:infiniband', 'proto:LL', 'overheadNs', 'networkStepNs', 'latencyScale', 'stagingBytes', 'stagingGBps'] },
+  { id: 'a100-dgx', dir: 'a100_dgx', topology: 'dgx-a100:2', files: ['send_recv.csv', 'all_reduce.csv'], fit: ['eff:nvlink', 'eff:infiniband', 'proto:LL', 'proto:LL128', 'overheadNs', 'collectiveOverheadNs', 'networkStepNs', 'latencyScale', 'nicsPerNode', 'nodeNetworkGBps', 'duplex:nvlink', 'duplex:infiniband', 'll128AcrossNodes', 'stagingBytes', 'stagingGBps', 'nodeStagingGBps'] },
+  { id: 'a100-pairs', dir: 'a100_pairwise_nvlink', topology: 'a100-nvlink-pairs:2', files: ['send_recv.csv', 'all_reduce.csv'], fit: ['eff:nvlink', 'eff:pcie', 'eff:ethernet', 'proto:LL', 'proto:LL128', 'overheadNs', 'collectiveOverheadNs', 'networkStepNs', 'latencyScale', 'duplex:nvlink', 'duplex:pcie', 'duplex:ethernet', 'stagingBytes', 'stagingGBps', 'nodeStagingGBps'] },
+  { id: 'a40-pairs', dir: 'a40_pairwise_nvlink', topology: 'a40-nvlink-pairs:2', files: ['send_recv.csv'], fit: ['eff:nvlink', 'eff:ethernet', 'proto:LL', 'overheadNs', 'networkStepNs', 'latencyScale', 'stagingBytes', 'stagingGBps', 'netWindowBytes', 'netRoundTripNs', 'netLLEfficiency'] },
+  { id: 'h100-dgx', dir: 'h100_dgx', topology: 'dgx-h100:2', files: ['send_recv.csv'], fit: ['eff:nvlink', 'eff:infiniband', 'proto:LL', 'overheadNs', 'networkStepNs', 'latencyScale', 'stagingBytes', 'stagingGBps', 'netWindowBytes', 'netRoundTripNs'] },
 ];
 
 /** The ranks of a Vidur configuration: `ranksPerNode` GPUs (from GPU 0) on each of ranks / ranksPerNode nodes. */

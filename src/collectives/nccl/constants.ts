@@ -34,6 +34,9 @@ export const HW_LAT_US: Record<HwClass, Record<NcclAlgo, PerProto>> = {
  */
 export const P2P_LL_THRESHOLD_BYTES = 16384;
 
+/** NCCL_BUFFSIZE's default (src/init.cc, DEFAULT_BUFFSIZE): the Simple protocol's buffer per connection, bytes. */
+export const NCCL_BUFFSIZE_BYTES = 4 * 2 ** 20;
+
 /** `getNetOverhead`: per-step CPU proxy overhead of inter-node rings, µs (Intel hosts; AMD 2). */
 export const NET_OVERHEAD_US = 1;
 

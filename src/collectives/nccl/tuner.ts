@@ -11,7 +11,7 @@ import {
   coordinates, INTRA_NODE_LINKS, type ClusterInfo, type GpuArch, type Topology,
 } from '../../network/index.ts';
 import {
-  BASE_LAT_US, HW_LAT_US, LL_MAX_BW, NCCL_PROTOS, NET_OVERHEAD_US, P2P_LL_THRESHOLD_BYTES, PROTO_FACTOR, RING_LL128_MAX_BW_PER_CH,
+  BASE_LAT_US, HW_LAT_US, LL_MAX_BW, NCCL_BUFFSIZE_BYTES, NCCL_PROTOS, NET_OVERHEAD_US, P2P_LL_THRESHOLD_BYTES, PROTO_FACTOR, RING_LL128_MAX_BW_PER_CH,
   TREE_LL128_MAX_BW_PER_CH, TREE_MAX_BW_PER_CH, type HwClass, type NcclAlgo, type NcclProto,
 } from './constants.ts';
 
@@ -64,6 +64,10 @@ export interface NcclShape extends NcclLinks {
   latencyScale: number;
   /** A send across nodes through a staging buffer (cluster `stagingBytes`, `stagingGBps`); undefined: none. */
   staging?: { bytes: number; GBps: number };
+  /** A send across nodes beyond a first window waits a round trip (cluster `netWindowBytes`, `netRoundTripNs`). */
+  window?: { bytes: number; roundTripNs: number };
+  /** A send inside a node through the sender's own buffer (cluster `nodeStagingGBps`, `nodeStagingBytes`). */
+  nodeStaging?: { bytes: number; GBps: number };
 }
 
 /** A shape as a string of its numbers in a fixed order (for caches keyed by shape). */
@@ -72,7 +76,8 @@ export function ncclShapeKey(s: NcclShape): string {
   return [
     s.nRanks, s.nNodes, s.ranksPerNode, s.intraClass, l(s), l(s.nominal), s.protoEff.LL, s.protoEff.LL128, s.ll128,
     s.collnet, s.arch, s.channels, s.overheadNs, s.collectiveOverheadNs, s.networkStepNs, s.latencyScale,
-    s.staging ? `${s.staging.bytes}@${s.staging.GBps}` : '-',
+    s.staging ? `${s.staging.bytes}@${s.staging.GBps}` : '-', s.window ? `${s.window.bytes}@${s.window.roundTripNs}` : '-',
+    s.nodeStaging ? `${s.nodeStaging.bytes}@${s.nodeStaging.GBps}` : '-',
   ].join('|');
 }
 
@@ -153,7 +158,11 @@ export function ncclShape(topology: Topology, cluster: ClusterInfo, group: reado
       nodeNetBwGBps: nics * nicRated,
       ...(nvls ? { nvlsBwGBps: nvlinkRaw } : {}),
     },
-    protoEff: { LL: cluster.protocolEfficiency?.LL ?? 1, LL128: cluster.protocolEfficiency?.LL128 ?? 1 },
+    // LL across nodes may have its own achieved fraction (cluster `netLLEfficiency`)
+    protoEff: {
+      LL: nodes.size > 1 && cluster.netLLEfficiency !== undefined ? cluster.netLLEfficiency : cluster.protocolEfficiency?.LL ?? 1,
+      LL128: cluster.protocolEfficiency?.LL128 ?? 1,
+    },
     ll128: nodes.size < 2 || cluster.ll128AcrossNodes !== false,
     collnet: cluster.collnet === true,
     arch: cluster.arch,
@@ -163,6 +172,8 @@ export function ncclShape(topology: Topology, cluster: ClusterInfo, group: reado
     networkStepNs: cluster.networkStepNs ?? 0,
     latencyScale: cluster.latencyScale ?? 1,
     ...(cluster.stagingBytes !== undefined && cluster.stagingGBps !== undefined ? { staging: { bytes: cluster.stagingBytes, GBps: cluster.stagingGBps } } : {}),
+    ...(cluster.netWindowBytes !== undefined && cluster.netRoundTripNs !== undefined ? { window: { bytes: cluster.netWindowBytes, roundTripNs: cluster.netRoundTripNs } } : {}),
+    ...(cluster.nodeStagingGBps !== undefined ? { nodeStaging: { bytes: cluster.nodeStagingBytes ?? NCCL_BUFFSIZE_BYTES, GBps: cluster.nodeStagingGBps } } : {}),
   };
 }
 
@@ -188,13 +199,13 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
   if (n < 2) return [{ algo: 'ring', proto: 'Simple', timeNs: 0, latencyNs: 0, algBwGBps: Infinity }];
   const s: NcclShape = tuner ? { ...shape, ...shape.nominal } : shape;
   // netSteps: network steps on the critical path, each `networkStepNs` longer than NCCL's table says
-  const push = (algo: NcclCandidate['algo'], proto: NcclProto, latUs: number, bw: number, netSteps: number) => {
+  const push = (algo: NcclCandidate['algo'], proto: NcclProto, latUs: number, bw: number, netSteps: number, extraNs = 0) => {
     if (only && (only.algo !== algo || only.proto !== proto)) return;
     const algBw = tuner || proto === 'Simple' ? bw : bw * s.protoEff[proto];
     if (!(algBw > 0)) return;
     const latencyNs = tuner
       ? latUs * 1e3
-      : s.overheadNs + (algo === 'p2p' ? 0 : s.collectiveOverheadNs) + s.latencyScale * latUs * 1e3 + netSteps * s.networkStepNs;
+      : s.overheadNs + (algo === 'p2p' ? 0 : s.collectiveOverheadNs) + s.latencyScale * latUs * 1e3 + netSteps * s.networkStepNs + extraNs;
     out.push({ algo, proto, latencyNs, algBwGBps: algBw, timeNs: latencyNs + bytes / algBw });
   };
   const multi = s.nNodes > 1;
@@ -216,6 +227,8 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
         transfer = 1 / (p === 'LL' ? Math.min(bw * factor, LL_MAX_BW[s.arch][c]) : bw);
         // staged across nodes: the send ends when its last byte is in the buffer, not on the wire
         if (multi && s.staging && !tuner && bytes > 0) transfer = Math.max(1 / s.staging.GBps, (transfer * Math.max(0, bytes - s.staging.bytes)) / bytes);
+        // inside a node in P2P read mode: the send ends when its last byte is in the sender's own buffer
+        if (!multi && s.nodeStaging && !tuner && bytes > 0) transfer = Math.max(1 / s.nodeStaging.GBps, (transfer * Math.max(0, bytes - s.nodeStaging.bytes)) / bytes);
       } else {
         // each rank sends bytes/n to every other rank: (rpn-1)/n of it inside the node, the rest over its NIC
         const intraShare = (s.ranksPerNode - 1) / n;
@@ -223,7 +236,10 @@ function candidatesOn(op: NcclOp, bytes: number, shape: NcclShape, tuner: boolea
         const f = p === 'LL' ? factor : 1;
         transfer = Math.max(intraShare / (s.intraBwGBps * f), interShare / (perGpuNic * f));
       }
-      push('p2p', p, BASE_LAT_US.ring[p] + hop, 1 / transfer, multi ? 1 : 0);
+      // a send across nodes beyond the transport's first window waits one round trip for the receiver's reply
+      const perPeer = op === 'sendrecv' ? bytes : (bytes / n);
+      const windowNs = multi && s.window && perPeer > s.window.bytes ? s.window.roundTripNs : 0;
+      push('p2p', p, BASE_LAT_US.ring[p] + hop, 1 / transfer, multi ? 1 : 0, windowNs);
     }
     return out;
   }
