@@ -3,9 +3,10 @@
 // the same ns, in the same order.
 import { describe, expect, it } from 'vitest';
 import { runCollective } from '../src/api/index.ts';
-import { COLLECTIVE_OPS, CollectiveSystem, parseAlgorithm, type CollectiveOp, type SystemOptions } from '../src/collectives/index.ts';
+import { CollectiveSystem, parseAlgorithm, type CollectiveOp, type SystemOptions } from '../src/collectives/index.ts';
 import { createRng, Engine, SCHEDULER_NAMES, type SchedulerName } from '../src/engine/index.ts';
-import { createNetworkModel, makeTopology, type DimensionKind, type NetworkModel, type Topology } from '../src/network/index.ts';
+import { createNetworkModel, makeTopology, type NetworkModel, type Topology } from '../src/network/index.ts';
+import { randomCollectiveShape } from './helpers/random-collective.ts';
 
 /** astra-unaware, with every message recorded as (time sent, src, dst, bytes) in the order it was sent. */
 function recording(engine: Engine, topology: Topology, log: number[]): NetworkModel {
@@ -48,27 +49,11 @@ function run(k: Case, ownsEngine: boolean, scheduler: SchedulerName = 'calendar'
   return { sends, done, events: stats.events, coalescing: system.batches !== undefined };
 }
 
-const KINDS: DimensionKind[] = ['ring', 'switch', 'fullyConnected'];
-const SUPPORT: Record<string, CollectiveOp[]> = {
-  ring: [...COLLECTIVE_OPS],
-  direct: [...COLLECTIVE_OPS],
-  halvingDoubling: ['allreduce', 'reducescatter', 'allgather', 'broadcast', 'reduce', 'barrier'],
-  doubleBinaryTree: ['allreduce', 'barrier'],
-};
-
 function randomCase(seed: number): Case {
   const rng = createRng(seed, 'coalesce-case');
-  const dims = Array.from({ length: 1 + rng.int(3) }, () => ({
-    kind: KINDS[rng.int(3)]!,
-    npus: 2 ** (1 + rng.int(3)),
-    bandwidthGBps: [25, 50, 100][rng.int(3)]!,
-    latencyNs: [0, 100, 500][rng.int(3)]!,
-  }));
-  const algorithms = dims.map(() => ['ring', 'direct', 'halvingDoubling', 'doubleBinaryTree'][rng.int(4)]!);
-  const ops = COLLECTIVE_OPS.filter((op) => algorithms.every((a) => SUPPORT[a]!.includes(op)));
-  const topology = makeTopology(dims);
+  const { topology, algorithms, op } = randomCollectiveShape(rng);
   return {
-    topology, op: ops[rng.int(ops.length)]!, bytes: 1 + rng.int(1 << 22), algorithms, root: rng.int(topology.npus),
+    topology, op, bytes: 1 + rng.int(1 << 22), algorithms, root: rng.int(topology.npus),
     system: {
       chunks: 1 + rng.int(4),
       activeChunksPerDim: 1 + rng.int(2),

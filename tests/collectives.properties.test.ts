@@ -2,32 +2,15 @@
 // scheduler, and a run repeated is identical.
 import { describe, expect, it } from 'vitest';
 import { runCollective } from '../src/api/index.ts';
-import { COLLECTIVE_OPS, type CollectiveOp } from '../src/collectives/index.ts';
 import { createRng } from '../src/engine/index.ts';
 import { SCHEDULER_NAMES } from '../src/engine/index.ts';
-import { makeTopology, type DimensionKind } from '../src/network/index.ts';
-
-const KINDS: DimensionKind[] = ['ring', 'switch', 'fullyConnected'];
-const SUPPORT: Record<string, CollectiveOp[]> = {
-  ring: [...COLLECTIVE_OPS],
-  direct: [...COLLECTIVE_OPS],
-  halvingDoubling: ['allreduce', 'reducescatter', 'allgather', 'broadcast', 'reduce', 'barrier'],
-  doubleBinaryTree: ['allreduce', 'barrier'],
-};
+import type { CollectiveOp } from '../src/collectives/index.ts';
+import { makeTopology } from '../src/network/index.ts';
+import { randomCollectiveShape } from './helpers/random-collective.ts';
 
 function randomCase(seed: number) {
   const rng = createRng(seed, 'collective-case');
-  const nd = 1 + rng.int(3);
-  const dims = Array.from({ length: nd }, () => ({
-    kind: KINDS[rng.int(3)]!,
-    npus: 2 ** (1 + rng.int(3)),
-    bandwidthGBps: [25, 50, 100][rng.int(3)]!,
-    latencyNs: [0, 100, 500][rng.int(3)]!,
-  }));
-  const algos = dims.map(() => ['ring', 'direct', 'halvingDoubling', 'doubleBinaryTree'][rng.int(4)]!);
-  const ops = COLLECTIVE_OPS.filter((op) => algos.every((a) => SUPPORT[a]!.includes(op)));
-  const op = ops[rng.int(ops.length)]!;
-  const topology = makeTopology(dims);
+  const { topology, algorithms: algos, op } = randomCollectiveShape(rng);
   return {
     topology,
     op,
