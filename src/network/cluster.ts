@@ -109,6 +109,14 @@ export interface ClusterInfo {
 }
 
 /** Checks a cluster section against the topology's dimension count; returns an error message or undefined. */
+/** The optional scalar figures of ClusterInfo and whether each must be positive (else non-negative). */
+type NumberKey = { [K in keyof ClusterInfo]-?: ClusterInfo[K] extends number | undefined ? K : never }[keyof ClusterInfo];
+const OPTIONAL_NUMBERS: [NumberKey, boolean][] = [
+  ['overheadNs', false], ['collectiveOverheadNs', false], ['networkStepNs', false], ['latencyScale', true],
+  ['stagingBytes', false], ['stagingGBps', true], ['netWindowBytes', false], ['netRoundTripNs', false],
+  ['nodeStagingGBps', true], ['nodeStagingBytes', false], ['nodeNetworkGBps', true],
+];
+
 export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefined {
   if (!Array.isArray(c.links) || c.links.length !== dims) return `links: expected ${dims} link types (one per dimension), got ${JSON.stringify(c.links)}`;
   for (const l of c.links) if (!LINK_TYPES.includes(l)) return `links: unknown link type "${String(l)}"; expected one of: ${LINK_TYPES.join(', ')}`;
@@ -120,10 +128,10 @@ export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefin
   if (!Number.isInteger(c.channels) || c.channels < 1) return `channels: expected a positive integer, got ${JSON.stringify(c.channels)}`;
   if (c.nicsPerNode !== undefined && (!Number.isInteger(c.nicsPerNode) || c.nicsPerNode < 1)) return `nicsPerNode: expected a positive integer, got ${JSON.stringify(c.nicsPerNode)}`;
   if (c.nvlsEfficiency !== undefined && !(c.nvlsEfficiency > 0 && c.nvlsEfficiency <= 1)) return `nvlsEfficiency: expected a number in (0, 1], got ${JSON.stringify(c.nvlsEfficiency)}`;
-  if (c.overheadNs !== undefined && !(c.overheadNs >= 0)) return `overheadNs: expected a non-negative number, got ${JSON.stringify(c.overheadNs)}`;
-  if (c.collectiveOverheadNs !== undefined && !(c.collectiveOverheadNs >= 0)) return `collectiveOverheadNs: expected a non-negative number, got ${JSON.stringify(c.collectiveOverheadNs)}`;
-  if (c.networkStepNs !== undefined && !(c.networkStepNs >= 0)) return `networkStepNs: expected a non-negative number, got ${JSON.stringify(c.networkStepNs)}`;
-  if (c.latencyScale !== undefined && !(c.latencyScale > 0)) return `latencyScale: expected a positive number, got ${JSON.stringify(c.latencyScale)}`;
+  for (const [key, positive] of OPTIONAL_NUMBERS) {
+    const v = c[key];
+    if (v !== undefined && (typeof v !== 'number' || !(positive ? v > 0 : v >= 0))) return `${key}: expected a ${positive ? 'positive' : 'non-negative'} number, got ${JSON.stringify(v)}`;
+  }
   for (const [k, v] of Object.entries(c.protocolEfficiency ?? {})) {
     if (k !== 'LL' && k !== 'LL128') return `protocolEfficiency: unknown protocol "${k}"; expected one of: LL, LL128`;
     const max = k === 'LL' ? 2 : 1;
@@ -135,14 +143,8 @@ export function checkClusterInfo(c: ClusterInfo, dims: number): string | undefin
     if (typeof v !== 'number' || !(v > 0 && v <= 1)) return `duplexEfficiency.${k}: expected a number in (0, 1], got ${JSON.stringify(v)}`;
   }
   if ((c.stagingBytes === undefined) !== (c.stagingGBps === undefined)) return `stagingBytes, stagingGBps: give both or neither, got ${JSON.stringify({ stagingBytes: c.stagingBytes, stagingGBps: c.stagingGBps })}`;
-  if (c.stagingBytes !== undefined && !(c.stagingBytes >= 0)) return `stagingBytes: expected a non-negative number, got ${JSON.stringify(c.stagingBytes)}`;
-  if (c.stagingGBps !== undefined && !(c.stagingGBps > 0)) return `stagingGBps: expected a positive number, got ${JSON.stringify(c.stagingGBps)}`;
   if ((c.netWindowBytes === undefined) !== (c.netRoundTripNs === undefined)) return `netWindowBytes, netRoundTripNs: give both or neither, got ${JSON.stringify({ netWindowBytes: c.netWindowBytes, netRoundTripNs: c.netRoundTripNs })}`;
-  if (c.netWindowBytes !== undefined && !(c.netWindowBytes >= 0)) return `netWindowBytes: expected a non-negative number, got ${JSON.stringify(c.netWindowBytes)}`;
-  if (c.netRoundTripNs !== undefined && !(c.netRoundTripNs >= 0)) return `netRoundTripNs: expected a non-negative number, got ${JSON.stringify(c.netRoundTripNs)}`;
-  if (c.nodeStagingGBps !== undefined && !(c.nodeStagingGBps > 0)) return `nodeStagingGBps: expected a positive number, got ${JSON.stringify(c.nodeStagingGBps)}`;
-  if (c.nodeStagingBytes !== undefined && !(c.nodeStagingBytes >= 0)) return `nodeStagingBytes: expected a non-negative number, got ${JSON.stringify(c.nodeStagingBytes)}`;
+  if (c.nodeStagingBytes !== undefined && c.nodeStagingGBps === undefined) return `nodeStagingBytes: needs nodeStagingGBps (the rate the sender's buffer fills at), got ${JSON.stringify({ nodeStagingBytes: c.nodeStagingBytes })}`;
   if (c.netLLEfficiency !== undefined && !(c.netLLEfficiency > 0 && c.netLLEfficiency <= 2)) return `netLLEfficiency: expected a number in (0, 2], got ${JSON.stringify(c.netLLEfficiency)}`;
-  if (c.nodeNetworkGBps !== undefined && !(c.nodeNetworkGBps > 0)) return `nodeNetworkGBps: expected a positive number, got ${JSON.stringify(c.nodeNetworkGBps)}`;
   return undefined;
 }
